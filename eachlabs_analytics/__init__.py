@@ -1,0 +1,143 @@
+"""eachlabs-analytics: what did we spend on each::labs, on which models, how fast, why it failed.
+
+>>> import eachlabs_analytics as ea
+>>> with ea.sandbox(executions=2_000, seed=7) as api:          # doctest: +SKIP
+...     df = ea.load_executions(base_url=api.base_url, api_key=api.api_key)
+...     ea.cost_by_model(df).head()
+
+Names are imported lazily (charts, widgets and the store pull in heavy libraries), so
+``import eachlabs_analytics`` stays fast for the CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from eachlabs_analytics.exceptions import (
+    APIError,
+    AuthenticationError,
+    EachlabsError,
+    InvalidQueryError,
+    PaginationError,
+    RateLimitError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    # loader
+    "Client": "client",
+    "load_executions": "load",
+    # sandbox
+    "Sandbox": "sandbox",
+    "sandbox": "sandbox",
+    "generate_executions": "sandbox",
+    # analytics
+    "Summary": "metrics",
+    "compare_periods": "metrics",
+    "cost_by_model": "metrics",
+    "cost_by_workflow": "metrics",
+    "cost_over_time": "metrics",
+    "error_breakdown": "metrics",
+    "error_rate_over_time": "metrics",
+    "latency_percentiles": "metrics",
+    "summary": "metrics",
+    # charts
+    "plot_cost_by_model": "plots",
+    "plot_cost_over_time": "plots",
+    "plot_error_breakdown": "plots",
+    "plot_error_rate_over_time": "plots",
+    "plot_latency": "plots",
+    "plot_queue_vs_execution": "plots",
+    # files
+    "ExecutionStore": "store",
+    "read_parquet": "parquet",
+    "to_parquet": "parquet",
+    "cost_report": "report",
+    # notebooks
+    "Explorer": "widgets",
+    "explore": "widgets",
+}
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "Client",
+    "EachlabsError",
+    "ExecutionStore",
+    "Explorer",
+    "InvalidQueryError",
+    "PaginationError",
+    "RateLimitError",
+    "Sandbox",
+    "Summary",
+    "__version__",
+    "compare_periods",
+    "cost_by_model",
+    "cost_by_workflow",
+    "cost_over_time",
+    "cost_report",
+    "error_breakdown",
+    "error_rate_over_time",
+    "explore",
+    "generate_executions",
+    "latency_percentiles",
+    "load_executions",
+    "plot_cost_by_model",
+    "plot_cost_over_time",
+    "plot_error_breakdown",
+    "plot_error_rate_over_time",
+    "plot_latency",
+    "plot_queue_vs_execution",
+    "read_parquet",
+    "sandbox",
+    "summary",
+    "to_parquet",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'eachlabs_analytics' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"eachlabs_analytics.{module_name}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return list(__all__)
+
+
+# registers df.eachlabs; cheap (it imports the analytics only when used)
+from eachlabs_analytics import accessor as _accessor  # noqa: E402,F401
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from eachlabs_analytics.client import Client
+    from eachlabs_analytics.load import load_executions
+    from eachlabs_analytics.metrics import (
+        Summary,
+        compare_periods,
+        cost_by_model,
+        cost_by_workflow,
+        cost_over_time,
+        error_breakdown,
+        error_rate_over_time,
+        latency_percentiles,
+        summary,
+    )
+    from eachlabs_analytics.parquet import read_parquet, to_parquet
+    from eachlabs_analytics.plots import (
+        plot_cost_by_model,
+        plot_cost_over_time,
+        plot_error_breakdown,
+        plot_error_rate_over_time,
+        plot_latency,
+        plot_queue_vs_execution,
+    )
+    from eachlabs_analytics.report import cost_report
+    from eachlabs_analytics.sandbox import Sandbox, generate_executions, sandbox
+    from eachlabs_analytics.store import ExecutionStore
+    from eachlabs_analytics.widgets import Explorer, explore
