@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from eachlabs_analytics.exceptions import (
     APIError,
     AuthenticationError,
+    DataQualityWarning,
     EachlabsError,
     InvalidQueryError,
     PaginationError,
@@ -65,6 +66,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "Client",
+    "DataQualityWarning",
     "EachlabsError",
     "ExecutionStore",
     "Explorer",

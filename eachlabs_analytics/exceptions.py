@@ -9,6 +9,8 @@ The tree::
         ├── RateLimitError            HTTP 429 still returned after every retry
         └── PaginationError           the server does not page as documented (e.g. ignores offset)
 
+    DataQualityWarning (UserWarning)  malformed values in rows became NA (counted in df.attrs)
+
 Messages say what happened and what is allowed, and carry the HTTP status and the
 ``X-Request-Id`` when there was a response. They never contain the API key.
 
@@ -73,3 +75,7 @@ def _with_context(message: str, status: int | None, request_id: str | None) -> s
     if request_id:
         parts.append(f"request id {request_id}")
     return f"{message} ({', '.join(parts)})" if parts else message
+
+
+class DataQualityWarning(UserWarning):
+    """Rows held values that do not fit the schema (they became NA and were counted)."""

@@ -1,0 +1,224 @@
+"""Raw JSON pages -> one typed executions DataFrame, the fast way.
+
+The page bodies are joined one per line and parsed once by ``pyarrow.json`` against an explicit
+page schema (microsecond UTC timestamps, float64 money), flattened, deduplicated, sorted and
+handed to pandas with the dtypes of :mod:`eachlabs_analytics.schema`. That is about five times
+faster than ``pd.json_normalize`` plus the same conversions (see ``benchmarks/``).
+
+Pages whose values do not fit the schema (a cost sent as text, a broken timestamp) take a
+slower, tolerant path: each bad value becomes NA and is counted per column.
+
+>>> body = (b'{"executions":[{"id":"exec_1","model":"veo-3","requested_model":null,'
+...         b'"status":"success","workflow_id":null,"workflow_execution_id":null,'
+...         b'"execution_cost":1.2,"run_time":61.0,"created_at":"2026-10-01T00:00:00Z",'
+...         b'"started_at":"2026-10-01T00:00:04Z","completed_at":"2026-10-01T00:01:05Z",'
+...         b'"output":null}],"total_count":1,"total_capped":false,"offset":0,"limit":100}')
+>>> frame = parse_bodies([body]).frame
+>>> frame[["model", "queue_seconds", "execution_seconds", "total_seconds"]]
+   model  queue_seconds  execution_seconds  total_seconds
+0  veo-3            4.0               61.0           65.0
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pa_json
+
+from eachlabs_analytics import schema
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.client import Page
+
+_BLOCK_SIZE = 1 << 24  # one block must hold the longest page (a 100-row page is ~50 kB)
+
+
+@dataclass
+class ParsedFrame:
+    """A typed frame plus what was noticed while building it."""
+
+    frame: pd.DataFrame
+    #: column -> number of values that were present but malformed (now NA)
+    malformed: dict[str, int] = field(default_factory=dict)
+    #: row fields beyond the documented ExecutionSummary, kept as extra columns
+    extra_columns: list[str] = field(default_factory=list)
+    #: rows dropped because the same id was seen again later (the later version is kept)
+    duplicates_dropped: int = 0
+    #: True when rows themselves carried ``error_classification``
+    rows_carry_class: bool = False
+
+
+def pages_to_frame(
+    pages: Sequence[Page],
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+) -> ParsedFrame:
+    """Typed frame from pages (deduplicated by id, the page fetched last wins)."""
+    ordered = sorted(pages, key=lambda page: page.sequence)
+    extras = sorted(set().union(*(page.extra_fields for page in ordered))) if ordered else []
+    return parse_bodies([page.body for page in ordered], start, end, has_extra=bool(extras))
+
+
+def parse_bodies(
+    bodies: Sequence[bytes],
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    *,
+    has_extra: bool = True,
+) -> ParsedFrame:
+    """Typed frame from raw page bodies, in fetch order; see the module docstring.
+
+    Rows outside ``[start, end]`` (when given) are dropped: a window is a promise.
+    """
+    malformed: dict[str, int] = {}
+    try:
+        rows = _read_rows_fast(bodies, infer_extra=has_extra)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        rows, malformed = _read_rows_tolerant(bodies)
+    rows, duplicates = _keep_last_version(rows)
+    if start is not None and end is not None and rows.num_rows:
+        created = rows.column("created_at")
+        inside = pc.and_(
+            pc.greater_equal(created, pa.scalar(start.to_pydatetime(), schema.ARROW_TIMESTAMP)),
+            pc.less_equal(created, pa.scalar(end.to_pydatetime(), schema.ARROW_TIMESTAMP)),
+        )
+        rows = rows.filter(pc.fill_null(inside, False))
+    rows = rows.sort_by([("created_at", "descending"), ("id", "ascending")])
+    extra_columns = [name for name in rows.column_names if name not in schema.COLUMNS]
+    carries_class = "error_classification" in rows.column_names
+    frame = _to_pandas(rows, extra_columns)
+    return ParsedFrame(
+        frame=frame,
+        malformed={k: v for k, v in malformed.items() if v},
+        extra_columns=extra_columns,
+        duplicates_dropped=duplicates,
+        rows_carry_class=carries_class,
+    )
+
+
+def _read_rows_fast(bodies: Sequence[bytes], *, infer_extra: bool) -> pa.Table:
+    if not bodies:
+        return _empty_rows()
+    options = pa_json.ParseOptions(
+        explicit_schema=schema.ARROW_PAGE_SCHEMA,
+        unexpected_field_behavior="infer" if infer_extra else "ignore",
+    )
+    longest = max(len(body) for body in bodies)
+    table = pa_json.read_json(
+        io.BytesIO(b"\n".join(bodies)),
+        read_options=pa_json.ReadOptions(block_size=max(_BLOCK_SIZE, 2 * longest)),
+        parse_options=options,
+    )
+    executions = table.column("executions")
+    if executions.num_chunks == 0:
+        return _empty_rows()
+    structs = pa.concat_arrays([chunk.flatten() for chunk in executions.chunks])
+    if len(structs) == 0:
+        return _empty_rows()
+    return pa.Table.from_struct_array(structs)
+
+
+def _empty_rows() -> pa.Table:
+    return pa.Table.from_struct_array(pa.array([], type=schema.ARROW_API_ROW))
+
+
+def _read_rows_tolerant(bodies: Sequence[bytes]) -> tuple[pa.Table, dict[str, int]]:
+    records: list[dict] = []
+    for body in bodies:
+        records.extend(orjson.loads(body).get("executions") or [])
+    names = list(schema.API_FIELDS)
+    for record in records:
+        for key in record:
+            if key not in names:
+                names.append(key)
+    columns: dict[str, pa.Array] = {}
+    malformed: dict[str, int] = {}
+    for name in names:
+        raw = pd.Series([record.get(name) for record in records], dtype=object)
+        present = raw.notna()
+        if name in schema.TIMESTAMP_FIELDS:
+            text = raw.where(raw.map(lambda v: isinstance(v, str)), None)
+            values = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+            values = values.dt.as_unit("us")
+            columns[name] = pa.array(values, type=schema.ARROW_TIMESTAMP)
+        elif name in ("execution_cost", "run_time"):
+            numeric = raw.where(raw.map(lambda v: isinstance(v, (int, float))), None)
+            values = pd.to_numeric(numeric, errors="coerce").astype("float64")
+            columns[name] = pa.array(values, type=pa.float64(), from_pandas=True)
+        elif name in schema.API_FIELDS:
+            text = raw.where(raw.map(lambda v: isinstance(v, str)), None)
+            values = text
+            columns[name] = pa.array(text.tolist(), type=pa.string())
+        else:
+            columns[name] = _infer_array(raw)
+            continue
+        malformed[name] = int((present & pd.Series(values).isna().to_numpy()).sum())
+    return pa.table(columns), malformed
+
+
+def _infer_array(values: pd.Series) -> pa.Array:
+    try:
+        return pa.array(values.tolist(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _keep_last_version(rows: pa.Table) -> tuple[pa.Table, int]:
+    ids = rows.column("id")
+    if rows.num_rows == 0 or pc.count_distinct(ids).as_py() == rows.num_rows:
+        return rows, 0
+    duplicated = pd.Index(ids.to_numpy(zero_copy_only=False)).duplicated(keep="last")
+    return rows.filter(pa.array(~duplicated)), int(duplicated.sum())
+
+
+def _seconds_between(later: pa.ChunkedArray, earlier: pa.ChunkedArray) -> np.ndarray:
+    micros = pc.cast(pc.subtract(later, earlier), pa.int64())
+    return pc.divide(pc.cast(micros, pa.float64()), 1e6).to_numpy(zero_copy_only=False)
+
+
+def _to_pandas(rows: pa.Table, extra_columns: Iterable[str]) -> pd.DataFrame:
+    created, started, completed = (rows.column(c) for c in schema.TIMESTAMP_FIELDS)
+    data: dict[str, object] = {}
+    for name in schema.API_FIELDS:
+        column = rows.column(name)
+        if name == "status":
+            data[name] = _status_categorical(column)
+        elif name in schema.TIMESTAMP_FIELDS:
+            data[name] = pd.Series(column.to_pandas(), dtype=schema.TIMESTAMP_DTYPE).array
+        elif name in schema.FLOAT_FIELDS:
+            data[name] = column.to_numpy(zero_copy_only=False).astype("float64", copy=False)
+        else:
+            data[name] = pd.array(column, dtype=schema.STRING_DTYPE)
+    if "error_classification" in rows.column_names:
+        classes = rows.column("error_classification").to_pandas()
+        data["error_classification"] = pd.Categorical(classes, dtype=schema.ERROR_CLASS_DTYPE)
+    else:
+        data["error_classification"] = pd.Categorical(
+            [None] * rows.num_rows, dtype=schema.ERROR_CLASS_DTYPE
+        )
+    data["queue_seconds"] = _seconds_between(started, created)
+    data["execution_seconds"] = _seconds_between(completed, started)
+    data["total_seconds"] = _seconds_between(completed, created)
+    frame = pd.DataFrame(data, columns=list(schema.COLUMNS))
+    for name in extra_columns:
+        if name != "error_classification":
+            frame[name] = rows.column(name).to_pandas()
+    return frame
+
+
+def _status_categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    encoded = pc.dictionary_encode(column).combine_chunks()
+    seen = [s for s in encoded.dictionary.to_pylist() if s is not None]
+    dtype = schema.status_dtype(seen)
+    codes_of_seen = np.array([dtype.categories.get_loc(s) for s in seen] + [-1], dtype=np.int32)
+    # a missing status maps to the trailing -1 (NA)
+    indices = pc.fill_null(encoded.indices, len(seen)).to_numpy(zero_copy_only=False)
+    return pd.Categorical.from_codes(codes_of_seen[indices], dtype=dtype)
