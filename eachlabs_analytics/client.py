@@ -47,6 +47,13 @@ AUTH_SCHEMES = ("bearer", "x-api-key")
 #: Longest wait a ``Retry-After`` header can impose (urllib3 would accept six hours).
 MAX_RETRY_AFTER = 60.0
 _MAX_REDIRECTS = 5
+#: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
+_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 _LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
@@ -282,9 +289,9 @@ class Client:
                     allow_redirects=False,
                 )
                 body = response.content  # a truncated body or a read timeout raises here
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                # includes ChunkedEncodingError and read timeouts while reading the body,
-                # which urllib3's own Retry never retries
+            except _TRANSPORT_ERRORS as exc:
+                # failures while reading the body (truncation, read timeouts) are retried too;
+                # urllib3's own Retry never retries them
                 raise _Retryable(
                     "connection",
                     APIError(

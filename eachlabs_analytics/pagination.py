@@ -35,9 +35,9 @@ MAX_PAGES = 100_000
 class OffsetPaginator:
     """The offset/limit strategy of ``GET /v1/executions`` with its stop rule and loop guard."""
 
-    def __init__(self, limit: int = PAGE_LIMIT, max_pages: int = MAX_PAGES) -> None:
+    def __init__(self, limit: int = PAGE_LIMIT, max_pages: int | None = None) -> None:
         self.limit = limit
-        self.max_pages = max_pages
+        self.max_pages = max_pages or MAX_PAGES
         self.offset = 0
         self.pages = 0
         self._previous: tuple[str, ...] | None = None
@@ -87,7 +87,7 @@ def iter_query_pages(
     *,
     limit: int = PAGE_LIMIT,
     stats: FetchStats | None = None,
-    max_pages: int = MAX_PAGES,
+    max_pages: int | None = None,
 ) -> Iterator[Page]:
     """Every page of one query over one window, sequentially, newest first."""
     paginator = OffsetPaginator(limit=limit, max_pages=max_pages)

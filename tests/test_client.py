@@ -1,0 +1,329 @@
+"""The client against a scripted fake: status mapping, retries, Retry-After, parsing edge cases."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+
+import pandas as pd
+import pytest
+import requests
+
+import eachlabs_analytics as ea
+from eachlabs_analytics import schema
+from eachlabs_analytics.client import parse_retry_after
+from tests.fake_api import page_body, query_of, rows, session_with
+
+KEY = "smk_test_secret_key_123"
+BASE = "https://api.example.test"
+WINDOW = {"start": "2026-09-01T00:00:00Z", "end": "2026-10-02T00:00:00Z"}
+
+
+def make_client(handler, **options) -> tuple[ea.Client, object]:
+    session, adapter = session_with(handler)
+    client = ea.Client(api_key=KEY, base_url=BASE, session=session, backoff=0.0, **options)
+    client._sleep = lambda seconds: None
+    return client, adapter
+
+
+def serve_rows(data: list[dict]):
+    """Honour limit/offset over a fixed list of rows."""
+
+    def handler(request):
+        q = query_of(request)
+        offset, limit = int(q["offset"]), int(q["limit"])
+        return (
+            200,
+            {"X-Request-Id": "rid"},
+            page_body(data[offset : offset + limit], offset=offset, limit=limit),
+        )
+
+    return handler
+
+
+def test_pages_until_a_short_page_even_when_total_is_capped():
+    data = rows(250)
+
+    def handler(request):
+        q = query_of(request)
+        offset, limit = int(q["offset"]), int(q["limit"])
+        body = page_body(
+            data[offset : offset + limit],
+            offset=offset,
+            limit=limit,
+            total_count=100,
+            total_capped=True,
+        )
+        return 200, {}, body
+
+    client, adapter = make_client(handler)
+    df = client.load_executions(**WINDOW, progress=False, max_workers=1)
+    assert sorted(df["id"]) == sorted(r["id"] for r in data)
+    offsets = sorted(int(query_of(r)["offset"]) for r in adapter.requests)
+    assert 200 in offsets  # went past the capped total of 100
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, ea.InvalidQueryError),
+        (401, ea.AuthenticationError),
+        (403, ea.AuthenticationError),
+        (404, ea.APIError),
+    ],
+)
+def test_status_codes_map_to_typed_errors_without_retry(status, error):
+    client, adapter = make_client(
+        lambda r: (status, {"X-Request-Id": "req-42"}, b'{"error": "nope", "status": 1}')
+    )
+    with pytest.raises(error) as info:
+        client.get_page({"limit": "100", "offset": "0"})
+    assert len(adapter.requests) == 1
+    assert f"HTTP {status}" in str(info.value) and "req-42" in str(info.value)
+    assert "nope" in str(info.value)
+    assert info.value.request_id == "req-42"
+
+
+def test_retries_5xx_then_raises_api_error_naming_the_request():
+    client, adapter = make_client(
+        lambda r: (503, {"X-Request-Id": "r-503"}, b'{"error":"down"}'), max_retries=3
+    )
+    with pytest.raises(ea.APIError) as info:
+        client.get_page({"limit": "100", "offset": "0"})
+    assert len(adapter.requests) == 4
+    assert "HTTP 503" in str(info.value) and "r-503" in str(info.value)
+    assert "gave up after 3 retries" in str(info.value)
+
+
+def test_rate_limit_after_retries_is_a_rate_limit_error():
+    client, adapter = make_client(
+        lambda r: (429, {"Retry-After": "0"}, b'{"error":"slow down"}'), max_retries=2
+    )
+    with pytest.raises(ea.RateLimitError) as info:
+        client.get_page({"limit": "100", "offset": "0"})
+    assert len(adapter.requests) == 3
+    assert "HTTP 429" in str(info.value)
+
+
+@pytest.mark.parametrize("header_kind", ["seconds", "http-date"])
+def test_retry_after_is_honoured_and_capped(header_kind):
+    answers = iter([429, 429, 200])
+    value = (
+        "7"
+        if header_kind == "seconds"
+        else format_datetime(datetime.now(timezone.utc) + timedelta(seconds=8), usegmt=True)
+    )
+
+    def handler(request):
+        status = next(answers)
+        if status == 429:
+            return 429, {"Retry-After": value}, b'{"error":"slow"}'
+        return 200, {}, page_body(rows(3))
+
+    client, _ = make_client(handler, max_retry_after=60)
+    slept: list[float] = []
+    client._sleep = slept.append
+    page = client.get_page({"limit": "100", "offset": "0"})
+    assert page.rows == 3
+    retry_waits = [s for s in slept if s >= 1]
+    assert len(retry_waits) >= 2 and all(5 <= s <= 8 for s in retry_waits)
+
+    capped, _ = make_client(
+        lambda r: (429, {"Retry-After": "3600"}, b"{}"), max_retries=1, max_retry_after=2.5
+    )
+    waits: list[float] = []
+    capped._sleep = waits.append
+    with pytest.raises(ea.RateLimitError):
+        capped.get_page({"limit": "100", "offset": "0"})
+    assert waits and max(waits) <= 2.5
+
+
+def test_parse_retry_after_forms():
+    now = datetime(2026, 10, 21, 7, 28, 0, tzinfo=timezone.utc)
+    assert parse_retry_after("12") == 12.0
+    assert parse_retry_after("Wed, 21 Oct 2026 07:28:30 GMT", now=now) == 30.0
+    assert parse_retry_after("Wed, 21 Oct 2026 07:27:30 GMT", now=now) == 0.0
+    assert parse_retry_after("later") is None and parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.ChunkedEncodingError("truncated"),
+        requests.exceptions.ConnectionError("read timed out while reading the body"),
+        requests.exceptions.ReadTimeout("read timeout"),
+        requests.exceptions.ConnectTimeout("connect timeout"),
+        "not-json",
+        "truncated-json",
+    ],
+)
+def test_transport_and_body_failures_are_retried(failure):
+    calls = {"n": 0}
+
+    def handler(request):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            if failure == "not-json":
+                return 200, {}, b"<html>gateway</html>"
+            if failure == "truncated-json":
+                return 200, {}, page_body(rows(5))[:-40]
+            return failure, {}, b""
+        return 200, {}, page_body(rows(5))
+
+    client, adapter = make_client(handler)
+    page = client.get_page({"limit": "100", "offset": "0"})
+    assert page.rows == 5 and len(adapter.requests) == 2
+
+
+def test_budget_spent_on_bad_bodies_raises_not_partial():
+    client, _ = make_client(lambda r: (200, {}, b"{not json"), max_retries=2)
+    with pytest.raises(ea.APIError, match="malformed response body"):
+        client.load_executions(**WINDOW, progress=False, classify_errors=False)
+
+
+def test_server_ignoring_offset_raises_pagination_error():
+    data = rows(100)
+    client, adapter = make_client(lambda r: (200, {}, page_body(data)))
+    with pytest.raises(ea.PaginationError, match="ignores offset"):
+        client.load_executions(**WINDOW, progress=False, max_workers=1)
+    assert len(adapter.requests) <= 3
+
+
+def test_never_ending_server_hits_the_page_cap(monkeypatch):
+    calls = {"n": 0}
+
+    def handler(request):  # always a full page of new ids: never a short page
+        calls["n"] += 1
+        fresh = [{**row, "id": f"{row['id']}_{calls['n']}"} for row in rows(100)]
+        return 200, {}, page_body(fresh)
+
+    monkeypatch.setattr("eachlabs_analytics.pagination.MAX_PAGES", 5)
+    client, _ = make_client(handler)
+    with pytest.raises(ea.PaginationError, match="more than 5 pages"):
+        client.load_executions(**WINDOW, progress=False, max_workers=1, classify_errors=False)
+    assert calls["n"] <= 7
+
+
+def test_malformed_values_become_na_counted_with_one_warning():
+    data = rows(4)
+    data[1]["execution_cost"] = "0.05"  # cost as text
+    data[2]["started_at"] = "yesterday"  # not a timestamp
+    client, _ = make_client(serve_rows(data))
+    with pytest.warns(ea.DataQualityWarning) as caught:
+        df = client.load_executions(**WINDOW, progress=False)
+    assert len(caught) == 1
+    assert len(df) == 4
+    assert df.attrs["malformed_values"] == {"execution_cost": 1, "started_at": 1}
+    by_id = df.set_index("id")
+    assert pd.isna(by_id.loc["exec_0001", "execution_cost"])
+    assert pd.isna(by_id.loc["exec_0002", "started_at"])
+    assert by_id.loc["exec_0000", "execution_cost"] == 0.05
+    assert str(df["created_at"].dtype) == "datetime64[us, UTC]"
+
+
+def test_unknown_fields_are_kept_as_columns_and_noted():
+    data = [dict(r, region="eu-west") for r in rows(3)]
+    client, _ = make_client(serve_rows(data))
+    df = client.load_executions(**WINDOW, progress=False)
+    assert list(df.columns[: len(schema.COLUMNS)]) == list(schema.COLUMNS)
+    assert list(df["region"]) == ["eu-west"] * 3
+    assert df.attrs["extra_columns"] == ["region"]
+    assert any("region" in issue for issue in df.attrs["data_issues"])
+
+
+def test_rows_that_carry_the_class_skip_the_class_queries():
+    data = rows(3, status="error")
+    data[0]["error_classification"] = "provider_error"
+    data[1]["error_classification"] = "execution_timeout"
+    data[2]["error_classification"] = None
+    client, adapter = make_client(serve_rows(data))
+    df = client.load_executions(**WINDOW, progress=False)
+    assert not any("error_classification" in query_of(r) for r in adapter.requests)
+    classes = df.set_index("id")["error_classification"]
+    assert classes["exec_0000"] == "provider_error"
+    assert classes["exec_0001"] == "execution_timeout"
+    assert pd.isna(classes["exec_0002"])
+    assert df.attrs["classification"] == "row-field" and df.attrs["unclassified_errors"] == 1
+
+
+def test_unknown_statuses_are_kept_as_data():
+    data = rows(3)
+    data[0]["status"] = "paused"
+    client, _ = make_client(serve_rows(data))
+    df = client.load_executions(**WINDOW, progress=False)
+    assert df.set_index("id").loc["exec_0000", "status"] == "paused"
+    assert set(schema.KNOWN_STATUSES) <= set(df["status"].cat.categories)
+
+
+def test_no_key_fails_before_any_request(monkeypatch):
+    monkeypatch.delenv("EACHLABS_API_KEY", raising=False)
+    with pytest.raises(ea.AuthenticationError, match="EACHLABS_API_KEY"):
+        ea.Client(base_url=BASE)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://api.eachlabs.ai", "ftp://127.0.0.1", "not a url", "https://user:pw@api.eachlabs.ai"],
+)
+def test_unsafe_base_urls_are_refused(url):
+    with pytest.raises(ea.InvalidQueryError):
+        ea.Client(api_key=KEY, base_url=url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:1", "http://localhost:8765", "http://[::1]:9"])
+def test_plain_http_is_fine_on_loopback(url):
+    assert ea.Client(api_key=KEY, base_url=url).base_url == url
+
+
+def test_key_never_in_repr_errors_logs_or_attrs(caplog):
+    caplog.set_level(logging.DEBUG)
+    client, _ = make_client(serve_rows(rows(3)))
+    assert KEY not in repr(client) and KEY not in str(vars(client))
+    df = client.load_executions(**WINDOW, progress=False)
+    assert KEY not in json.dumps(df.attrs, default=str)
+    failing, _ = make_client(lambda r: (401, {}, b'{"error":"Invalid or missing API key"}'))
+    with pytest.raises(ea.AuthenticationError) as info:
+        failing.get_page({"limit": "1", "offset": "0"})
+    assert KEY not in str(info.value) and KEY not in repr(info.value)
+    assert KEY not in caplog.text
+    assert caplog.records  # debug logging was on and did log requests
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "x-api-key"])
+def test_auth_schemes_send_the_key_in_the_right_header(scheme):
+    client, adapter = make_client(serve_rows(rows(1)), auth_scheme=scheme)
+    client.get_page({"limit": "100", "offset": "0"})
+    headers = adapter.requests[0].headers
+    if scheme == "bearer":
+        assert headers["Authorization"] == f"Bearer {KEY}" and "X-API-Key" not in headers
+    else:
+        assert headers["X-API-Key"] == KEY and "Authorization" not in headers
+    assert headers["X-Request-Id"]
+
+
+def test_window_is_sent_and_recorded():
+    client, adapter = make_client(serve_rows(rows(2)))
+    df = client.load_executions(
+        start="2026-09-01T02:00:00+02:00", end="2026-10-02T00:00:00Z", progress=False
+    )
+    q = query_of(adapter.requests[0])
+    assert q["from"] == "2026-09-01T00:00:00Z" and q["to"] == "2026-10-02T00:00:00Z"
+    assert df.attrs["window"]["start"] == "2026-09-01T00:00:00Z"
+    assert df.attrs["window"]["start_source"] == "argument"
+
+
+def test_defaults_pin_the_end_and_use_the_90_day_window():
+    client, adapter = make_client(serve_rows([]))
+    before = pd.Timestamp.now(tz="UTC")
+    df = client.load_executions(progress=False)
+    after = pd.Timestamp.now(tz="UTC")
+    window = df.attrs["window"]
+    end = pd.Timestamp(window["end"])
+    assert before - pd.Timedelta(seconds=1) <= end <= after
+    assert pd.Timestamp(window["start"]) == end - pd.Timedelta(days=90)
+    assert window["end_source"] == "load-start" and window["start_source"] == "api-default-90d"
+    assert query_of(adapter.requests[0])["to"] == window["end"]
+    assert list(df.columns) == list(schema.COLUMNS) and len(df) == 0
+    assert df.dtypes.to_dict() == schema.empty_frame().dtypes.to_dict()
