@@ -1,0 +1,756 @@
+"""An incremental local store of executions: a Hive-partitioned Parquet dataset by day.
+
+Layout of a store at ``PATH``::
+
+    PATH/manifest.json                      the watermark, window, query; written last, atomically
+    PATH/data/created_date=2026-10-01/part-0.parquet     one zstd file per UTC creation day
+    PATH/staging/                           new partition files while a sync runs (outside data/)
+    PATH/.lock                              held while a sync runs
+
+``data/`` holds nothing but finished Parquet files, so pyarrow, DuckDB, Polars and Spark can
+read it directly (declare ``created_date`` as a DATE). A sync:
+
+1. works out what to fetch: on the first sync, the window asked for; later, from the watermark
+   minus an ``overlap``, plus the creation windows of rows that were still in flight at the last
+   sync (their status and timestamps change), plus any older ``start`` asked for;
+2. loads those windows with the real loader and upserts by ``id`` (the newest row wins);
+3. rewrites only the partitions it touched: each new file is written under ``staging/`` and
+   moved into ``data/`` with one ``os.replace``;
+4. writes ``manifest.json`` last. If a sync dies midway, every partition is still a complete
+   file and the old watermark makes the next sync fetch (and so repair) the same rows again.
+
+>>> import eachlabs_analytics as ea
+>>> store = ea.ExecutionStore("executions-store")                           # doctest: +SKIP
+>>> store.sync(start="2026-10-01T00:00:00Z")                                 # doctest: +SKIP
+SyncResult(fetched=..., inserted=..., updated=0, unchanged=0, partitions_written=...)
+>>> df = store.load(start="2026-10-15T00:00:00Z", model="veo-3")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from eachlabs_analytics import schema
+from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
+from eachlabs_analytics.parquet import atomic_write, table_to_frame, write_table
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.client import Client
+
+__all__ = ["ExecutionStore", "SyncResult"]
+
+PARTITION_COLUMN = "created_date"
+#: The declared partition schema: readers must not guess (DuckDB would say VARCHAR).
+PARTITION_SCHEMA = pa.schema([pa.field(PARTITION_COLUMN, pa.date32())])
+PARTITIONING = ds.partitioning(PARTITION_SCHEMA, flavor="hive")
+#: The schema of every data file (the partition column lives in the directory name).
+FILE_SCHEMA = schema.ARROW_SCHEMA
+DATASET_SCHEMA = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA))
+PART_NAME = "part-0.parquet"
+MANIFEST_NAME = "manifest.json"
+DATA_DIR = "data"
+STAGING_DIR = "staging"
+LOCK_NAME = ".lock"
+STORE_FORMAT = "eachlabs-analytics-store"
+STORE_VERSION = 1
+DEFAULT_OVERLAP = pd.Timedelta(hours=1)
+#: In-flight rows closer than this in creation time are re-fetched in one window.
+IN_FLIGHT_GAP = pd.Timedelta(hours=6)
+_ONE_US = pd.Timedelta(microseconds=1)
+#: At most this many separate in-flight windows per sync (the closest ones are merged).
+MAX_IN_FLIGHT_WINDOWS = 16
+_FILTER_NAMES = ("model", "status", "workflow_id", "workflow_execution_id", "error_classification")
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncResult:
+    """What one ``ExecutionStore.sync`` did.
+
+    ``fetched`` rows came from the API; of their distinct ids, ``inserted`` were new to the
+    store, ``updated`` replaced a different stored row and ``unchanged`` matched it exactly.
+    ``window`` is the store's window after the sync (``end`` is the watermark) and
+    ``fetched_windows`` the creation windows requested from the API.
+    """
+
+    fetched: int
+    inserted: int
+    updated: int
+    unchanged: int
+    partitions_written: int
+    rows: int
+    window: dict[str, str]
+    fetched_windows: tuple[tuple[str, str], ...]
+    in_flight: int
+    dropped_columns: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"SyncResult(fetched={self.fetched}, inserted={self.inserted}, "
+            f"updated={self.updated}, unchanged={self.unchanged}, "
+            f"partitions_written={self.partitions_written}, rows={self.rows}, "
+            f"window={self.window['start']}..{self.window['end']}, in_flight={self.in_flight})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (for the manifest and the CLI)."""
+        out = dataclasses.asdict(self)
+        out["fetched_windows"] = [list(w) for w in self.fetched_windows]
+        out["dropped_columns"] = list(self.dropped_columns)
+        return out
+
+
+class ExecutionStore:
+    """A local, incrementally synced, Hive-partitioned Parquet store of executions.
+
+    Args:
+        path: the store's directory (created by the first sync).
+
+    >>> import tempfile
+    >>> store = ExecutionStore(tempfile.mkdtemp())
+    >>> store.load().shape
+    (0, 16)
+    >>> store.window is None
+    True
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise NotADirectoryError(f"{self.path} is a file; a store is a directory")
+
+    def __repr__(self) -> str:
+        window = self.window
+        span = f"{window['start']}..{window['end']}" if window else "never synced"
+        return f"ExecutionStore({str(self.path)!r}, {span})"
+
+    # --- paths and metadata --------------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        """The dataset root (``created_date=YYYY-MM-DD/part-0.parquet`` below it)."""
+        return self.path / DATA_DIR
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_NAME
+
+    @property
+    def manifest(self) -> dict[str, Any] | None:
+        """The committed manifest, or None before the first sync completes."""
+        try:
+            raw = self.manifest_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        try:
+            manifest = json.loads(raw)
+        except ValueError as exc:
+            raise EachlabsError(f"{self.manifest_path} is not valid JSON: {exc}") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != STORE_FORMAT:
+            raise EachlabsError(f"{self.manifest_path} is not an eachlabs-analytics manifest")
+        if manifest.get("version") != STORE_VERSION:
+            raise EachlabsError(
+                f"{self.path} is a version {manifest.get('version')} store; this release reads "
+                f"version {STORE_VERSION}"
+            )
+        return manifest
+
+    @property
+    def window(self) -> dict[str, str] | None:
+        """The creation window the store holds completely (``end`` is the watermark)."""
+        manifest = self.manifest
+        return dict(manifest["window"]) if manifest else None
+
+    @property
+    def watermark(self) -> pd.Timestamp | None:
+        """Everything created before this was fetched by the last completed sync."""
+        window = self.window
+        return pd.Timestamp(window["end"]) if window else None
+
+    def partitions(self) -> list[dt.date]:
+        """The days with data, oldest first.
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).partitions()
+        []
+        """
+        days = []
+        if self.data_path.is_dir():
+            for entry in self.data_path.iterdir():
+                day = _partition_day(entry.name)
+                if day is not None and (entry / PART_NAME).is_file():
+                    days.append(day)
+        return sorted(days)
+
+    # --- reading -------------------------------------------------------------------------
+    def _dataset(self) -> ds.Dataset | None:
+        files = [str(self.data_path / _partition_dir(day) / PART_NAME) for day in self.partitions()]
+        if not files:
+            return None
+        return ds.dataset(
+            files,
+            schema=DATASET_SCHEMA,
+            format="parquet",
+            partitioning=PARTITIONING,
+            partition_base_dir=str(self.data_path),
+        )
+
+    def load(
+        self,
+        start: Any = None,
+        end: Any = None,
+        model: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The stored executions as the loader's typed DataFrame, newest first.
+
+        ``start <= created_at <= end``, both ends included as in the loader (RFC 3339 strings
+        or tz-aware datetimes; default: the whole store). The filters match like the API's:
+        one value or a list; ``status`` takes any status the data holds. ``df.attrs`` says
+        which window and store the rows came from.
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).load(model=["veo-3"]).columns.tolist()[:2]
+        ['id', 'model']
+        """
+        start_ts = _timestamp(start, "start")
+        end_ts = _timestamp(end, "end")
+        if start_ts is not None and end_ts is not None and start_ts > end_ts:
+            raise InvalidQueryError(
+                f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})"
+            )
+        filters = {
+            "model": _values(model, "model"),
+            "status": _values(status, "status"),
+            "workflow_id": _values(workflow_id, "workflow_id"),
+            "workflow_execution_id": _values(workflow_execution_id, "workflow_execution_id"),
+            "error_classification": _values(
+                error_classification, "error_classification", schema.ERROR_CLASSES
+            ),
+        }
+        expression = None
+        conditions = []
+        if start_ts is not None:
+            conditions.append(ds.field(PARTITION_COLUMN) >= start_ts.date())
+            conditions.append(ds.field("created_at") >= start_ts.to_pydatetime())
+        if end_ts is not None:
+            conditions.append(ds.field(PARTITION_COLUMN) <= end_ts.date())
+            conditions.append(ds.field("created_at") <= end_ts.to_pydatetime())
+        for column, wanted in filters.items():
+            if wanted:
+                conditions.append(ds.field(column).isin(list(wanted)))
+        for condition in conditions:
+            expression = condition if expression is None else expression & condition
+        frame = self._read(expression)
+        manifest = self.manifest
+        window = manifest["window"] if manifest else None
+        frame.attrs = {
+            "source": "store",
+            "store": str(self.path),
+            "store_window": dict(window) if window else None,
+            "window": {
+                "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
+                "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
+            },
+            "query": {**(manifest or {}).get("query", {}), **_describe_filters(filters)},
+            "last_sync": (manifest or {}).get("last_sync"),
+        }
+        return frame
+
+    def _read(self, expression: ds.Expression | None = None) -> pd.DataFrame:
+        dataset = self._dataset()
+        if dataset is None:
+            return schema.empty_frame()
+        table = dataset.to_table(columns=list(schema.COLUMNS), filter=expression)
+        frame = _finish(table_to_frame(table.replace_schema_metadata(None)))
+        if not frame["id"].is_unique:
+            # only after a sync died while moving a row between days; the next sync repairs it
+            frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
+        return frame
+
+    def _index(self) -> pa.Table:
+        """``id`` and partition day of every stored row (to find rows that changed day)."""
+        dataset = self._dataset()
+        if dataset is None:
+            return pa.table(
+                {"id": pa.array([], pa.string()), PARTITION_COLUMN: pa.array([], pa.date32())}
+            )
+        return dataset.to_table(columns=["id", PARTITION_COLUMN])
+
+    # --- syncing -------------------------------------------------------------------------
+    def sync(
+        self,
+        start: Any = None,
+        end: Any = None,
+        model: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | Iterable[str] | None = None,
+        *,
+        client: Client | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        overlap: Any = DEFAULT_OVERLAP,
+        classify_errors: bool = True,
+        progress: bool | None = None,
+        max_workers: int | None = None,
+    ) -> SyncResult:
+        """Fetch what is new (and what was in flight) from the API and upsert it by ``id``.
+
+        Takes the loader's query arguments. The first sync fetches ``start``..``end`` (the
+        API's 90-day default when ``start`` is None; ``end`` defaults to now). Later syncs
+        fetch from the watermark minus ``overlap`` (a timedelta or a string such as ``"1h"``)
+        to ``end``, the creation windows of rows in flight at the last sync, and anything
+        before the store's start if an earlier ``start`` is given. Filters are fixed when the
+        store is created: later syncs may repeat them or leave them out.
+
+        ``client`` is a :class:`~eachlabs_analytics.Client` to use; otherwise one is opened
+        from ``api_key``/``base_url`` (default: ``$EACHLABS_API_KEY``/``$EACHLABS_BASE_URL``).
+
+        >>> store.sync(start="2026-10-01T00:00:00Z", client=client)            # doctest: +SKIP
+        SyncResult(fetched=4210, inserted=4210, updated=0, unchanged=0, ...)
+        """
+        from eachlabs_analytics.query import build_query
+
+        overlap_td = _timedelta(overlap, "overlap")
+        now = pd.Timestamp.now(tz="UTC").floor("us")
+        query = build_query(
+            start=start,
+            end=end,
+            model=model,
+            status=status,
+            workflow_id=workflow_id,
+            workflow_execution_id=workflow_execution_id,
+            error_classification=error_classification,
+            now=now,
+        )
+        filters = {
+            "model": list(query.models) or None,
+            "status": list(query.statuses) or None,
+            "workflow_id": query.workflow_id,
+            "workflow_execution_id": query.workflow_execution_id,
+            "error_classification": list(query.error_classes) or None,
+        }
+        self._prepare_directory()
+        with self._locked():
+            manifest = self.manifest
+            if manifest is not None:
+                filters = _same_filters(manifest["query"], filters, self.path)
+            windows, new_window = _plan(manifest, query.start, query.end, start, overlap_td)
+            own_client = client is None
+            if own_client:
+                from eachlabs_analytics.client import Client
+
+                client = Client(api_key=api_key, base_url=base_url)
+            try:
+                fetched, dropped = _fetch(
+                    client,
+                    windows,
+                    filters,
+                    classify_errors=classify_errors,
+                    progress=progress,
+                    max_workers=max_workers,
+                )
+            finally:
+                if own_client:
+                    client.close()
+            result = self._upsert(fetched)
+            in_flight, in_flight_windows = self._in_flight()
+            sync_result = SyncResult(
+                fetched=len(fetched),
+                inserted=result["inserted"],
+                updated=result["updated"],
+                unchanged=result["unchanged"],
+                partitions_written=result["partitions_written"],
+                rows=result["rows"],
+                window={"start": _iso(new_window[0]), "end": _iso(new_window[1])},
+                fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
+                in_flight=in_flight,
+                dropped_columns=tuple(dropped),
+            )
+            self._write_manifest(filters, sync_result, in_flight_windows, now)
+        return sync_result
+
+    def _prepare_directory(self) -> None:
+        if self.path.is_dir() and not self.manifest_path.exists():
+            known = {DATA_DIR, STAGING_DIR, LOCK_NAME}
+            strangers = [
+                p.name
+                for p in self.path.iterdir()
+                if p.name not in known and not p.name.startswith(f".{MANIFEST_NAME}.")
+            ]
+            if strangers:
+                raise EachlabsError(
+                    f"{self.path} is not an empty directory nor an eachlabs-analytics store "
+                    f"(found {', '.join(sorted(strangers)[:3])}); choose a new or empty directory"
+                )
+        self.data_path.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock
+            yield
+            return
+        with open(self.path / LOCK_NAME, "a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise EachlabsError(
+                    f"another sync is running on {self.path}; wait for it to finish"
+                ) from None
+            try:
+                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)  # a dead sync's files
+                yield
+            finally:
+                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _upsert(self, fetched: pd.DataFrame) -> dict[str, int]:
+        """Merge ``fetched`` into the partitions it touches; the fetched rows win.
+
+        Works on Arrow tables: a partition is filtered, concatenated and sorted without
+        a round trip through pandas.
+        """
+        new = _to_table(fetched[fetched["created_at"].notna()])
+        new_days = pc.cast(new["created_at"], pa.date32())
+        index = self._index()
+        # a day holding an old version of a fetched id is touched too (the row moves out)
+        known = index.filter(pc.is_in(index["id"], value_set=new["id"]))
+        touched = sorted(
+            set(pc.unique(new_days).to_pylist()) | set(known[PARTITION_COLUMN].to_pylist())
+        )
+        counts = {
+            "inserted": new.num_rows - known.num_rows,
+            "updated": 0,
+            "unchanged": 0,
+            "partitions_written": 0,
+            "rows": index.num_rows + new.num_rows - known.num_rows,
+        }
+        staging = self.path / STAGING_DIR / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        for day in touched:
+            old = self._read_partition(day)
+            replaced_mask = pc.is_in(old["id"], value_set=new["id"])
+            replaced = old.filter(replaced_mask)
+            arriving = new.filter(pc.equal(new_days, pa.scalar(day, pa.date32())))
+            updated, unchanged = _compare(
+                replaced, new.filter(pc.is_in(new["id"], value_set=replaced["id"]))
+            )
+            counts["updated"] += updated
+            counts["unchanged"] += unchanged
+            if (
+                not updated
+                and replaced.num_rows == arriving.num_rows
+                and pc.all(pc.is_in(arriving["id"], value_set=replaced["id"])).as_py() is not False
+            ):
+                continue  # every row here is already stored as fetched: leave the file alone
+            kept = old.filter(pc.invert(replaced_mask))
+            self._commit_partition(day, pa.concat_tables([kept, arriving]), staging)
+            counts["partitions_written"] += 1
+        shutil.rmtree(staging, ignore_errors=True)
+        return counts
+
+    def _read_partition(self, day: dt.date) -> pa.Table:
+        file = self.data_path / _partition_dir(day) / PART_NAME
+        if not file.exists():
+            return FILE_SCHEMA.empty_table()
+        table = ds.dataset(str(file), schema=FILE_SCHEMA, format="parquet").to_table()
+        return table.replace_schema_metadata(None)
+
+    def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
+        """Replace one day's file: written in ``staging``, then moved into ``data/``."""
+        target_dir = self.data_path / _partition_dir(day)
+        target = target_dir / PART_NAME
+        if table.num_rows == 0:
+            target.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                target_dir.rmdir()
+            return
+        staged = staging / f"{_partition_dir(day)}.parquet"
+        table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
+        write_table(table.combine_chunks(), staged)
+        with open(staged, "rb+") as handle:
+            os.fsync(handle.fileno())
+        target_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+
+    def _in_flight(self) -> tuple[int, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+        dataset = self._dataset()
+        if dataset is None:
+            return 0, []
+        table = dataset.to_table(
+            columns=["created_at"],
+            filter=ds.field("status").isin(list(schema.IN_FLIGHT_STATUSES)),
+        )
+        created = pd.Series(table["created_at"].to_pandas()).dropna()
+        return len(created), _clusters(created)
+
+    def _write_manifest(
+        self,
+        filters: dict[str, Any],
+        result: SyncResult,
+        in_flight_windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+        now: pd.Timestamp,
+    ) -> None:
+        manifest = {
+            "format": STORE_FORMAT,
+            "version": STORE_VERSION,
+            "partitioning": {"column": PARTITION_COLUMN, "type": "date", "flavor": "hive"},
+            "data": DATA_DIR,
+            "query": filters,
+            "window": result.window,
+            "in_flight": {
+                "rows": result.in_flight,
+                "windows": [[_iso(a), _iso(b)] for a, b in in_flight_windows],
+            },
+            "rows": result.rows,
+            "partitions": len(self.partitions()),
+            "last_sync": {"at": _iso(now), **result.as_dict()},
+        }
+        text = json.dumps(manifest, indent=2) + "\n"
+        atomic_write(self.manifest_path, lambda temp: temp.write_text(text, encoding="utf-8"))
+
+
+# --- planning ------------------------------------------------------------------------------
+def _plan(
+    manifest: dict[str, Any] | None,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    start_argument: Any,
+    overlap: pd.Timedelta,
+) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], tuple[pd.Timestamp, pd.Timestamp]]:
+    """The windows to fetch, and the store's window once they are in."""
+    if manifest is None:
+        return [(start, end)], (start, end)
+    old_start = pd.Timestamp(manifest["window"]["start"])
+    watermark = pd.Timestamp(manifest["window"]["end"])
+    windows = []
+    if end > watermark - overlap:
+        windows.append((max(watermark - overlap, old_start), end))
+    if start_argument is not None and start < old_start:
+        windows.append((start, min(old_start + overlap, end)))
+    for first, last in manifest.get("in_flight", {}).get("windows", []):
+        # the loader needs start < end; both ends are inclusive, so one more microsecond is safe
+        windows.append((pd.Timestamp(first), pd.Timestamp(last) + _ONE_US))
+    new_window = (
+        min(old_start, start) if start_argument is not None else old_start,
+        max(watermark, end),
+    )
+    return _merge(windows), new_window
+
+
+def _merge(
+    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    merged: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for first, last in sorted(w for w in windows if w[0] < w[1]):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _clusters(created: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Few windows covering every creation time given (gaps above IN_FLIGHT_GAP split)."""
+    if created.empty:
+        return []
+    times = np.sort(created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]"))
+    gaps = np.diff(times)
+    limit = IN_FLIGHT_GAP.to_timedelta64()
+    splits = np.flatnonzero(gaps > limit)
+    if len(splits) >= MAX_IN_FLIGHT_WINDOWS:
+        # keep only the widest gaps as splits
+        widest = np.argsort(gaps[splits])[::-1][: MAX_IN_FLIGHT_WINDOWS - 1]
+        splits = np.sort(splits[widest])
+    chunks = np.split(times, splits + 1)
+    return [(_utc(chunk[0]), _utc(chunk[-1])) for chunk in chunks]
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _fetch(
+    client: Client,
+    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+    filters: dict[str, Any],
+    **options: Any,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Load every window with the loader; the rows of later loads win."""
+    frames = []
+    dropped: set[str] = set()
+    for first, last in windows:
+        frame = client.load_executions(start=first, end=last, **filters, **options)
+        dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
+        frames.append(_loose(frame))
+    if not frames:
+        return schema.empty_frame(), []
+    if dropped:
+        warnings.warn(
+            f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
+            stacklevel=3,
+        )
+    combined = pd.concat(frames, ignore_index=True)
+    combined = combined.drop_duplicates("id", keep="last")
+    return _normalize(combined), sorted(dropped)
+
+
+def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> dict[str, Any]:
+    if not any(asked.values()):
+        return {name: stored.get(name) for name in _FILTER_NAMES}
+    differing = [name for name in _FILTER_NAMES if asked.get(name) != stored.get(name)]
+    if differing:
+        shown = ", ".join(f"{n}={stored.get(n)!r}" for n in _FILTER_NAMES if stored.get(n))
+        raise InvalidQueryError(
+            f"{path} was created with a different query ({shown or 'no filters'}); "
+            f"{', '.join(differing)} differ. Sync it with the same filters or none, "
+            "or use another directory for another query"
+        )
+    return asked
+
+
+# --- frames --------------------------------------------------------------------------------
+def _loose(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schema's columns with status and class as plain strings, so frames concatenate."""
+    frame = frame.reindex(columns=list(schema.COLUMNS))
+    return frame.astype({"status": object, "error_classification": object})
+
+
+def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schema's columns and dtypes (``status`` extended with what it holds)."""
+    frame = frame.reindex(columns=list(schema.COLUMNS))
+    statuses = frame["status"].dropna().astype(str).unique()
+    dtypes = dict(schema.DTYPES, status=schema.status_dtype(statuses))
+    out = {}
+    for column in schema.COLUMNS:
+        series = frame[column]
+        target = dtypes[column]
+        if series.dtype != target:
+            if isinstance(target, pd.CategoricalDtype):
+                series = pd.Series(
+                    pd.Categorical(series.astype(object), dtype=target), index=frame.index
+                )
+            else:
+                series = series.astype(target)
+        out[column] = series
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    """Newest first, then by id; a fresh RangeIndex; status categories as the schema says."""
+    frame = _normalize(frame)
+    frame = frame.sort_values(
+        ["created_at", "id"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    return frame.reset_index(drop=True)
+
+
+def _to_table(frame: pd.DataFrame) -> pa.Table:
+    """The data files' Arrow table for a frame of executions (schema columns only)."""
+    frame = _normalize(frame).reset_index(drop=True)
+    table = pa.Table.from_pandas(frame, schema=FILE_SCHEMA, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
+    """Of the stored rows ``old`` (whose ids are all in ``new``): how many differ, how many not."""
+    if old.num_rows == 0:
+        return 0, 0
+    order = [("id", "ascending")]
+    old, new = old.sort_by(order), new.sort_by(order)
+    same = pa.array(np.ones(old.num_rows, dtype=bool))
+    for name in FILE_SCHEMA.names:
+        a, b = old[name], new[name]
+        if pa.types.is_dictionary(a.type):
+            a, b = a.cast(pa.string()), b.cast(pa.string())
+        equal = pc.fill_null(pc.equal(a, b), False)
+        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+        same = pc.and_(same, pc.or_(equal, both_null))
+    unchanged = pc.sum(same).as_py() or 0
+    return old.num_rows - unchanged, unchanged
+
+
+# --- small parsers -------------------------------------------------------------------------
+def _partition_dir(day: dt.date) -> str:
+    return f"{PARTITION_COLUMN}={day.isoformat()}"
+
+
+def _partition_day(name: str) -> dt.date | None:
+    prefix = f"{PARTITION_COLUMN}="
+    if not name.startswith(prefix):
+        return None
+    try:
+        return dt.date.fromisoformat(name[len(prefix) :])
+    except ValueError:
+        return None
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    from eachlabs_analytics.query import format_timestamp
+
+    return format_timestamp(ts)
+
+
+def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    from eachlabs_analytics.query import parse_timestamp
+
+    return parse_timestamp(value, name)
+
+
+def _timedelta(value: Any, name: str) -> pd.Timedelta:
+    try:
+        delta = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        raise InvalidQueryError(
+            f"{name} must be a duration such as '1h', '30min' or a timedelta, not {value!r}"
+        ) from None
+    if pd.isna(delta) or delta < pd.Timedelta(0):
+        raise InvalidQueryError(f"{name} must be a duration >= 0, not {value!r}")
+    return delta
+
+
+def _values(
+    value: str | Iterable[str] | None, name: str, allowed: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    if any(not isinstance(item, str) or not item.strip() for item in items):
+        raise InvalidQueryError(f"{name} must be a non-empty string or a list of them: {value!r}")
+    items = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    if allowed is not None:
+        bad = [item for item in items if item not in allowed]
+        if bad:
+            raise InvalidQueryError(
+                f"{name} {', '.join(map(repr, bad))} not allowed; allowed values: "
+                f"{', '.join(allowed)}"
+            )
+    return tuple(dict.fromkeys(items))
+
+
+def _describe_filters(filters: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    return {name: list(values) for name, values in filters.items() if values}
