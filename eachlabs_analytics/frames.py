@@ -38,7 +38,7 @@ from eachlabs_analytics import schema
 if TYPE_CHECKING:
     from eachlabs_analytics.client import Page
 
-_BLOCK_SIZE = 1 << 24  # one block must hold the longest page (a 100-row page is ~50 kB)
+_BLOCK_SIZE = 1 << 21  # ~2 MB blocks parse in parallel best here; a block must hold a whole page
 
 
 @dataclass

@@ -1,0 +1,348 @@
+"""The loader against the sandbox: exact ground truth under capped totals, faults, live data."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import logging
+import threading
+
+import pandas as pd
+import pytest
+import requests
+
+import eachlabs_analytics as ea
+from eachlabs_analytics import schema
+from eachlabs_analytics.sandbox import Faults, generate_executions
+
+END = "2026-10-31T00:00:00Z"
+START = "2026-09-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def truth() -> pd.DataFrame:
+    return generate_executions(executions=6_000, seed=21, end=END, days=90)
+
+
+def fast_client(api, **options) -> ea.Client:
+    """A client that backs off for milliseconds, not seconds (the faults are many)."""
+    client = ea.Client(
+        api_key=api.api_key,
+        base_url=api.base_url,
+        backoff=0.001,
+        max_backoff=0.01,
+        max_retry_after=0.05,
+        **options,
+    )
+    return client
+
+
+def expected_rows(api, start=START, end=END) -> pd.DataFrame:
+    frame = api.truth
+    inside = (frame["created_at"] >= pd.Timestamp(start)) & (
+        frame["created_at"] <= pd.Timestamp(end)
+    )
+    return (
+        frame[inside]
+        .sort_values(["created_at", "id"], ascending=[False, True])
+        .reset_index(drop=True)
+    )
+
+
+def assert_same_rows(loaded: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert loaded["id"].is_unique
+    got = loaded.reset_index(drop=True)[list(schema.COLUMNS)]
+    want = expected.reset_index(drop=True)[list(schema.COLUMNS)]
+    # the status categories of the truth may be the plain known set
+    got["status"] = got["status"].astype(str)
+    want["status"] = want["status"].astype(str)
+    pd.testing.assert_frame_equal(got, want, check_dtype=True)
+
+
+def test_loads_exactly_the_truth_with_classes_under_a_capped_total(truth):
+    with ea.sandbox(data=truth, total_cap=200) as api:
+        df = ea.load_executions(
+            start=START, end=END, base_url=api.base_url, api_key=api.api_key, progress=False
+        )
+        capped = [e for e in api.request_log if e["status"] == 200]
+    assert_same_rows(df, expected_rows(api))
+    assert df.attrs["unclassified_errors"] == 0
+    assert df.attrs["classification"] == "filter-queries"
+    failed = df["status"].isin(schema.FAILED_STATUSES)
+    assert failed.sum() > 50 and df.loc[failed, "error_classification"].notna().all()
+    assert df.loc[~failed, "error_classification"].isna().all()
+    assert len(capped) > 20  # many pages: the cap of 200 was far below the rows
+
+
+def test_dtypes_and_attrs(truth):
+    with ea.sandbox(data=truth) as api:
+        df = ea.load_executions(
+            start=START, end=END, base_url=api.base_url, api_key=api.api_key, progress=False
+        )
+    assert list(df.columns) == list(schema.COLUMNS)
+    assert df.dtypes.to_dict() == schema.empty_frame().dtypes.to_dict()
+    ordered = df.sort_values(["created_at", "id"], ascending=[False, True], ignore_index=True)
+    assert df["id"].tolist() == ordered["id"].tolist()
+    attrs = df.attrs
+    assert attrs["window"] == {
+        "start": START,
+        "end": END,
+        "start_source": "argument",
+        "end_source": "argument",
+    }
+    assert attrs["rows"] == len(df) and attrs["requests"] >= attrs["pages"] > 0
+    assert attrs["in_flight_rows"] == int(df["status"].isin(schema.IN_FLIGHT_STATUSES).sum())
+    json.dumps(attrs)  # parquet and reports store attrs as JSON
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(rate_limit_every=3, retry_after=0, max_faults=15),
+        Faults(rate_limit_every=4, retry_after="http-date", retry_after_seconds=0, max_faults=8),
+        Faults(server_error_every=4, server_error_burst=2, max_faults=16),
+        Faults(truncate_every=5, max_faults=10),
+        Faults(drop_every=6, max_faults=10),
+        Faults(redirect_same_host=True, max_faults=10),
+        Faults(
+            rate_limit_every=7,
+            retry_after=0,
+            server_error_every=5,
+            truncate_every=9,
+            drop_every=11,
+            max_faults=30,
+        ),
+    ],
+    ids=[
+        "429-seconds",
+        "429-http-date",
+        "5xx-bursts",
+        "truncated",
+        "dropped",
+        "same-host-redirect",
+        "all-together",
+    ],
+)
+def test_every_fault_still_gives_exactly_the_truth(truth, faults):
+    with ea.sandbox(data=truth, total_cap=300, faults=faults) as api:
+        with fast_client(api) as client:
+            df = client.load_executions(start=START, end=END, progress=False, max_workers=4)
+    assert faults.injected > 0
+    assert_same_rows(df, expected_rows(api))
+    if not faults.redirect_same_host:
+        assert df.attrs["retries"] >= 1
+
+
+def test_rows_appearing_at_the_head_and_changing_status_while_paging(truth):
+    faults = Faults(new_rows_per_request=3, mutate_in_flight=2, max_faults=200)
+    with ea.sandbox(data=truth, faults=faults) as api:
+        pinned_end = api.now  # new rows are created after this instant
+        before = expected_rows(api, end=pinned_end)
+        with fast_client(api) as client:
+            df = client.load_executions(start=START, progress=False, max_workers=4, end=pinned_end)
+        after = expected_rows(api, end=pinned_end)
+    assert faults.injected_by_kind.get("new_rows", 0) > 0
+    assert faults.injected_by_kind.get("mutate", 0) > 0
+    assert len(api.truth) > len(truth)  # rows did appear while paging
+    assert df["id"].is_unique
+    assert set(df["id"]) == set(before["id"]) == set(after["id"])
+    # rows that were terminal before the load cannot change: they match exactly
+    stable = before.loc[~before["status"].isin(schema.IN_FLIGHT_STATUSES), "id"]
+    got = df.set_index("id").loc[stable]
+    want = after.set_index("id").loc[stable]
+    assert (got["status"].astype(str) == want["status"].astype(str)).all()
+    assert (got["execution_cost"].fillna(-1) == want["execution_cost"].fillna(-1)).all()
+
+
+def test_end_none_pins_the_window_so_new_rows_stay_out(truth):
+    future_clock = pd.Timestamp.now(tz="UTC") + pd.Timedelta(hours=1)
+    faults = Faults(new_rows_per_request=5, max_faults=100)
+    with ea.sandbox(data=truth, faults=faults, now=future_clock) as api:
+        with fast_client(api) as client:
+            df = client.load_executions(start=START, progress=False, max_workers=4)
+        end = pd.Timestamp(df.attrs["window"]["end"])
+        expected = expected_rows(api, end=end)
+    assert faults.injected_by_kind.get("new_rows", 0) > 0
+    assert set(df["id"]) == set(expected["id"])
+    assert df["created_at"].max() <= end
+
+
+def test_server_that_ignores_offset_ends_in_a_clear_error(truth):
+    with ea.sandbox(data=truth, faults=Faults(ignore_offset=True)) as api:
+        with fast_client(api) as client, pytest.raises(ea.PaginationError, match="offset"):
+            client.load_executions(start=START, end=END, progress=False, max_workers=2)
+        assert len(api.request_log) < 60
+
+
+def test_persistent_failures_raise_typed_errors_not_partial_frames(truth):
+    with ea.sandbox(data=truth, faults=Faults(server_error_every=1)) as api:
+        with fast_client(api, max_retries=2) as client, pytest.raises(ea.APIError) as info:
+            client.load_executions(start=START, end=END, progress=False)
+    assert "HTTP 5" in str(info.value) and "request id" in str(info.value)
+    with ea.sandbox(data=truth, faults=Faults(rate_limit_every=1, retry_after=0)) as api:
+        with fast_client(api, max_retries=2) as client, pytest.raises(ea.RateLimitError):
+            client.load_executions(start=START, end=END, progress=False)
+
+
+def test_filters_models_status_workflow_and_classes(truth):
+    with ea.sandbox(data=truth) as api:
+        models = ["veo-3", "flux-2-pro", "eachlabs-llm-router"]
+        kw = dict(start=START, end=END, base_url=api.base_url, api_key=api.api_key, progress=False)
+        by_model = ea.load_executions(model=models, **kw)
+        failed = ea.load_executions(status="error", **kw)
+        timeouts = ea.load_executions(error_classification="execution_timeout", **kw)
+        two = ea.load_executions(
+            error_classification=["provider_error", "content_moderation"], **kw
+        )
+        expected = expected_rows(api)
+        workflow = expected["workflow_id"].dropna().iloc[0]
+        by_workflow = ea.load_executions(workflow_id=workflow, **kw)
+    assert set(by_model["id"]) == set(expected.loc[expected["model"].isin(models), "id"])
+    assert set(by_model["model"]) == set(models)
+    assert set(failed["id"]) == set(expected.loc[expected["status"] == "error", "id"])
+    want_timeouts = expected[expected["error_classification"] == "execution_timeout"]
+    assert set(timeouts["id"]) == set(want_timeouts["id"]) and len(want_timeouts) > 0
+    assert (timeouts["error_classification"] == "execution_timeout").all()
+    assert timeouts.attrs["classification"] == "filter-argument"
+    want_two = expected.set_index("id")["error_classification"]
+    assert (
+        two.set_index("id")["error_classification"].astype(str)
+        == want_two.loc[two["id"]].astype(str).to_numpy()
+    ).all()
+    assert set(by_workflow["id"]) == set(expected.loc[expected["workflow_id"] == workflow, "id"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"status": "failed"}, "allowed values: created, starting, success, error"),
+        ({"status": ["success", 3]}, "list of strings"),
+        ({"error_classification": "timeout"}, "content_moderation"),
+        ({"start": "2026-10-01"}, "no time zone"),
+        ({"start": "last tuesday"}, "RFC 3339"),
+        ({"start": 20261001}, "RFC 3339 string, a datetime or a pandas Timestamp"),
+        ({"start": "2026-10-05T00:00:00Z", "end": "2026-10-01T00:00:00Z"}, "must be before"),
+        ({"model": ""}, "empty"),
+        ({"workflow_id": 5}, "non-empty string"),
+        ({"max_workers": 0}, "from 1 to 64"),
+        ({"progress": "yes"}, "True, False or None"),
+        ({"classify_errors": None}, "True or False"),
+    ],
+)
+def test_bad_arguments_fail_before_any_request(kwargs, message):
+    with ea.sandbox(executions=200, seed=1, end=END) as api:
+        with pytest.raises(ea.InvalidQueryError, match=message) as info:
+            ea.load_executions(base_url=api.base_url, api_key=api.api_key, **kwargs)
+        assert isinstance(info.value, ValueError)
+        assert api.request_log == []
+
+
+def test_api_400_is_an_invalid_query_error_with_request_id():
+    with ea.sandbox(executions=200, seed=1, end=END) as api, fast_client(api) as client:
+        with pytest.raises(ea.InvalidQueryError) as info:
+            client.get_page({"limit": "500", "offset": "0"})
+    assert "HTTP 400" in str(info.value) and info.value.request_id
+
+
+def test_wrong_key_is_an_authentication_error_without_the_key():
+    with ea.sandbox(executions=200, seed=1, end=END) as api:
+        with pytest.raises(ea.AuthenticationError) as info:
+            ea.load_executions(
+                start=START,
+                end=END,
+                base_url=api.base_url,
+                api_key="smk_wrong_key_999",
+                progress=False,
+            )
+    assert "HTTP 401" in str(info.value) and "smk_wrong_key_999" not in str(info.value)
+
+
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
+    seen: list[dict[str, str]] = []
+
+    def do_GET(self):  # noqa: N802 - stdlib name
+        type(self).seen.append(dict(self.headers))
+        body = b'{"executions": [], "total_count": 0, "total_capped": false, "offset": 0, '
+        body += b'"limit": 100}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("scheme", ["bearer", "x-api-key"])
+def test_redirect_to_another_host_never_gets_the_key(truth, scheme):
+    _RecordingHandler.seen = []
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RecordingHandler)
+    thread = threading.Thread(target=other.serve_forever, daemon=True)
+    thread.start()
+    try:
+        other_url = f"http://127.0.0.1:{other.server_address[1]}"
+        with ea.sandbox(data=truth, faults=Faults(redirect_to=other_url)) as api:
+            with fast_client(api, auth_scheme=scheme) as client:
+                with pytest.raises(ea.APIError, match="redirected to another host") as info:
+                    client.load_executions(start=START, end=END, progress=False)
+            key = api.api_key
+            assert _RecordingHandler.seen == []  # not followed at all
+            # the trap is real: plain requests forwards X-API-Key across hosts
+            requests.get(f"{api.base_url}/v1/executions", headers={"X-API-Key": key}, timeout=5)
+        assert key not in str(info.value)
+        assert any(key in json.dumps(headers) for headers in _RecordingHandler.seen)
+    finally:
+        other.shutdown()
+        other.server_close()
+
+
+def test_key_stays_out_of_debug_logs_errors_and_attrs(truth, caplog):
+    caplog.set_level(logging.DEBUG)
+    faults = Faults(rate_limit_every=5, retry_after=0, server_error_every=7, max_faults=6)
+    with ea.sandbox(data=truth, faults=faults) as api:
+        with fast_client(api) as client:
+            df = client.load_executions(start=START, end=END, progress=False)
+            key = api.api_key
+            text = repr(client) + str(df.attrs) + repr(df.head())
+    assert key not in caplog.text and key not in text
+    assert "urllib3" in caplog.text or "eachlabs" in caplog.text  # debug logging did happen
+
+
+def test_progress_bar_ends_at_the_row_count_under_a_capped_total(truth, capsys):
+    with ea.sandbox(data=truth, total_cap=100) as api:
+        df = ea.load_executions(
+            start=START, end=END, base_url=api.base_url, api_key=api.api_key, progress=True
+        )
+    err = capsys.readouterr().err
+    assert f"{len(df)}/{len(df)}" in err.replace(",", "")
+
+
+def test_concurrency_uses_time_slices(truth):
+    with ea.sandbox(data=truth, total_cap=100) as api:
+        ea.load_executions(
+            start=START,
+            end=END,
+            base_url=api.base_url,
+            api_key=api.api_key,
+            progress=False,
+            max_workers=4,
+            classify_errors=False,
+        )
+        windows = {(e["query"].get("from"), e["query"].get("to")) for e in api.request_log}
+    assert len(windows) > 4
+
+
+def test_iter_pages_streams_one_query(truth):
+    with ea.sandbox(data=truth) as api, fast_client(api) as client:
+        pages = list(client.iter_pages(start=START, end=END, model="veo-3"))
+        expected = expected_rows(api)
+    want = expected[expected["model"] == "veo-3"]
+    assert sum(p.rows for p in pages) == len(want)
+    assert pages[-1].is_last and all(not p.is_last for p in pages[:-1])
+    frame = pages[0].to_frame()
+    assert list(frame.columns) == list(schema.COLUMNS)
+    assert frame["id"].tolist() == want["id"].head(len(frame)).tolist() or set(frame["id"]) <= set(
+        want["id"]
+    )
+    assert all(p.request_id for p in pages)
