@@ -52,6 +52,7 @@ from eachlabs_analytics.parquet import atomic_write, table_to_frame, write_table
 
 if TYPE_CHECKING:
     from eachlabs_analytics.client import Client
+    from eachlabs_analytics.query import Query
 
 __all__ = ["ExecutionStore", "SyncResult"]
 
@@ -354,7 +355,7 @@ class ExecutionStore:
             manifest = self.manifest
             if manifest is not None:
                 filters = _same_filters(manifest["query"], filters, self.path)
-            windows, new_window = _plan(manifest, query.start, query.end, start, overlap_td)
+            windows, new_window = _plan(manifest, query, start is not None, overlap_td, now)
             own_client = client is None
             if own_client:
                 from eachlabs_analytics.client import Client
@@ -534,29 +535,32 @@ class ExecutionStore:
 # --- planning ------------------------------------------------------------------------------
 def _plan(
     manifest: dict[str, Any] | None,
-    start: pd.Timestamp,
-    end: pd.Timestamp,
-    start_argument: Any,
+    query: Query,
+    start_given: bool,
     overlap: pd.Timedelta,
+    now: pd.Timestamp,
 ) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], tuple[pd.Timestamp, pd.Timestamp]]:
-    """The windows to fetch, and the store's window once they are in."""
+    """The windows to fetch, and the store's window once they are in.
+
+    The new watermark is the window's end, or ``now`` if that is earlier: rows created after
+    the sync started may not exist yet, so a future ``end`` cannot be promised complete.
+    """
+    start, end = query.start, query.end
+    reached = min(end, now)
     if manifest is None:
-        return [(start, end)], (start, end)
+        return [(start, end)], (start, max(start, reached))
     old_start = pd.Timestamp(manifest["window"]["start"])
     watermark = pd.Timestamp(manifest["window"]["end"])
     windows = []
     if end > watermark - overlap:
         windows.append((max(watermark - overlap, old_start), end))
-    if start_argument is not None and start < old_start:
+    if start_given and start < old_start:
         windows.append((start, min(old_start + overlap, end)))
     for first, last in manifest.get("in_flight", {}).get("windows", []):
         # the loader needs start < end; both ends are inclusive, so one more microsecond is safe
         windows.append((pd.Timestamp(first), pd.Timestamp(last) + _ONE_US))
-    new_window = (
-        min(old_start, start) if start_argument is not None else old_start,
-        max(watermark, end),
-    )
-    return _merge(windows), new_window
+    new_start = min(old_start, start) if start_given else old_start
+    return _merge(windows), (new_start, max(watermark, reached))
 
 
 def _merge(

@@ -448,3 +448,95 @@ def test_two_syncs_at_once_are_refused(tmp_path, truth):
         worker.join(10)
     assert not errors
     assert_store_equals(store, truth)
+
+
+# --- against the sandbox and the real loader -----------------------------------------------
+def sandbox_truth(api, start: pd.Timestamp) -> pd.DataFrame:
+    truth = api.truth
+    rows = truth[truth.created_at >= start]
+    rows = rows.sort_values(["created_at", "id"], ascending=[False, True], kind="stable")
+    return rows.reset_index(drop=True)
+
+
+def assert_equal_to_sandbox(store: ExecutionStore, api, start: pd.Timestamp) -> None:
+    got, want = store.load(), sandbox_truth(api, start)
+    # the sandbox's status categorical lists every known status; the store's only adds unknown
+    # ones to the same known list, so compare the values and the categories' known prefix
+    pd.testing.assert_frame_equal(got, want, check_categorical=False)
+    assert list(got.status.cat.categories)[: len(schema.KNOWN_STATUSES)] == list(
+        schema.KNOWN_STATUSES
+    )
+
+
+@pytest.fixture
+def api():
+    import eachlabs_analytics as ea
+
+    # the sandbox clock starts at the wall clock, so new rows are created "now" as in real life
+    with ea.sandbox(executions=3_000, seed=7, days=30) as running:
+        yield running
+
+
+@pytest.fixture
+def client(api):
+    import eachlabs_analytics as ea
+
+    with ea.Client(api_key=api.api_key, base_url=api.base_url) as c:
+        yield c
+
+
+def test_sandbox_new_rows_and_status_changes_end_equal_to_truth(tmp_path, api, client):
+    store = ExecutionStore(tmp_path)
+    start = api.now - pd.Timedelta(days=20)
+    first = store.sync(start=start, client=client, progress=False)
+    assert_equal_to_sandbox(store, api, start)
+    assert first.in_flight > 0  # the data has rows to follow up
+    in_flight_ids = set(store.load(status=list(schema.IN_FLIGHT_STATUSES)).id)
+
+    api.faults.new_rows_per_request = 4  # new executions arrive while the store pages
+    api.faults.mutate_in_flight = 2  # in-flight rows move on (created -> starting -> done)
+    second = store.sync(client=client, progress=False)
+    assert second.inserted >= 4
+    api.faults.new_rows_per_request = api.faults.mutate_in_flight = 0
+    assert api.faults.injected_by_kind.get("mutate", 0) > 0
+
+    store.sync(client=client, progress=False)
+    assert_equal_to_sandbox(store, api, start)
+    after = store.load().set_index("id")
+    moved_on = [i for i in in_flight_ids if after.loc[i, "status"] not in schema.IN_FLIGHT_STATUSES]
+    assert moved_on, "some rows that were in flight finished, and the store followed"
+    errors = after[after.status.isin(schema.FAILED_STATUSES)]
+    assert errors.error_classification.notna().all()
+
+
+def test_sandbox_interrupted_sync_is_completed_by_the_next(tmp_path, api, client, monkeypatch):
+    store = ExecutionStore(tmp_path)
+    start = api.now - pd.Timedelta(days=20)
+    store.sync(start=start, client=client, progress=False)
+    watermark = store.watermark
+    api.faults.mutate_in_flight = 3
+    api.faults.new_rows_per_request = 2
+    real_commit = ExecutionStore._commit_partition
+    calls = {"n": 0}
+
+    def crash_on_second(self, day, table, staging):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("interrupted between partitions")
+        return real_commit(self, day, table, staging)
+
+    # force a multi-partition sync: an earlier start adds a backfill window
+    monkeypatch.setattr(ExecutionStore, "_commit_partition", crash_on_second)
+    earlier = start - pd.Timedelta(days=5)
+    with pytest.raises(KeyboardInterrupt):
+        store.sync(start=earlier, client=client, progress=False)
+    monkeypatch.setattr(ExecutionStore, "_commit_partition", real_commit)
+    assert calls["n"] == 2
+    assert store.watermark == watermark  # not committed
+    assert pd.Timestamp(store.window["start"]) == start  # nor the backfill
+    assert store.load().id.is_unique  # readable and consistent
+    assert not (tmp_path / "staging").exists()
+
+    api.faults.mutate_in_flight = api.faults.new_rows_per_request = 0
+    store.sync(start=earlier, client=client, progress=False)
+    assert_equal_to_sandbox(store, api, earlier)
