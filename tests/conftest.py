@@ -1,0 +1,83 @@
+"""Shared fixtures: a running sandbox over fixed data, and OpenAPI schema validators.
+
+``sandbox_api`` is session-scoped: tests that use it must not change its faults or data
+(start their own ``Sandbox`` for that). ``openapi_validator("ListExecutionsResponse")``
+returns a ``jsonschema`` validator for one schema of the official OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+from eachlabs_analytics.sandbox import Sandbox  # noqa: E402
+
+OPENAPI_PATH = Path(__file__).parent / "fixtures" / "eachlabs-executions-openapi.json"
+#: The data behind ``sandbox_api``: 120 days, so the API's 90-day default window excludes some.
+SANDBOX_END = "2026-10-31T00:00:00Z"
+SANDBOX_PARAMS: dict[str, Any] = {
+    "executions": 3_000,
+    "seed": 11,
+    "end": SANDBOX_END,
+    "days": 120,
+    "total_cap": 500,
+}
+
+
+def _nullable_to_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 ``nullable: true`` -> JSON Schema ``type: [..., "null"]``; refs -> $defs."""
+    if isinstance(node, list):
+        return [_nullable_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _nullable_to_json_schema(value) for key, value in node.items()}
+    if out.pop("nullable", False) and "type" in out:
+        out["type"] = [out["type"], "null"]
+    for key in ("example",):
+        out.pop(key, None)
+    ref = out.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        out["$ref"] = "#/$defs/" + ref.rsplit("/", 1)[1]
+    return out
+
+
+@pytest.fixture(scope="session")
+def openapi_document() -> dict[str, Any]:
+    """The official OpenAPI document (tests/fixtures copy)."""
+    return json.loads(OPENAPI_PATH.read_text())
+
+
+@pytest.fixture(scope="session")
+def openapi_validator(
+    openapi_document: dict[str, Any],
+) -> Callable[[str], jsonschema.protocols.Validator]:
+    """``openapi_validator(name)``: a strict (format-checking) validator for one schema."""
+    defs = {
+        name: _nullable_to_json_schema(copy.deepcopy(schema))
+        for name, schema in openapi_document["components"]["schemas"].items()
+    }
+
+    def make(name: str) -> jsonschema.protocols.Validator:
+        root = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+        root["$ref"] = f"#/$defs/{name}"
+        cls = jsonschema.Draft202012Validator
+        cls.check_schema(root)
+        return cls(root, format_checker=cls.FORMAT_CHECKER)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sandbox_api() -> Iterator[Sandbox]:
+    """A running sandbox over ``SANDBOX_PARAMS`` (read-only: do not flip its faults)."""
+    with Sandbox(**SANDBOX_PARAMS) as api:
+        yield api
