@@ -91,7 +91,8 @@ def parse_bodies(
             pc.less_equal(created, pa.scalar(end.to_pydatetime(), schema.ARROW_TIMESTAMP)),
         )
         rows = rows.filter(pc.fill_null(inside, False))
-    rows = rows.sort_by([("created_at", "descending"), ("id", "ascending")])
+    if not _strictly_newest_first(rows.column("created_at")):
+        rows = rows.sort_by([("created_at", "descending"), ("id", "ascending")])
     extra_columns = [name for name in rows.column_names if name not in schema.COLUMNS]
     carries_class = "error_classification" in rows.column_names
     frame = _to_pandas(rows, extra_columns)
@@ -177,6 +178,14 @@ def _keep_last_version(rows: pa.Table) -> tuple[pa.Table, int]:
         return rows, 0
     duplicated = pd.Index(ids.to_numpy(zero_copy_only=False)).duplicated(keep="last")
     return rows.filter(pa.array(~duplicated)), int(duplicated.sum())
+
+
+def _strictly_newest_first(created: pa.ChunkedArray) -> bool:
+    """True when rows are already in the final order (pages usually arrive sorted)."""
+    if created.null_count:
+        return False
+    values = created.to_numpy()
+    return bool(np.all(values[1:] < values[:-1]))
 
 
 def _seconds_between(later: pa.ChunkedArray, earlier: pa.ChunkedArray) -> np.ndarray:
