@@ -136,7 +136,23 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence the stdlib's per-request stderr line."""
 
     def _dispatch(self) -> None:
-        self.server.sandbox._handle(self)
+        try:
+            self.server.sandbox._handle(self)
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True  # the client went away; nothing to answer
+        except Exception as exc:  # a sandbox bug must still answer JSON, not hang
+            self.close_connection = True
+            body = orjson.dumps(
+                {"error": f"sandbox error: {type(exc).__name__}", "status": 500, "details": None}
+            )
+            try:
+                self.send_response(500)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except OSError:
+                pass
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
