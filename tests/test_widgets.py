@@ -231,3 +231,274 @@ def test_ordered_by_spend(frame):
     assert ordered_by_spend(frame, "model") == sorted(MODELS, key=lambda m: -spend[m])
     workflows = ordered_by_spend(frame, "workflow_id")
     assert sorted(workflows) == ["wf-a", "wf-b", "wf-c"]
+
+
+# --- the Explorer widget ---------------------------------------------------------------------
+import asyncio  # noqa: E402
+
+import eachlabs_analytics as ea  # noqa: E402
+from eachlabs_analytics import metrics  # noqa: E402
+from eachlabs_analytics.widgets import PANES, Explorer, explore  # noqa: E402
+
+SANDBOX_END = "2026-06-10T12:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def sandbox_frame() -> pd.DataFrame:
+    return ea.generate_executions(executions=6_000, seed=5, end=SANDBOX_END)
+
+
+def dollars(value: float) -> str:
+    """How the Explorer shows money (written out here, not imported from the widget):
+    cents, or two significant digits under a cent."""
+    return f"${value:,.2f}" if value == 0 or abs(value) >= 0.01 else f"${value:.2g}"
+
+
+def pandas_slice(df: pd.DataFrame, **sel) -> pd.DataFrame:
+    """The rows a selection keeps, as a plain pandas mask (independent of _filters)."""
+    keep = pd.Series(True, index=df.index)
+    if "start" in sel:
+        keep &= df.created_at >= pd.Timestamp(sel["start"], tz="UTC")
+    if "end" in sel:
+        keep &= df.created_at < pd.Timestamp(sel["end"], tz="UTC") + pd.Timedelta(days=1)
+    if "models" in sel:
+        keep &= df.model.isin(sel["models"])
+    if "statuses" in sel:
+        keep &= df.status.astype(str).isin(sel["statuses"])
+    if "error_classes" in sel:
+        keep &= df.error_classification.astype(object).isin(sel["error_classes"])
+    if "workflows" in sel:
+        keep &= df.workflow_id.astype(object).isin(sel["workflows"])
+    return df[keep.to_numpy(dtype=bool)]
+
+
+def assert_panes_match_helpers(explorer: Explorer, expected: pd.DataFrame) -> None:
+    """Every pane's numbers equal the analytics helpers' on the expected slice."""
+    assert list(explorer.filtered["id"]) == list(expected["id"])
+    pd.testing.assert_frame_equal(explorer.tables["cost_by_model"], metrics.cost_by_model(expected))
+    pd.testing.assert_frame_equal(
+        explorer.tables["cost_over_time"],
+        metrics.cost_over_time(expected, freq="D", top=explorer.top),
+    )
+    pd.testing.assert_frame_equal(explorer.tables["latency"], metrics.latency_percentiles(expected))
+    pd.testing.assert_frame_equal(explorer.tables["errors"], metrics.error_breakdown(expected))
+    total = float(expected["execution_cost"].sum())
+    assert explorer.total_spend.value == dollars(total)
+    assert explorer.executions.value == f"{len(expected):,}"
+    succeeded = expected.status.astype(str).isin(["success", "completed"]).mean()
+    assert explorer.success_rate.value == f"{succeeded:.1%}"
+    finished = expected.loc[
+        ~expected.status.astype(str).isin(schema.IN_FLIGHT_STATUSES), "total_seconds"
+    ].dropna()
+    assert explorer.latency_p95.value == f"{np.percentile(finished, 95):,.1f} s"
+    # the table the user sees shows the helper's numbers
+    by_model = metrics.cost_by_model(expected)
+    for model, row in by_model.iterrows():
+        assert f"<th>{model}</th>" in explorer.pane_tables["cost_by_model"].value
+        assert dollars(row["total_cost"]) in explorer.pane_tables["cost_by_model"].value
+
+
+def test_explorer_starts_unfiltered_with_the_helpers_numbers(sandbox_frame):
+    explorer = explore(sandbox_frame)
+    assert isinstance(explorer, Explorer)
+    assert explorer.filters == Filters()
+    assert_panes_match_helpers(explorer, sandbox_frame)
+    assert {k: v for k, v in explorer.errors.items() if "chart" not in k} == {}
+
+
+def test_models_are_offered_by_spend(sandbox_frame):
+    explorer = explore(sandbox_frame)
+    spend = sandbox_frame.groupby(sandbox_frame.model.astype(object))["execution_cost"].sum()
+    assert explorer.models == list(spend.sort_values(ascending=False, kind="stable").index)
+    assert [value for _, value in explorer.model_select.options] == explorer.models
+    first_label = explorer.model_select.options[0][0]
+    assert first_label == f"{explorer.models[0]}  ({dollars(spend.max())})"
+
+
+def test_setting_filters_from_code_changes_filtered_and_panes(sandbox_frame):
+    explorer = explore(sandbox_frame)
+    top_two = explorer.models[:2]
+    explorer.filters = {"models": top_two, "start": "2026-05-20", "end": "2026-06-03"}
+    expected = pandas_slice(sandbox_frame, models=top_two, start="2026-05-20", end="2026-06-03")
+    assert 0 < len(expected) < len(sandbox_frame)
+    assert_panes_match_helpers(explorer, expected)
+    # the controls show the selection
+    assert explorer.model_select.value == tuple(top_two)
+    assert explorer.start.value == dt.date(2026, 5, 20)
+    assert explorer.end.value == dt.date(2026, 6, 3)
+    # a mapping changes only the fields it names
+    explorer.filters = {"status_groups": ["failed"]}
+    assert explorer.filters.models == tuple(top_two)
+    expected = pandas_slice(expected, statuses=list(schema.STATUS_GROUPS["failed"]))
+    assert_panes_match_helpers(explorer, expected)
+    # a Filters replaces the whole selection; None clears it
+    explorer.filters = Filters(error_classes=["execution_timeout"])
+    assert_panes_match_helpers(
+        explorer, pandas_slice(sandbox_frame, error_classes=["execution_timeout"])
+    )
+    explorer.filters = None
+    assert_panes_match_helpers(explorer, sandbox_frame)
+
+
+def test_changing_the_controls_like_a_user_does(sandbox_frame):
+    explorer = explore(sandbox_frame)
+    model = explorer.models[3]
+    explorer.model_select.value = (model,)
+    assert explorer.filters.models == (model,)
+    assert_panes_match_helpers(explorer, pandas_slice(sandbox_frame, models=[model]))
+
+    explorer.model_select.value = ()
+    explorer.status_select.value = ("failed", "cancelled")
+    statuses = [*schema.STATUS_GROUPS["failed"], *schema.STATUS_GROUPS["cancelled"]]
+    assert_panes_match_helpers(explorer, pandas_slice(sandbox_frame, statuses=statuses))
+
+    explorer.status_select.value = ()
+    explorer.error_select.value = ("content_moderation", "provider_rate_limit")
+    assert_panes_match_helpers(
+        explorer,
+        pandas_slice(sandbox_frame, error_classes=["content_moderation", "provider_rate_limit"]),
+    )
+
+    explorer.error_select.value = ()
+    workflow = next(w for w in explorer.workflows if w != NO_WORKFLOW)
+    explorer.workflow_select.value = (workflow,)
+    expected = pandas_slice(sandbox_frame, workflows=[workflow])
+    assert 0 < len(expected)
+    assert_panes_match_helpers(explorer, expected)
+
+    explorer.workflow_select.value = (NO_WORKFLOW,)
+    assert_panes_match_helpers(explorer, sandbox_frame[sandbox_frame.workflow_id.isna()])
+
+    explorer.workflow_select.value = ()
+    explorer.start.value = dt.date(2026, 6, 1)
+    explorer.end.value = dt.date(2026, 6, 2)
+    assert_panes_match_helpers(
+        explorer, pandas_slice(sandbox_frame, start="2026-06-01", end="2026-06-02")
+    )
+    # picking a start after the end moves the end rather than failing
+    explorer.start.value = dt.date(2026, 6, 5)
+    assert (explorer.filters.start, explorer.filters.end) == (dt.date(2026, 6, 5),) * 2
+    assert explorer.end.value == dt.date(2026, 6, 5)
+
+    explorer.reset_button.click()
+    assert explorer.filters == Filters()
+    assert explorer.start.value is None and explorer.model_select.value == ()
+    assert_panes_match_helpers(explorer, sandbox_frame)
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "last"),
+    [
+        ("yesterday", "2026-06-09", "2026-06-09"),
+        ("last_7_days", "2026-06-04", "2026-06-10"),
+        ("last_30_days", "2026-05-12", "2026-06-10"),
+        ("this_month", "2026-06-01", "2026-06-10"),
+    ],
+)
+def test_quick_range_buttons_count_back_from_the_window_end(sandbox_frame, name, first, last):
+    explorer = explore(sandbox_frame)
+    explorer.quick_buttons[name].click()
+    assert explorer.filters.start == dt.date.fromisoformat(first)
+    assert explorer.filters.end == dt.date.fromisoformat(last)
+    assert_panes_match_helpers(explorer, pandas_slice(sandbox_frame, start=first, end=last))
+    explorer.quick_buttons["all"].click()
+    assert explorer.filters == Filters()
+
+
+def test_model_search_narrows_the_list_but_keeps_the_selection(sandbox_frame):
+    explorer = explore(sandbox_frame)
+    chosen = next(m for m in explorer.models if "kling" not in m)
+    explorer.model_select.value = (chosen,)
+    explorer.model_search.value = "KLING"
+    shown = [value for _, value in explorer.model_select.options]
+    klings = [m for m in explorer.models if "kling" in m]
+    assert len(klings) >= 2
+    assert sorted(shown) == sorted([*klings, chosen])
+    assert explorer.model_select.value == (chosen,)
+    assert explorer.filters.models == (chosen,)
+    explorer.model_select.value = (chosen, klings[0])
+    explorer.model_search.value = ""
+    assert len(explorer.model_select.options) == len(explorer.models)
+    assert set(explorer.model_select.value) == {chosen, klings[0]}
+    assert_panes_match_helpers(explorer, pandas_slice(sandbox_frame, models=[chosen, klings[0]]))
+
+
+def test_unknown_values_are_refused_and_leave_the_selection_alone(sandbox_frame):
+    explorer = explore(sandbox_frame, filters={"status_groups": ["failed"]})
+    before = explorer.filters
+    with pytest.raises(InvalidQueryError, match="unknown model 'gpt-9'; models in this data: "):
+        explorer.filters = {"models": ["gpt-9"]}
+    with pytest.raises(InvalidQueryError, match="unknown workflow 'wf_nope'"):
+        explorer.filters = {"workflows": ["wf_nope"]}
+    with pytest.raises(InvalidQueryError, match="unknown error class"):
+        explorer.filters = {"error_classes": ["gremlins"]}
+    assert explorer.filters == before
+    assert explorer.status_select.value == ("failed",)
+
+
+def test_an_empty_slice_shows_zeroes_and_says_so(sandbox_frame):
+    explorer = explore(sandbox_frame)
+    explorer.filters = {"start": "2025-01-01", "end": "2025-01-31"}  # before the data starts
+    assert sandbox_frame.created_at.min() > pd.Timestamp("2025-02-01", tz="UTC")
+    assert len(explorer.filtered) == 0
+    assert explorer.total_spend.value == "$0.00"
+    assert explorer.executions.value == "0"
+    assert explorer.errors == {}
+    assert all("No executions match" in m.value for m in explorer.pane_messages.values())
+    assert all(image.value == b"" for image in explorer.pane_images.values())
+
+
+def test_explorer_needs_an_executions_frame():
+    with pytest.raises(InvalidQueryError, match="missing column"):
+        explore(pd.DataFrame({"model": ["veo-3"]}))
+
+
+def test_explorer_works_on_frames_with_unknown_statuses(frame):
+    explorer = explore(frame)
+    explorer.filters = {"status_groups": ["other"]}
+    expected = frame[frame.status.astype(str) == "paused"]
+    assert len(expected) > 0
+    assert list(explorer.filtered["id"]) == list(expected["id"])
+    assert explorer.total_spend.value == dollars(expected["execution_cost"].sum())
+
+
+def test_rendering_is_debounced_while_an_event_loop_runs(sandbox_frame):
+    explorer = explore(sandbox_frame, debounce=0.05)
+    renders = []
+    original = explorer._render
+    explorer._render = lambda panes: (renders.append(explorer.filters), original(panes))
+
+    async def change_quickly():
+        explorer.filters = {"models": [explorer.models[0]]}
+        explorer.filters = {"models": [explorer.models[1]]}
+        assert renders == []  # nothing rendered yet: still waiting for the user to stop
+        assert explorer.filtered["model"].eq(explorer.models[1]).all()  # data is current
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if renders:
+                break
+
+    asyncio.run(change_quickly())
+    assert renders == [Filters(models=[explorer.models[1]])]
+    assert explorer.total_spend.value == dollars(
+        sandbox_frame.loc[sandbox_frame.model == explorer.models[1], "execution_cost"].sum()
+    )
+
+
+def test_charts_render_for_the_visible_tab_and_the_rest_on_demand(sandbox_frame):
+    pytest.importorskip("eachlabs_analytics.plots")
+    explorer = explore(sandbox_frame)  # refresh() draws every chart
+    assert explorer.errors == {}
+    assert all(image.value.startswith(b"\x89PNG") for image in explorer.pane_images.values())
+    explorer.filters = {"models": explorer.models[:3]}
+    names = list(PANES)
+    assert explorer.pane_images[names[0]].value.startswith(b"\x89PNG")
+    assert all(explorer.pane_images[n].value == b"" for n in names[1:])  # stale, not drawn
+    explorer.tabs.selected_index = 2
+    assert explorer.pane_images[names[2]].value.startswith(b"\x89PNG")
+    assert explorer.errors == {}
+
+
+def test_explorer_displays_as_a_widget(sandbox_frame):
+    bundle = explore(sandbox_frame)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
