@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eachlabs_analytics import schema
 
@@ -73,6 +74,8 @@ def build_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
         values = columns.get(name)
         if values is None:
             out[name] = pd.array([None] * n, dtype=schema.STRING_DTYPE)
+        elif isinstance(values, pa.Array | pa.ChunkedArray):
+            out[name] = pd.array(values.cast(pa.string()), dtype=schema.STRING_DTYPE)
         else:
             as_object = pd.Series(values, dtype=object).reset_index(drop=True)
             out[name] = pd.array(as_object.where(as_object.notna(), None), schema.STRING_DTYPE)

@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.sandbox import catalog
@@ -361,6 +363,16 @@ def _mix64(values: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+_HEX_PAIRS = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2")
+
+
+def _hex16(values: np.ndarray) -> pa.Array:
+    """uint64 -> 16 lowercase hex digits each, vectorised (a byte -> two digits table)."""
+    as_bytes = values.astype(">u8").view(np.uint8).reshape(-1, 8)
+    digits = np.ascontiguousarray(_HEX_PAIRS[as_bytes]).view("S16").ravel()
+    return pa.array(digits, pa.binary()).cast(pa.string())
+
+
 def _to_datetime64(values: np.ndarray) -> np.ndarray:
     out = values.astype("datetime64[us]")
     out[values == _NAT] = np.datetime64("NaT")
@@ -428,25 +440,30 @@ def _assemble(
     seed: int,
     days: float,
 ) -> pd.DataFrame:
-    ids = [f"{v:016x}" for v in rows["id_int"].tolist()]
+    hexes = _hex16(rows["id_int"])
     status = _STATUS_NAMES[rows["outcome"]]
     backend = rows["backend"]
     if backend.any():
         status[backend] = [catalog.WORKFLOW_BACKEND_STATUS[s] for s in status[backend]]
     success = rows["outcome"] == _SUCCESS
-    ext = _M_EXT[rows["model"]]
-    output = np.full(len(ids), None, dtype=object)
-    for i in np.flatnonzero(success).tolist():
-        output[i] = catalog.OUTPUT_URL.format(id=ids[i], ext=ext[i])
-    router = np.flatnonzero(success & (rows["model"] == _ROUTER))
-    output[router] = np.array(catalog.LLM_OUTPUTS, dtype=object)[
-        rows["id_int"][router] % np.uint64(len(catalog.LLM_OUTPUTS))
-    ]
+    url_head, url_tail = catalog.OUTPUT_URL.split("{id}")
+    ext = pa.DictionaryArray.from_arrays(
+        pa.array(rows["model"], pa.int32()), pa.array(_M_EXT.tolist())
+    ).cast(pa.string())
+    urls = pc.binary_join_element_wise(url_head, hexes, url_tail.split("{ext}")[0], ext, "")
+    texts = pa.array(list(catalog.LLM_OUTPUTS)).take(
+        pa.array(rows["id_int"] % np.uint64(len(catalog.LLM_OUTPUTS)))
+    )
+    router = rows["model"] == _ROUTER
+    output = pc.if_else(pa.array(router), texts, urls)
+    output = pc.if_else(pa.array(success), output, pa.scalar(None, pa.string()))
     error_class = np.array(list(schema.ERROR_CLASSES) + [None], dtype=object)[rows["error_class"]]
     frame = build_frame(
         {
-            "id": ["exec_" + h for h in ids],
-            "model": _SLUGS[rows["model"]],
+            "id": pc.binary_join_element_wise("exec_", hexes, ""),
+            "model": pa.DictionaryArray.from_arrays(
+                pa.array(rows["model"], pa.int32()), pa.array(_SLUGS.tolist())
+            ).cast(pa.string()),
             "requested_model": rows["requested"],
             "status": status,
             "workflow_id": rows["workflow_id"],

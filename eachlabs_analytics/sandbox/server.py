@@ -235,8 +235,9 @@ class Sandbox:
 
     @staticmethod
     def _default_now(frame: pd.DataFrame) -> pd.Timestamp:
-        window_end = frame.attrs.get("window", {}).get("end")
-        if window_end:
+        window = frame.attrs.get("window")
+        window_end = window.get("end") if isinstance(window, dict) else None
+        if window_end is not None:
             return parse_end(window_end)
         stamps = pd.concat([frame[c] for c in ("created_at", "started_at", "completed_at")])
         newest = stamps.max()
