@@ -68,16 +68,41 @@ def _finish(codes: np.ndarray, uniques: pd.Index) -> Grouping:
     return Grouping(out, uniques)
 
 
+def category_slots(values: pd.Series) -> tuple[np.ndarray, int]:
+    """A categorical's codes as non-negative slots (no copy for int8/int16 codes).
+
+    Category ``i`` is slot ``i``; a missing value (code -1) is the last slot, ``slots - 1``.
+    int8/int16 codes are reinterpreted as unsigned, where -1 is the all-ones value.
+
+    >>> slots, n = category_slots(pd.Series(pd.Categorical(["b", None], categories=["a", "b"])))
+    >>> slots.tolist(), n
+    ([1, 255], 256)
+    """
+    raw = np.asarray(values.array.codes)
+    if raw.dtype == np.int8:
+        return raw.view(np.uint8), 256
+    if raw.dtype == np.int16:
+        return raw.view(np.uint16), 65536
+    ncat = len(values.array.categories)
+    return np.where(raw < 0, ncat, raw), ncat + 1
+
+
 def _group_categorical(values: pd.Series) -> Grouping:
-    cat = values.array
-    codes = np.asarray(cat.codes)
-    categories = cat.categories
+    categories = values.array.categories
     ncat = len(categories)
+    slots, n_slots = category_slots(values)
     # keep only the categories that occur (like groupby(observed=True)), in category order
-    present = np.bincount(codes.astype(np.intp) + 1, minlength=ncat + 1)[1:] > 0
-    remap = np.full(ncat + 1, -1, dtype=np.intp)  # last slot: code -1 (missing) stays -1
+    seen = np.bincount(slots, minlength=n_slots) > 0
+    present = seen[:ncat]
+    labels = categories[present]
+    if seen[n_slots - 1]:
+        labels = labels.append(pd.Index([pd.NA], dtype=labels.dtype))
+    remap = np.zeros(n_slots, dtype=_compact_dtype(len(labels)))
     remap[:ncat][present] = np.arange(int(present.sum()))
-    return _finish(remap[codes], categories[present])
+    remap[n_slots - 1] = len(labels) - 1  # missing values: the last group (if any)
+    codes = remap[slots]
+    codes.flags.writeable = False
+    return Grouping(codes, pd.Index(labels))
 
 
 # Arrow arrays are immutable: the codes of one array can be reused by every helper called on
@@ -184,6 +209,23 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(t >= 0.5, b - diff * (1 - t), out)
 
 
+def _select(segment: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Order statistics ``lo`` and ``hi`` (``hi`` is ``lo`` or ``lo + 1``) of ``segment``.
+
+    Partitions in place at the ``lo`` ranks only: rank ``k + 1`` is then the smallest value
+    right of ``k``, up to and including the next partition point, which costs one ``min``
+    instead of another selection pass.
+    """
+    ks = np.unique(lo)
+    segment.partition(ks)
+    following = {}
+    for k, end in zip(ks, [*ks[1:] + 1, len(segment)], strict=True):
+        following[k] = segment[k + 1 : end].min() if k + 1 < len(segment) else segment[k]
+    below = segment[lo]
+    above = np.array([following[k] if h > k else segment[k] for k, h in zip(lo, hi, strict=True)])
+    return below, above
+
+
 def grouped_percentiles(
     codes: np.ndarray, size: int, values: np.ndarray, percentiles: Sequence[float]
 ) -> np.ndarray:
@@ -211,10 +253,7 @@ def grouped_percentiles(
         above = np.empty_like(out)
         for g in np.flatnonzero(n):
             segment = grouped[starts[g] : starts[g] + n[g]]  # a view: partitioned in place
-            kth = np.unique(np.concatenate((lo[g], hi[g])))
-            segment.partition(kth)
-            below[g] = segment[lo[g]]
-            above[g] = segment[hi[g]]
+            below[g], above[g] = _select(segment, lo[g], hi[g])
     else:
         by_value = np.argsort(values, kind="stable")
         order = by_value[np.argsort(codes[by_value], kind="stable")]

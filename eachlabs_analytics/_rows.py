@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._grouping import Grouping, group_by
+from eachlabs_analytics._grouping import Grouping, category_slots, group_by
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 #: Outcome codes, in this order: the schema's status groups, then unknown statuses.
@@ -88,15 +88,21 @@ def outcome_codes(df: pd.DataFrame) -> np.ndarray:
     >>> outcome_codes(pd.DataFrame({"status": s})).tolist()
     [0, 1, 4, 3]
     """
-    grouping = group_by(df["status"])
-    table = np.array(
-        [
-            OUTCOMES.index(schema.status_group(s)) if isinstance(s, str) else OTHER
-            for s in grouping.labels
-        ],
-        dtype=np.uint8,
-    )
-    return table[grouping.codes] if len(table) else np.zeros(0, dtype=np.uint8)
+    status = df["status"]
+    if isinstance(status.dtype, pd.CategoricalDtype):
+        # straight from the categorical's codes: one lookup per row, no factorizing
+        slots, n_slots = category_slots(status)
+        labels: list[object] = list(status.array.categories)
+    else:
+        grouping = group_by(status)
+        slots, n_slots, labels = grouping.codes, grouping.size, list(grouping.labels)
+    table = np.full(max(n_slots, 1), OTHER, dtype=np.uint8)  # missing status: other
+    table[: len(labels)] = [_outcome_of(label) for label in labels]
+    return table[slots]
+
+
+def _outcome_of(status: object) -> int:
+    return OUTCOMES.index(schema.status_group(status)) if isinstance(status, str) else OTHER
 
 
 def grouping_for(df: pd.DataFrame, by: str | None, helper: str) -> Grouping:
