@@ -1,0 +1,412 @@
+"""How a cost report looks: value formats, escaping, and the HTML, Markdown and CSV renderers.
+
+Every value that came from the API (model names, ids, URLs, workflow ids) goes through
+:func:`cell_text` and then the target format's escaping: ``html.escape`` for HTML, entity and
+backslash escaping for Markdown, formula neutralisation for CSV. The HTML page is
+self-contained: inline CSS, charts as ``data:`` PNGs, and a Content-Security-Policy that
+forbids loading anything from anywhere.
+
+>>> html_text("<script>alert(1)</script>")
+'&lt;script&gt;alert(1)&lt;/script&gt;'
+>>> csv_cell("=HYPERLINK(1)"), csv_cell("-2+3"), csv_cell(-2.5)
+("'=HYPERLINK(1)", "'-2+3", -2.5)
+>>> fmt_money(1234.5), fmt_money(0.0042), fmt_pct(0.1234), fmt_seconds(95)
+('$1,234.50', '$0.0042', '12.3%', '1.6 min')
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.report import CostReport
+
+# --- value formats -------------------------------------------------------------------------
+MISSING = "n/a"
+
+
+def _missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, float) and math.isnan(value))
+    except TypeError:  # pragma: no cover
+        return False
+
+
+def fmt_money(value: Any) -> str:
+    """US dollars: ``$1,234.56``; below a cent, four significant digits."""
+    if _missing(value):
+        return MISSING
+    value = float(value)
+    if value == 0 or abs(value) >= 0.01:
+        return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+    return f"-${-value:.2g}" if value < 0 else f"${value:.2g}"
+
+
+def fmt_signed_money(value: Any) -> str:
+    """A change in dollars, with its sign: ``+$12.00``."""
+    text = fmt_money(value)
+    return text if text == MISSING or text.startswith("-") else f"+{text}"
+
+
+def fmt_int(value: Any) -> str:
+    return MISSING if _missing(value) else f"{int(value):,}"
+
+
+def fmt_signed_int(value: Any) -> str:
+    return MISSING if _missing(value) else f"{int(value):+,}"
+
+
+def fmt_pct(value: Any) -> str:
+    """A ratio as a percentage with one decimal."""
+    return MISSING if _missing(value) else f"{float(value):.1%}"
+
+
+def fmt_signed_pct(value: Any) -> str:
+    return MISSING if _missing(value) else f"{float(value):+.1%}"
+
+
+def fmt_points(value: Any) -> str:
+    """A change of a rate, in percentage points."""
+    return MISSING if _missing(value) else f"{float(value) * 100:+.1f} pp"
+
+
+def fmt_seconds(value: Any) -> str:
+    """A duration: seconds below a minute, minutes below an hour, else hours."""
+    if _missing(value):
+        return MISSING
+    seconds = float(value)
+    size = abs(seconds)
+    if size < 60:
+        return f"{seconds:.3g} s"
+    if size < 3600:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def fmt_signed_seconds(value: Any) -> str:
+    text = fmt_seconds(value)
+    return text if text == MISSING or text.startswith("-") else f"+{text}"
+
+
+def fmt_time(value: Any) -> str:
+    if _missing(value):
+        return MISSING
+    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_date(value: Any) -> str:
+    if _missing(value):
+        return MISSING
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def fmt_text(value: Any) -> str:
+    return "" if _missing(value) else cell_text(value)
+
+
+def fmt_flag(value: Any) -> str:
+    return "yes" if bool(value) and not _missing(value) else ""
+
+
+FORMATS = {
+    "money": fmt_money,
+    "signed_money": fmt_signed_money,
+    "int": fmt_int,
+    "signed_int": fmt_signed_int,
+    "pct": fmt_pct,
+    "signed_pct": fmt_signed_pct,
+    "points": fmt_points,
+    "seconds": fmt_seconds,
+    "signed_seconds": fmt_signed_seconds,
+    "time": fmt_time,
+    "date": fmt_date,
+    "text": fmt_text,
+    "flag": fmt_flag,
+}
+#: Formats whose cells are numbers (right-aligned).
+NUMERIC_FORMATS = frozenset(FORMATS) - {"text", "time", "date", "flag"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def cell_text(value: Any) -> str:
+    """A value as one line of plain text (control characters and newlines become spaces)."""
+    text = str(value)
+    return _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
+
+
+# --- escaping ------------------------------------------------------------------------------
+def html_text(value: Any) -> str:
+    """Text safe inside HTML elements and quoted attributes."""
+    return html.escape(str(value), quote=True)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^([#>+=-]|\d+[.)])")
+
+
+def markdown_text(value: Any) -> str:
+    """Text safe inside a Markdown line: no HTML, links, code, emphasis or column breaks.
+
+    >>> markdown_text("<b>[x](javascript:1)|y</b>")
+    '&lt;b&gt;\\\\[x\\\\](javascript:1)\\\\|y&lt;/b&gt;'
+    """
+    text = cell_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def markdown_block(value: Any) -> str:
+    """Like :func:`markdown_text`, for text that starts a line (no heading, list or quote).
+
+    >>> markdown_block("# not a heading")
+    '\\\\# not a heading'
+    """
+    return _MD_LINE_START.sub(r"\\\1", markdown_text(value))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet will not run as a formula.
+
+    Text starting with ``= + - @`` (or a tab or carriage return) gets a leading ``'``, as
+    OWASP recommends; numbers are written as numbers.
+    """
+    if _missing(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return value.item() if isinstance(value, np.generic) else value
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+# --- the report's parts --------------------------------------------------------------------
+@dataclass
+class Table:
+    """One table of the report: raw values in ``frame``, how to show each column."""
+
+    key: str  # CSV file stem and HTML id
+    title: str
+    frame: pd.DataFrame  # columns in display order; raw numbers
+    formats: dict[str, str]  # column -> FORMATS key
+    labels: dict[str, str] = field(default_factory=dict)  # column -> header text
+    note: str = ""
+
+    def label(self, column: str) -> str:
+        return self.labels.get(column, column.replace("_", " "))
+
+    def cells(self) -> list[list[str]]:
+        """Formatted text of every cell, row by row (not yet escaped)."""
+        formatters = [FORMATS[self.formats.get(c, "text")] for c in self.frame.columns]
+        return [
+            [formatter(value) for formatter, value in zip(formatters, row, strict=True)]
+            for row in self.frame.itertuples(index=False, name=None)
+        ]
+
+
+@dataclass
+class Chart:
+    title: str
+    png: bytes
+    alt: str
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str = ""
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+
+
+# --- HTML ----------------------------------------------------------------------------------
+CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+CSS = """
+:root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dee7; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: var(--ink); margin: 0; background: #f6f7f9; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 36px 0 8px; padding-top: 12px; border-top: 1px solid var(--line); }
+h3 { font-size: 15px; margin: 20px 0 6px; }
+p.meta, p.intro, p.note, li.note { color: var(--muted); margin: 4px 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 10px;
+         margin: 18px 0 6px; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.card .label { color: var(--muted); font-size: 12px; text-transform: uppercase; }
+.card .value { font-size: 20px; font-weight: 600; margin-top: 2px; overflow-wrap: anywhere; }
+.card .detail { color: var(--muted); font-size: 12px; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: 6px 0 12px; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left;
+         vertical-align: top; white-space: nowrap; }
+th { background: #eef1f5; font-weight: 600; }
+td.num, th.num { text-align: right; }
+td.wrap { white-space: normal; overflow-wrap: anywhere; max-width: 360px; }
+figure { margin: 10px 0 16px; }
+figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
+figcaption { color: var(--muted); font-size: 12px; }
+footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
+"""
+
+
+def _html_table(table: Table) -> str:
+    columns = list(table.frame.columns)
+    numeric = [table.formats.get(c, "text") in NUMERIC_FORMATS for c in columns]
+    head = "".join(
+        f'<th class="{"num" if is_num else "text"}" scope="col">{html_text(table.label(c))}</th>'
+        for c, is_num in zip(columns, numeric, strict=True)
+    )
+    rows = []
+    for cells in table.cells():
+        tds = "".join(
+            f'<td class="{"num" if is_num else "wrap"}">{html_text(text)}</td>'
+            for text, is_num in zip(cells, numeric, strict=True)
+        )
+        rows.append(f"<tr>{tds}</tr>")
+    body = "\n".join(rows) if rows else f'<tr><td colspan="{len(columns)}">none</td></tr>'
+    note = f'<p class="note">{html_text(table.note)}</p>' if table.note else ""
+    return (
+        f'<h3 id="{html_text(table.key)}">{html_text(table.title)}</h3>{note}'
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>\n{body}\n</tbody></table></div>"
+    )
+
+
+def _html_chart(chart: Chart) -> str:
+    data = base64.b64encode(chart.png).decode("ascii")
+    return (
+        f'<figure><img alt="{html_text(chart.alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html_text(chart.title)}</figcaption></figure>"
+    )
+
+
+def render_html(report: CostReport) -> str:
+    """The report as one self-contained HTML page (no network access needed to open it)."""
+    cards = "".join(
+        f'<div class="card"><div class="label">{html_text(label)}</div>'
+        f'<div class="value">{html_text(value)}</div>'
+        + (f'<div class="detail">{html_text(detail)}</div>' if detail else "")
+        + "</div>"
+        for label, value, detail in report.headline
+    )
+    notes = "".join(f'<li class="note">{html_text(n)}</li>' for n in report.notes)
+    sections = []
+    for section in report.sections:
+        parts = [f'<h2 id="{html_text(section.key)}">{html_text(section.title)}</h2>']
+        if section.intro:
+            parts.append(f'<p class="intro">{html_text(section.intro)}</p>')
+        parts.extend(_html_chart(c) for c in section.charts)
+        parts.extend(_html_table(t) for t in section.tables)
+        sections.append("\n".join(parts))
+    meta = " · ".join(html_text(m) for m in report.meta)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>{html_text(report.title)}</title>
+<style>{CSS}</style>
+</head>
+<body>
+<main>
+<h1>{html_text(report.title)}</h1>
+<p class="meta">{meta}</p>
+<div class="cards">{cards}</div>
+{f"<ul>{notes}</ul>" if notes else ""}
+{chr(10).join(sections)}
+<footer>Generated by eachlabs-analytics {html_text(report.version)} on
+{html_text(report.generated_at)}. Amounts in USD; times in UTC.</footer>
+</main>
+</body>
+</html>
+"""
+
+
+# --- Markdown ------------------------------------------------------------------------------
+def _markdown_table(table: Table) -> str:
+    columns = list(table.frame.columns)
+    numeric = [table.formats.get(c, "text") in NUMERIC_FORMATS for c in columns]
+    lines = [f"### {markdown_text(table.title)}", ""]
+    if table.note:
+        lines += [markdown_block(table.note), ""]
+    lines.append("| " + " | ".join(markdown_text(table.label(c)) for c in columns) + " |")
+    lines.append("|" + "|".join("---:" if n else ":---" for n in numeric) + "|")
+    cells = table.cells()
+    for row in cells:
+        lines.append("| " + " | ".join(markdown_text(text) for text in row) + " |")
+    if not cells:
+        lines.append("| " + " | ".join(["none"] + [""] * (len(columns) - 1)) + " |")
+    return "\n".join(lines)
+
+
+def render_markdown(report: CostReport) -> str:
+    """The report as Markdown (tables; charts are left to the HTML format)."""
+    out = [f"# {markdown_text(report.title)}", ""]
+    out += [markdown_block(" · ".join(report.meta)), ""]
+    for label, value, detail in report.headline:
+        extra = f" ({markdown_text(detail)})" if detail else ""
+        out.append(f"- **{markdown_text(label)}**: {markdown_text(value)}{extra}")
+    out.append("")
+    for note in report.notes:
+        out.append(f"> {markdown_block(note)}")
+    if report.notes:
+        out.append("")
+    for section in report.sections:
+        out += [f"## {markdown_text(section.title)}", ""]
+        if section.intro:
+            out += [markdown_block(section.intro), ""]
+        for table in section.tables:
+            out += [_markdown_table(table), ""]
+    out.append(
+        f"_Generated by eachlabs-analytics {markdown_text(report.version)} on "
+        f"{markdown_text(report.generated_at)}. Amounts in USD; times in UTC._"
+    )
+    return "\n".join(out) + "\n"
+
+
+# --- CSV -----------------------------------------------------------------------------------
+def render_csv(table: Table) -> str:
+    """One table as CSV: raw numbers, ISO times, text neutralised against formula injection."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([csv_cell(str(c)) for c in table.frame.columns])
+    for row in table.frame.itertuples(index=False, name=None):
+        writer.writerow([csv_cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def render_csv_tables(report: CostReport) -> dict[str, str]:
+    """Every table of the report (plus ``headline``) as CSV text, by file stem."""
+    out = {"headline": render_csv(report.headline_table)}
+    for section in report.sections:
+        for table in section.tables:
+            out[table.key] = render_csv(table)
+    return out
