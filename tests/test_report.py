@@ -163,9 +163,7 @@ def test_html_shows_the_helpers_numbers(df):
     assert page.cards["Error rate"] == tpl.fmt_pct(s.error_rate)
     assert page.cards["Spent on failures"] == tpl.fmt_money(s.failed_cost)
     assert page.cards["End to end p95"] == tpl.fmt_seconds(s.p95_seconds)
-    top = df.sort_values(
-        ["execution_cost", "created_at"], ascending=False, kind="stable"
-    ).head(10)
+    top = df.sort_values(["execution_cost", "created_at"], ascending=False, kind="stable").head(10)
     assert column(page.tables["most_expensive"], "id") == top.id.tolist()
     assert column(page.tables["most_expensive"], "cost") == [
         tpl.fmt_money(v) for v in top.execution_cost
