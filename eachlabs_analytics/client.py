@@ -244,6 +244,8 @@ class Client:
                 delay = problem.retry_after
                 if delay is None:
                     delay = self._backoff(attempt)
+                if problem.reason == "rate_limit":
+                    self.throttle.pause(delay)  # one 429 slows every worker, not just this one
                 logger.info(
                     "retrying %s after %.2fs (retry %d of %d): %s",
                     _describe(params),
@@ -433,10 +435,7 @@ class Client:
         seconds = parse_retry_after(response.headers.get("Retry-After"))
         if seconds is None:
             return None
-        seconds = min(seconds, self.max_retry_after)
-        if response.status_code == 429:
-            self.throttle.pause(seconds)
-        return seconds
+        return min(seconds, self.max_retry_after)
 
     # --- many requests ---------------------------------------------------------------------
     def iter_pages(

@@ -132,9 +132,12 @@ def _empty_rows() -> pa.Table:
 
 
 def _read_rows_tolerant(bodies: Sequence[bytes]) -> tuple[pa.Table, dict[str, int]]:
-    records: list[dict] = []
+    latest: dict[object, dict] = {}  # by id, the version fetched last; counted once
     for body in bodies:
-        records.extend(orjson.loads(body).get("executions") or [])
+        for record in orjson.loads(body).get("executions") or []:
+            row_id = record.get("id")
+            latest[row_id if isinstance(row_id, str) else object()] = record
+    records = list(latest.values())
     names = list(schema.API_FIELDS)
     for record in records:
         for key in record:

@@ -167,6 +167,11 @@ def _load(
         if bar is not None:
             bar.close()
     issues = _describe_issues(parsed.malformed, parsed.extra_columns, unclassified)
+    if fetcher.appeared:
+        issues.append(
+            f"{fetcher.appeared} rows were created inside the window while loading (the server's "
+            "clock is behind this machine's); they are included"
+        )
     if parsed.malformed:
         warnings.warn(
             "malformed values became NA: "
@@ -187,6 +192,7 @@ def _load(
             "pages": len(pages),
             "rows": len(frame),
             "duplicates_dropped": parsed.duplicates_dropped,
+            "appeared_while_loading": fetcher.appeared,
             "in_flight_rows": int(frame["status"].isin(schema.IN_FLIGHT_STATUSES).sum()),
             "error_rows": int(frame["status"].isin(schema.FAILED_STATUSES).sum()),
             "classification": classification,
@@ -272,23 +278,27 @@ class _Fetcher:
         self.bar = bar
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        #: rows first seen by the catch-up pass: created inside the window during the load
+        self.appeared = 0
 
     def fetch(
         self, param_sets: list[dict[str, str]], query: Query, count_rows: bool = True
     ) -> list[Page]:
-        """Every page of every parameter set over ``query``'s window; all or an exception."""
+        """Every page of every parameter set over ``query``'s window; all or an exception.
+
+        With ``count_rows`` (the main rows, not the class lookups) each query ends with a
+        catch-up pass over its head: rows created inside the window while the load ran (a
+        server clock behind ours) appear there, and are fetched until known rows show up.
+        """
         pages: list[Page] = []
         window = window_params(query.start, query.end)
-        pending: set[Future] = set()
         probes = {
             self.pool.submit(
-                self.client.get_page,
-                {**params, **window, "limit": str(PAGE_LIMIT), "offset": "0"},
-                self.stats,
+                self.client.get_page, self._page_params(params, window, 0), self.stats
             ): params
             for params in param_sets
         }
-        pending.update(probes)
+        pending: set[Future] = set(probes)
         estimated = 0
         try:
             while pending:
@@ -309,11 +319,40 @@ class _Fetcher:
                 if count_rows and self.bar is not None and estimated:
                     self.bar.total = max(estimated, self.bar.n)
                     self.bar.refresh()
+            if count_rows:
+                known = {row_id for page in pages for row_id in page.ids}
+                pending = {
+                    self.pool.submit(self._catch_up, params, window, known) for params in param_sets
+                }
+                for future in wait(pending, return_when=FIRST_EXCEPTION)[0]:
+                    pages.extend(future.result())
         except BaseException:
             self._stop.set()
             for future in pending:
                 future.cancel()
             raise
+        return pages
+
+    def _page_params(self, params: dict[str, str], window: dict[str, str], offset: int):
+        return {**params, **window, "limit": str(PAGE_LIMIT), "offset": str(offset)}
+
+    def _catch_up(
+        self, params: dict[str, str], window: dict[str, str], known: set[str]
+    ) -> list[Page]:
+        """Re-read the head of a query until a page holds rows already known."""
+        pages: list[Page] = []
+        paginator = OffsetPaginator()
+        while not self._stop.is_set():
+            page = self.client.get_page(
+                self._page_params(params, window, paginator.offset), self.stats
+            )
+            pages.append(page)
+            new = [row_id for row_id in page.ids if row_id not in known]
+            with self._lock:
+                self.appeared += len(new)
+            self._advance(len(new), True)
+            if len(new) < page.rows or not paginator.update(page):
+                break
         return pages
 
     def _submit_slices(
