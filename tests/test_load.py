@@ -6,6 +6,7 @@ import http.server
 import json
 import logging
 import threading
+import time
 
 import pandas as pd
 import pytest
@@ -365,3 +366,45 @@ def test_iter_pages_streams_one_query(truth):
         want["id"]
     )
     assert all(p.request_id for p in pages)
+
+
+class _StallingHandler(http.server.BaseHTTPRequestHandler):
+    """Sends headers and half a body, then stalls (first request only); then serves rows."""
+
+    protocol_version = "HTTP/1.1"
+    calls = 0
+
+    def do_GET(self):  # noqa: N802 - stdlib name
+        type(self).calls += 1
+        body = (
+            b'{"executions": [], "total_count": 0, "total_capped": false, '
+            b'"offset": 0, "limit": 100}'
+        )
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if type(self).calls == 1:
+            self.wfile.write(body[:20])
+            self.wfile.flush()
+            time.sleep(1.5)  # longer than the client's read timeout
+            self.close_connection = True
+            return
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_read_timeout_in_the_middle_of_the_body_is_retried():
+    _StallingHandler.calls = 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _StallingHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        client = ea.Client(api_key="smk_x", base_url=url, timeout=0.3, backoff=0.001)
+        page = client.get_page({"limit": "100", "offset": "0"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert page.rows == 0 and _StallingHandler.calls == 2
