@@ -27,7 +27,7 @@ import json
 import math
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -298,6 +298,24 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def _new_temp(target: Path) -> Path:
+    """Create an empty hidden file beside ``target`` with the permissions a plain open gives.
+
+    (``tempfile.mkstemp`` would make it 0600, and the rename would keep that.)
+    """
+    for _ in range(100):
+        temp = (
+            target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}{_PARTIAL_SUFFIX}"
+        )
+        try:
+            fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+        except FileExistsError:  # pragma: no cover - 48 random bits
+            continue
+        os.close(fd)
+        return temp
+    raise FileExistsError(f"cannot create a temporary file beside {target}")  # pragma: no cover
+
+
 def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
     """Call ``write(temp_path)`` then move the finished file onto ``path`` in one rename.
 
@@ -315,11 +333,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
     if not target.parent.is_dir():
         raise FileNotFoundError(f"directory {target.parent} does not exist; create it first")
     _remove_stale_partials(target)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.name}.{os.getpid()}-", suffix=_PARTIAL_SUFFIX, dir=target.parent
-    )
-    os.close(fd)
-    temp = Path(name)
+    temp = _new_temp(target)
     try:
         write(temp)
         with open(temp, "rb+") as handle:

@@ -280,3 +280,10 @@ def test_bad_input_errors_are_clear(tmp_path):
 def test_safe_attrs_is_recursive():
     got = parquet.safe_attrs({"a": [{"token": "x", "b": 1}, f"Bearer {KEY}", "fine"]})
     assert got == {"a": [{"b": 1}, "fine"]}
+
+
+def test_written_file_has_the_permissions_of_a_plain_open(tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    path = to_parquet(typed_frame(2), tmp_path / "x.parquet")
+    assert (path.stat().st_mode & 0o777) == (plain.stat().st_mode & 0o777)
