@@ -50,7 +50,10 @@ def make_pages(rows: int, page_size: int = 100) -> list[bytes]:
             columns[name] = [None if np.isnan(v) else float(v) for v in series.to_numpy()]
         else:
             columns[name] = [None if pd.isna(v) else str(v) for v in series.astype(object)]
-    records = [dict(zip(schema.API_FIELDS, values)) for values in zip(*columns.values())]
+    records = [
+        dict(zip(schema.API_FIELDS, values, strict=True))
+        for values in zip(*columns.values(), strict=True)
+    ]
     return [
         orjson.dumps(
             {
@@ -139,19 +142,25 @@ def bench_http(latency: float, executions: int) -> None:
     truth = generate_executions(executions=executions, seed=5, end=END, days=30)
     with ea.sandbox(data=truth, now=end, faults=Faults(latency=latency)) as api:
         start_s, end_s = "2026-10-01T00:00:00Z", END
-        base_s, base_ids = best_of(1, sequential_offset_loop, api.base_url, api.api_key,
-                                   start_s, end_s)
-        kwargs = dict(start=start_s, end=end_s, base_url=api.base_url, api_key=api.api_key,
-                      progress=False)
+        base_s, base_ids = best_of(
+            1, sequential_offset_loop, api.base_url, api.api_key, start_s, end_s
+        )
+        kwargs = dict(
+            start=start_s, end=end_s, base_url=api.base_url, api_key=api.api_key, progress=False
+        )
         ours_s, df = best_of(1, lambda: ea.load_executions(classify_errors=False, **kwargs))
         full_s, full = best_of(1, lambda: ea.load_executions(**kwargs))
     assert set(df["id"]) == base_ids == set(full["id"]), "loader and baseline disagree"
     print(f"whole load: {len(base_ids):,} executions, 30 days, {latency * 1000:.0f} ms latency")
     print(f"  baseline sequential loop {base_s:8.2f} s")
-    print(f"  load_executions          {ours_s:8.2f} s  ({base_s / ours_s:.1f}x faster, target >= 4x)"
-          " without error classes")
-    print(f"  load_executions          {full_s:8.2f} s  ({base_s / full_s:.1f}x faster)"
-          f" with error classes ({full.attrs['requests']} requests)")
+    print(
+        f"  load_executions          {ours_s:8.2f} s  ({base_s / ours_s:.1f}x faster, "
+        "target >= 4x) without error classes"
+    )
+    print(
+        f"  load_executions          {full_s:8.2f} s  ({base_s / full_s:.1f}x faster)"
+        f" with error classes ({full.attrs['requests']} requests)"
+    )
 
 
 def main() -> None:
