@@ -99,7 +99,7 @@ def _group_categorical(values: pd.Series) -> Grouping:
         labels = labels.append(pd.Index([pd.NA], dtype=labels.dtype))
     remap = np.zeros(n_slots, dtype=_compact_dtype(len(labels)))
     remap[:ncat][present] = np.arange(int(present.sum()))
-    remap[n_slots - 1] = len(labels) - 1  # missing values: the last group (if any)
+    remap[n_slots - 1] = max(len(labels) - 1, 0)  # missing values: the last group (if any)
     codes = remap[slots]
     codes.flags.writeable = False
     return Grouping(codes, pd.Index(labels))
