@@ -210,6 +210,7 @@ class Table:
     formats: dict[str, str]  # column -> FORMATS key
     labels: dict[str, str] = field(default_factory=dict)  # column -> header text
     note: str = ""
+    wrap: tuple[str, ...] = ("output",)  # long text columns that may wrap in HTML
 
     def label(self, column: str) -> str:
         return self.labels.get(column, column.replace("_", " "))
@@ -267,7 +268,7 @@ th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: le
          vertical-align: top; white-space: nowrap; }
 th { background: #eef1f5; font-weight: 600; }
 td.num, th.num { text-align: right; }
-td.wrap { white-space: normal; overflow-wrap: anywhere; max-width: 360px; }
+td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 16ch; max-width: 360px; }
 figure { margin: 10px 0 16px; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 figcaption { color: var(--muted); font-size: 12px; }
@@ -282,11 +283,15 @@ def _html_table(table: Table) -> str:
         f'<th class="{"num" if is_num else "text"}" scope="col">{html_text(table.label(c))}</th>'
         for c, is_num in zip(columns, numeric, strict=True)
     )
+    classes = [
+        "num" if is_num else "wrap" if c in table.wrap else "text"
+        for c, is_num in zip(columns, numeric, strict=True)
+    ]
     rows = []
     for cells in table.cells():
         tds = "".join(
-            f'<td class="{"num" if is_num else "wrap"}">{html_text(text)}</td>'
-            for text, is_num in zip(cells, numeric, strict=True)
+            f'<td class="{css}">{html_text(text)}</td>'
+            for text, css in zip(cells, classes, strict=True)
         )
         rows.append(f"<tr>{tds}</tr>")
     body = "\n".join(rows) if rows else f'<tr><td colspan="{len(columns)}">none</td></tr>'

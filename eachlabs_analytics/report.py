@@ -277,12 +277,20 @@ def _redacted(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- sections ------------------------------------------------------------------------------
-def _plot(draw: Any, frame: pd.DataFrame, title: str, alt: str, **kwargs: Any) -> Chart:
-    """Run one ``plots.plot_*`` on a fresh Agg figure and keep the PNG bytes."""
+def _plot(
+    draw: Any, frame: pd.DataFrame, title: str, alt: str, per_model: bool = False, **kwargs: Any
+) -> Chart:
+    """Run one ``plots.plot_*`` on a fresh Agg figure and keep the PNG bytes.
+
+    ``per_model`` charts (one bar or box per model) grow with the number of models.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(10, 4.2), dpi=100)
+    height = 4.2
+    if per_model:
+        height = min(14.0, max(3.5, 0.26 * frame["model"].nunique() + 1.4))
+    figure = Figure(figsize=(10, height), dpi=100)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
     draw(frame, ax=ax, **kwargs)
@@ -313,6 +321,7 @@ def _spend_by_model(
                 frame,
                 "Spend by model (USD)",
                 "Bar chart of spend per model",
+                per_model=True,
             )
         )
     section.tables.append(
@@ -487,7 +496,13 @@ def _latency(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Sect
         from eachlabs_analytics import plots
 
         section.charts.append(
-            _plot(plots.plot_latency, frame, "End-to-end time per model", "Latency per model")
+            _plot(
+                plots.plot_latency,
+                frame,
+                "End-to-end time per model",
+                "Latency per model",
+                per_model=True,
+            )
         )
         section.charts.append(
             _plot(
@@ -495,6 +510,7 @@ def _latency(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Sect
                 frame,
                 "Queue against execution time",
                 "Queue time against execution time per model",
+                per_model=True,
             )
         )
     for metric, label in LATENCY_METRICS.items():
@@ -574,6 +590,7 @@ def _errors(
                 frame,
                 "Failures by model and error class",
                 "Stacked bars of failed executions per model by error class",
+                per_model=True,
             )
         )
     section.tables.append(
