@@ -473,6 +473,8 @@ class Client:
         )
         if len(query.models) > 1:
             raise InvalidQueryError("iter_pages takes one model slug; use load_executions for many")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise InvalidQueryError(f"limit must be an integer from 1 to 100, not {limit!r}")
         params = query.base_params(query.models[0] if query.models else None)
         yield from iter_query_pages(self, params, query.start, query.end, limit=limit)
 

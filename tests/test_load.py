@@ -408,3 +408,14 @@ def test_a_read_timeout_in_the_middle_of_the_body_is_retried():
         server.shutdown()
         server.server_close()
     assert page.rows == 0 and _StallingHandler.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"model": ["a", "b"]}, "one model slug"), ({"limit": 500}, "from 1 to 100")],
+)
+def test_iter_pages_refuses_bad_arguments_before_any_request(kwargs, message):
+    with ea.sandbox(executions=200, seed=1, end=END) as api, fast_client(api) as client:
+        with pytest.raises(ea.InvalidQueryError, match=message):
+            next(client.iter_pages(start=START, end=END, **kwargs))
+        assert api.request_log == []
