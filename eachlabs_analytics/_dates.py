@@ -1,0 +1,125 @@
+"""Date arguments of the command line: RFC 3339 times, plain dates, ``--last 7d``, ``--month``.
+
+Every function returns tz-aware UTC timestamps (or None for "the loader's default") and raises
+:class:`~eachlabs_analytics.InvalidQueryError` saying what is allowed.
+
+>>> now = pd.Timestamp("2026-11-15T12:00:00Z")
+>>> resolve_range(last="7d", now=now)
+(Timestamp('2026-11-08 12:00:00+0000', tz='UTC'), None)
+>>> resolve_range(month="2026-10")
+(Timestamp('2026-10-01 00:00:00+0000', tz='UTC'), Timestamp('2026-10-31 23:59:59.999999+0000', tz='UTC'))
+>>> parse_time("2026-10-05", "start")
+Timestamp('2026-10-05 00:00:00+0000', tz='UTC')
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from eachlabs_analytics.exceptions import InvalidQueryError
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}
+_TIME_HELP = (
+    "an RFC 3339 time with an offset (2026-10-01T00:00:00Z, 2026-10-01T02:00:00+02:00) "
+    "or a date (2026-10-01, meaning 00:00 UTC)"
+)
+_ONE_US = pd.Timedelta(microseconds=1)
+
+
+def parse_time(value: str, name: str) -> pd.Timestamp:
+    """An RFC 3339 time with an offset, or a ``YYYY-MM-DD`` date (its 00:00 UTC).
+
+    >>> parse_time("2026-10-01T02:00:00+02:00", "end")
+    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
+    """
+    text = value.strip()
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise InvalidQueryError(f"--{name} {value!r} is not a time; use {_TIME_HELP}") from None
+    if pd.isna(ts):
+        raise InvalidQueryError(f"--{name} {value!r} is not a time; use {_TIME_HELP}")
+    if ts.tzinfo is None:
+        if not _DATE.match(text):
+            raise InvalidQueryError(
+                f"--{name} {value!r} has no time zone; add one (e.g. {text}Z for UTC) or "
+                f"give a date. Allowed: {_TIME_HELP}"
+            )
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert("UTC").as_unit("us")
+
+
+def parse_duration(value: str, name: str = "last") -> pd.Timedelta:
+    """``30m``/``30min``, ``12h``, ``7d``, ``2w`` as a timedelta.
+
+    >>> parse_duration("36h")
+    Timedelta('1 days 12:00:00')
+    """
+    match = _DURATION.match(value or "")
+    if not match:
+        raise InvalidQueryError(
+            f"--{name} {value!r} is not a duration; use a number and a unit: 30m, 12h, 7d, 2w"
+        )
+    amount, unit = float(match.group(1)), _UNITS[match.group(2).lower()]
+    delta = pd.Timedelta(amount, unit=unit)
+    if delta <= pd.Timedelta(0):
+        raise InvalidQueryError(f"--{name} must be longer than zero, not {value!r}")
+    return delta
+
+
+def month_range(value: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and the last microsecond of a ``YYYY-MM`` month, in UTC.
+
+    >>> month_range("2026-02")[1]
+    Timestamp('2026-02-28 23:59:59.999999+0000', tz='UTC')
+    """
+    match = _MONTH.match(value.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise InvalidQueryError(f"--month {value!r} is not a month; use YYYY-MM, e.g. 2026-10")
+    start = pd.Timestamp(f"{match.group(1)}-{match.group(2)}-01T00:00:00Z").as_unit("us")
+    return start, start + pd.offsets.MonthBegin(1) - _ONE_US
+
+
+def resolve_range(
+    start: str | None = None,
+    end: str | None = None,
+    last: str | None = None,
+    month: str | None = None,
+    now: pd.Timestamp | None = None,
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The (start, end) a command asked for; None leaves that end to the loader's default.
+
+    ``--last`` counts back from ``--end`` (or now); ``--month`` stands alone.
+
+    >>> resolve_range(start="2026-10-01", end="2026-10-08")[1]
+    Timestamp('2026-10-08 00:00:00+0000', tz='UTC')
+    >>> resolve_range(month="2026-10", last="7d")
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: --month cannot be combined with --last; give a month, or --last/--start/--end
+    """  # noqa: E501
+    if month is not None:
+        others = [n for n, v in (("start", start), ("end", end), ("last", last)) if v is not None]
+        if others:
+            raise InvalidQueryError(
+                f"--month cannot be combined with --{', --'.join(others)}; give a month, "
+                "or --last/--start/--end"
+            )
+        return month_range(month)
+    if last is not None and start is not None:
+        raise InvalidQueryError(
+            "--last cannot be combined with --start; --last counts back from --end (or now)"
+        )
+    end_ts = parse_time(end, "end") if end is not None else None
+    if last is not None:
+        anchor = end_ts if end_ts is not None else (now or pd.Timestamp.now(tz="UTC"))
+        return anchor.as_unit("us") - parse_duration(last), end_ts
+    start_ts = parse_time(start, "start") if start is not None else None
+    if start_ts is not None and end_ts is not None and start_ts >= end_ts:
+        raise InvalidQueryError(f"--start ({start}) must be before --end ({end})")
+    return start_ts, end_ts

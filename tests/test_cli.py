@@ -1,0 +1,312 @@
+"""The command line: every command, its --help, results equal the sandbox's truth, clean errors."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import eachlabs_analytics as ea
+from eachlabs_analytics import _dates, cli, schema
+from eachlabs_analytics.cli import main
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.parquet import read_parquet
+
+COMMANDS = ["fetch", "sync", "report", "demo", "sandbox"]
+SECRET = "smk_cli_test_secret_123"
+
+
+@pytest.fixture(scope="module")
+def api():
+    # a fixed clock in the past: every window below is explicit
+    with ea.sandbox(
+        executions=3_000, seed=5, end="2026-10-31T00:00:00Z", days=30, api_key=SECRET
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def runner(api, monkeypatch):
+    monkeypatch.setenv("EACHLABS_API_KEY", SECRET)
+    monkeypatch.setenv("EACHLABS_BASE_URL", api.base_url)
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, *args: str):
+    result = runner.invoke(main, list(args), catch_exceptions=True)
+    assert SECRET not in result.output and SECRET not in (result.stderr or "")
+    return result
+
+
+def truth_between(api, start: str, end: str) -> pd.DataFrame:
+    t = api.truth
+    rows = t[(t.created_at >= pd.Timestamp(start)) & (t.created_at <= pd.Timestamp(end))]
+    return rows.sort_values(["created_at", "id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def assert_clean_error(result, *needles: str) -> None:
+    """Non-zero exit, one line starting with 'Error:' that says what was wrong, no traceback."""
+    assert result.exit_code != 0
+    text = result.stderr or result.output
+    assert "Traceback" not in text
+    lines = [line for line in text.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, text
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+# --- help ----------------------------------------------------------------------------------
+def test_main_help_lists_every_command():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", ["fetch", "sync", "report", "demo"])
+def test_every_command_has_help_with_examples(command):
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.output
+    assert f"eachlabs-analytics {command}" in result.output
+    assert "--debug" in result.output
+    assert "--api-key" not in result.output  # the key never goes on the command line
+
+
+def test_sandbox_help():
+    result = CliRunner().invoke(main, ["sandbox", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output
+
+
+# --- fetch ---------------------------------------------------------------------------------
+def test_fetch_to_parquet_equals_the_truth(runner, api, tmp_path):
+    start, end = "2026-10-10T00:00:00Z", "2026-10-20T00:00:00Z"
+    out = tmp_path / "w.parquet"
+    result = invoke(runner, "fetch", "--start", start, "--end", end, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    got = read_parquet(out)
+    want = truth_between(api, start, end)
+    pd.testing.assert_frame_equal(got, want, check_categorical=False)
+    assert got.attrs["window"]["start"] == start
+    assert f"fetched {len(want):,} executions" in result.stderr
+
+
+def test_fetch_month_and_model_to_csv(runner, api, tmp_path):
+    out = tmp_path / "oct.csv"
+    result = invoke(runner, "fetch", "--month", "2026-10", "--model", "veo-3", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    want = truth_between(api, "2026-10-01T00:00:00Z", "2026-10-31T23:59:59.999999Z")
+    want = want[want.model == "veo-3"]
+    assert sorted(got.id) == sorted(want.id)
+    assert got.execution_cost.sum() == pytest.approx(want.execution_cost.sum())
+
+
+def test_fetch_last_counts_back_from_end(runner, api, tmp_path):
+    out = tmp_path / "x.parquet"
+    result = invoke(
+        runner, "fetch", "--last", "3d", "--end", "2026-10-30T00:00:00Z", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    got = read_parquet(out)
+    want = truth_between(api, "2026-10-27T00:00:00Z", "2026-10-30T00:00:00Z")
+    assert sorted(got.id) == sorted(want.id)
+
+
+def test_fetch_csv_neutralises_formulas(runner, tmp_path, monkeypatch):
+    frame = ea.generate_executions(executions=300, seed=2, end="2026-10-31T00:00:00Z", days=5)
+    frame["model"] = frame.model.astype(object)
+    frame.loc[frame.index[:3], "model"] = "=cmd|' /C calc'!A0"
+    frame["model"] = frame.model.astype(schema.STRING_DTYPE)
+    with ea.sandbox(frame, api_key=SECRET) as hostile:
+        monkeypatch.setenv("EACHLABS_BASE_URL", hostile.base_url)
+        out = tmp_path / "h.csv"
+        result = invoke(
+            runner, "fetch", "--start", "2026-10-01T00:00:00Z", "--end", "2026-11-01T00:00:00Z",
+            "-o", str(out),
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    models = pd.read_csv(out).model
+    assert (models == "'=cmd|' /C calc'!A0").sum() == 3
+    assert not models.str.startswith("=").any()
+
+
+# --- sync ----------------------------------------------------------------------------------
+def test_sync_twice_then_the_store_equals_the_truth(runner, api, tmp_path):
+    store = tmp_path / "store"
+    start, end = "2026-10-15T00:00:00Z", "2026-10-31T00:00:00Z"
+    first = invoke(runner, "sync", str(store), "--start", start, "--end", end)
+    assert first.exit_code == 0, first.output
+    second = invoke(runner, "sync", str(store), "--end", end, "--overlap", "2h")
+    assert second.exit_code == 0, second.output
+    assert "0 new" in second.stderr
+    got = ea.ExecutionStore(store).load()
+    pd.testing.assert_frame_equal(got, truth_between(api, start, end), check_categorical=False)
+    assert f"{len(got):,} executions from {start} to {end}" in second.stdout
+
+
+# --- report --------------------------------------------------------------------------------
+def test_report_from_the_api_compares_with_the_previous_period(runner, api, tmp_path):
+    out = tmp_path / "r.html"
+    result = invoke(
+        runner, "report", "--start", "2026-10-16T00:00:00Z", "--end", "2026-10-30T23:59:59Z",
+        "-o", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    want = truth_between(api, "2026-10-16T00:00:00Z", "2026-10-30T23:59:59Z")
+    from eachlabs_analytics._report_templates import fmt_money
+
+    assert fmt_money(want.execution_cost.sum()) in html
+    assert "Change against the previous period" in html and "Spend vs previous period" in html
+    assert "loading the previous period" in result.stderr
+
+
+def test_report_from_a_store_and_from_a_file(runner, api, tmp_path):
+    store = tmp_path / "store"
+    assert invoke(runner, "sync", str(store), "--month", "2026-10").exit_code == 0
+    md = tmp_path / "store.md"
+    result = invoke(
+        runner, "report", "--store", str(store), "--last", "7d", "--end", "2026-10-31T00:00:00Z",
+        "--format", "markdown", "-o", str(md),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = md.read_text()
+    week = truth_between(api, "2026-10-24T00:00:00Z", "2026-10-31T00:00:00Z")
+    assert f"- **Executions**: {len(week):,}" in text
+    assert "Spend vs previous period" in text  # the store holds the week before too
+
+    parquet = tmp_path / "oct.parquet"
+    assert invoke(runner, "fetch", "--month", "2026-10", "-o", str(parquet)).exit_code == 0
+    csv_dir = tmp_path / "csv"
+    result = invoke(
+        runner, "report", "--input", str(parquet), "--model", "veo-3", "--format", "csv",
+        "--redact", "-o", str(csv_dir),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    by_model = pd.read_csv(csv_dir / "cost_by_model.csv")
+    assert by_model.model.tolist() == ["veo-3"]
+    month = truth_between(api, "2026-10-01T00:00:00Z", "2026-10-31T23:59:59.999999Z")
+    assert by_model.total_cost.iloc[0] == pytest.approx(
+        month.loc[month.model == "veo-3", "execution_cost"].sum()
+    )
+    assert "id" not in pd.read_csv(csv_dir / "most_expensive.csv").columns
+
+
+def test_report_default_output_name(runner, tmp_path):
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        result = invoke(runner, "report", "--month", "2026-10", "--no-compare")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.strip() == "cost-report.html"
+        assert os.path.getsize("cost-report.html") > 10_000
+
+
+# --- demo ----------------------------------------------------------------------------------
+def test_demo_builds_the_report_from_the_bundled_sample(tmp_path, monkeypatch):
+    monkeypatch.delenv("EACHLABS_API_KEY", raising=False)  # the demo needs no key
+    out = tmp_path / "reports"
+    result = CliRunner().invoke(main, ["demo", "--output-dir", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    html, md = out / "cost-report.html", out / "cost-report.md"
+    assert html.exists() and md.exists()
+    assert f"Report:   {html.resolve()}" in result.stdout
+    sample = ea.sandbox(data="sample").truth
+    assert f"Loaded {len(sample):,} executions" in result.stdout
+    end = pd.Timestamp(sample.attrs["window"]["end"])
+    last = sample[sample.created_at >= end - pd.Timedelta(days=30)]
+    from eachlabs_analytics._report_templates import fmt_money
+
+    assert fmt_money(last.execution_cost.sum()) in html.read_text()
+    assert f"- **Executions**: {len(last):,}" in md.read_text()
+
+
+# --- bad input -----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "needles"),
+    [
+        (["fetch", "--start", "yesterday", "-o", "x.parquet"], ["--start", "RFC 3339"]),
+        (["fetch", "--start", "2026-10-01T00:00:00", "-o", "x.parquet"], ["no time zone"]),
+        (["fetch", "--last", "7 parsecs", "-o", "x.parquet"], ["--last", "7d"]),
+        (["fetch", "--month", "2026-13", "-o", "x.parquet"], ["YYYY-MM"]),
+        (
+            ["fetch", "--month", "2026-10", "--last", "7d", "-o", "x.parquet"],
+            ["cannot be combined"],
+        ),
+        (["fetch", "--last", "7d", "-o", "x.txt"], ["cannot tell the format"]),
+        (["fetch", "--last", "7d", "--status", "done", "-o", "x.parquet"], ["allowed values"]),
+        (["sync", "s", "--overlap", "soon"], ["--overlap", "30m"]),
+        (["report", "--format", "pdf"], ["pdf", "html"]),
+        (["report", "--store", ".", "--input", "README.md"], ["not both"]),
+        (["report", "--top", "0"], ["--top"]),
+        (["demo", "--days", "99"], ["--days", "99"]),
+    ],
+)
+def test_bad_input_exits_non_zero_with_one_clear_line(runner, tmp_path, args, needles):
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        open("README.md", "w").close()
+        result = invoke(runner, *args)
+        assert_clean_error(result, *needles)
+        assert not os.path.exists("x.parquet")
+
+
+def test_wrong_key_is_one_line_without_the_key(api, tmp_path, monkeypatch):
+    monkeypatch.setenv("EACHLABS_API_KEY", "smk_wrong_key_456")
+    monkeypatch.setenv("EACHLABS_BASE_URL", api.base_url)
+    result = CliRunner().invoke(main, ["fetch", "--last", "1d", "-o", str(tmp_path / "x.parquet")])
+    assert_clean_error(result, "401")
+    assert "smk_wrong_key_456" not in result.output
+
+
+def test_missing_key_without_a_terminal_says_how_to_set_it(api, tmp_path, monkeypatch):
+    monkeypatch.delenv("EACHLABS_API_KEY", raising=False)
+    monkeypatch.setenv("EACHLABS_BASE_URL", api.base_url)
+    result = CliRunner().invoke(main, ["sync", str(tmp_path / "s"), "--last", "1d"])
+    assert_clean_error(result, "EACHLABS_API_KEY")
+    assert not (tmp_path / "s").exists()
+
+
+def test_missing_key_in_a_terminal_is_prompted_hidden(api, tmp_path, monkeypatch):
+    monkeypatch.delenv("EACHLABS_API_KEY", raising=False)
+    monkeypatch.setenv("EACHLABS_BASE_URL", api.base_url)
+    monkeypatch.setattr(cli, "_stdin_is_terminal", lambda: True)
+    out = tmp_path / "x.parquet"
+    result = CliRunner().invoke(
+        main,
+        [
+            "fetch",
+            "--start",
+            "2026-10-29T00:00:00Z",
+            "--end",
+            "2026-10-30T00:00:00Z",
+            "-o",
+            str(out),
+        ],
+        input=SECRET + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert SECRET not in result.output  # hidden input is not echoed
+    assert len(read_parquet(out)) > 0
+
+
+def test_debug_shows_the_traceback(runner):
+    result = runner.invoke(main, ["fetch", "--start", "yesterday", "-o", "x.parquet", "--debug"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, InvalidQueryError)
+
+
+def test_date_shortcuts():
+    now = pd.Timestamp("2026-11-15T12:00:00Z")
+    assert _dates.resolve_range(last="2w", now=now) == (now - pd.Timedelta(days=14), None)
+    assert _dates.resolve_range(last="90m", now=now)[0] == now - pd.Timedelta(minutes=90)
+    start, end = _dates.resolve_range(month="2024-02")
+    assert (end - start) == pd.Timedelta(days=29) - pd.Timedelta(microseconds=1)
+    assert _dates.parse_time("2026-10-01T02:00:00+02:00", "start") == pd.Timestamp(
+        "2026-10-01T00:00:00Z"
+    )
+    with pytest.raises(InvalidQueryError, match="must be before"):
+        _dates.resolve_range(start="2026-10-02", end="2026-10-01")
+    with pytest.raises(InvalidQueryError, match="longer than zero"):
+        _dates.parse_duration("0d")
