@@ -50,9 +50,15 @@ PANES: dict[str, str] = {
     "latency": "Latency",
     "errors": "Errors",
 }
+# Looks only: the numbers stay plain text in each widget's value, so tests read them as shown.
+_CSS = (
+    ".ea-card-value { font-size: 1.5em; font-weight: 600; } "
+    ".ea-table td, .ea-table th { padding: 2px 8px; text-align: right; } "
+    ".ea-pane-error { color: #b00020; }"
+)
 _PERCENTILE = re.compile(r"^p\d+(\.\d+)?$")
 _FIGSIZE = (9.0, 4.0)
-_DPI = 80
+_DPI = 100
 
 
 def explore(df: pd.DataFrame, **options: Any) -> Explorer:
@@ -77,6 +83,7 @@ class Explorer:
         debounce: seconds to wait after the last change before re-rendering while a kernel's
             event loop runs (0: render on every change).
         top: how many models the cost-over-time chart names before folding the rest into "other".
+        charts: draw the charts (about half a second each); ``False`` shows the tables only.
 
     ``filtered`` is the current slice, ``filters`` the current selection (assign a ``Filters``,
     a mapping to change some fields, or ``None`` to clear), ``tables`` the numbers each pane shows
@@ -97,6 +104,7 @@ class Explorer:
         anchor: pd.Timestamp | str | None = None,
         debounce: float = 0.25,
         top: int = 8,
+        charts: bool = True,
     ) -> None:
         missing = [c for c in schema.COLUMNS if c not in df.columns]
         if missing:
@@ -107,6 +115,7 @@ class Explorer:
         self.anchor = anchor_of(df) if anchor is None else anchor_of(df.iloc[:0], now=anchor)
         self.debounce = float(debounce)
         self.top = int(top)
+        self.charts = bool(charts)
         self.models = ordered_by_spend(df, "model")
         self.workflows = ordered_by_spend(df, "workflow_id")
         if df["workflow_id"].isna().any():
@@ -122,7 +131,7 @@ class Explorer:
         self._build()
         if filters is not None:
             self._set_filters(Filters.coerce(filters, base=self._filters))
-        self.refresh()
+        self._render(panes=self._visible())
 
     # --- public --------------------------------------------------------------------------
     @property
@@ -196,6 +205,14 @@ class Explorer:
         self.latency_p50 = _card_value("ea-latency-p50")
         self.latency_p95 = _card_value("ea-latency-p95")
         self.failed_cost = _card_value("ea-failed-cost")
+        self._cards = (
+            self.total_spend,
+            self.executions,
+            self.success_rate,
+            self.latency_p50,
+            self.latency_p95,
+            self.failed_cost,
+        )
         self.status_line = widgets.HTML()
         self.status_line.add_class("ea-status")
         cards = widgets.HBox(
@@ -210,10 +227,18 @@ class Explorer:
             layout=widgets.Layout(flex_flow="row wrap"),
         )
         self.pane_tables = {name: widgets.HTML() for name in PANES}
-        self.pane_images = {name: widgets.Image(format="png") for name in PANES}
+        self.pane_images = {
+            # natural size, never stretched by the flex box (blurry, and out of proportion)
+            name: widgets.Image(
+                format="png",
+                layout=widgets.Layout(width="auto", max_width="100%", align_self="flex-start"),
+            )
+            for name in PANES
+        }
         self.pane_messages = {name: widgets.HTML() for name in PANES}
         for name in PANES:
             self.pane_tables[name].add_class(f"ea-table-{name.replace('_', '-')}")
+            self.pane_images[name].add_class(f"ea-chart-{name.replace('_', '-')}")
             self.pane_messages[name].add_class("ea-pane-message")
         self.tabs = widgets.Tab(
             children=[
@@ -243,7 +268,8 @@ class Explorer:
                 ),
             ]
         )
-        self.widget = widgets.VBox([filter_bar, cards, self.status_line, self.tabs])
+        style = widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(display="none"))
+        self.widget = widgets.VBox([style, filter_bar, cards, self.status_line, self.tabs])
         self.widget.add_class("ea-explorer")
 
     def apply_quick_range(self, name: str) -> None:
@@ -336,10 +362,18 @@ class Explorer:
 
         data = self.filtered
         self.errors = {}
+        self.summary = None
+        for card in self._cards:
+            card.value = "–"  # a failed summary must not leave the previous numbers up
         self._guard("summary", lambda: self._render_headline(metrics.summary(data)))
         self.status_line.value = html.escape(
             f"{len(data):,} of {len(self.df):,} executions · {_describe(self._filters)}"
         )
+        if "summary" in self.errors:
+            self.status_line.value += (
+                "<br><span class='ea-pane-error'>Could not compute the headline numbers: "
+                f"{html.escape(self.errors['summary'])}</span>"
+            )
         tables: dict[str, Callable[[], pd.DataFrame]] = {
             "cost_by_model": lambda: metrics.cost_by_model(data),
             "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
@@ -350,8 +384,11 @@ class Explorer:
             self.tables.pop(name, None)
             self._guard(f"{name} table", lambda n=name, c=compute: self._render_table(n, c()))
         self._stale = set(PANES)
-        for name in panes:
-            self._render_chart(name)
+        for name in PANES:
+            if name in panes:
+                self._render_chart(name)
+            else:
+                self._show_image(name, b"")  # drawn when its tab opens; never a stale chart
         self._show_messages()
 
     def _render_stale(self) -> None:
@@ -363,9 +400,9 @@ class Explorer:
     def _render_chart(self, name: str) -> None:
         self._stale.discard(name)
         self.errors.pop(f"{name} chart", None)
-        self.pane_images[name].value = b""
+        self._show_image(name, b"")
         data = self.filtered
-        if not data.empty:
+        if self.charts and not data.empty:
             self._guard(f"{name} chart", lambda: self._draw_chart(name, data))
 
     def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
@@ -377,7 +414,13 @@ class Explorer:
             "latency": lambda ax: plots.plot_latency(data, ax=ax),
             "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
         }
-        self.pane_images[name].value = _png(draw[name])
+        self._show_image(name, _png(draw[name]))
+
+    def _show_image(self, name: str, png: bytes) -> None:
+        """Set a chart, hiding the image while there is none (no broken-image icon)."""
+        image = self.pane_images[name]
+        image.value = png
+        image.layout.display = None if png else "none"
 
     def _render_headline(self, summary: Any) -> None:
         self.summary = summary
@@ -502,6 +545,7 @@ def _column(title: str, *children: widgets.Widget) -> widgets.VBox:
 
 def _card_value(css_class: str) -> widgets.HTML:
     value = widgets.HTML("–")
+    value.add_class("ea-card-value")
     value.add_class(css_class)
     return value
 

@@ -6,13 +6,15 @@ mask under test); expected pane numbers come from the analytics helpers called d
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from eachlabs_analytics import schema
+import eachlabs_analytics as ea
+from eachlabs_analytics import metrics, schema
 from eachlabs_analytics._filters import (
     NO_WORKFLOW,
     Filters,
@@ -23,6 +25,7 @@ from eachlabs_analytics._filters import (
     quick_range,
 )
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.widgets import Explorer, explore
 
 MODELS = ("veo-3", "flux-2-pro", "elevenlabs-tts", "kling-3-0", "nano-banana-pro")
 STATUSES = ("success", "completed", "error", "failed", "cancelled", "running", "created", "paused")
@@ -234,12 +237,6 @@ def test_ordered_by_spend(frame):
 
 
 # --- the Explorer widget ---------------------------------------------------------------------
-import asyncio  # noqa: E402
-
-import eachlabs_analytics as ea  # noqa: E402
-from eachlabs_analytics import metrics  # noqa: E402
-from eachlabs_analytics.widgets import PANES, Explorer, explore  # noqa: E402
-
 SANDBOX_END = "2026-06-10T12:00:00Z"
 
 
@@ -299,7 +296,7 @@ def assert_panes_match_helpers(explorer: Explorer, expected: pd.DataFrame) -> No
 
 
 def test_explorer_starts_unfiltered_with_the_helpers_numbers(sandbox_frame):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     assert isinstance(explorer, Explorer)
     assert explorer.filters == Filters()
     assert_panes_match_helpers(explorer, sandbox_frame)
@@ -307,7 +304,7 @@ def test_explorer_starts_unfiltered_with_the_helpers_numbers(sandbox_frame):
 
 
 def test_models_are_offered_by_spend(sandbox_frame):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     spend = sandbox_frame.groupby(sandbox_frame.model.astype(object))["execution_cost"].sum()
     assert explorer.models == list(spend.sort_values(ascending=False, kind="stable").index)
     assert [value for _, value in explorer.model_select.options] == explorer.models
@@ -316,7 +313,7 @@ def test_models_are_offered_by_spend(sandbox_frame):
 
 
 def test_setting_filters_from_code_changes_filtered_and_panes(sandbox_frame):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     top_two = explorer.models[:2]
     explorer.filters = {"models": top_two, "start": "2026-05-20", "end": "2026-06-03"}
     expected = pandas_slice(sandbox_frame, models=top_two, start="2026-05-20", end="2026-06-03")
@@ -341,7 +338,7 @@ def test_setting_filters_from_code_changes_filtered_and_panes(sandbox_frame):
 
 
 def test_changing_the_controls_like_a_user_does(sandbox_frame):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     model = explorer.models[3]
     explorer.model_select.value = (model,)
     assert explorer.filters.models == (model,)
@@ -396,7 +393,7 @@ def test_changing_the_controls_like_a_user_does(sandbox_frame):
     ],
 )
 def test_quick_range_buttons_count_back_from_the_window_end(sandbox_frame, name, first, last):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     explorer.quick_buttons[name].click()
     assert explorer.filters.start == dt.date.fromisoformat(first)
     assert explorer.filters.end == dt.date.fromisoformat(last)
@@ -406,7 +403,7 @@ def test_quick_range_buttons_count_back_from_the_window_end(sandbox_frame, name,
 
 
 def test_model_search_narrows_the_list_but_keeps_the_selection(sandbox_frame):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     chosen = next(m for m in explorer.models if "kling" not in m)
     explorer.model_select.value = (chosen,)
     explorer.model_search.value = "KLING"
@@ -424,7 +421,7 @@ def test_model_search_narrows_the_list_but_keeps_the_selection(sandbox_frame):
 
 
 def test_unknown_values_are_refused_and_leave_the_selection_alone(sandbox_frame):
-    explorer = explore(sandbox_frame, filters={"status_groups": ["failed"]})
+    explorer = explore(sandbox_frame, filters={"status_groups": ["failed"]}, charts=False)
     before = explorer.filters
     with pytest.raises(InvalidQueryError, match="unknown model 'gpt-9'; models in this data: "):
         explorer.filters = {"models": ["gpt-9"]}
@@ -437,7 +434,7 @@ def test_unknown_values_are_refused_and_leave_the_selection_alone(sandbox_frame)
 
 
 def test_an_empty_slice_shows_zeroes_and_says_so(sandbox_frame):
-    explorer = explore(sandbox_frame)
+    explorer = explore(sandbox_frame, charts=False)
     explorer.filters = {"start": "2025-01-01", "end": "2025-01-31"}  # before the data starts
     assert sandbox_frame.created_at.min() > pd.Timestamp("2025-02-01", tz="UTC")
     assert len(explorer.filtered) == 0
@@ -454,7 +451,7 @@ def test_explorer_needs_an_executions_frame():
 
 
 def test_explorer_works_on_frames_with_unknown_statuses(frame):
-    explorer = explore(frame)
+    explorer = explore(frame, charts=False)
     explorer.filters = {"status_groups": ["other"]}
     expected = frame[frame.status.astype(str) == "paused"]
     assert len(expected) > 0
@@ -463,7 +460,7 @@ def test_explorer_works_on_frames_with_unknown_statuses(frame):
 
 
 def test_rendering_is_debounced_while_an_event_loop_runs(sandbox_frame):
-    explorer = explore(sandbox_frame, debounce=0.05)
+    explorer = explore(sandbox_frame, debounce=0.05, charts=False)
     renders = []
     original = explorer._render
     explorer._render = lambda panes: (renders.append(explorer.filters), original(panes))
@@ -486,16 +483,32 @@ def test_rendering_is_debounced_while_an_event_loop_runs(sandbox_frame):
 
 
 def test_charts_render_for_the_visible_tab_and_the_rest_on_demand(sandbox_frame):
-    pytest.importorskip("eachlabs_analytics.plots")
-    explorer = explore(sandbox_frame)  # refresh() draws every chart
-    assert explorer.errors == {}
-    assert all(image.value.startswith(b"\x89PNG") for image in explorer.pane_images.values())
+    def drawn(explorer: Explorer) -> list[bool]:
+        return [
+            bytes(image.value).startswith(b"\x89PNG") for image in explorer.pane_images.values()
+        ]
+
+    explorer = explore(sandbox_frame)
+    assert drawn(explorer) == [True, False, False, False]  # only the open tab
+    explorer.refresh()
+    assert drawn(explorer) == [True, True, True, True]
     explorer.filters = {"models": explorer.models[:3]}
-    names = list(PANES)
-    assert explorer.pane_images[names[0]].value.startswith(b"\x89PNG")
-    assert all(explorer.pane_images[n].value == b"" for n in names[1:])  # stale, not drawn
+    assert drawn(explorer) == [True, False, False, False]  # hidden tabs never show stale charts
     explorer.tabs.selected_index = 2
-    assert explorer.pane_images[names[2]].value.startswith(b"\x89PNG")
+    assert drawn(explorer) == [True, False, True, False]
+    assert explorer.errors == {}
+    assert [image.layout.display for image in explorer.pane_images.values()] == [
+        None,
+        "none",
+        None,
+        "none",
+    ]
+
+
+def test_charts_can_be_switched_off(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.refresh()
+    assert all(bytes(image.value) == b"" for image in explorer.pane_images.values())
     assert explorer.errors == {}
 
 
