@@ -285,7 +285,7 @@ def plot_latency(
         for label, row in zip(labels, table.itertuples(), strict=True)
     ]
     y = _bar_rows(ax, labels)
-    ax.bxp(
+    artists = ax.bxp(
         stats,
         positions=y,
         orientation="horizontal",
@@ -293,10 +293,18 @@ def plot_latency(
         patch_artist=True,
         boxprops={"facecolor": _palette.OKABE_ITO[1], "edgecolor": "#333333"},
         medianprops={"color": "#000000", "linewidth": 1.5},
-        meanprops={"marker": "o", "markerfacecolor": "white", "markeredgecolor": "#000000"},
+        meanprops={
+            "marker": "o",
+            "color": "#000000",
+            "markerfacecolor": "white",
+            "markeredgecolor": "#000000",
+        },
         widths=0.6,
         manage_ticks=False,
     )
+    for kind in ("boxes", "medians", "whiskers", "means"):
+        for artist in artists[kind]:
+            artist.set_gid(kind)
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(seconds))
     ax.set_xlabel(f"{METRIC_LABELS[metric]} (s, log scale)")
