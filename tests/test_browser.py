@@ -1,20 +1,26 @@
-"""The explorer served by Voilà, driven through headless Chromium like a user would.
+"""The dashboard: the explorer served by Voilà, driven through headless Chromium like a user.
 
-Serves ``notebooks/04-explorer.ipynb`` over a Parquet file of generated executions, changes
-filters in the page, and checks the displayed total spend against pandas on the same data.
-Voilà answers HTTP 200 even when a cell fails, so the page is also checked for its error
-marks. A screenshot goes to ``test-artifacts/`` (gitignored).
+The browser test serves ``notebooks/04-explorer.ipynb`` over a Parquet file of generated
+executions, changes filters in the page, and checks the displayed total spend against pandas
+on the same data. Voilà answers HTTP 200 even when a cell fails, so the page is also checked
+for its error marks. A screenshot goes to ``test-artifacts/`` (gitignored). The server's
+lifecycle (ready, failures, cleanup, where the key goes) is tested with a stand-in command.
 """
 
 from __future__ import annotations
 
+import json
+import socket
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics.dashboard import Dashboard
+from eachlabs_analytics import dashboard as dashboard_module
+from eachlabs_analytics.dashboard import Dashboard, serve_dashboard, voila_command
+from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -32,18 +38,18 @@ END = "2026-06-10T12:00:00Z"
 PAGE_TIMEOUT_MS = 120_000
 CHANGE_TIMEOUT_MS = 30_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
+SECRET = "smk_test_never_shown_0123456789"
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+)
 
 
 def dollars(value: float) -> str:
     return f"${value:,.2f}"
 
 
+@pytest.mark.browser
+@needs_chromium
 def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -103,5 +109,115 @@ def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
             assert page.locator(".voila-error").count() == 0
             assert "There was an error when executing cell" not in page.content()
             assert page.locator(".ea-pane-error").count() == 0
+            assert SECRET not in page.content()
         finally:
             browser.close()
+    assert dashboard.process is None  # stopped on exit
+    assert SECRET not in (tmp_path / "voila.log").read_text(errors="replace")
+
+
+# --- the server's lifecycle, with a stand-in for Voilà ------------------------------------------
+STAND_IN = """
+import http.server, json, os, sys
+port, report = int(sys.argv[1]), sys.argv[2]
+data = os.environ.get("EACHLABS_DATA")
+with open(report, "w") as out:
+    json.dump({"argv": sys.argv, "data": data, "data_exists": bool(data) and os.path.exists(data),
+               "key": os.environ.get("EACHLABS_API_KEY"), "days": os.environ.get("EACHLABS_DAYS")},
+              out)
+if os.environ.get("STAND_IN_MODE") == "exit":
+    sys.exit(3)
+if os.environ.get("STAND_IN_MODE") != "mute":
+    server = http.server.HTTPServer(("127.0.0.1", port), http.server.SimpleHTTPRequestHandler)
+    if os.environ.get("STAND_IN_MODE") == "brief":  # serve a little while, then end cleanly
+        import threading
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Event().wait(1.5)
+        sys.exit(0)
+    server.serve_forever()
+import time
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def stand_in(tmp_path, monkeypatch):
+    """Replace Voilà by a small script that reports what it was given, then serves the port."""
+    report = tmp_path / "stand-in.json"
+
+    def command(notebook, *, port, host, cell_timeout):
+        voila_command(notebook, port=port, host=host, cell_timeout=cell_timeout)  # validates
+        return [sys.executable, "-c", STAND_IN, str(port), str(report)]
+
+    monkeypatch.setattr(dashboard_module, "voila_command", command)
+    monkeypatch.delenv("EACHLABS_API_KEY", raising=False)
+    return report
+
+
+def test_dashboard_passes_data_and_key_through_the_environment_only(stand_in, tmp_path):
+    frame = ea.generate_executions(executions=300, seed=3, end="2026-06-10T00:00:00Z")
+    with Dashboard(data=frame, api_key=SECRET, days=14, ready_timeout=20) as dashboard:
+        with socket.create_connection(("127.0.0.1", dashboard.port), timeout=5):
+            pass  # it really is serving
+        seen = json.loads(stand_in.read_text())
+        process = dashboard.process
+        assert SECRET not in repr(dashboard)
+        assert dashboard.url == f"http://127.0.0.1:{dashboard.port}/"
+    assert seen["key"] == SECRET and seen["days"] == "14"
+    assert not any(SECRET in arg for arg in seen["argv"])
+    assert seen["data_exists"]
+    assert not Path(seen["data"]).exists()  # the temporary Parquet is gone after exit
+    assert process.poll() is not None  # and the server stopped
+    assert seen["data"].endswith(".parquet")
+
+
+def test_dashboard_reports_a_server_that_dies_before_serving(stand_in, monkeypatch):
+    monkeypatch.setenv("STAND_IN_MODE", "exit")
+    with pytest.raises(EachlabsError, match="exited with code 3 before serving 04-explorer"):
+        Dashboard(ready_timeout=20).start()
+
+
+def test_dashboard_gives_up_waiting_and_stops_the_server(stand_in, monkeypatch):
+    monkeypatch.setenv("STAND_IN_MODE", "mute")
+    dashboard = Dashboard(ready_timeout=1)
+    with pytest.raises(
+        EachlabsError, match=r"did not answer on http://127\.0\.0\.1:\d+/ within 1 s"
+    ):
+        dashboard.start()
+    assert dashboard.process is None
+    assert json.loads(stand_in.read_text())["argv"]  # the stand-in did start, and was stopped
+
+
+def test_serve_dashboard_runs_until_the_server_ends_and_returns_its_code(stand_in, monkeypatch):
+    monkeypatch.setenv("STAND_IN_MODE", "brief")
+    port = dashboard_module._free_port("127.0.0.1")
+    assert serve_dashboard(port=port, days=3) == 0
+    seen = json.loads(stand_in.read_text())
+    assert seen["argv"][1] == str(port) and seen["days"] == "3"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"notebook": "missing.ipynb"}, "notebook missing.ipynb does not exist"),
+        ({"data": "nowhere.parquet"}, "data nowhere.parquet is not a file"),
+        ({"days": 0}, "days must be a positive number"),
+        ({"port": 70000}, "port must be between 1 and 65535"),
+        ({"cell_timeout": 0}, "cell_timeout must be a positive number"),
+    ],
+)
+def test_dashboard_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(InvalidQueryError, match=message):
+        Dashboard(**kwargs).start()
+
+
+def test_voila_command_serves_one_notebook_on_loopback_without_a_browser():
+    command = voila_command("nb.ipynb", port=9000, cell_timeout=60)
+    assert command[:4] == [sys.executable, "-m", "voila", "nb.ipynb"]
+    assert set(command[4:]) == {
+        "--no-browser",
+        "--port=9000",
+        "--Voila.ip=127.0.0.1",
+        "--Voila.port_retries=0",
+        "--VoilaExecutor.timeout=60",
+    }
