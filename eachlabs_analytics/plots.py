@@ -18,6 +18,8 @@ layout. Empty input draws an empty chart that says so.
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -49,6 +51,12 @@ METRIC_LABELS: dict[str, str] = {
 _FREQ_WORDS = {"min": "minute", "h": "hour", "D": "day", "W": "week", "M": "month", "Q": "quarter"}
 _FREQ_WORDS["Y"] = "year"
 _STATS = ("p50", "p90", "p95", "p99", "mean")
+# matplotlib >= 3.10 says orientation=; older releases only know vert= (now deprecated)
+_HORIZONTAL = (
+    {"orientation": "horizontal"}
+    if "orientation" in inspect.signature(Axes.bxp).parameters
+    else {"vert": False}
+)
 
 
 # --- shared pieces --------------------------------------------------------------------------
@@ -288,7 +296,7 @@ def plot_latency(
     artists = ax.bxp(
         stats,
         positions=y,
-        orientation="horizontal",
+        **_HORIZONTAL,
         showmeans=True,
         patch_artist=True,
         boxprops={"facecolor": _palette.OKABE_ITO[1], "edgecolor": "#333333"},
