@@ -160,6 +160,12 @@ class Explorer:
         self._cancel_pending()
         self._render(panes=tuple(PANES))
 
+    def __repr__(self) -> str:
+        return (
+            f"Explorer({len(self.filtered):,} of {len(self.df):,} executions; "
+            f"{_describe(self._filters)})"
+        )
+
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
 
@@ -177,8 +183,11 @@ class Explorer:
         self.model_search = widgets.Text(
             placeholder="search models", continuous_update=True, layout=_wide()
         )
-        spend = self._spend_labels()
-        self.model_select = _select("models", [(spend(m), m) for m in self.models], rows=8)
+        totals = self.df.groupby(self.df["model"].astype(object))["execution_cost"].sum()
+        self._model_labels = {m: f"{m}  ({_money(float(totals.get(m, 0.0)))})" for m in self.models}
+        self.model_select = _select(
+            "models", [(self._model_labels[m], m) for m in self.models], rows=8
+        )
         self.status_select = _select(
             "status-groups", [(g.replace("_", " "), g) for g in STATUS_GROUP_NAMES], rows=5
         )
@@ -321,17 +330,12 @@ class Explorer:
         query = self.model_search.value.strip().lower()
         selected = self._filters.models
         shown = [m for m in self.models if query in m.lower() or m in selected]
-        spend = self._spend_labels()
         was_syncing, self._syncing = self._syncing, True
         try:
-            self.model_select.options = [(spend(m), m) for m in shown]
+            self.model_select.options = [(self._model_labels[m], m) for m in shown]
             self.model_select.value = tuple(m for m in shown if m in selected)
         finally:
             self._syncing = was_syncing
-
-    def _spend_labels(self) -> Callable[[str], str]:
-        totals = self.df.groupby(self.df["model"].astype(object))["execution_cost"].sum()
-        return lambda m: f"{m}  ({_money(float(totals.get(m, 0.0)))})"
 
     # --- rendering -----------------------------------------------------------------------
     def _schedule(self) -> None:

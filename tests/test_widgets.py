@@ -512,6 +512,13 @@ def test_charts_can_be_switched_off(sandbox_frame):
     assert explorer.errors == {}
 
 
-def test_explorer_displays_as_a_widget(sandbox_frame):
-    bundle = explore(sandbox_frame)._repr_mimebundle_()
+def test_explorer_displays_as_a_widget_and_reads_as_text(sandbox_frame):
+    explorer = sandbox_frame.eachlabs.explore(charts=False)  # the accessor gives the same
+    assert isinstance(explorer, Explorer)
+    bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+    explorer.filters = {"status_groups": ["failed"]}
+    n_failed = int(sandbox_frame.status.astype(str).isin(["error", "failed"]).sum())
+    assert repr(explorer) == (
+        f"Explorer({n_failed:,} of {len(sandbox_frame):,} executions; status groups: failed)"
+    )
