@@ -540,3 +540,36 @@ def test_sandbox_interrupted_sync_is_completed_by_the_next(tmp_path, api, client
     api.faults.mutate_in_flight = api.faults.new_rows_per_request = 0
     store.sync(start=earlier, client=client, progress=False)
     assert_equal_to_sandbox(store, api, earlier)
+
+
+def test_a_failed_fetch_changes_nothing(tmp_path, truth):
+    store = ExecutionStore(tmp_path)
+    store.sync(start=START, end=END, client=FakeClient(truth))
+    before = {
+        p: (store.data_path / p / "part-0.parquet").read_bytes()
+        for p in os.listdir(store.data_path)
+    }
+    manifest = (store.path / "manifest.json").read_bytes()
+
+    class Broken(FakeClient):
+        def load_executions(self, *args, **kwargs):
+            raise EachlabsError("API down (HTTP 503, request id r-1)")
+
+    with pytest.raises(EachlabsError, match="API down"):
+        store.sync(end=END, client=Broken(truth))
+    after = {
+        p: (store.data_path / p / "part-0.parquet").read_bytes()
+        for p in os.listdir(store.data_path)
+    }
+    assert after == before
+    assert (store.path / "manifest.json").read_bytes() == manifest
+    assert sorted(os.listdir(store.path)) == [".lock", "data", "manifest.json"]
+
+
+def test_sandbox_sync_opens_its_own_client(tmp_path, api):
+    store = ExecutionStore(tmp_path)
+    start = api.now - pd.Timedelta(days=3)
+    result = store.sync(start=start, api_key=api.api_key, base_url=api.base_url, progress=False)
+    assert result.inserted == len(sandbox_truth(api, start)) > 0
+    assert_equal_to_sandbox(store, api, start)
+    assert api.api_key not in (store.path / "manifest.json").read_text()
