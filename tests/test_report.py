@@ -399,3 +399,36 @@ def test_bad_input_is_refused_clearly(df, tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         cost_report(df, tmp_path / "no" / "r.html", charts=False)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not os.path.exists("/usr/bin/chromium"), reason="needs Debian's chromium at /usr/bin/chromium"
+)
+def test_html_opens_in_a_browser_with_no_request_but_itself(df, before, tmp_path):
+    pytest.importorskip("playwright")
+    from playwright.sync_api import sync_playwright
+
+    path = cost_report(hostile_frame(df), tmp_path / "r.html", previous=before)
+    requests, dialogs = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = browser.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            loaded = page.evaluate(
+                "Array.from(document.images).filter(i => i.complete && i.naturalWidth > 0).length"
+            )
+            shown = page.inner_text("#cost_by_model + div table")
+        finally:
+            browser.close()
+    assert [u for u in requests if not u.startswith("data:")] == [path.as_uri()]
+    assert dialogs == []  # no injected script ran
+    assert loaded >= 4  # the embedded charts render
+    assert HOSTILE in shown
