@@ -277,3 +277,34 @@ def test_faults_can_be_flipped_while_serving():
 def test_bad_fault_values_are_refused(kwargs, name):
     with pytest.raises(ValueError, match=f"Faults.{name}"):
         Faults(**kwargs)
+
+
+def test_concurrent_clients_with_changing_data_keep_the_rows_consistent(openapi_validator):
+    from concurrent.futures import ThreadPoolExecutor
+
+    validator = openapi_validator("ListExecutionsResponse")
+    with make(Faults(new_rows_per_request=2, mutate_in_flight=1)) as api:
+        initial = len(api.truth)
+
+        def worker(k: int) -> list[dict]:
+            with requests.Session() as http:
+                return [
+                    http.get(
+                        api.base_url + "/v1/executions",
+                        params={"limit": 50, "offset": (k * 7 + i) % 300},
+                        headers=AUTH,
+                        timeout=10,
+                    ).json()
+                    for i in range(15)
+                ]
+
+        with ThreadPoolExecutor(4) as pool:
+            bodies = [body for batch in pool.map(worker, range(4)) for body in batch]
+        truth = api.truth
+    for body in bodies:
+        validator.validate(body)
+    assert len(truth) == initial + 2 * 60
+    assert truth["id"].is_unique
+    manual = truth.sort_values(["created_at", "id"], ascending=False, ignore_index=True)
+    assert truth["id"].tolist() == manual["id"].tolist()
+    assert truth["created_at"].max() <= api.now

@@ -104,7 +104,7 @@ class Executions:
                 "executions must be sorted by created_at descending, then id descending, "
                 "with unique ids"
             )
-        self._rows: list[bytes] = [self._render(i) for i in range(len(created))]
+        self._rows: list[bytes] = self._render_range(0, len(created))
         self._cache: dict[tuple[Any, ...], np.ndarray] = {}
         self.version = 0
 
@@ -112,24 +112,33 @@ class Executions:
         return len(self._rows)
 
     # --- rendering -----------------------------------------------------------------------
-    def _render(self, i: int) -> bytes:
+    def _render_range(self, start: int, stop: int) -> list[bytes]:
+        """Compact JSON of rows ``start:stop``: columns are prepared vectorised, then orjson."""
         c = self._cols
-        return orjson.dumps(
-            {
-                "id": c["id"][i],
-                "model": c["model"][i],
-                "requested_model": c["requested_model"][i],
-                "status": c["status"][i],
-                "workflow_id": c["workflow_id"][i],
-                "workflow_execution_id": c["workflow_execution_id"][i],
-                "execution_cost": float(c["execution_cost"][i]),
-                "run_time": float(c["run_time"][i]),
-                "created_at": _stamp(int(c["created_at"][i])),
-                "started_at": _stamp(int(c["started_at"][i])),
-                "completed_at": _stamp(int(c["completed_at"][i])),
-                "output": c["output"][i],
-            }
-        )
+        values: list[list[Any]] = []
+        for name in schema.API_FIELDS:
+            column = c[name][start:stop]
+            if name in schema.TIMESTAMP_FIELDS:
+                text = np.char.add(
+                    np.datetime_as_string(column.astype("datetime64[us]"), unit="us"), "Z"
+                ).astype(object)
+                text[column == _NAT] = None
+                values.append(text.tolist())
+            else:
+                values.append(column.tolist())
+        fields = schema.API_FIELDS
+        records = [dict(zip(fields, row, strict=True)) for row in zip(*values, strict=True)]
+        if len(records) > 1:
+            # One dumps call and a split is ~4x faster than a dumps per row. The split is
+            # exact: inside a JSON string every '"' is escaped, so ',{"id":' only occurs
+            # between rows (each row is a flat object whose first key is "id").
+            parts = orjson.dumps(records)[1:-1].split(b',{"id":')
+            if len(parts) == len(records):
+                return [parts[0]] + [b'{"id":' + part for part in parts[1:]]
+        return [orjson.dumps(record) for record in records]
+
+    def _render(self, i: int) -> bytes:
+        return self._render_range(i, i + 1)[0]
 
     # --- queries -------------------------------------------------------------------------
     def _matching(self, flt: Filter) -> np.ndarray:
@@ -264,6 +273,11 @@ class Clock:
         self.now_us = now_us
         self.finished = 0
         self._lock = threading.Lock()
+
+    def advance_to(self, us: int) -> None:
+        """Move the clock forward to ``us`` (never backwards)."""
+        with self._lock:
+            self.now_us = max(self.now_us, us)
 
     def tick(self) -> int:
         with self._lock:

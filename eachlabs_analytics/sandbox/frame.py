@@ -123,14 +123,41 @@ def coerce_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame of executions, got {type(frame).__name__}")
-    columns = {c: frame[c].to_numpy(dtype=object) for c in frame.columns if c in schema.COLUMNS}
-    for name in schema.TIMESTAMP_FIELDS:
-        if name in frame.columns:
-            columns[name] = frame[name]
-    typed = build_frame(columns)
-    typed = sort_newest_first(typed)
+    if (
+        tuple(frame.columns) == schema.COLUMNS
+        and all(frame[c].dtype == schema.DTYPES[c] for c in schema.COLUMNS if c != "status")
+        and isinstance(frame["status"].dtype, pd.CategoricalDtype)
+    ):
+        typed = frame.reset_index(drop=True)  # already typed (e.g. generated or loaded)
+    else:
+        columns: dict[str, Any] = {}
+        for name in frame.columns:
+            if name in schema.TIMESTAMP_FIELDS:
+                columns[name] = frame[name]
+            elif name in schema.COLUMNS:
+                columns[name] = frame[name].to_numpy(dtype=object)
+        typed = build_frame(columns)
+    if not is_newest_first(typed):
+        typed = sort_newest_first(typed)
     typed.attrs = dict(frame.attrs)
     return typed
+
+
+def is_newest_first(frame: pd.DataFrame) -> bool:
+    """Whether rows are already ``created_at`` descending, then ``id`` descending.
+
+    >>> is_newest_first(build_frame({"id": ["a", "b"], "model": ["m"] * 2,
+    ...     "status": ["success"] * 2, "created_at": ["2026-01-01T00:00:00Z"] * 2}))
+    False
+    """
+    created = frame["created_at"].to_numpy("datetime64[us]").astype("int64")
+    if len(created) < 2 or not (created[:-1] >= created[1:]).all():
+        return len(created) < 2
+    ties = np.flatnonzero(created[:-1] == created[1:])
+    if not len(ties):
+        return True
+    ids = frame["id"].to_numpy(dtype=object)
+    return bool(all(ids[i] > ids[i + 1] for i in ties.tolist()))
 
 
 def sort_newest_first(frame: pd.DataFrame) -> pd.DataFrame:

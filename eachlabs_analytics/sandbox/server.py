@@ -211,6 +211,7 @@ class Sandbox:
         self._seen_ids = set(frame["id"].tolist())
         self._counter = 0
         self._lock = threading.Lock()
+        self._insert_lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -405,22 +406,21 @@ class Sandbox:
     def _apply_data_faults(self, number: int) -> None:
         faults = self.faults
         if faults.new_rows_per_request > 0 and faults.take("new_rows", number):
-            k = faults.new_rows_per_request
-            newest = self._data.newest_created()
-            stamps = []
-            for _ in range(k):
-                tick = self._clock.tick()
-                floor = (newest or tick) + 1
-                stamps.append(max(tick, floor))
-                newest = stamps[-1]
-                self._clock.now_us = max(self._clock.now_us, newest)
-            with self._lock:
+            # one insertion at a time, so concurrent requests keep the rows sorted
+            with self._insert_lock:
+                newest = self._data.newest_created()
+                stamps = []
+                for _ in range(faults.new_rows_per_request):
+                    tick = self._clock.tick()
+                    stamps.append(max(tick, (newest if newest is not None else tick) + 1))
+                    newest = stamps[-1]
+                    self._clock.advance_to(newest)
                 rows = new_executions(self._rng, stamps)
                 for row in rows:
                     while row["id"] in self._seen_ids:
                         row["id"] = f"exec_{int(self._rng.integers(0, 2**63)):016x}"
                     self._seen_ids.add(row["id"])
-            self._data.append(rows)
+                self._data.append(rows)
         if faults.mutate_in_flight > 0 and faults.take("mutate", number):
             self._data.advance_in_flight(faults.mutate_in_flight, self._clock)
 
