@@ -1,0 +1,52 @@
+"""The runnable examples in the analytics, chart and accessor docstrings stay true."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import matplotlib
+import pytest
+
+matplotlib.use("Agg")
+
+MODULES = [
+    "eachlabs_analytics._grouping",
+    "eachlabs_analytics._rows",
+    "eachlabs_analytics._aggregates",
+    "eachlabs_analytics._over_time",
+    "eachlabs_analytics._periods",
+    "eachlabs_analytics._summary",
+    "eachlabs_analytics._palette",
+    "eachlabs_analytics.metrics",
+    "eachlabs_analytics.plots",
+    "eachlabs_analytics.accessor",
+]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    assert result.attempted > 0  # every module has at least one runnable example
+
+
+def test_every_public_function_has_a_runnable_example():
+    import inspect
+
+    from eachlabs_analytics import metrics, plots
+
+    for module in (metrics, plots):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isfunction(obj):
+                assert ">>> " in (obj.__doc__ or ""), f"{name} has no runnable example"
