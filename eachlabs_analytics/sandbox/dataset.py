@@ -197,6 +197,11 @@ class Executions:
             cols[name] = stamps
         return build_frame(cols)
 
+    def ids(self) -> list[str]:
+        """Every id served (oldest first)."""
+        with self._lock:
+            return self._cols["id"].tolist()
+
     def newest_created(self) -> int | None:
         """``created_at`` (µs) of the newest row, None when empty."""
         with self._lock:

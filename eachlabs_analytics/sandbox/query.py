@@ -24,7 +24,7 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 #: When ``from`` is omitted the window is the 90 days ending at ``to`` (or now).
 DEFAULT_WINDOW_US = 90 * 24 * 3_600_000_000
-_INTEGER = re.compile(r"[0-9]{1,18}")
+_INTEGER = re.compile(r"[0-9]{1,30}")
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
 )

@@ -164,8 +164,9 @@ class Sandbox:
     ``end``), ``"sample"`` (the bundled sample), a DataFrame of executions, or a path to a
     Parquet file of them. ``now`` (the sandbox clock: the 90-day default window and the
     creation time of new rows) defaults to the data's window end, else its newest
-    timestamp. ``total_cap=None`` never caps. ``start()``/``stop()`` or use it as a
-    context manager.
+    timestamp. ``total_cap=None`` never caps. The ``error_classification`` filter matches
+    failed rows whose class the data knows (a frame without that column matches none).
+    ``start()``/``stop()`` or use it as a context manager.
 
     >>> api = Sandbox(executions=300, seed=1, end="2026-10-31T00:00:00Z")
     >>> api.now, len(api.truth)
@@ -208,7 +209,7 @@ class Sandbox:
         self._clock = Clock(int(start_now.value // 1000))
         self._data = Executions(frame)
         self._rng = np.random.default_rng([int(seed), 0xFA17])
-        self._seen_ids = set(frame["id"].tolist())
+        self._seen_ids: set[str] | None = None  # built on the first inserted row
         self._counter = 0
         self._lock = threading.Lock()
         self._insert_lock = threading.Lock()
@@ -416,6 +417,8 @@ class Sandbox:
                     newest = stamps[-1]
                     self._clock.advance_to(newest)
                 rows = new_executions(self._rng, stamps)
+                if self._seen_ids is None:
+                    self._seen_ids = set(self._data.ids())
                 for row in rows:
                     while row["id"] in self._seen_ids:
                         row["id"] = f"exec_{int(self._rng.integers(0, 2**63)):016x}"
