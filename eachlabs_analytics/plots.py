@@ -117,7 +117,8 @@ def _freq_word(freq: str) -> str:
 
 
 def _names(index: pd.Index) -> list[str]:
-    return ["(none)" if pd.isna(v) else str(v) for v in index]
+    """Labels from data, shown literally: ``$`` would otherwise start matplotlib mathtext."""
+    return ["(none)" if pd.isna(v) else str(v).replace("$", r"\$") for v in index]
 
 
 def _bar_rows(ax: Axes, labels: list[str]) -> np.ndarray:

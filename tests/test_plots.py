@@ -228,3 +228,18 @@ def test_plots_accept_slices_with_absent_categories(df):
     one = df[df["model"] == "veo-3"]
     for name in PLOTS:
         assert getattr(ea, name)(one) is not None
+
+
+def test_hostile_model_names_are_drawn_literally():
+    names = ["<script>alert(1)</script>", "a$^$b$\\frac$", None]
+    rows = []
+    for i, name in enumerate(names):
+        rows.append(row(name, "success", cost=1.0 + i, id=f"ok{i}"))
+        rows.append(row(name, "error", cost=1.0, error_classification="unknown", id=f"bad{i}"))
+    frame = typed_frame(rows)
+    for name in PLOTS:
+        ax = getattr(ea, name)(frame)
+        ax.figure.canvas.draw()  # mathtext would raise on the unbalanced "$"
+    labels = tick_labels(ea.plot_cost_by_model(frame))
+    assert "<script>alert(1)</script>" in labels and "(none)" in labels
+    assert r"a\$^\$b\$\frac\$" in labels
