@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,21 @@ SANDBOX_PARAMS: dict[str, Any] = {
     "days": 120,
     "total_cap": 500,
 }
+
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
+#: Checks ``date-time`` itself (jsonschema only does with an optional extra installed).
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks("date-time", raises=ValueError)
+def _is_rfc3339(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _RFC3339.fullmatch(value):
+        return False
+    datetime.fromisoformat(value.replace("Z", "+00:00"))  # raises on 2026-13-45
+    return True
 
 
 def _nullable_to_json_schema(node: Any) -> Any:
@@ -71,7 +88,7 @@ def openapi_validator(
         root["$ref"] = f"#/$defs/{name}"
         cls = jsonschema.Draft202012Validator
         cls.check_schema(root)
-        return cls(root, format_checker=cls.FORMAT_CHECKER)
+        return cls(root, format_checker=_FORMATS)
 
     return make
 

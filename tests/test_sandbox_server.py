@@ -481,3 +481,34 @@ def test_public_names_are_exported():
     assert ea.Sandbox is Sandbox and ea.generate_executions is generate_executions
     with ea.sandbox(executions=10, seed=1, end="2026-10-31T00:00:00Z") as api:
         assert isinstance(api, Sandbox) and api.api_key == DEFAULT_API_KEY
+
+
+def test_the_schema_validator_rejects_what_the_contract_forbids(openapi_validator):
+    """The validator used above is strict enough to catch a wrong page (not vacuous)."""
+    validator = openapi_validator("ListExecutionsResponse")
+    row = {
+        "id": "exec_1",
+        "model": "veo-3",
+        "requested_model": None,
+        "status": "success",
+        "workflow_id": None,
+        "workflow_execution_id": None,
+        "execution_cost": 1.0,
+        "run_time": 2.0,
+        "created_at": "2026-10-30T10:00:00Z",
+        "started_at": None,
+        "completed_at": None,
+        "output": None,
+    }
+    page = {"executions": [row], "total_count": 1, "total_capped": False, "offset": 0, "limit": 20}
+    validator.validate(page)
+    bad_rows = [
+        {**row, "created_at": "2026-10-30 10:00"},
+        {**row, "created_at": "2026-13-30T10:00:00Z"},
+        {**row, "execution_cost": None},
+        {**row, "id": 5},
+    ]
+    for bad in bad_rows:
+        assert not validator.is_valid({**page, "executions": [bad]}), bad
+    assert not validator.is_valid({k: v for k, v in page.items() if k != "total_capped"})
+    assert not openapi_validator("Error").is_valid({"status": 400})
