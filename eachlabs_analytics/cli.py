@@ -107,7 +107,17 @@ def sandbox(
     latency: float,
     total_cap: int,
 ) -> None:
-    """Serve a local each::labs API (GET /v1/executions) until Ctrl-C."""
+    """Serve a local each::labs API (GET /v1/executions) until Ctrl-C.
+
+    The data is generated deterministically from --seed (or is the bundled --sample); the
+    server prints its base URL and key. Point the loader or the other commands at it with
+    EACHLABS_BASE_URL and EACHLABS_API_KEY.
+
+    \b
+    Examples:
+      eachlabs-analytics sandbox --sample
+      eachlabs-analytics sandbox --port 8765 --executions 50000 --latency 0.03
+    """
     from eachlabs_analytics.sandbox import DEFAULT_API_KEY, Faults, Sandbox
 
     try:
@@ -718,3 +728,42 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
     )
     click.echo(f"Report:   {html_path.resolve()}")
     click.echo(f"Markdown: {md_path.resolve()}")
+
+
+@main.command()
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A Parquet file of executions (from `fetch` or `to_parquet`) to explore.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    help="Without --data: load the last DAYS from the API (or the sandbox without a key).",
+)
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_loopback,
+    help="Loopback address to serve on (other hosts are refused).",
+)
+@_debug_option
+def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None:
+    """Serve the interactive explorer as a web app (Voilà) until Ctrl-C.
+
+    Needs the dashboard extra: pip install 'eachlabs-analytics[dashboard]'. Without --data
+    the dashboard loads from the API when EACHLABS_API_KEY is set, else from the sandbox.
+
+    \b
+    Examples:
+      eachlabs-analytics dashboard --data executions.parquet
+      EACHLABS_API_KEY=smk_... eachlabs-analytics dashboard --days 30 --port 8900
+    """
+    from eachlabs_analytics.dashboard import serve_dashboard
+
+    _say(f"serving the explorer on http://{host}:{port}/ (Ctrl-C to stop) ...")
+    code = serve_dashboard(data=data, port=port, host=host, days=days)
+    if code:
+        raise click.ClickException(f"Voilà stopped with exit code {code}")

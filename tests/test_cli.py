@@ -14,7 +14,7 @@ from eachlabs_analytics.cli import main
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.parquet import read_parquet
 
-COMMANDS = ["fetch", "sync", "report", "demo", "sandbox"]
+COMMANDS = sorted(main.commands)  # every command the CLI has, so a new one cannot skip help
 SECRET = "smk_cli_test_secret_123"
 
 
@@ -65,14 +65,35 @@ def test_main_help_lists_every_command():
         assert command in result.output
 
 
-@pytest.mark.parametrize("command", ["fetch", "sync", "report", "demo"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_examples(command):
     result = CliRunner().invoke(main, [command, "--help"])
     assert result.exit_code == 0
     assert "Examples:" in result.output
     assert f"eachlabs-analytics {command}" in result.output
-    assert "--debug" in result.output
-    assert "--api-key" not in result.output  # the key never goes on the command line
+    if command != "sandbox":  # the sandbox's --api-key is the key it accepts, not a secret
+        assert "--debug" in result.output
+        assert "--api-key" not in result.output  # the key never goes on the command line
+
+
+def test_dashboard_passes_its_options_to_voila_runner(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(
+        "eachlabs_analytics.dashboard.serve_dashboard", lambda **kw: calls.append(kw) or 0
+    )
+    data = tmp_path / "x.parquet"
+    data.write_bytes(b"")
+    result = CliRunner().invoke(main, ["dashboard", "--data", str(data), "--port", "9001"])
+    assert result.exit_code == 0, result.output
+    assert calls == [{"data": data, "port": 9001, "host": "127.0.0.1", "days": None}]
+
+
+def test_dashboard_refuses_a_public_host_and_reports_a_failed_voila(monkeypatch):
+    result = CliRunner().invoke(main, ["dashboard", "--host", "0.0.0.0"])
+    assert result.exit_code != 0 and "not a loopback address" in result.output
+    monkeypatch.setattr("eachlabs_analytics.dashboard.serve_dashboard", lambda **kw: 3)
+    result = CliRunner().invoke(main, ["dashboard"])
+    assert result.exit_code == 1 and "exit code 3" in result.output
 
 
 def test_sandbox_help():
