@@ -156,8 +156,9 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
     >>> int(table["executions"].sum()) == int(df["workflow_id"].notna().sum())
     True
     """
-    _rows.check_frame(df, "cost_by_workflow", ["workflow_id", "workflow_execution_id"])
-    _rows.check_frame(df, "cost_by_workflow", ["execution_cost", "status"])
+    _rows.check_frame(
+        df, "cost_by_workflow", ["workflow_id", "workflow_execution_id", "execution_cost", "status"]
+    )
     in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
     rows = df.loc[in_workflow] if not in_workflow.all() else df
     workflows = group_by(rows["workflow_id"])

@@ -18,15 +18,12 @@ layout. Empty input draws an empty chart that says so.
 
 from __future__ import annotations
 
-import inspect
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from eachlabs_analytics import _chart_parts as _parts
 from eachlabs_analytics import _palette
 from eachlabs_analytics._aggregates import cost_by_model, error_breakdown, latency_percentiles
 from eachlabs_analytics._over_time import OTHER, cost_over_time, error_rate_over_time
@@ -40,105 +37,6 @@ __all__ = [
     "plot_latency",
     "plot_queue_vs_execution",
 ]
-
-#: What each latency metric measures, for axis labels.
-METRIC_LABELS: dict[str, str] = {
-    "queue_seconds": "Queue time (created to started)",
-    "execution_seconds": "Execution time (started to completed)",
-    "total_seconds": "End-to-end time (created to completed)",
-    "run_time": "Run time (as reported by the API)",
-}
-_FREQ_WORDS = {"min": "minute", "h": "hour", "D": "day", "W": "week", "M": "month", "Q": "quarter"}
-_FREQ_WORDS["Y"] = "year"
-_STATS = ("p50", "p90", "p95", "p99", "mean")
-# matplotlib >= 3.10 says orientation=; older releases only know vert= (now deprecated)
-_HORIZONTAL = (
-    {"orientation": "horizontal"}
-    if "orientation" in inspect.signature(Axes.bxp).parameters
-    else {"vert": False}
-)
-
-
-# --- shared pieces --------------------------------------------------------------------------
-def _axes(ax: Axes | None, rows: int = 0, width: float = 9.0) -> Axes:
-    """``ax``, or a new figure tall enough for ``rows`` horizontal bars."""
-    if ax is not None:
-        return ax
-    height = 4.5 if rows == 0 else min(max(3.0, 0.3 * rows + 1.5), 40.0)
-    _, new = plt.subplots(figsize=(width, height), layout="constrained")
-    return new
-
-
-def _label_size(rows: int) -> float:
-    """Tick label size that keeps ``rows`` labels apart."""
-    return 9.0 if rows <= 25 else max(5.5, 9.0 - (rows - 25) * 0.08)
-
-
-def _empty(ax: Axes, title: str) -> Axes:
-    ax.set_title(title)
-    ax.text(0.5, 0.5, "no executions to show", ha="center", va="center", transform=ax.transAxes)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return ax
-
-
-def money(value: float, _pos: object = None) -> str:
-    """Dollar tick labels: ``$1,234``, ``$12.50``, ``$0.004``.
-
-    >>> money(1234.5), money(12.5), money(0.004), money(0)
-    ('$1,234', '$12.50', '$0.004', '$0')
-    """
-    if value == 0:
-        return "$0"
-    if abs(value) >= 1000:
-        return f"${value:,.0f}"
-    if abs(value) >= 0.01:
-        return f"${value:,.2f}"
-    return f"${value:.2g}"
-
-
-def seconds(value: float, _pos: object = None) -> str:
-    """Time tick labels in seconds: ``0.5 s``, ``30 s``, ``1,200 s``.
-
-    >>> seconds(0.5), seconds(30), seconds(1200)
-    ('0.5 s', '30 s', '1,200 s')
-    """
-    return f"{value:,.0f} s" if abs(value) >= 10 else f"{value:.2g} s"
-
-
-def _freq_word(freq: str) -> str:
-    unit = freq.lstrip("0123456789 ")
-    unit = {"ME": "M", "MS": "M", "QE": "Q", "QS": "Q", "YE": "Y", "YS": "Y", "d": "D"}.get(
-        unit, unit
-    )
-    word = _FREQ_WORDS.get(unit.split("-")[0], freq)
-    multiple = freq[: len(freq) - len(freq.lstrip("0123456789"))]
-    return f"{multiple} {word}s" if multiple not in ("", "1") else word
-
-
-def _names(index: pd.Index) -> list[str]:
-    """Labels from data, shown literally: ``$`` would otherwise start matplotlib mathtext."""
-    return ["(none)" if pd.isna(v) else str(v).replace("$", r"\$") for v in index]
-
-
-def _bar_rows(ax: Axes, labels: list[str]) -> np.ndarray:
-    """Y positions for horizontal bars, first label on top, with readable tick labels."""
-    y = np.arange(len(labels))[::-1].astype(float)
-    ax.set_yticks(y, labels, fontsize=_label_size(len(labels)))
-    ax.set_ylim(-0.6, len(labels) - 0.4)
-    return y
-
-
-def _dates(ax: Axes) -> None:
-    """Compact date ticks that never overlap (and leave other subplots alone)."""
-    locator = AutoDateLocator(maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-
-
-def _check_top(top: int | None) -> None:
-    if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
-        raise InvalidQueryError(f"top must be None or an integer >= 1, not {top!r}")
 
 
 # --- cost -----------------------------------------------------------------------------------
@@ -158,16 +56,16 @@ def plot_cost_by_model(
     >>> len(ax.patches), ax.get_legend_handles_labels()[1]
     (10, ['other spend', 'spent on failures'])
     """
-    _check_top(top)
+    _parts.check_top(top)
     table = cost_by_model(df, by=by)
     shown = table if top is None else table.head(top)
-    ax = _axes(ax, len(shown))
+    ax = _parts.axes(ax, len(shown))
     title = "Spend by model" if by == "model" else f"Spend by {by or 'all'}"
     if shown.empty:
-        return _empty(ax, title)
+        return _parts.empty(ax, title)
     if len(shown) < len(table):
         title += f" (top {len(shown)} of {len(table)})"
-    y = _bar_rows(ax, _names(shown.index))
+    y = _parts.bar_rows(ax, _parts.names(shown.index))
     failed = shown["failed_cost"].to_numpy()
     rest = shown["total_cost"].to_numpy() - failed
     ax.barh(y, rest, color=_palette.SPEND_COLOR, label="other spend", gid="other_spend")
@@ -179,7 +77,7 @@ def plot_cost_by_model(
         label="spent on failures",
         gid="failed_spend",
     )
-    ax.xaxis.set_major_formatter(FuncFormatter(money))
+    ax.xaxis.set_major_formatter(FuncFormatter(_parts.money))
     ax.set_xlabel("Spend (USD)")
     ax.set_title(title)
     ax.legend(loc="lower right")
@@ -209,10 +107,10 @@ def plot_cost_over_time(
     ('other', 'Spend per day (USD)')
     """
     table = cost_over_time(df, freq=freq, by=by, top=top, tz=tz)
-    ax = _axes(ax, width=10.0)
+    ax = _parts.axes(ax, width=10.0)
     title = "Spend over time" + (f" by {by}" if by else "")
     if table.empty or table.shape[1] == 0:
-        return _empty(ax, title)
+        return _parts.empty(ax, title)
     colors, hatches = [], []
     for i, name in enumerate(table.columns):
         color, hatch = _palette.series_style(i)
@@ -222,12 +120,12 @@ def plot_cost_over_time(
         hatches.append(hatch)
     x = table.index.tz_localize(None) if table.index.tz is not None else table.index
     areas = ax.stackplot(
-        x, table.to_numpy().T, labels=_names(table.columns), colors=colors, step="post"
+        x, table.to_numpy().T, labels=_parts.names(table.columns), colors=colors, step="post"
     )
     for area, hatch in zip(areas, hatches, strict=True):
         area.set_hatch(hatch)
-    ax.yaxis.set_major_formatter(FuncFormatter(money))
-    ax.set_ylabel(f"Spend per {_freq_word(freq)} (USD)")
+    ax.yaxis.set_major_formatter(FuncFormatter(_parts.money))
+    ax.set_ylabel(f"Spend per {_parts.freq_word(freq)} (USD)")
     zone = table.index.tz
     ax.set_xlabel(f"Period start ({zone})" if zone is not None else "Period start")
     ax.set_title(title)
@@ -235,7 +133,7 @@ def plot_cost_over_time(
     ax.margins(x=0)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=by, fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    _dates(ax)
+    _parts.dates(ax)
     return ax
 
 
@@ -262,22 +160,21 @@ def plot_latency(
     >>> ax.get_xscale(), ax.get_xlabel()
     ('log', 'End-to-end time (created to completed) (s, log scale)')
     """
-    _check_top(top)
+    _parts.check_top(top)
     table = latency_percentiles(df, by=by, metric=metric, percentiles=(5, 25, 50, 75, 95))
     table = table[table["count"] > 0]
     if top is not None:
         table = table.head(top)
     table = table.sort_values("p50", ascending=False, kind="stable")
-    ax = _axes(ax, len(table))
-    title = (
-        f"{METRIC_LABELS[metric].split(' (')[0]} per {by or 'all'} (box p25-p75, whiskers p5-p95)"
-    )
+    ax = _parts.axes(ax, len(table))
+    what = _parts.METRIC_LABELS[metric].split(" (")[0]
+    title = f"{what} per {by or 'all'} (box p25-p75, whiskers p5-p95)"
     if table.empty:
-        return _empty(ax, title)
+        return _parts.empty(ax, title)
     labels = [
         f"{name}{' *' if low else ''} (n={count:,})"
         for name, low, count in zip(
-            _names(table.index), table["low_count"], table["count"], strict=True
+            _parts.names(table.index), table["low_count"], table["count"], strict=True
         )
     ]
     stats = [
@@ -293,11 +190,11 @@ def plot_latency(
         }
         for label, row in zip(labels, table.itertuples(), strict=True)
     ]
-    y = _bar_rows(ax, labels)
+    y = _parts.bar_rows(ax, labels)
     artists = ax.bxp(
         stats,
         positions=y,
-        **_HORIZONTAL,
+        **_parts.HORIZONTAL,
         showmeans=True,
         patch_artist=True,
         boxprops={"facecolor": _palette.OKABE_ITO[1], "edgecolor": "#333333"},
@@ -315,8 +212,8 @@ def plot_latency(
         for artist in artists[kind]:
             artist.set_gid(kind)
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(seconds))
-    ax.set_xlabel(f"{METRIC_LABELS[metric]} (s, log scale)")
+    ax.xaxis.set_major_formatter(FuncFormatter(_parts.seconds))
+    ax.set_xlabel(f"{_parts.METRIC_LABELS[metric]} (s, log scale)")
     ax.set_title(title)
     ax.grid(axis="x", which="major", alpha=0.3)
     return ax
@@ -345,9 +242,11 @@ def plot_queue_vs_execution(
     >>> ax.get_legend_handles_labels()[1]
     ['queue (created to started)', 'execution (started to completed)']
     """
-    _check_top(top)
-    if stat not in _STATS:
-        raise InvalidQueryError(f"stat={stat!r} is not allowed; use one of {', '.join(_STATS)}")
+    _parts.check_top(top)
+    if stat not in _parts.STATS:
+        raise InvalidQueryError(
+            f"stat={stat!r} is not allowed; use one of {', '.join(_parts.STATS)}"
+        )
     percentiles = [int(stat[1:])] if stat != "mean" else []
     queue = latency_percentiles(df, by=by, metric="queue_seconds", percentiles=percentiles)
     run = latency_percentiles(df, by=by, metric="execution_seconds", percentiles=percentiles)
@@ -359,12 +258,12 @@ def plot_queue_vs_execution(
     both = both.loc[
         both[["queue", "execution"]].sum(axis=1).sort_values(ascending=False, kind="stable").index
     ]
-    ax = _axes(ax, len(both))
+    ax = _parts.axes(ax, len(both))
     word = "median" if stat == "p50" else stat
     title = f"Queue vs execution time per {by or 'all'} ({word})"
     if both.empty:
-        return _empty(ax, title)
-    y = _bar_rows(ax, _names(both.index))
+        return _parts.empty(ax, title)
+    y = _parts.bar_rows(ax, _parts.names(both.index))
     ax.hlines(y, both["queue"], both["execution"], color="#BBBBBB", linewidth=1.5, zorder=1)
     ax.plot(
         both["queue"],
@@ -385,7 +284,7 @@ def plot_queue_vs_execution(
         zorder=2,
     )
     ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(seconds))
+    ax.xaxis.set_major_formatter(FuncFormatter(_parts.seconds))
     ax.set_xlabel(f"{word} seconds (log scale)")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
@@ -416,17 +315,17 @@ def plot_error_breakdown(
     >>> ax.get_xlabel()
     'Error rate (% of executions)'
     """
-    _check_top(top)
+    _parts.check_top(top)
     table = error_breakdown(df, by=by)
     table = table[table["errors"] > 0]
     if top is not None:
         table = table.head(top)
-    ax = _axes(ax, len(table))
+    ax = _parts.axes(ax, len(table))
     title = f"Failed executions by error class and {by or 'all'}"
     if table.empty:
-        return _empty(ax, title)
+        return _parts.empty(ax, title)
     classes = [c for c in table.columns if c not in ("errors", "executions", "error_rate")]
-    y = _bar_rows(ax, _names(table.index))
+    y = _parts.bar_rows(ax, _parts.names(table.index))
     left = np.zeros(len(table))
     scale = table["executions"].to_numpy(dtype=float) if normalize else np.ones(len(table))
     for name in classes:
@@ -471,10 +370,10 @@ def plot_error_rate_over_time(
     'Error rate (% of executions)'
     """
     table = error_rate_over_time(df, freq=freq, by=by, top=top, tz=tz)
-    ax = _axes(ax, width=10.0)
-    title = f"Error rate per {_freq_word(freq)}" + (f" by {by}" if by else "")
+    ax = _parts.axes(ax, width=10.0)
+    title = f"Error rate per {_parts.freq_word(freq)}" + (f" by {by}" if by else "")
     if table.empty:
-        return _empty(ax, title)
+        return _parts.empty(ax, title)
     rates = table[["error_rate"]].rename(columns={"error_rate": "all"}) if by is None else table
     x = table.index.tz_localize(None) if table.index.tz is not None else table.index
     for i, name in enumerate(rates.columns):
@@ -486,7 +385,7 @@ def plot_error_rate_over_time(
             rates[name].to_numpy(),
             style,
             color=color,
-            label=_names(pd.Index([name]))[0],
+            label=_parts.names(pd.Index([name]))[0],
             marker="." if len(x) < 60 else None,
         )
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -498,5 +397,5 @@ def plot_error_rate_over_time(
     if by is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=by, fontsize=8)
     ax.grid(alpha=0.3)
-    _dates(ax)
+    _parts.dates(ax)
     return ax

@@ -18,6 +18,7 @@ MODULES = [
     "eachlabs_analytics._periods",
     "eachlabs_analytics._summary",
     "eachlabs_analytics._palette",
+    "eachlabs_analytics._chart_parts",
     "eachlabs_analytics.metrics",
     "eachlabs_analytics.plots",
     "eachlabs_analytics.accessor",
