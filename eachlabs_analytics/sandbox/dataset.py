@@ -141,8 +141,9 @@ class Executions:
         return self._render_range(i, i + 1)[0]
 
     # --- queries -------------------------------------------------------------------------
-    def _matching(self, flt: Filter) -> np.ndarray:
-        """Ascending positions (oldest first) of rows matching the non-time filters."""
+    def _matching(self, flt: Filter) -> tuple[np.ndarray, np.ndarray]:
+        """Ascending positions (oldest first) of rows matching the non-time filters, and
+        their ``created_at`` (µs), cached per filter key until the data changes."""
         key = flt.key()
         hit = self._cache.get(key)
         if hit is not None:
@@ -161,8 +162,8 @@ class Executions:
         positions = np.flatnonzero(mask)
         if len(self._cache) > 256:
             self._cache.clear()
-        self._cache[key] = positions
-        return positions
+        self._cache[key] = (positions, c["created_at"][positions])
+        return self._cache[key]
 
     def page(self, flt: Filter, offset: int, limit: int) -> tuple[bytes, int, int]:
         """Rows ``offset:offset+limit`` (newest first) of the matches, as a JSON array body.
@@ -170,17 +171,16 @@ class Executions:
         Returns ``(b"[...]", true_total, rows_in_page)``.
         """
         with self._lock:
-            positions = self._matching(flt)
-            created = self._cols["created_at"][positions]
-            lo = 0 if flt.created_from is None else np.searchsorted(created, flt.created_from)
+            positions, created = self._matching(flt)
+            lo = 0 if flt.created_from is None else int(np.searchsorted(created, flt.created_from))
             hi = (
                 len(positions)
                 if flt.created_to is None
-                else np.searchsorted(created, flt.created_to, side="right")
+                else int(np.searchsorted(created, flt.created_to, side="right"))
             )
-            total = max(0, int(hi) - int(lo))
-            first = int(hi) - 1 - offset  # newest first: walk down from hi - 1
-            last = max(int(lo), int(hi) - offset - limit)
+            total = max(0, hi - lo)
+            first = hi - 1 - offset  # newest first: walk down from hi - 1
+            last = max(lo, hi - offset - limit)
             chosen = positions[last : first + 1][::-1] if first >= last else positions[:0]
             rows = self._rows
             body = b"[" + b",".join([rows[p] for p in chosen.tolist()]) + b"]"
