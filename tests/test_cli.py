@@ -13,6 +13,7 @@ from eachlabs_analytics import _dates, cli, schema
 from eachlabs_analytics.cli import main
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.parquet import read_parquet
+from eachlabs_analytics.sandbox import load_sample
 
 COMMANDS = sorted(main.commands)  # every command the CLI has, so a new one cannot skip help
 SECRET = "smk_cli_test_secret_123"
@@ -234,7 +235,7 @@ def test_demo_builds_the_report_from_the_bundled_sample(tmp_path, monkeypatch):
     html, md = out / "cost-report.html", out / "cost-report.md"
     assert html.exists() and md.exists()
     assert f"Report:   {html.resolve()}" in result.stdout
-    sample = ea.sandbox(data="sample").truth
+    sample = load_sample()  # the same rows, without starting a server
     assert f"Loaded {len(sample):,} executions" in result.stdout
     end = pd.Timestamp(sample.attrs["window"]["end"])
     last = sample[sample.created_at >= end - pd.Timedelta(days=30)]
