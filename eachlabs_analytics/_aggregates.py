@@ -280,7 +280,8 @@ def latency_percentiles(
     codes, kept = grouping.codes[usable], values[usable]
     size = grouping.size
     n = counts(codes, size)
-    columns: dict[str, np.ndarray] = {"count": n, "mean": _rows.rate(sums(codes, size, kept), n)}
+    total = sums(codes, size, kept, skipna=False)  # NaN already left out
+    columns: dict[str, np.ndarray] = {"count": n, "mean": _rows.rate(total, n)}
     table = grouped_percentiles(codes, size, kept, qs)
     for i, p in enumerate(qs):
         columns[percentile_column(p)] = table[:, i]

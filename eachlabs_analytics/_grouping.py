@@ -179,13 +179,15 @@ def counts(codes: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(codes, minlength=size).astype(np.int64, copy=False)
 
 
-def sums(codes: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+def sums(codes: np.ndarray, size: int, values: np.ndarray, *, skipna: bool = True) -> np.ndarray:
     """Sum of ``values`` per group, NaN values skipped (an all-NaN group sums to 0).
+
+    ``skipna=False`` saves a pass when the caller already dropped the NaN.
 
     >>> sums(np.array([0, 0, 1]), 2, np.array([1.5, np.nan, 2.0])).tolist()
     [1.5, 2.0]
     """
-    clean = np.where(np.isnan(values), 0.0, values)
+    clean = np.where(np.isnan(values), 0.0, values) if skipna else values
     return np.bincount(codes, weights=clean, minlength=size)
 
 
