@@ -160,12 +160,15 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
         df, "cost_by_workflow", ["workflow_id", "workflow_execution_id", "execution_cost", "status"]
     )
     in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
-    rows = df.loc[in_workflow] if not in_workflow.all() else df
-    workflows = group_by(rows["workflow_id"])
-    size = workflows.size
-    cost = _rows.floats(rows, "execution_cost")
-    run_ids = group_by(rows["workflow_execution_id"])
-    has_run = rows["workflow_execution_id"].notna().to_numpy(dtype=bool)
+    # group the whole columns (their codes are cached across helpers); missing workflow ids
+    # form the last group, which is simply not reported
+    workflows = group_by(df["workflow_id"])
+    labels = workflows.labels[: workflows.size - int(not in_workflow.all())]
+    size = len(labels)
+    codes = workflows.codes[in_workflow]
+    cost = _rows.floats(df, "execution_cost")
+    run_ids = group_by(df["workflow_execution_id"])
+    has_run = in_workflow & df["workflow_execution_id"].notna().to_numpy(dtype=bool)
     # a run is a (workflow, run id) pair; its workflow is the one of its rows
     pair = combine(workflows.codes[has_run], run_ids.codes[has_run], run_ids.size)
     run_codes, run_keys = pd.factorize(pair)
@@ -176,12 +179,12 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
     runs = counts(run_workflow, size)
     stats = grouped_percentiles(run_workflow, size, run_cost, (50, 95))
     out = _frame(
-        _labels(workflows),
+        pd.Index(labels),
         "workflow_id",
         {
             "runs": runs,
-            "executions": counts(workflows.codes, size),
-            "total_cost": sums(workflows.codes, size, cost),
+            "executions": counts(codes, size),
+            "total_cost": sums(codes, size, cost[in_workflow]),
             "cost_per_run_mean": _rows.rate(sums(run_workflow, size, run_cost), runs),
             "cost_per_run_p50": stats[:, 0],
             "cost_per_run_p95": stats[:, 1],
