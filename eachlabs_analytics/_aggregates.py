@@ -224,6 +224,22 @@ def _check_percentiles(percentiles: Sequence[float] | float) -> tuple[float, ...
     return values
 
 
+def latency_rows(
+    outcomes: np.ndarray, values: np.ndarray, outcome: str | None = None
+) -> np.ndarray:
+    """Which rows a latency statistic uses: not in flight (or of ``outcome``), metric known.
+
+    >>> latency_rows(np.array([0, 3, 1]), np.array([1.0, 2.0, np.nan])).tolist()
+    [True, False, False]
+    """
+    usable = ~np.isnan(values)
+    if outcome is None:
+        usable &= outcomes != _rows.IN_FLIGHT
+    else:
+        usable &= outcomes == _rows.OUTCOMES.index(outcome)
+    return usable
+
+
 def latency_percentiles(
     df: pd.DataFrame,
     by: str | None = "model",
@@ -275,11 +291,7 @@ def latency_percentiles(
     grouping = _rows.grouping_for(df, by, "latency_percentiles")
     outcomes = _rows.outcome_codes(df)
     values = _rows.floats(df, metric)
-    usable = ~np.isnan(values)
-    if outcome is None:
-        usable &= outcomes != _rows.IN_FLIGHT
-    else:
-        usable &= outcomes == _rows.OUTCOMES.index(outcome)
+    usable = latency_rows(outcomes, values, outcome)
     codes, kept = grouping.codes[usable], values[usable]
     size = grouping.size
     n = counts(codes, size)

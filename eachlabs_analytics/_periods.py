@@ -13,12 +13,8 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import _rows
-from eachlabs_analytics._aggregates import (
-    LATENCY_METRICS,
-    cost_by_model,
-    error_breakdown,
-    latency_percentiles,
-)
+from eachlabs_analytics._aggregates import LATENCY_METRICS, latency_rows
+from eachlabs_analytics._grouping import Grouping, counts, grouped_percentiles, sums
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 #: The compared measures, in column order; each gets ``_previous``, ``_current``, ``_change``
@@ -88,18 +84,26 @@ def window_of(df: pd.DataFrame) -> tuple[Span | None, str]:
     return (start, end + pd.Timedelta(1, "us")), "data"
 
 
-def _measures(df: pd.DataFrame, by: str | None, metric: str) -> pd.DataFrame:
-    cost = cost_by_model(df, by=by)
-    errors = error_breakdown(df, by=by)
-    latency = latency_percentiles(df, by=by, metric=metric, percentiles=(95,))
-    return pd.DataFrame(
-        {
-            "spend": cost["total_cost"],
-            "executions": cost["executions"],
-            "error_rate": errors["error_rate"].reindex(cost.index),
-            "latency_p95": latency["p95"].reindex(cost.index),
-        }
-    )
+def _measures(
+    df: pd.DataFrame, grouping: Grouping, outcomes: np.ndarray, metric: str, rows: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Spend, executions, error rate and p95 latency per group over the selected ``rows``.
+
+    The same definitions as cost_by_model, error_breakdown and latency_percentiles, computed
+    on the frame's cached group codes instead of a copied slice.
+    """
+    size = grouping.size
+    codes, outcome = grouping.codes[rows], outcomes[rows]
+    values = _rows.floats(df, metric)[rows]
+    executions = counts(codes, size)
+    usable = latency_rows(outcome, values)
+    p95 = grouped_percentiles(codes[usable], size, values[usable], (95,))[:, 0]
+    return {
+        "spend": sums(codes, size, _rows.floats(df, "execution_cost")[rows]),
+        "executions": executions,
+        "error_rate": _rows.rate(counts(codes[outcome == _rows.FAILED], size), executions),
+        "latency_p95": p95,
+    }
 
 
 def _iso(span: Span) -> dict[str, str]:
@@ -145,6 +149,7 @@ def compare_periods(
         raise InvalidQueryError(
             f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
         )
+    _rows.check_frame(df, "compare_periods", [metric])
     if current is None:
         window, _ = window_of(df)
         if window is None:
@@ -159,23 +164,18 @@ def compare_periods(
     elif before is None:
         before = (now[0] - (now[1] - now[0]), now[0])
     created = df["created_at"]
+    grouping = _rows.grouping_for(df, by, "compare_periods")
+    outcomes = _rows.outcome_codes(df)
     parts = {}
     for name, (start, end) in (("previous", before), ("current", now)):
-        mask = ((created >= start) & (created < end)).to_numpy(dtype=bool, na_value=False)
-        parts[name] = _measures(df.loc[mask], by, metric)
-    groups = parts["previous"].index.union(parts["current"].index, sort=False)
+        rows = ((created >= start) & (created < end)).to_numpy(dtype=bool, na_value=False)
+        parts[name] = _measures(df, grouping, outcomes, metric, rows)
+    seen = (parts["previous"]["executions"] + parts["current"]["executions"]) > 0
+    groups = pd.Index(grouping.labels[seen])
     columns: dict[str, np.ndarray] = {}
     for measure in MEASURES:
-        counts_like = measure in ("spend", "executions")
-        old, new = (
-            parts[p][measure].reindex(groups).to_numpy(dtype=np.float64)
-            for p in ("previous", "current")
-        )
-        if counts_like:
-            old, new = np.nan_to_num(old), np.nan_to_num(new)
+        old, new = parts["previous"][measure][seen], parts["current"][measure][seen]
         change = new - old
-        if measure == "executions":
-            old, new, change = (v.astype(np.int64) for v in (old, new, change))
         columns[f"{measure}_previous"] = old
         columns[f"{measure}_current"] = new
         columns[f"{measure}_change"] = change
