@@ -11,19 +11,22 @@
 from __future__ import annotations
 
 import email.utils
+import ipaddress
 import logging
 import os
 import random
+import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import orjson
+import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -33,9 +36,6 @@ from eachlabs_analytics.exceptions import (
     InvalidQueryError,
     RateLimitError,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 logger = logging.getLogger("eachlabs_analytics")
 
@@ -47,6 +47,7 @@ AUTH_SCHEMES = ("bearer", "x-api-key")
 #: Longest wait a ``Retry-After`` header can impose (urllib3 would accept six hours).
 MAX_RETRY_AFTER = 60.0
 _MAX_REDIRECTS = 5
+_KEY_PATTERN = re.compile(r"smk_[A-Za-z0-9_\-]+")
 #: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
@@ -54,7 +55,6 @@ _TRANSPORT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-_LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,13 @@ class Client:
                 f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
                 "(the sandbox's demo key is 'smk_sandbox_demo')"
             )
-        self._api_key = _ApiKey(key.strip())
+        key = key.strip()
+        if not key.isascii() or not key.isprintable() or any(ch.isspace() for ch in key):
+            raise AuthenticationError(
+                "the API key contains spaces, line breaks or non-ASCII characters; copy it "
+                "again (each::labs keys look like smk_...)"
+            )
+        self._api_key = _ApiKey(key)
         if auth_scheme not in AUTH_SCHEMES:
             raise InvalidQueryError(
                 f"auth_scheme must be one of {', '.join(AUTH_SCHEMES)}, not {auth_scheme!r}"
@@ -347,7 +353,7 @@ class Client:
         status = response.status_code
         if status == 200:
             return self._parse_page(body, params, rid, url)
-        message = _error_message(body) or response.reason or "error"
+        message = self._redact(_error_message(body) or response.reason or "error")
         where = _describe(params)
         if status == 400:
             raise InvalidQueryError(
@@ -399,7 +405,7 @@ class Client:
                 "malformed_body",
                 APIError(
                     f"malformed response body for {_describe(params)} ({type(exc).__name__}: "
-                    f"{str(exc)[:120]})",
+                    f"{self._redact(str(exc)[:120])})",
                     status=200,
                     request_id=rid,
                     url=url,
@@ -423,9 +429,13 @@ class Client:
             limit=limit,
             request_id=rid,
             extra_fields=frozenset(keys.difference(API_FIELDS)),
-            oldest_created_at=rows[-1].get("created_at") if rows else None,
+            oldest_created_at=_oldest_timestamp(rows),
             sequence=sequence,
         )
+
+    def _redact(self, text: str) -> str:
+        """Server text may echo the key (a proxy, a WAF): never let it into an error or log."""
+        return _KEY_PATTERN.sub("smk_<redacted>", text.replace(self._api_key.reveal(), "<key>"))
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
@@ -511,7 +521,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -521,6 +531,21 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         when = when.replace(tzinfo=timezone.utc)
     now = now or datetime.now(timezone.utc)
     return max(0.0, (when - now).total_seconds())
+
+
+def _oldest_timestamp(rows: list[dict]) -> str | None:
+    """``created_at`` of the last row that has a valid, offset-carrying one (for planning)."""
+    for row in reversed(rows):
+        value = row.get("created_at")
+        if not isinstance(value, str):
+            continue
+        try:
+            stamp = pd.Timestamp(value)
+        except ValueError:
+            continue
+        if stamp.tzinfo is not None:
+            return stamp.tz_convert("UTC").isoformat()
+    return None
 
 
 def _new_session() -> requests.Session:
@@ -549,7 +574,10 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _is_loopback(host: str) -> bool:
-    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"  # a name like 127.example.com is not loopback
 
 
 def _origin(url: str) -> tuple[str, str, int]:

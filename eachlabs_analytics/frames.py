@@ -83,19 +83,23 @@ def parse_bodies(
         rows = _read_rows_fast(bodies, infer_extra=has_extra)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         rows, malformed = _read_rows_tolerant(bodies)
+    served = (rows.schema.metadata or {}).get(b"served")
     rows, duplicates = _keep_last_version(rows)
+    if served is not None:  # the tolerant path deduplicated while reading
+        duplicates = int(served) - rows.num_rows
     if start is not None and end is not None and rows.num_rows:
         created = rows.column("created_at")
         inside = pc.and_(
             pc.greater_equal(created, pa.scalar(start.to_pydatetime(), schema.ARROW_TIMESTAMP)),
             pc.less_equal(created, pa.scalar(end.to_pydatetime(), schema.ARROW_TIMESTAMP)),
         )
-        rows = rows.filter(pc.fill_null(inside, False))
+        # a row whose created_at was malformed (now null) was still served for this window
+        rows = rows.filter(pc.fill_null(inside, True))
     if not _strictly_newest_first(rows.column("created_at")):
         rows = rows.sort_by([("created_at", "descending"), ("id", "ascending")])
     extra_columns = [name for name in rows.column_names if name not in schema.COLUMNS]
     carries_class = "error_classification" in rows.column_names
-    frame = _to_pandas(rows, extra_columns)
+    frame = _to_pandas(rows, extra_columns, malformed)
     return ParsedFrame(
         frame=frame,
         malformed={k: v for k, v in malformed.items() if v},
@@ -133,8 +137,10 @@ def _empty_rows() -> pa.Table:
 
 def _read_rows_tolerant(bodies: Sequence[bytes]) -> tuple[pa.Table, dict[str, int]]:
     latest: dict[object, dict] = {}  # by id, the version fetched last; counted once
+    served = 0
     for body in bodies:
         for record in orjson.loads(body).get("executions") or []:
+            served += 1
             row_id = record.get("id")
             latest[row_id if isinstance(row_id, str) else object()] = record
     records = list(latest.values())
@@ -165,7 +171,8 @@ def _read_rows_tolerant(bodies: Sequence[bytes]) -> tuple[pa.Table, dict[str, in
             columns[name] = _infer_array(raw)
             continue
         malformed[name] = int((present & pd.Series(values).isna().to_numpy()).sum())
-    return pa.table(columns), malformed
+    table = pa.table(columns).replace_schema_metadata({b"served": str(served).encode()})
+    return table, malformed
 
 
 def _infer_array(values: pd.Series) -> pa.Array:
@@ -179,7 +186,12 @@ def _keep_last_version(rows: pa.Table) -> tuple[pa.Table, int]:
     ids = rows.column("id")
     if rows.num_rows == 0 or pc.count_distinct(ids).as_py() == rows.num_rows:
         return rows, 0
-    duplicated = pd.Index(ids.to_numpy(zero_copy_only=False)).duplicated(keep="last")
+    values = pd.Index(ids.to_numpy(zero_copy_only=False))
+    duplicated = values.duplicated(keep="last") & values.notna()
+    missing = values.isna()
+    if missing.any():  # rows without an id: the same row re-read is equal in every field
+        unnamed = rows.filter(pa.array(missing)).to_pandas()
+        duplicated[np.flatnonzero(missing)] = unnamed.astype(str).duplicated(keep="last")
     return rows.filter(pa.array(~duplicated)), int(duplicated.sum())
 
 
@@ -196,7 +208,9 @@ def _seconds_between(later: pa.ChunkedArray, earlier: pa.ChunkedArray) -> np.nda
     return pc.divide(pc.cast(micros, pa.float64()), 1e6).to_numpy(zero_copy_only=False)
 
 
-def _to_pandas(rows: pa.Table, extra_columns: Iterable[str]) -> pd.DataFrame:
+def _to_pandas(
+    rows: pa.Table, extra_columns: Iterable[str], malformed: dict[str, int]
+) -> pd.DataFrame:
     created, started, completed = (rows.column(c) for c in schema.TIMESTAMP_FIELDS)
     data: dict[str, object] = {}
     for name in schema.API_FIELDS:
@@ -211,7 +225,11 @@ def _to_pandas(rows: pa.Table, extra_columns: Iterable[str]) -> pd.DataFrame:
             data[name] = pd.array(column, dtype=schema.STRING_DTYPE)
     if "error_classification" in rows.column_names:
         classes = rows.column("error_classification").to_pandas()
-        data["error_classification"] = pd.Categorical(classes, dtype=schema.ERROR_CLASS_DTYPE)
+        known = classes.where(classes.isin(schema.ERROR_CLASSES))
+        data["error_classification"] = pd.Categorical(known, dtype=schema.ERROR_CLASS_DTYPE)
+        unknown = int((classes.notna() & known.isna()).sum())
+        if unknown:
+            malformed["error_classification"] = unknown
     else:
         data["error_classification"] = pd.Categorical(
             [None] * rows.num_rows, dtype=schema.ERROR_CLASS_DTYPE

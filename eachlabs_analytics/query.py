@@ -177,6 +177,8 @@ def _tokens(
                     f"{name} must be a string or a list of strings; got {item!r} in the list"
                 )
         items = [item.strip() for item in items]
+        if not items:
+            raise InvalidQueryError(f"{name} is an empty list; pass None for no {name} filter")
     if any(not item for item in items):
         raise InvalidQueryError(f"{name} contains an empty value: {value!r}")
     if allowed is not None:

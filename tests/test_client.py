@@ -327,3 +327,70 @@ def test_defaults_pin_the_end_and_use_the_90_day_window():
     assert query_of(adapter.requests[0])["to"] == window["end"]
     assert list(df.columns) == list(schema.COLUMNS) and len(df) == 0
     assert df.dtypes.to_dict() == schema.empty_frame().dtypes.to_dict()
+
+
+def test_a_malformed_created_at_on_a_full_first_page_keeps_the_row():
+    data = rows(250)
+    data[99]["created_at"] = "yesterday"  # the probe's oldest row: used to plan slices
+    data[120]["created_at"] = "2026-10-01T11:58:21"  # no offset: not RFC 3339
+    client, _ = make_client(serve_rows(data))
+    with pytest.warns(ea.DataQualityWarning):
+        df = client.load_executions(**WINDOW, progress=False)
+    assert sorted(df["id"]) == sorted(r["id"] for r in data)  # no row lost
+    assert df.attrs["malformed_values"]["created_at"] >= 1
+    assert pd.isna(df.set_index("id").loc["exec_0099", "created_at"])
+
+
+def test_key_echoed_by_the_server_is_redacted_from_errors():
+    echo = f"API key {KEY} is not valid".encode()
+    for status, error in [(401, ea.AuthenticationError), (400, ea.InvalidQueryError)]:
+        client, _ = make_client(lambda r, s=status: (s, {}, b'{"error": "%s"}' % echo))
+        with pytest.raises(error) as info:
+            client.get_page({"limit": "1", "offset": "0"})
+        assert KEY not in str(info.value) and "not valid" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["smk_abc\nxyz", "smk_abc def", "smk_äbc"])
+def test_keys_with_stray_characters_are_refused_without_echo(bad):
+    with pytest.raises(ea.AuthenticationError) as info:
+        ea.Client(api_key=bad, base_url=BASE)
+    assert bad not in str(info.value) and "smk_abc" not in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["http://127.attacker.example", "http://127.0.0.1.nip.io:8080"])
+def test_names_that_look_like_loopback_are_not_loopback(url):
+    with pytest.raises(ea.InvalidQueryError, match="only allowed for loopback"):
+        ea.Client(api_key=KEY, base_url=url)
+
+
+@pytest.mark.parametrize("name", ["model", "status", "error_classification"])
+def test_an_empty_list_filter_is_an_error_not_no_filter(name):
+    client, adapter = make_client(serve_rows(rows(1)))
+    with pytest.raises(ea.InvalidQueryError, match="empty list"):
+        client.load_executions(**WINDOW, progress=False, **{name: []})
+    assert adapter.requests == []
+
+
+def test_an_unknown_class_carried_by_a_row_is_counted_as_malformed():
+    data = rows(2, status="error")
+    data[0]["error_classification"] = "cosmic_rays"
+    data[1]["error_classification"] = "provider_error"
+    client, _ = make_client(serve_rows(data))
+    with pytest.warns(ea.DataQualityWarning):
+        df = client.load_executions(**WINDOW, progress=False)
+    assert df.attrs["malformed_values"] == {"error_classification": 1}
+    assert df.set_index("id")["error_classification"].isna().tolist() == [True, False]
+
+
+def test_rows_without_an_id_are_kept_not_merged():
+    data = rows(3)
+    data[0]["id"] = None
+    data[1]["id"] = None
+    client, _ = make_client(serve_rows(data))
+    df = client.load_executions(**WINDOW, progress=False)
+    assert len(df) == 3 and df["id"].isna().sum() == 2
+    assert df.attrs["duplicates_dropped"] == 3  # the catch-up pass re-read the one page
+
+
+def test_retry_after_with_non_ascii_digits_is_ignored():
+    assert parse_retry_after("\u00b2") is None

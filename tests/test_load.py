@@ -419,3 +419,11 @@ def test_iter_pages_refuses_bad_arguments_before_any_request(kwargs, message):
         with pytest.raises(ea.InvalidQueryError, match=message):
             next(client.iter_pages(start=START, end=END, **kwargs))
         assert api.request_log == []
+
+
+def test_ignored_offset_is_caught_even_while_rows_arrive_at_the_head(truth):
+    faults = Faults(ignore_offset=True, new_rows_per_request=1)
+    with ea.sandbox(data=truth, faults=faults) as api:
+        with fast_client(api) as client, pytest.raises(ea.PaginationError, match="offset"):
+            client.load_executions(start="2026-10-25T00:00:00Z", progress=False, max_workers=2)
+        assert len(api.request_log) < 40
