@@ -394,3 +394,98 @@ def test_rows_without_an_id_are_kept_not_merged():
 
 def test_retry_after_with_non_ascii_digits_is_ignored():
     assert parse_retry_after("\u00b2") is None
+
+
+def test_a_429_pauses_every_worker_sharing_the_client():
+    import threading
+    import time
+
+    answers = iter([429])
+
+    def handler(request):
+        if query_of(request)["offset"] == "0" and next(answers, None) == 429:
+            return 429, {"Retry-After": "1"}, b'{"error": "slow down"}'
+        return 200, {}, page_body(rows(1))
+
+    client, adapter = make_client(handler)
+    client._sleep = time.sleep  # real waiting: the point is when the other worker may send
+    first = threading.Thread(target=client.get_page, args=({"limit": "1", "offset": "0"},))
+    first.start()
+    while not adapter.requests:
+        time.sleep(0.001)
+    time.sleep(0.05)  # the 429 has been answered and the shared pause set
+    started = time.monotonic()
+    client.get_page({"limit": "1", "offset": "1"})  # another worker, never rate limited itself
+    waited = time.monotonic() - started
+    first.join()
+    assert waited >= 0.8
+
+
+def test_the_version_fetched_last_wins_and_duplicates_are_counted():
+    data = rows(150)
+    calls = {"n": 0}
+
+    def handler(request):
+        q = query_of(request)
+        offset, limit = int(q["offset"]), int(q["limit"])
+        calls["n"] += 1
+        current = [dict(r) for r in data]
+        if calls["n"] > 1:  # after the first page, row 5 finished and rows shifted by one
+            current[5]["status"] = "error"
+            current.insert(100, dict(current[5]))
+        return 200, {}, page_body(current[offset : offset + limit], offset=offset, limit=limit)
+
+    client, _ = make_client(handler)
+    df = client.load_executions(**WINDOW, progress=False, max_workers=1, classify_errors=False)
+    assert len(df) == 150 and df["id"].is_unique
+    assert df.set_index("id").loc["exec_0005", "status"] == "error"
+    assert df.attrs["duplicates_dropped"] >= 1
+
+
+def test_failed_rows_no_class_query_returned_stay_na_and_are_counted():
+    data = rows(4, status="error")
+
+    def handler(request):
+        q = query_of(request)
+        if q.get("error_classification") == "provider_error":
+            return 200, {}, page_body(data[:2])
+        if "error_classification" in q:
+            return 200, {}, page_body([])
+        return 200, {}, page_body(data)
+
+    client, adapter = make_client(handler)
+    df = client.load_executions(**WINDOW, progress=False)
+    classes = df.set_index("id")["error_classification"]
+    assert classes[["exec_0000", "exec_0001"]].tolist() == ["provider_error"] * 2
+    assert classes[["exec_0002", "exec_0003"]].isna().all()
+    assert df.attrs["unclassified_errors"] == 2
+    asked = {query_of(r).get("error_classification") for r in adapter.requests} - {None}
+    assert asked == set(schema.ERROR_CLASSES)
+
+
+def test_attrs_record_the_query_and_fetch_time_and_progress_false_is_silent(capsys):
+    client, _ = make_client(serve_rows(rows(3)))
+    before = pd.Timestamp.now(tz="UTC")
+    df = client.load_executions(
+        **WINDOW, model=["veo-3", "flux-2-pro"], status="success", progress=False
+    )
+    assert capsys.readouterr().err == ""
+    assert df.attrs["query"] == {
+        "model": ["flux-2-pro", "veo-3"],
+        "status": ["success"],
+        "workflow_id": None,
+        "workflow_execution_id": None,
+        "error_classification": None,
+    }
+    fetched = pd.Timestamp(df.attrs["fetched_at"])
+    assert before - pd.Timedelta(seconds=1) <= fetched <= pd.Timestamp.now(tz="UTC")
+
+
+@pytest.mark.parametrize(
+    "naive", [datetime(2026, 10, 1), pd.Timestamp("2026-10-01"), "2026-10-01T00:00:00"]
+)
+def test_tz_naive_datetimes_are_refused(naive):
+    client, adapter = make_client(serve_rows(rows(1)))
+    with pytest.raises(ea.InvalidQueryError, match="no time zone"):
+        client.load_executions(start=naive, progress=False)
+    assert adapter.requests == []

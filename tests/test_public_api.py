@@ -36,3 +36,34 @@ def test_exceptions_form_the_documented_tree():
     for error in (ea.AuthenticationError, ea.RateLimitError, ea.PaginationError):
         assert issubclass(error, ea.APIError) and issubclass(error, ea.EachlabsError)
     assert not issubclass(ea.APIError, ValueError)
+
+
+def test_schema_lists_match_the_openapi_contract():
+    import json
+    from pathlib import Path
+
+    from eachlabs_analytics import schema
+
+    document = json.loads(
+        (Path(__file__).parent / "fixtures" / "eachlabs-executions-openapi.json").read_text()
+    )
+    operation = document["paths"]["/v1/executions"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+    assert tuple(params["error_classification"]["schema"]["enum"]) == schema.ERROR_CLASSES
+    for token in schema.STATUS_FILTER_TOKENS:
+        assert f"`{token}`" in params["status"]["description"]
+    row = document["components"]["schemas"]["ExecutionSummary"]["properties"]
+    assert tuple(row) == schema.API_FIELDS
+
+
+def test_the_readme_example_runs_and_shows_the_sample(capsys):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("<!-- section:example -->")[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 10
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert len(namespace["df"]) == 36_000  # every execution of the bundled sample
