@@ -89,7 +89,7 @@ def parse_bodies(
     in_order = _strictly_newest_first(rows.column("created_at"))
     duplicates = 0
     if not in_order:
-        rows, duplicates = _keep_last_version(rows)
+        rows, duplicates = _sort_keeping_last_version(rows)
     if served is not None:  # the tolerant path deduplicated while reading
         duplicates = int(served) - rows.num_rows
     if start is not None and end is not None and rows.num_rows:
@@ -100,8 +100,6 @@ def parse_bodies(
         )
         # a row whose created_at was malformed (now null) was still served for this window
         rows = rows.filter(pc.fill_null(inside, True))
-    if not in_order:
-        rows = rows.sort_by([("created_at", "descending"), ("id", "ascending")])
     extra_columns = [name for name in rows.column_names if name not in schema.COLUMNS]
     carries_class = "error_classification" in rows.column_names
     frame = _to_pandas(rows, extra_columns, malformed)
@@ -185,6 +183,32 @@ def _infer_array(values: pd.Series) -> pa.Array:
         return pa.array(values.tolist(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([None if v is None else str(v) for v in values], type=pa.string())
+
+
+def _sort_keeping_last_version(rows: pa.Table) -> tuple[pa.Table, int]:
+    """Sort newest first; of rows sharing an id keep the one fetched last (latest position).
+
+    One sort by (created_at desc, id, fetch position desc) puts every id's versions side by
+    side, newest fetch first; a row is a duplicate when its id equals the previous row's.
+    """
+    count = rows.num_rows
+    if count < 2:
+        return rows, 0
+    if rows.column("id").null_count:
+        rows, dropped = _keep_last_version(rows)
+        return rows.sort_by([("created_at", "descending"), ("id", "ascending")]), dropped
+    order = pa.Table.from_arrays(
+        [rows.column("created_at"), rows.column("id"), pa.array(np.arange(count))],
+        names=["created_at", "id", "position"],
+    )
+    indices = pc.sort_indices(
+        order,
+        sort_keys=[("created_at", "descending"), ("id", "ascending"), ("position", "descending")],
+    )
+    ids = pc.take(rows.column("id"), indices).combine_chunks()
+    repeated = pc.equal(ids.slice(1), ids.slice(0, count - 1)).to_numpy(zero_copy_only=False)
+    keep = np.concatenate([[True], ~repeated])
+    return rows.take(indices.filter(pa.array(keep))), int(count - keep.sum())
 
 
 def _keep_last_version(rows: pa.Table) -> tuple[pa.Table, int]:
