@@ -15,9 +15,11 @@ array([[2.],
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,6 +230,9 @@ def _select(segment: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.nda
     return below, above
 
 
+_PARALLEL_MIN_ROWS = 1_000_000
+
+
 def grouped_percentiles(
     codes: np.ndarray, size: int, values: np.ndarray, percentiles: Sequence[float]
 ) -> np.ndarray:
@@ -253,9 +258,19 @@ def grouped_percentiles(
         grouped = values[np.argsort(codes, kind="stable")]
         below = np.empty_like(out)
         above = np.empty_like(out)
-        for g in np.flatnonzero(n):
+
+        def select(g: int) -> None:
             segment = grouped[starts[g] : starts[g] + n[g]]  # a view: partitioned in place
             below[g], above[g] = _select(segment, lo[g], hi[g])
+
+        groups = np.flatnonzero(n).tolist()
+        if len(values) >= _PARALLEL_MIN_ROWS:
+            # np.partition releases the GIL and the segments are disjoint: use every core
+            with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+                list(pool.map(select, groups))
+        else:
+            for g in groups:
+                select(g)
     else:
         by_value = np.argsort(values, kind="stable")
         order = by_value[np.argsort(codes[by_value], kind="stable")]
