@@ -218,12 +218,12 @@ def test_report_from_a_store_and_from_a_file(runner, api, tmp_path):
     assert "id" not in pd.read_csv(csv_dir / "most_expensive.csv").columns
 
 
-def test_report_default_output_name(runner, tmp_path):
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        result = invoke(runner, "report", "--month", "2026-10", "--no-compare")
-        assert result.exit_code == 0, result.output
-        assert result.stdout.strip() == "cost-report.html"
-        assert os.path.getsize("cost-report.html") > 10_000
+def test_report_default_output_name(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke(runner, "report", "--month", "2026-10", "--no-compare")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "cost-report.html"
+    assert os.path.getsize("cost-report.html") > 10_000
 
 
 # --- demo ----------------------------------------------------------------------------------
@@ -266,12 +266,12 @@ def test_demo_builds_the_report_from_the_bundled_sample(tmp_path, monkeypatch):
         (["demo", "--days", "99"], ["--days", "99"]),
     ],
 )
-def test_bad_input_exits_non_zero_with_one_clear_line(runner, tmp_path, args, needles):
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        open("README.md", "w").close()
-        result = invoke(runner, *args)
-        assert_clean_error(result, *needles)
-        assert not os.path.exists("x.parquet")
+def test_bad_input_exits_non_zero_with_one_clear_line(runner, tmp_path, monkeypatch, args, needles):
+    monkeypatch.chdir(tmp_path)
+    open("README.md", "w").close()
+    result = invoke(runner, *args)
+    assert_clean_error(result, *needles)
+    assert not os.path.exists("x.parquet")
 
 
 def test_wrong_key_is_one_line_without_the_key(api, tmp_path, monkeypatch):
