@@ -54,7 +54,10 @@ def load_executions(
             the load starts, so paging runs over a fixed set; ``start=None`` is the API's
             default, the 90 days before ``end``. ``df.attrs["window"]`` records both.
         model: one slug or a list (one query per slug, results combined).
-        status: API filter tokens ``created, starting, success, error`` (str or list).
+        status: API filter tokens ``created, starting, success, error`` (str or list). With
+            ``created``/``starting``, rows that finish while the load pages leave the filtered
+            set and shift offsets, so a row can be missed: filter in-flight rows locally
+            (``df[df.status.isin(...)]``) when that matters.
         workflow_id, workflow_execution_id: exact-match filters.
         error_classification: one or more of the 10 classes in ``schema.ERROR_CLASSES``.
         api_key: default ``$EACHLABS_API_KEY``.
@@ -80,18 +83,20 @@ def load_executions(
     >>> df = load_executions(start="2026-10-01T00:00:00Z", model=["veo-3", "flux-2-pro"],
     ...                      base_url=api.base_url, api_key=api.api_key)   # doctest: +SKIP
     """
-    query = build_query(
-        start=start,
-        end=end,
-        model=model,
-        status=status,
-        workflow_id=workflow_id,
-        workflow_execution_id=workflow_execution_id,
-        error_classification=error_classification,
-    )
-    workers = _check_options(classify_errors, progress, max_workers)
     with Client(api_key=api_key, base_url=base_url) as client:
-        return _load(client, query, classify_errors, progress, workers)
+        return load_with_client(
+            client,
+            start=start,
+            end=end,
+            model=model,
+            status=status,
+            workflow_id=workflow_id,
+            workflow_execution_id=workflow_execution_id,
+            error_classification=error_classification,
+            classify_errors=classify_errors,
+            progress=progress,
+            max_workers=max_workers,
+        )
 
 
 def load_with_client(

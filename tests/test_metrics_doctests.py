@@ -1,4 +1,4 @@
-"""The runnable examples in the analytics, chart and accessor docstrings stay true."""
+"""Every analytics, chart and accessor module documents itself with runnable examples."""
 
 from __future__ import annotations
 
@@ -34,11 +34,11 @@ def _close_figures():
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
+def test_every_module_has_runnable_examples(name):
+    # pytest --doctest-modules (pyproject addopts) runs them; here: that there are some
     module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    assert result.attempted > 0  # every module has at least one runnable example
+    examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))
+    assert examples > 0
 
 
 def test_every_public_function_has_a_runnable_example():

@@ -1,4 +1,4 @@
-"""The runnable examples in the sandbox's docstrings (and the CLI's) stay true."""
+"""Every sandbox module (and the CLI) documents itself with runnable examples."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ MODULES = [
 
 
 @pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
+def test_every_module_has_runnable_examples(name):
+    # pytest --doctest-modules (pyproject addopts) runs them; here: that there are some
     module = importlib.import_module(name)
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
-    assert result.attempted > 0  # every module has at least one runnable example
+    examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))
+    assert examples > 0
