@@ -114,7 +114,7 @@ def plot_cost_over_time(
     colors, hatches = [], []
     for i, name in enumerate(table.columns):
         color, hatch = _palette.series_style(i)
-        if name == OTHER and i == table.shape[1] - 1 and top is not None:
+        if isinstance(name, str) and name == OTHER and i == table.shape[1] - 1 and top is not None:
             color, hatch = _palette.OTHER_COLOR, ""
         colors.append(color)
         hatches.append(hatch)

@@ -58,7 +58,7 @@ def expected(truth: pd.DataFrame, start: str = START, end: str = END) -> pd.Data
     rows = rows.sort_values(["created_at", "id"], ascending=[False, True], kind="stable")
     rows = rows.reset_index(drop=True)
     statuses = schema.status_dtype(rows.status.dropna().astype(str).unique())
-    return rows.astype({"status": statuses})
+    return rows.astype({**schema.DTYPES, "status": statuses})  # pandas 2 may have made objects
 
 
 def assert_store_equals(store: ExecutionStore, truth: pd.DataFrame, **window) -> None:

@@ -11,7 +11,7 @@ timestamps.
 ...                   "started_at": np.array(["2026-01-01T00:00:02"], "datetime64[us]"),
 ...                   "completed_at": np.array(["2026-01-01T00:02:02"], "datetime64[us]"),
 ...                   "execution_cost": [3.2], "run_time": [120.0]})
->>> df.loc[0, ["queue_seconds", "execution_seconds", "total_seconds"]].tolist()
+>>> df.loc[0, ["queue_seconds", "execution_seconds", "total_seconds"]].astype(float).tolist()
 [2.0, 120.0, 122.0]
 """
 

@@ -395,8 +395,8 @@ def generate_executions(
     the parameters.
 
     >>> df = generate_executions(executions=2_000, seed=3, end="2026-10-31T00:00:00Z")
-    >>> df["model"].isin(list(catalog.MODELS)).all(), df.attrs["window"]["end"]
-    (np.True_, '2026-10-31T00:00:00Z')
+    >>> bool(df["model"].isin(list(catalog.MODELS)).all()), df.attrs["window"]["end"]
+    (True, '2026-10-31T00:00:00Z')
     >>> sorted(df.columns) == sorted(schema.COLUMNS)
     True
     """

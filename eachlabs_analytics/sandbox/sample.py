@@ -89,8 +89,8 @@ def load_sample() -> pd.DataFrame:
     When the Parquet file is not present (e.g. an install without ``data/``), the same
     rows are regenerated from :data:`SAMPLE_PARAMS`.
 
-    >>> load_sample()["error_classification"].notna().any()
-    np.True_
+    >>> bool(load_sample()["error_classification"].notna().any())
+    True
     """
     if SAMPLE_PATH.is_file():
         return read_executions(SAMPLE_PATH)
