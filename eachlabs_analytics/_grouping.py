@@ -190,7 +190,8 @@ def sums(codes: np.ndarray, size: int, values: np.ndarray, *, skipna: bool = Tru
     [1.5, 2.0]
     """
     clean = np.where(np.isnan(values), 0.0, values) if skipna else values
-    return np.bincount(codes, weights=clean, minlength=size)
+    # float even when empty (bincount of nothing is int64): these are money and seconds
+    return np.bincount(codes, weights=clean, minlength=size).astype(np.float64, copy=False)
 
 
 def _positions(n: np.ndarray, percentiles: Sequence[float]) -> tuple[np.ndarray, ...]:

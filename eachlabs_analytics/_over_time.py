@@ -126,7 +126,11 @@ def periods(created: pd.Series, freq: str = "D", tz: str | None = None) -> Perio
 
 def _local_index(naive: object, zone: str) -> pd.DatetimeIndex:
     index = pd.DatetimeIndex(naive).as_unit("us")
-    index = index.tz_localize(zone, ambiguous=np.ones(len(index), dtype=bool), nonexistent="NaT")
+    # a period starting in a DST gap (midnight skipped) starts when the clock resumes: its rows
+    # are real, and NaT would drop the whole period
+    index = index.tz_localize(
+        zone, ambiguous=np.ones(len(index), dtype=bool), nonexistent="shift_forward"
+    )
     return index.rename(PERIOD_INDEX)
 
 

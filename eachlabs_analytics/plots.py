@@ -119,8 +119,13 @@ def plot_cost_over_time(
         colors.append(color)
         hatches.append(hatch)
     x = table.index.tz_localize(None) if table.index.tz is not None else table.index
+    # step="post" draws each value up to the next start: give the last period an end too
+    width = x[-1] - x[-2] if len(x) > 1 else pd.Timedelta(days=1)
+    x = x.append(pd.DatetimeIndex([x[-1] + width]))
+    values = table.to_numpy()
+    values = np.vstack([values, values[-1:]])
     areas = ax.stackplot(
-        x, table.to_numpy().T, labels=_parts.names(table.columns), colors=colors, step="post"
+        x, values.T, labels=_parts.names(table.columns), colors=colors, step="post"
     )
     for area, hatch in zip(areas, hatches, strict=True):
         area.set_hatch(hatch)
