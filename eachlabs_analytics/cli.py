@@ -309,7 +309,9 @@ def _write_csv(df: Any, path: Path) -> Path:
     out = df.copy()
     for column in out.columns:
         series = out[column]
-        if series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        if series.dtype == object or isinstance(
+            series.dtype, (pd.StringDtype, pd.CategoricalDtype)
+        ):
             text = series.astype(object)
             risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
             out[column] = text.where(~risky.astype(bool), "'" + text.astype(str))

@@ -47,7 +47,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
+from eachlabs_analytics.exceptions import DataQualityWarning, EachlabsError, InvalidQueryError
 from eachlabs_analytics.parquet import atomic_write, table_to_frame, write_table
 
 if TYPE_CHECKING:
@@ -374,6 +374,7 @@ class ExecutionStore:
                 if own_client:
                     client.close()
             result = self._upsert(fetched)
+            new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
             in_flight, in_flight_windows = self._in_flight()
             sync_result = SyncResult(
                 fetched=len(fetched),
@@ -432,7 +433,15 @@ class ExecutionStore:
         Works on Arrow tables: a partition is filtered, concatenated and sorted without
         a round trip through pandas.
         """
-        new = _to_table(fetched[fetched["created_at"].notna()])
+        dated = fetched["created_at"].notna()
+        if not dated.all():
+            warnings.warn(
+                f"{int((~dated).sum())} fetched rows have no valid created_at and cannot be "
+                "placed in a day partition; they are not stored",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+        new = _to_table(fetched[dated])
         new_days = pc.cast(new["created_at"], pa.date32())
         index = self._index()
         # a day holding an old version of a fetched id is touched too (the row moves out)
@@ -555,12 +564,35 @@ def _plan(
     if end > watermark - overlap:
         windows.append((max(watermark - overlap, old_start), end))
     if start_given and start < old_start:
-        windows.append((start, min(old_start + overlap, end)))
+        # a backfill always reaches the old start: a gap would sit inside the claimed window
+        windows.append((start, old_start + overlap))
     for first, last in manifest.get("in_flight", {}).get("windows", []):
         # the loader needs start < end; both ends are inclusive, so one more microsecond is safe
         windows.append((pd.Timestamp(first), pd.Timestamp(last) + _ONE_US))
     new_start = min(old_start, start) if start_given else old_start
     return _merge(windows), (new_start, max(watermark, reached))
+
+
+def _seen_watermark(
+    manifest: dict[str, Any] | None,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    fetched: pd.DataFrame,
+    settled: pd.Timestamp,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Near "now", advance the watermark only as far as the API has shown rows.
+
+    The server stamps ``created_at`` with its clock; if it runs behind ours, rows it creates
+    after this sync can carry times before our "now", and a watermark at our "now" (minus
+    the overlap) would skip them forever. An end before ``settled`` (now minus the overlap)
+    is kept; a later one is capped at the newest creation time seen.
+    """
+    start, planned = window
+    if planned <= settled:
+        return window
+    floor = pd.Timestamp(manifest["window"]["end"]) if manifest is not None else start
+    newest = fetched["created_at"].max() if len(fetched) else pd.NaT
+    seen = floor if pd.isna(newest) else max(floor, pd.Timestamp(newest))
+    return start, min(planned, seen)
 
 
 def _merge(
