@@ -321,7 +321,8 @@ class ExecutionStore:
         fetch from the watermark minus ``overlap`` (a timedelta or a string such as ``"1h"``)
         to ``end``, the creation windows of rows in flight at the last sync, and anything
         before the store's start if an earlier ``start`` is given. Filters are fixed when the
-        store is created: later syncs may repeat them or leave them out.
+        store is created: later syncs may repeat them or leave them out. ``status`` is refused
+        (rows change status after they are stored): filter with ``load(status=...)``.
 
         ``client`` is a :class:`~eachlabs_analytics.Client` to use; otherwise one is opened
         from ``api_key``/``base_url`` (default: ``$EACHLABS_API_KEY``/``$EACHLABS_BASE_URL``).
@@ -331,6 +332,13 @@ class ExecutionStore:
         """
         from eachlabs_analytics.query import build_query
 
+        if status is not None:
+            # rows change status after they are stored; with a status filter the store could
+            # neither follow a row out of the filter nor see one enter it behind the watermark
+            raise InvalidQueryError(
+                "a store keeps every status so it can follow executions as they finish; sync "
+                "without status= and filter when reading: store.load(status=...)"
+            )
         overlap_td = _timedelta(overlap, "overlap")
         now = pd.Timestamp.now(tz="UTC").floor("us")
         query = build_query(

@@ -69,3 +69,12 @@ def test_rows_without_a_creation_time_are_warned_about_not_silently_dropped(tmp_
     frame.loc[frame.index[:2], "created_at"] = pd.NaT
     with pytest.warns(ea.DataQualityWarning, match="2 fetched rows have no valid created_at"):
         store._upsert(frame)
+
+
+def test_a_store_refuses_a_status_filter_before_any_request(tmp_path):
+    with ea.sandbox(executions=200, seed=1, end="2026-10-31T00:00:00Z") as api:
+        client = ea.Client(api_key=api.api_key, base_url=api.base_url)
+        store = ea.ExecutionStore(tmp_path / "store")
+        with pytest.raises(ea.InvalidQueryError, match=r"store.load\(status=...\)"):
+            store.sync(start="2026-10-01T00:00:00Z", status="created", client=client)
+        assert api.request_log == []
