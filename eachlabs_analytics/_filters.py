@@ -28,6 +28,7 @@ import pandas as pd
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.query import format_timestamp
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
 NO_WORKFLOW = "(no workflow)"
@@ -186,7 +187,34 @@ def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None)
     filters = Filters.coerce(filters)
     out = df.loc[filter_mask(df, filters)]
     out.attrs = {**df.attrs, "filters": filters.as_dict()}
+    window = _narrowed_window(df.attrs.get("window"), filters)
+    if window is not None:
+        out.attrs["window"] = window  # summary() and compare_periods() describe the slice
     return out
+
+
+def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
+    """The data's window cut to the filter's days (inclusive UTC days), or None if unchanged.
+
+    The end is the last microsecond of the end day: inclusive, like the loader's windows.
+    """
+    if filters.start is None and filters.end is None:
+        return None
+    out = dict(window) if isinstance(window, Mapping) else {}
+    cuts = {}
+    if filters.start is not None:
+        cuts["start"] = _day_start(filters.start)
+    if filters.end is not None:
+        cuts["end"] = _day_start(filters.end + dt.timedelta(days=1)) - pd.Timedelta(1, "us")
+    for side, cut in cuts.items():
+        try:
+            current = _utc(pd.Timestamp(out[side]))
+        except (KeyError, TypeError, ValueError):
+            current = None
+        if current is None or (cut > current if side == "start" else cut < current):
+            out[side] = format_timestamp(cut)
+            out[f"{side}_source"] = "filter"
+    return out if "start" in out and "end" in out else None
 
 
 def anchor_of(df: pd.DataFrame, now: pd.Timestamp | None = None) -> pd.Timestamp:

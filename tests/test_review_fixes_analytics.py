@@ -48,3 +48,17 @@ def test_money_stays_float_on_empty_input():
     costs = ea.cost_by_model(empty)
     assert costs["total_cost"].dtype == np.float64
     assert costs["failed_cost"].dtype == np.float64
+
+
+def test_a_date_filtered_slice_is_compared_over_its_own_days(df):
+    from eachlabs_analytics._filters import apply_filters
+
+    df = df.copy()
+    df.attrs["window"] = {"start": "2026-08-02T00:00:00Z", "end": "2026-10-31T00:00:00Z"}
+    piece = apply_filters(df, {"start": "2026-10-17", "end": "2026-10-30"})
+    assert piece.attrs["window"]["start"] == "2026-10-17T00:00:00Z"
+    assert piece.attrs["window"]["end"] == "2026-10-30T23:59:59.999999Z"
+    table = ea.compare_periods(piece)
+    assert table["spend_previous"].sum() > 0  # both halves fall inside the slice's days
+    total = table["spend_previous"].sum() + table["spend_current"].sum()
+    assert total == pytest.approx(piece["execution_cost"].sum())

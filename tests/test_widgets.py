@@ -134,7 +134,16 @@ def test_apply_filters_keeps_exactly_the_rows_of_a_row_by_row_check(frame, selec
     out = apply_filters(frame, selection)
     assert list(out["id"]) == slow_keep(frame, selection)
     assert out.dtypes.equals(frame.dtypes)
-    assert out.attrs["window"] == frame.attrs["window"]
+    # the window shrinks to the filter's days (so summary/compare_periods describe the slice)
+    window = frame.attrs["window"]
+    start, end = pd.Timestamp(window["start"]), pd.Timestamp(window["end"])
+    if selection.start is not None:
+        start = max(start, pd.Timestamp(selection.start, tz="UTC"))
+    if selection.end is not None:
+        last = pd.Timestamp(selection.end, tz="UTC") + pd.Timedelta(days=1, microseconds=-1)
+        end = min(end, last)
+    assert pd.Timestamp(out.attrs["window"]["start"]) == start
+    assert pd.Timestamp(out.attrs["window"]["end"]) == end
     assert out.attrs["filters"] == selection.as_dict()
 
 
