@@ -321,6 +321,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) ->
 
     The temporary file is hidden (``.<name>.<pid>-<random>.partial``) in the same directory;
     it is removed if ``write`` fails, and a later write removes one left by a killed process.
+    Readers that glob ``*.parquet`` never see it; a bare ``*`` glob (DuckDB matches hidden
+    files) can, while a write is under way: glob ``*.parquet``, or use :class:`ExecutionStore`,
+    whose staging directory lies outside its data.
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
