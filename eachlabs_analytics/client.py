@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import logging
 import os
@@ -20,8 +19,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -36,6 +33,8 @@ from eachlabs_analytics.exceptions import (
     InvalidQueryError,
     RateLimitError,
 )
+from eachlabs_analytics.page import FetchStats, Page
+from eachlabs_analytics.retry import MAX_RETRY_AFTER, Throttle, parse_retry_after
 
 logger = logging.getLogger("eachlabs_analytics")
 
@@ -44,8 +43,6 @@ API_KEY_ENV = "EACHLABS_API_KEY"
 BASE_URL_ENV = "EACHLABS_BASE_URL"
 EXECUTIONS_PATH = "/v1/executions"
 AUTH_SCHEMES = ("bearer", "x-api-key")
-#: Longest wait a ``Retry-After`` header can impose (urllib3 would accept six hours).
-MAX_RETRY_AFTER = 60.0
 _MAX_REDIRECTS = 5
 _KEY_PATTERN = re.compile(r"smk_[A-Za-z0-9_\-]+")
 #: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
@@ -55,80 +52,6 @@ _TRANSPORT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-
-
-@dataclass(frozen=True)
-class Page:
-    """One response page of ``GET /v1/executions`` with the request that produced it.
-
-    ``body`` keeps the raw JSON bytes: the loader parses all pages at once with Arrow, which
-    is several times faster than building frames from decoded dicts.
-    """
-
-    body: bytes
-    params: dict[str, str]
-    rows: int
-    ids: list[str]
-    total_count: int
-    total_capped: bool
-    offset: int
-    limit: int
-    request_id: str | None
-    #: keys found in rows beyond the documented ExecutionSummary fields
-    extra_fields: frozenset[str] = frozenset()
-    #: ``created_at`` of the last (oldest) row, as sent
-    oldest_created_at: str | None = None
-    #: order in which pages arrived across threads (later = fresher data)
-    sequence: int = 0
-
-    @property
-    def is_last(self) -> bool:
-        """True when this page ends its query: it returned fewer rows than asked for."""
-        return self.rows < self.limit
-
-    def to_frame(self) -> pd.DataFrame:
-        """This page's rows as a typed DataFrame (``error_classification`` left NA)."""
-        from eachlabs_analytics.frames import pages_to_frame
-
-        return pages_to_frame([self]).frame
-
-
-@dataclass
-class FetchStats:
-    """Counters shared by every worker of one load (thread-safe)."""
-
-    requests: int = 0
-    retries: int = 0
-    retry_reasons: dict[str, int] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def count_request(self) -> None:
-        with self._lock:
-            self.requests += 1
-
-    def count_retry(self, reason: str) -> None:
-        with self._lock:
-            self.retries += 1
-            self.retry_reasons[reason] = self.retry_reasons.get(reason, 0) + 1
-
-
-class _Throttle:
-    """A pause every worker honours: one 429 slows all of them, not just the one that saw it."""
-
-    def __init__(self, sleep: Callable[[float], None]) -> None:
-        self._not_before = 0.0
-        self._lock = threading.Lock()
-        self._sleep = sleep
-
-    def pause(self, seconds: float) -> None:
-        with self._lock:
-            self._not_before = max(self._not_before, time.monotonic() + seconds)
-
-    def wait(self) -> None:
-        with self._lock:
-            delay = self._not_before - time.monotonic()
-        if delay > 0:
-            self._sleep(delay)
 
 
 class _ApiKey:
@@ -211,7 +134,7 @@ class Client:
         self._owns_session = session is None
         self.session = session or _new_session()
         self._sleep: Callable[[float], None] = time.sleep
-        self.throttle = _Throttle(lambda seconds: self._sleep(seconds))
+        self.throttle = Throttle(lambda seconds: self._sleep(seconds))
         self._sequence = 0
         self._sequence_lock = threading.Lock()
 
@@ -505,32 +428,6 @@ class _Retryable(Exception):
         self.reason = reason
         self.error = error
         self.retry_after = retry_after
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (whole seconds or an HTTP-date).
-
-    >>> parse_retry_after("3")
-    3.0
-    >>> parse_retry_after("Wed, 21 Oct 2026 07:28:05 GMT",
-    ...                   now=datetime(2026, 10, 21, 7, 28, 0, tzinfo=timezone.utc))
-    5.0
-    >>> parse_retry_after("soon") is None
-    True
-    """
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _oldest_timestamp(rows: list[dict]) -> str | None:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from eachlabs_analytics.client import Client, FetchStats, Page
+from eachlabs_analytics.client import Client
+from eachlabs_analytics.page import FetchStats, Page
 from eachlabs_analytics.pagination import PAGE_LIMIT, OffsetPaginator, plan_slices, window_params
 from eachlabs_analytics.query import Query
 

@@ -36,7 +36,7 @@ import pyarrow.json as pa_json
 from eachlabs_analytics import schema
 
 if TYPE_CHECKING:
-    from eachlabs_analytics.client import Page
+    from eachlabs_analytics.page import Page
 
 _BLOCK_SIZE = 1 << 21  # ~2 MB blocks parse in parallel best here; a block must hold a whole page
 

@@ -24,7 +24,8 @@ from eachlabs_analytics.exceptions import PaginationError
 from eachlabs_analytics.query import format_timestamp
 
 if TYPE_CHECKING:
-    from eachlabs_analytics.client import Client, FetchStats, Page
+    from eachlabs_analytics.client import Client
+    from eachlabs_analytics.page import FetchStats, Page
 
 #: Rows per request: the API's maximum.
 PAGE_LIMIT = 100

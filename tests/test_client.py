@@ -13,7 +13,7 @@ import requests
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.client import parse_retry_after
+from eachlabs_analytics.retry import parse_retry_after
 from tests.fake_api import page_body, query_of, rows, session_with
 
 KEY = "smk_test_secret_key_123"

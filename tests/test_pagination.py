@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from eachlabs_analytics.client import Page
 from eachlabs_analytics.exceptions import PaginationError
+from eachlabs_analytics.page import Page
 from eachlabs_analytics.pagination import OffsetPaginator, plan_slices, split_window
 
 START = pd.Timestamp("2026-10-01", tz="UTC")

@@ -35,9 +35,7 @@ def test_periods_starting_in_a_dst_gap_keep_their_rows(df, zone, freq):
 def test_stacked_cost_chart_draws_the_last_period(df):
     table = ea.cost_over_time(df, freq="M", top=3)
     ax = ea.plot_cost_over_time(df, freq="M", top=3)
-    right = max(
-        collection.get_paths()[0].vertices[:, 0].max() for collection in ax.collections
-    )
+    right = max(collection.get_paths()[0].vertices[:, 0].max() for collection in ax.collections)
     last_start = matplotlib.dates.date2num(table.index[-1].tz_localize(None))
     assert right > last_start + 27  # about a month wide, not zero
     plt.close("all")
