@@ -47,18 +47,24 @@ _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def default_notebook() -> Path:
-    """The explorer notebook: ``notebooks/04-explorer.ipynb`` of this checkout.
+    """The explorer notebook: ``notebooks/04-explorer.ipynb`` of this checkout, or the copy a
+    regular install puts in ``<prefix>/share/eachlabs-analytics/notebooks/``.
 
     >>> default_notebook().name
     '04-explorer.ipynb'
     """
-    path = Path(__file__).resolve().parent.parent / "notebooks" / _NOTEBOOK_NAME
-    if not path.is_file():
-        raise EachlabsError(
-            f"the explorer notebook {_NOTEBOOK_NAME} is not next to this installation "
-            f"(looked for {path}); pass the path of a copy: serve_dashboard(notebook=...)"
-        )
-    return path
+    candidates = [
+        Path(__file__).resolve().parent.parent / "notebooks" / _NOTEBOOK_NAME,
+        Path(sys.prefix) / "share" / "eachlabs-analytics" / "notebooks" / _NOTEBOOK_NAME,
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise EachlabsError(
+        f"the explorer notebook {_NOTEBOOK_NAME} is not next to this installation (looked "
+        f"in {', '.join(str(p.parent) for p in candidates)}); pass the path of a copy: "
+        "serve_dashboard(notebook=...)"
+    )
 
 
 def voila_command(

@@ -332,3 +332,17 @@ def test_date_shortcuts():
         _dates.resolve_range(start="2026-10-02", end="2026-10-01")
     with pytest.raises(InvalidQueryError, match="longer than zero"):
         _dates.parse_duration("0d")
+
+
+def test_dashboard_finds_the_notebook_a_regular_install_puts_under_share(tmp_path, monkeypatch):
+    from eachlabs_analytics import dashboard
+
+    installed = tmp_path / "prefix" / "share" / "eachlabs-analytics" / "notebooks"
+    installed.mkdir(parents=True)
+    (installed / "04-explorer.ipynb").write_text("{}")
+    monkeypatch.setattr(dashboard, "__file__", str(tmp_path / "site" / "pkg" / "dashboard.py"))
+    monkeypatch.setattr("sys.prefix", str(tmp_path / "prefix"))
+    assert dashboard.default_notebook() == installed / "04-explorer.ipynb"
+    (installed / "04-explorer.ipynb").unlink()
+    with pytest.raises(ea.EachlabsError, match="serve_dashboard\\(notebook=...\\)"):
+        dashboard.default_notebook()
