@@ -170,12 +170,9 @@ def _load(
     finally:
         if bar is not None:
             bar.close()
-    issues = _describe_issues(parsed.malformed, parsed.extra_columns, unclassified)
-    if fetcher.appeared:
-        issues.append(
-            f"{fetcher.appeared} rows were created inside the window while loading (the server's "
-            "clock is behind this machine's); they are included"
-        )
+    issues = _describe_issues(
+        parsed.malformed, parsed.extra_columns, unclassified, fetcher.appeared
+    )
     if parsed.malformed:
         warnings.warn(
             "malformed values became NA: "
@@ -260,10 +257,17 @@ def _classify(
     return "filter-queries", int((failed & ~found).sum())
 
 
-def _describe_issues(malformed: dict[str, int], extras: list[str], unclassified: int) -> list[str]:
+def _describe_issues(
+    malformed: dict[str, int], extras: list[str], unclassified: int, appeared: int
+) -> list[str]:
     issues = [f"{n} malformed {col} values set to NA" for col, n in malformed.items()]
     if extras:
         issues.append(f"rows carried undocumented fields, kept as columns: {', '.join(extras)}")
     if unclassified:
         issues.append(f"{unclassified} failed rows have no error class (no class query had them)")
+    if appeared:
+        issues.append(
+            f"{appeared} rows were created inside the window while loading (the server's "
+            "clock is behind this machine's); they are included"
+        )
     return issues

@@ -39,33 +39,38 @@ def test_non_loopback_hosts_are_refused():
         assert "loopback" in result.output
 
 
+class _RunningSandbox:
+    """``python -m eachlabs_analytics sandbox ...`` started, read until it is ready, then
+    stopped with Ctrl-C (SIGINT) on exit; ``lines`` is what it printed before it was ready."""
+
+    def __init__(self, *args: str) -> None:
+        command = [sys.executable, "-m", "eachlabs_analytics", "sandbox", "--port", "0", *args]
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        )
+        self.lines: list[str] = []
+        self.out = self.err = ""
+
+    def __enter__(self) -> _RunningSandbox:
+        while not any("Ctrl-C" in line for line in self.lines):
+            line = self.proc.stdout.readline()
+            if not line:
+                self.__exit__()
+                raise AssertionError(f"sandbox exited early: {self.err}")
+            self.lines.append(line)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        self.out, self.err = self.proc.communicate(timeout=20)
+
+
 def test_serves_until_interrupted():
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "eachlabs_analytics",
-        "sandbox",
-        "--port",
-        "0",
-        "--executions",
-        "300",
-        "--seed",
-        "4",
-        "--total-cap",
-        "50",
-    ]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        lines = []
-        while not any("Ctrl-C" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, f"sandbox exited early: {proc.stderr.read()}"
-            lines.append(line)
-        base_url = next(line.split()[-1] for line in lines if "base URL" in line)
-        assert any(DEFAULT_API_KEY in line for line in lines)  # the public demo key
+    with _RunningSandbox("--executions", "300", "--seed", "4", "--total-cap", "50") as run:
+        base_url = next(line.split()[-1] for line in run.lines if "base URL" in line)
+        assert any(DEFAULT_API_KEY in line for line in run.lines)  # the public demo key
         response = requests.get(
             base_url + "/v1/executions",
             headers={"X-API-Key": DEFAULT_API_KEY},
@@ -75,37 +80,11 @@ def test_serves_until_interrupted():
         assert response.status_code == 200
         body = response.json()
         assert len(body["executions"]) == 100 and body["total_count"] == 300
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "stopping" in out
+    assert run.proc.returncode == 0, run.err
+    assert "stopping" in run.out
 
 
 def test_a_custom_key_is_not_printed():
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "eachlabs_analytics",
-        "sandbox",
-        "--port",
-        "0",
-        "--executions",
-        "10",
-        "--api-key",
-        "smk_private_123",
-    ]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        lines = []
-        while not any("Ctrl-C" in line for line in lines):
-            line = proc.stdout.readline()
-            assert line, f"sandbox exited early: {proc.stderr.read()}"
-            lines.append(line)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=20)
-    assert "smk_private_123" not in "".join(lines) + out + err
+    with _RunningSandbox("--executions", "10", "--api-key", "smk_private_123") as run:
+        pass
+    assert "smk_private_123" not in "".join(run.lines) + run.out + run.err
