@@ -8,8 +8,6 @@ forbids loading anything from anywhere.
 
 >>> html_text("<script>alert(1)</script>")
 '&lt;script&gt;alert(1)&lt;/script&gt;'
->>> csv_cell("=HYPERLINK(1)"), csv_cell("-2+3"), csv_cell(-2.5)
-("'=HYPERLINK(1)", "'-2+3", -2.5)
 >>> fmt_money(1234.5), fmt_money(0.0042), fmt_pct(0.1234), fmt_seconds(95)
 ('$1,234.50', '$0.0042', '12.3%', '1.6 min')
 """
@@ -17,16 +15,15 @@ forbids loading anything from anywhere.
 from __future__ import annotations
 
 import base64
-import csv
 import html
-import io
 import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
+
+from eachlabs_analytics._util.csv_safe import frame_to_csv
 
 if TYPE_CHECKING:
     from eachlabs_analytics.report import CostReport
@@ -154,7 +151,7 @@ def html_text(value: Any) -> str:
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-_MD_LINE_START = re.compile(r"^([#>+=-]|\d+[.)])")
+_MD_LINE_START = re.compile(r"^([#>+=-]|[0-9]+[.)])", re.ASCII)
 
 
 def markdown_text(value: Any) -> str:
@@ -174,29 +171,6 @@ def markdown_block(value: Any) -> str:
     '\\\\# not a heading'
     """
     return _MD_LINE_START.sub(r"\\\1", markdown_text(value))
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def csv_cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula.
-
-    Text starting with ``= + - @`` (or a tab or carriage return) gets a leading ``'``, as
-    OWASP recommends; numbers are written as numbers.
-    """
-    if _missing(value):
-        return ""
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return value.item() if isinstance(value, np.generic) else value
-    if isinstance(value, pd.Timestamp):
-        return value.isoformat()
-    text = str(value)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 # --- the report's parts --------------------------------------------------------------------
@@ -399,13 +373,8 @@ def render_markdown(report: CostReport) -> str:
 
 # --- CSV -----------------------------------------------------------------------------------
 def render_csv(table: Table) -> str:
-    """One table as CSV: raw numbers, ISO times, text neutralised against formula injection."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([csv_cell(str(c)) for c in table.frame.columns])
-    for row in table.frame.itertuples(index=False, name=None):
-        writer.writerow([csv_cell(value) for value in row])
-    return buffer.getvalue()
+    """One table as CSV: raw numbers, RFC 3339 times, text neutralised against formulas."""
+    return frame_to_csv(table.frame)
 
 
 def render_csv_tables(report: CostReport) -> dict[str, str]:
