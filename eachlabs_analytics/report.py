@@ -204,7 +204,7 @@ def build_report(
     if title is not None and not isinstance(title, str):
         raise InvalidQueryError(f"title must be a string, not {type(title).__name__}")
     top = int(top)
-    frame = _redacted(df) if redact else df
+    frame = df
     s = metrics.summary(frame, top=top)
     helpers: dict[str, Any] = {"summary": s}
     by_model = metrics.cost_by_model(frame)
@@ -221,7 +221,7 @@ def build_report(
     previous_period = None
     comparison = None
     if previous is not None:
-        comparison, previous_period = _comparison(frame, previous, s, redact, helpers)
+        comparison, previous_period = _comparison(frame, previous, s, helpers)
         sections.append(comparison)
     else:
         sections.append(
@@ -232,6 +232,8 @@ def build_report(
                 "report command fetches it for you).",
             )
         )
+    if redact:
+        _redact(sections, helpers, df)
     headline, headline_table = _headline(s, helpers.get("compare_all"))
     return CostReport(
         title=title or "each::labs cost report",
@@ -261,19 +263,26 @@ def _check_frame(df: Any, name: str) -> None:
         )
 
 
-def _redacted(df: pd.DataFrame) -> pd.DataFrame:
-    """Ids and outputs removed; workflow and run ids replaced by aliases (one per value)."""
-    out = df.copy()
-    empty = pd.array([pd.NA] * len(out), dtype=schema.STRING_DTYPE)
-    out["id"] = empty
-    out["output"] = empty
-    for column, word in (("workflow_id", "workflow"), ("workflow_execution_id", "run")):
-        codes, uniques = pd.factorize(df[column])
-        # code -1 (missing) picks the trailing None
-        aliases = np.array([f"{word} {i + 1}" for i in range(len(uniques))] + [None], dtype=object)
-        out[column] = pd.array(aliases[codes], dtype=schema.STRING_DTYPE)
-    out.attrs = {k: v for k, v in df.attrs.items() if k == "window"}
-    return out
+def _redact(sections: list[Section], helpers: dict[str, Any], df: pd.DataFrame) -> None:
+    """Alias workflow ids in what the report shows, after every number is computed.
+
+    Redaction only relabels or leaves out text (ids and outputs are left out by the sections
+    themselves), so no number can depend on it. Aliases follow the order in which workflows
+    first appear in ``df``: ``workflow 1``, ``workflow 2``, ...
+    """
+    _, uniques = pd.factorize(df["workflow_id"])
+    aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
+    by_workflow = helpers.get("cost_by_workflow")
+    if by_workflow is not None:
+        by_workflow.index = pd.Index(
+            [aliases.get(v, "workflow ?") for v in by_workflow.index], name=by_workflow.index.name
+        )
+    for section in sections:
+        for table in section.tables:
+            if "workflow_id" in table.frame.columns:
+                table.frame = table.frame.assign(
+                    workflow_id=[aliases.get(v, "workflow ?") for v in table.frame["workflow_id"]]
+                )
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -676,12 +685,11 @@ def _comparison(
     frame: pd.DataFrame,
     previous: pd.DataFrame,
     s: Any,
-    redact: bool,
     helpers: dict[str, Any],
 ) -> tuple[Section, tuple[pd.Timestamp, pd.Timestamp] | None]:
     from eachlabs_analytics import metrics
 
-    before = _redacted(previous) if redact else previous
+    before = previous
     prev_summary = metrics.summary(before)
     current_span, previous_span = _span(s), _span(prev_summary)
     if current_span is None or previous_span is None:
