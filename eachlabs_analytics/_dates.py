@@ -18,11 +18,11 @@ import re
 
 import pandas as pd
 
+from eachlabs_analytics._util.timestamps import DATE, RFC3339, parse_rfc3339
 from eachlabs_analytics.exceptions import InvalidQueryError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(m|min|h|d|w)\s*", re.IGNORECASE | re.ASCII)
 _UNITS = {"m": "min", "min": "min", "h": "h", "d": "D", "w": "W"}
 _TIME_HELP = (
     "an RFC 3339 time with an offset (2026-10-01T00:00:00Z, 2026-10-01T02:00:00+02:00) "
@@ -38,20 +38,21 @@ def parse_time(value: str, name: str) -> pd.Timestamp:
     Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
     """
     text = value.strip()
+    if DATE.fullmatch(text):
+        try:
+            return pd.Timestamp(text, tz="UTC").as_unit("us")
+        except ValueError:
+            raise InvalidQueryError(f"--{name} {value!r} is not a date; use {_TIME_HELP}") from None
+    match = RFC3339.fullmatch(text)
+    if match is not None and match.group(4) is None:
+        raise InvalidQueryError(
+            f"--{name} {value!r} has no time zone; add one (e.g. {text}Z for UTC) or "
+            f"give a date. Allowed: {_TIME_HELP}"
+        )
     try:
-        ts = pd.Timestamp(text)
-    except (ValueError, TypeError):
+        return parse_rfc3339(text, f"--{name}")
+    except InvalidQueryError:
         raise InvalidQueryError(f"--{name} {value!r} is not a time; use {_TIME_HELP}") from None
-    if pd.isna(ts):
-        raise InvalidQueryError(f"--{name} {value!r} is not a time; use {_TIME_HELP}")
-    if ts.tzinfo is None:
-        if not _DATE.match(text):
-            raise InvalidQueryError(
-                f"--{name} {value!r} has no time zone; add one (e.g. {text}Z for UTC) or "
-                f"give a date. Allowed: {_TIME_HELP}"
-            )
-        ts = ts.tz_localize("UTC")
-    return ts.tz_convert("UTC").as_unit("us")
 
 
 def parse_duration(value: str, name: str = "last") -> pd.Timedelta:
@@ -60,7 +61,7 @@ def parse_duration(value: str, name: str = "last") -> pd.Timedelta:
     >>> parse_duration("36h")
     Timedelta('1 days 12:00:00')
     """
-    match = _DURATION.match(value or "")
+    match = _DURATION.fullmatch(value or "")
     if not match:
         raise InvalidQueryError(
             f"--{name} {value!r} is not a duration; use a number and a unit: 30m, 12h, 7d, 2w"
@@ -78,7 +79,7 @@ def month_range(value: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     >>> month_range("2026-02")[1]
     Timestamp('2026-02-28 23:59:59.999999+0000', tz='UTC')
     """
-    match = _MONTH.match(value.strip())
+    match = _MONTH.fullmatch(value.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidQueryError(f"--month {value!r} is not a month; use YYYY-MM, e.g. 2026-10")
     start = pd.Timestamp(f"{match.group(1)}-{match.group(2)}-01T00:00:00Z").as_unit("us")

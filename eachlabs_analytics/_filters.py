@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.query import format_timestamp
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
 NO_WORKFLOW = "(no workflow)"

@@ -42,7 +42,7 @@ _CALENDAR_ALIASES = {
     "YS": "Y",
     "YE": "Y",
 }
-_FREQ = re.compile(r"^\s*(\d*)\s*([A-Za-z]+(?:-[A-Za-z]{3})?)\s*$")
+_FREQ = re.compile(r"\s*([0-9]*)\s*([A-Za-z]+(?:-[A-Za-z]{3})?)\s*", re.ASCII)
 _ALLOWED_FREQS = (
     "a fixed step 's', 'min', 'h' or 'D' with an optional multiple ('15min', '6h'), or a "
     "calendar period 'W' (weeks from Monday), 'W-SAT' style anchors, 'M', 'Q' or 'Y'"
@@ -63,7 +63,7 @@ class Periods:
 
 def _parse_freq(freq: object) -> tuple[str, int]:
     """(kind, value): ("fixed", step in microseconds) or ("calendar", pandas period freq)."""
-    match = _FREQ.match(freq) if isinstance(freq, str) else None
+    match = _FREQ.fullmatch(freq) if isinstance(freq, str) else None
     if match:
         multiple = int(match.group(1) or 1)
         unit = match.group(2)

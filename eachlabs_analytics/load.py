@@ -19,12 +19,13 @@ from typing import Any
 import pandas as pd
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.client import Client
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.fetch import Fetcher, progress_bar
 from eachlabs_analytics.frames import pages_to_frame
 from eachlabs_analytics.page import FetchStats
-from eachlabs_analytics.query import Query, build_query, format_timestamp
+from eachlabs_analytics.query import Query, build_query
 
 logger = logging.getLogger("eachlabs_analytics")
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import PaginationError
-from eachlabs_analytics.query import format_timestamp
 
 if TYPE_CHECKING:
     from eachlabs_analytics.client import Client

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 
+from eachlabs_analytics._util.timestamps import format_timestamp, parse_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.schema import ERROR_CLASSES, STATUS_FILTER_TOKENS
 
@@ -112,49 +113,6 @@ def build_query(
         workflow_execution_id=_identifier(workflow_execution_id, "workflow_execution_id"),
         error_classes=_tokens(error_classification, "error_classification", allowed=ERROR_CLASSES),
     )
-
-
-def parse_timestamp(value: Any, name: str) -> pd.Timestamp:
-    """A tz-aware UTC timestamp (microseconds) from an RFC 3339 string, datetime or Timestamp.
-
-    >>> parse_timestamp("2026-10-01T02:00:00+02:00", "start")
-    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
-    """
-    if isinstance(value, str):
-        try:
-            ts = pd.Timestamp(value.strip())
-        except ValueError:
-            raise InvalidQueryError(
-                f"{name} is not an RFC 3339 timestamp: {value!r}. Example: '2026-10-01T00:00:00Z'"
-            ) from None
-    elif isinstance(value, (datetime, pd.Timestamp)):
-        ts = pd.Timestamp(value)
-    else:
-        raise InvalidQueryError(
-            f"{name} must be an RFC 3339 string, a datetime or a pandas Timestamp, "
-            f"not {type(value).__name__}"
-        )
-    if ts is pd.NaT or pd.isna(ts):
-        raise InvalidQueryError(f"{name} is not a timestamp: {value!r}")
-    if ts.tzinfo is None:
-        raise InvalidQueryError(
-            f"{name} has no time zone: {value!r}. Pass a tz-aware datetime or an RFC 3339 string "
-            "with an offset, e.g. '2026-10-01T00:00:00Z'"
-        )
-    return ts.tz_convert("UTC").as_unit("us").floor("us")
-
-
-def format_timestamp(ts: pd.Timestamp) -> str:
-    """RFC 3339 in UTC with microseconds when needed: ``2026-10-01T00:00:00Z``.
-
-    >>> format_timestamp(pd.Timestamp("2026-10-01 00:00:00.5", tz="UTC"))
-    '2026-10-01T00:00:00.500000Z'
-    """
-    ts = ts.tz_convert("UTC")
-    text = ts.strftime("%Y-%m-%dT%H:%M:%S")
-    if ts.microsecond or ts.nanosecond:
-        text += f".{ts.microsecond:06d}"
-    return text + "Z"
 
 
 def _tokens(

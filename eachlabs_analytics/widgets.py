@@ -56,7 +56,7 @@ _CSS = (
     ".ea-table td, .ea-table th { padding: 2px 8px; text-align: right; } "
     ".ea-pane-error { color: #b00020; }"
 )
-_PERCENTILE = re.compile(r"^p\d+(\.\d+)?$")
+_PERCENTILE = re.compile(r"p[0-9]+(\.[0-9]+)?", re.ASCII)
 _FIGSIZE = (9.0, 4.0)
 _DPI = 100
 
@@ -494,7 +494,7 @@ def _table_html(name: str, table: pd.DataFrame) -> str:
             "mean": _seconds,
         }
         formatters = {
-            c: kinds.get(str(c), _seconds if _PERCENTILE.match(str(c)) else str)
+            c: kinds.get(str(c), _seconds if _PERCENTILE.fullmatch(str(c)) else str)
             for c in table.columns
         }
     return table.to_html(classes="ea-table", formatters=formatters, border=0, na_rep="–")

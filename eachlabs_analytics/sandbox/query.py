@@ -24,9 +24,12 @@ MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
 #: When ``from`` is omitted the window is the 90 days ending at ``to`` (or now).
 DEFAULT_WINDOW_US = 90 * 24 * 3_600_000_000
-_INTEGER = re.compile(r"[0-9]{1,30}")
+_INTEGER = re.compile(r"[0-9]{1,30}", re.ASCII)
+#: RFC 3339 date-time (section 5.6): ASCII digits only, any number of fraction digits.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})",
+    re.ASCII,
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

@@ -3,7 +3,8 @@
 Semantics follow ``tests/fixtures/eachlabs-executions-openapi.json``:
 
 - Only ``GET /v1/executions`` (and its alias ``/v1/executions/``); other paths answer a
-  404 JSON error, other methods on it a 405.
+  404 JSON error, other methods on it (any method, TRACE included) a 405. Requests the
+  HTTP layer cannot parse answer a JSON 400 too: every response is JSON.
 - Auth: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; otherwise 401
   ``{"error": "Invalid or missing API key", "status": 401}``.
 - ``limit`` 1..100 (default 20), ``offset`` >= 0, ``status`` tokens, ``error_classification``
@@ -36,6 +37,7 @@ import time
 import uuid
 from datetime import datetime
 from email.utils import formatdate
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -123,6 +125,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # a request line that cannot be parsed is answered with headers (X-Request-Id) too
+    default_request_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else every keep-alive request costs ~44 ms
     server_version = "eachlabs-sandbox/1"
     sys_version = ""
@@ -154,7 +158,31 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        # the stdlib looks up ``do_<METHOD>`` and answers an HTML 501 without it: route every
+        # method (TRACE, PROPFIND, ...) through the API's own handling (404/405 in JSON)
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the stdlib answers itself (a malformed request line, headers too long) in
+        JSON with an ``X-Request-Id``, like every other response."""
+        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error"
+        text = message if message and "smk_" not in message else phrase
+        body = orjson.dumps({"error": text, "status": code, "details": None})
+        self.close_connection = True
+        try:
+            self.send_response(code, phrase)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-Request-Id", str(uuid.uuid4()))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(body)
+        except OSError:
+            pass
 
 
 class Sandbox:
