@@ -22,6 +22,7 @@ from eachlabs_analytics.exceptions import (
     InvalidQueryError,
     PaginationError,
     RateLimitError,
+    StoreError,
 )
 
 __version__ = "0.1.0"
@@ -74,6 +75,7 @@ __all__ = [
     "PaginationError",
     "RateLimitError",
     "Sandbox",
+    "StoreError",
     "Summary",
     "__version__",
     "compare_periods",

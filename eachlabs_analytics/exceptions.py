@@ -4,10 +4,13 @@ The tree::
 
     EachlabsError                     base of everything below
     ├── InvalidQueryError (ValueError) bad arguments, raised before any request; also HTTP 400
-    └── APIError                      the API failed us: 5xx, malformed bodies, transport errors
-        ├── AuthenticationError       HTTP 401/403, or no API key configured
-        ├── RateLimitError            HTTP 429 still returned after every retry
-        └── PaginationError           the server does not page as documented (e.g. ignores offset)
+    ├── APIError                      the API failed us: 5xx, malformed bodies, transport errors
+    │   ├── AuthenticationError       HTTP 401/403, or no API key configured
+    │   ├── RateLimitError            HTTP 429 still returned after every retry
+    │   └── PaginationError           the server does not page as documented (e.g. ignores offset)
+    └── StoreError                    a store's file cannot be read (unreadable, truncated, wrong
+                                      schema) or its directory is not a store; names the file
+                                      and how to repair it
 
     DataQualityWarning (UserWarning)  malformed values in rows became NA (counted in df.attrs)
 
@@ -66,6 +69,21 @@ class RateLimitError(APIError):
 
 class PaginationError(APIError):
     """The API does not page as documented (it ignores ``offset``, or never ends)."""
+
+
+class StoreError(EachlabsError):
+    """A store's file cannot be read, or its directory is not (or not only) a store.
+
+    ``path`` is the file (or directory) at fault and ``day`` the UTC creation day of a data
+    file (None for the manifest or the directory). The message says how to repair it: a
+    damaged day file is moved aside and fetched again by ``ExecutionStore.repair()`` (CLI:
+    ``eachlabs-analytics repair STORE``).
+    """
+
+    def __init__(self, message: str, *, path: object = None, day: object = None) -> None:
+        self.path = path
+        self.day = day
+        super().__init__(message)
 
 
 def _with_context(message: str, status: int | None, request_id: str | None) -> str:

@@ -6,6 +6,7 @@ Layout of a store at ``PATH``::
     PATH/data/created_date=2026-10-01/part-0.parquet     one zstd file per UTC creation day
     PATH/staging/                           new partition files while a sync runs (outside data/)
     PATH/.lock                              held while a sync runs
+    PATH/quarantine/                        damaged day files moved aside by ``repair()``
 
 ``data/`` holds nothing but finished Parquet files, so pyarrow, DuckDB, Polars and Spark can
 read it directly (declare ``created_date`` as a DATE). A sync:
@@ -45,9 +46,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.exceptions import DataQualityWarning, EachlabsError, InvalidQueryError
+from eachlabs_analytics.exceptions import (
+    DataQualityWarning,
+    EachlabsError,
+    InvalidQueryError,
+    StoreError,
+)
 from eachlabs_analytics.parquet import atomic_write, table_to_frame, write_table
 
 if TYPE_CHECKING:
@@ -67,6 +74,8 @@ PART_NAME = "part-0.parquet"
 MANIFEST_NAME = "manifest.json"
 DATA_DIR = "data"
 STAGING_DIR = "staging"
+#: Damaged day files are moved here by ``repair`` (outside ``data/``: no reader sees them).
+QUARANTINE_DIR = "quarantine"
 LOCK_NAME = ".lock"
 STORE_FORMAT = "eachlabs-analytics-store"
 STORE_VERSION = 1
@@ -157,18 +166,34 @@ class ExecutionStore:
             raw = self.manifest_path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._manifest_error(f"cannot be read ({exc})") from None
         try:
             manifest = json.loads(raw)
         except ValueError as exc:
-            raise EachlabsError(f"{self.manifest_path} is not valid JSON: {exc}") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != STORE_FORMAT:
-            raise EachlabsError(f"{self.manifest_path} is not an eachlabs-analytics manifest")
+            raise self._manifest_error(f"is not valid JSON ({exc})") from None
+        if (
+            not isinstance(manifest, dict)
+            or manifest.get("format") != STORE_FORMAT
+            or not isinstance(manifest.get("window"), dict)
+            or not isinstance(manifest.get("query"), dict)
+        ):
+            raise self._manifest_error("is not an eachlabs-analytics manifest")
         if manifest.get("version") != STORE_VERSION:
-            raise EachlabsError(
+            raise StoreError(
                 f"{self.path} is a version {manifest.get('version')} store; this release reads "
-                f"version {STORE_VERSION}"
+                f"version {STORE_VERSION}",
+                path=self.manifest_path,
             )
         return manifest
+
+    def _manifest_error(self, what: str) -> StoreError:
+        return StoreError(
+            f"{self.manifest_path} {what}. It holds the store's window and query, which the "
+            f"data files cannot tell: restore it from a backup, or move {self.path} aside and "
+            "sync a new store",
+            path=self.manifest_path,
+        )
 
     @property
     def window(self) -> dict[str, str] | None:
@@ -198,17 +223,87 @@ class ExecutionStore:
         return sorted(days)
 
     # --- reading -------------------------------------------------------------------------
+    def _file(self, day: dt.date) -> Path:
+        return self.data_path / _partition_dir(day) / PART_NAME
+
     def _dataset(self) -> ds.Dataset | None:
-        files = [str(self.data_path / _partition_dir(day) / PART_NAME) for day in self.partitions()]
-        if not files:
+        """The day files as one dataset; each file's footer and schema checked first.
+
+        Reading a footer costs well under a millisecond a file, and it catches truncated
+        files and files of another schema (which a dataset would read as silent nulls).
+        """
+        days = self.partitions()
+        if not days:
             return None
+        for day in days:
+            self._check_footer(day)
         return ds.dataset(
-            files,
+            [str(self._file(day)) for day in days],
             schema=DATASET_SCHEMA,
             format="parquet",
             partitioning=PARTITIONING,
             partition_base_dir=str(self.data_path),
         )
+
+    def _check_footer(self, day: dt.date) -> None:
+        file = self._file(day)
+        try:
+            found = pq.read_schema(file)
+        except (OSError, pa.ArrowException) as exc:
+            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
+        wrong = [
+            f"{field.name} ({field.type})"
+            for field in FILE_SCHEMA
+            if field.name not in found.names or found.field(field.name).type != field.type
+        ]
+        if wrong:
+            raise self._damaged(
+                day, f"does not have the store's schema (missing or mistyped: {', '.join(wrong)})"
+            )
+
+    def _damaged(self, day: dt.date, what: str) -> StoreError:
+        return StoreError(
+            f"{self._file(day)}, the executions created on {day.isoformat()}, {what}. "
+            f"Repair it with store.repair() (CLI: eachlabs-analytics repair {self.path}): the "
+            f"file is moved to {self.path / QUARANTINE_DIR} and {day.isoformat()} is fetched "
+            "again from the API",
+            path=self._file(day),
+            day=day,
+        )
+
+    def _scan(self, dataset: ds.Dataset, **options: Any) -> pa.Table:
+        """``dataset.to_table(**options)``; a file that fails mid-read is named, not hidden."""
+        try:
+            return dataset.to_table(**options)
+        except (OSError, pa.ArrowException) as exc:
+            for day in self.partitions():
+                try:
+                    pq.read_table(self._file(day))
+                except (OSError, pa.ArrowException) as file_exc:
+                    raise self._damaged(day, f"cannot be read ({_reason(file_exc)})") from None
+            raise StoreError(
+                f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path
+            ) from None
+
+    def verify(self) -> list[StoreError]:
+        """Every damaged day file (unreadable, truncated, another schema), as errors; [] if none.
+
+        Reads each file completely (``load`` and ``sync`` check footers and schemas only).
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).verify()
+        []
+        """
+        problems = []
+        for day in self.partitions():
+            try:
+                self._check_footer(day)
+                pq.read_table(self._file(day))
+            except StoreError as exc:
+                problems.append(exc)
+            except (OSError, pa.ArrowException) as exc:
+                problems.append(self._damaged(day, f"cannot be read ({_reason(exc)})"))
+        return problems
 
     def load(
         self,
@@ -279,7 +374,7 @@ class ExecutionStore:
         dataset = self._dataset()
         if dataset is None:
             return schema.empty_frame()
-        table = dataset.to_table(columns=list(schema.COLUMNS), filter=expression)
+        table = self._scan(dataset, columns=list(schema.COLUMNS), filter=expression)
         frame = _finish(table_to_frame(table.replace_schema_metadata(None)))
         if not frame["id"].is_unique:
             # only after a sync died while moving a row between days; the next sync repairs it
@@ -293,7 +388,7 @@ class ExecutionStore:
             return pa.table(
                 {"id": pa.array([], pa.string()), PARTITION_COLUMN: pa.array([], pa.date32())}
             )
-        return dataset.to_table(columns=["id", PARTITION_COLUMN])
+        return self._scan(dataset, columns=["id", PARTITION_COLUMN])
 
     # --- syncing -------------------------------------------------------------------------
     def sync(
@@ -363,54 +458,138 @@ class ExecutionStore:
             manifest = self.manifest
             if manifest is not None:
                 filters = _same_filters(manifest["query"], filters, self.path)
+            self._dataset()  # a damaged day file stops the sync before anything is fetched
             windows, new_window = _plan(manifest, query, start is not None, overlap_td, now)
-            own_client = client is None
-            if own_client:
-                from eachlabs_analytics.client import Client
+            fetched, dropped = self._fetch_with(
+                client,
+                api_key,
+                base_url,
+                windows,
+                filters,
+                classify_errors=classify_errors,
+                progress=progress,
+                max_workers=max_workers,
+            )
+            new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
+            return self._commit(fetched, dropped, windows, new_window, filters, now)
 
-                client = Client(api_key=api_key, base_url=base_url)
-            try:
-                fetched, dropped = _fetch(
+    def repair(
+        self,
+        *,
+        client: Client | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        classify_errors: bool = True,
+        progress: bool | None = None,
+        max_workers: int | None = None,
+    ) -> SyncResult:
+        """Move damaged day files aside and fetch those days again from the API.
+
+        Every day file is read completely (:meth:`verify`); each damaged one is moved to
+        ``PATH/quarantine/`` (outside ``data/``, kept for inspection) and its UTC day, within
+        the store's window, is fetched again with the store's query. The store's window does
+        not change. With nothing damaged, nothing is fetched (``fetched == 0``).
+
+        >>> store.repair(client=client)                                      # doctest: +SKIP
+        SyncResult(fetched=1203, inserted=1203, updated=0, unchanged=0, ...)
+        """
+        manifest = self.manifest
+        if manifest is None:
+            raise StoreError(
+                f"{self.path} has no completed sync, so there is nothing to repair; run a sync",
+                path=self.path,
+            )
+        now = pd.Timestamp.now(tz="UTC").floor("us")
+        with self._locked():
+            damaged = sorted({problem.day for problem in self.verify()})
+            window = (
+                pd.Timestamp(manifest["window"]["start"]),
+                pd.Timestamp(manifest["window"]["end"]),
+            )
+            quarantine = self.path / QUARANTINE_DIR
+            windows = []
+            for day in damaged:
+                quarantine.mkdir(exist_ok=True)
+                moved = quarantine / f"{_partition_dir(day)}.{uuid.uuid4().hex[:8]}.parquet"
+                os.replace(self._file(day), moved)
+                midnight = pd.Timestamp(day, tz="UTC")
+                first = max(window[0], midnight)
+                last = min(window[1], midnight + pd.Timedelta(days=1) - _ONE_US)
+                if first <= last:
+                    windows.append((first, last + _ONE_US))
+            windows = _merge(windows)
+            fetched, dropped = schema.empty_frame(), []
+            if windows:
+                fetched, dropped = self._fetch_with(
                     client,
+                    api_key,
+                    base_url,
                     windows,
-                    filters,
+                    manifest["query"],
                     classify_errors=classify_errors,
                     progress=progress,
                     max_workers=max_workers,
                 )
-            finally:
-                if own_client:
-                    client.close()
-            result = self._upsert(fetched)
-            new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
-            in_flight, in_flight_windows = self._in_flight()
-            sync_result = SyncResult(
-                fetched=len(fetched),
-                inserted=result["inserted"],
-                updated=result["updated"],
-                unchanged=result["unchanged"],
-                partitions_written=result["partitions_written"],
-                rows=result["rows"],
-                window={"start": _iso(new_window[0]), "end": _iso(new_window[1])},
-                fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
-                in_flight=in_flight,
-                dropped_columns=tuple(dropped),
-            )
-            self._write_manifest(filters, sync_result, in_flight_windows, now)
+            return self._commit(fetched, dropped, windows, window, manifest["query"], now)
+
+    def _fetch_with(
+        self,
+        client: Client | None,
+        api_key: str | None,
+        base_url: str | None,
+        windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+        filters: dict[str, Any],
+        **options: Any,
+    ) -> tuple[pd.DataFrame, list[str]]:
+        """Load ``windows`` with ``client``, or with one opened (and closed) for the call."""
+        if client is not None:
+            return _fetch(client, windows, filters, **options)
+        from eachlabs_analytics.client import Client
+
+        with Client(api_key=api_key, base_url=base_url) as own:
+            return _fetch(own, windows, filters, **options)
+
+    def _commit(
+        self,
+        fetched: pd.DataFrame,
+        dropped: list[str],
+        windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+        window: tuple[pd.Timestamp, pd.Timestamp],
+        filters: dict[str, Any],
+        now: pd.Timestamp,
+    ) -> SyncResult:
+        """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
+        result = self._upsert(fetched)
+        in_flight, in_flight_windows = self._in_flight()
+        sync_result = SyncResult(
+            fetched=len(fetched),
+            inserted=result["inserted"],
+            updated=result["updated"],
+            unchanged=result["unchanged"],
+            partitions_written=result["partitions_written"],
+            rows=result["rows"],
+            window={"start": _iso(window[0]), "end": _iso(window[1])},
+            fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
+            in_flight=in_flight,
+            dropped_columns=tuple(dropped),
+        )
+        self._write_manifest(filters, sync_result, in_flight_windows, now)
         return sync_result
 
     def _prepare_directory(self) -> None:
         if self.path.is_dir() and not self.manifest_path.exists():
-            known = {DATA_DIR, STAGING_DIR, LOCK_NAME}
+            known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME}
             strangers = [
                 p.name
                 for p in self.path.iterdir()
                 if p.name not in known and not p.name.startswith(f".{MANIFEST_NAME}.")
             ]
             if strangers:
-                raise EachlabsError(
+                raise StoreError(
                     f"{self.path} is not an empty directory nor an eachlabs-analytics store "
-                    f"(found {', '.join(sorted(strangers)[:3])}); choose a new or empty directory"
+                    f"(found {', '.join(sorted(strangers)[:3])}); choose a new or empty "
+                    "directory",
+                    path=self.path,
                 )
         self.data_path.mkdir(parents=True, exist_ok=True)
 
@@ -489,10 +668,14 @@ class ExecutionStore:
         return counts
 
     def _read_partition(self, day: dt.date) -> pa.Table:
-        file = self.data_path / _partition_dir(day) / PART_NAME
+        file = self._file(day)
         if not file.exists():
             return FILE_SCHEMA.empty_table()
-        table = ds.dataset(str(file), schema=FILE_SCHEMA, format="parquet").to_table()
+        self._check_footer(day)
+        try:
+            table = ds.dataset(str(file), schema=FILE_SCHEMA, format="parquet").to_table()
+        except (OSError, pa.ArrowException) as exc:
+            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
         return table.replace_schema_metadata(None)
 
     def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
@@ -516,7 +699,8 @@ class ExecutionStore:
         dataset = self._dataset()
         if dataset is None:
             return 0, []
-        table = dataset.to_table(
+        table = self._scan(
+            dataset,
             columns=["created_at"],
             filter=ds.field("status").isin(list(schema.IN_FLIGHT_STATUSES)),
         )
@@ -737,6 +921,10 @@ def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
 
 
 # --- small parsers -------------------------------------------------------------------------
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
 def _partition_dir(day: dt.date) -> str:
     return f"{PARTITION_COLUMN}={day.isoformat()}"
 
@@ -752,7 +940,7 @@ def _partition_day(name: str) -> dt.date | None:
 
 
 def _iso(ts: pd.Timestamp) -> str:
-    from eachlabs_analytics.query import format_timestamp
+    from eachlabs_analytics._util.timestamps import format_timestamp
 
     return format_timestamp(ts)
 
@@ -760,7 +948,7 @@ def _iso(ts: pd.Timestamp) -> str:
 def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
     if value is None:
         return None
-    from eachlabs_analytics.query import parse_timestamp
+    from eachlabs_analytics._util.timestamps import parse_timestamp
 
     return parse_timestamp(value, name)
 
