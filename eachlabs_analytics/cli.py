@@ -23,10 +23,69 @@ import pandas as pd
 from eachlabs_analytics import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Every error is one ``Error:`` line on stderr, never click's Usage/Try block.
+
+    Exit status 2 when the command line cannot be understood (unknown option, bad value,
+    missing argument), 1 when the command understood and failed (a missing file, the API
+    refused, ...), 130 on Ctrl-C.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "eachlabs-analytics"
+            click.echo(f"Error: {_one_line(exc.format_message())} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="eachlabs-analytics")
 def main() -> None:
-    """Spend, latency and failure analytics for each::labs executions."""
+    """Spend, latency and failure analytics for each::labs executions.
+
+    \b
+    Exit status: 0 done, 1 failed (one "Error:" line on stderr), 2 the command line is
+    wrong (unknown option or bad value), 130 interrupted.
+    """
+
+
+def _name(param: click.Parameter) -> str:
+    return param.opts[-1] if isinstance(param, click.Option) else param.human_readable_name
+
+
+def _existing(kind: str) -> Any:
+    """A click callback: the path must exist (a failure, status 1, not a usage error)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        if kind == "file" and not value.is_file():
+            what = "is a directory" if value.is_dir() else "does not exist"
+            raise click.ClickException(f"{_name(param)} {value}: the file {what}")
+        if kind == "dir" and not value.is_dir():
+            what = "is a file" if value.exists() else "does not exist"
+            raise click.ClickException(f"{_name(param)} {value}: the directory {what}")
+        return value
+
+    return check
 
 
 def _loopback(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -179,7 +238,7 @@ def _api_key() -> str:
     )
 
 
-def _one_line(exc: BaseException) -> str:
+def _one_line(exc: BaseException | str) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return _SECRET.sub("smk_<redacted>", text)
 
@@ -292,7 +351,7 @@ def _say(message: str) -> None:
 
 
 def _iso(ts: Any) -> str:
-    from eachlabs_analytics.query import format_timestamp
+    from eachlabs_analytics._util.timestamps import format_timestamp
 
     return format_timestamp(ts)
 
@@ -302,28 +361,6 @@ def _describe_window(df: Any) -> str:
     return f"{window.get('start', '?')} to {window.get('end', '?')}"
 
 
-def _write_csv(df: Any, path: Path) -> Path:
-    """The frame as CSV, atomically; text cells that look like formulas get a leading '."""
-    from eachlabs_analytics.parquet import atomic_write
-
-    out = df.copy()
-    for column in out.columns:
-        series = out[column]
-        if series.dtype == object or isinstance(
-            series.dtype, (pd.StringDtype, pd.CategoricalDtype)
-        ):
-            text = series.astype(object)
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
-            out[column] = text.where(~risky.astype(bool), "'" + text.astype(str))
-    return atomic_write(
-        path,
-        lambda temp: out.to_csv(temp, index=False, date_format="%Y-%m-%dT%H:%M:%S.%fZ"),
-    )
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 @main.command()
 @_date_options
 @_filter_options
@@ -331,7 +368,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
     "-o",
     "--output",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="File to write: .parquet or .csv.",
 )
 @click.option(
@@ -368,6 +405,7 @@ def fetch(
           --status error -o failures.parquet
     """
     from eachlabs_analytics._dates import resolve_range
+    from eachlabs_analytics._util.csv_safe import write_csv
     from eachlabs_analytics.parquet import to_parquet
 
     fmt = fmt or _format_from_suffix(output)
@@ -376,7 +414,7 @@ def fetch(
         df = client.load_executions(
             start=window_start, end=window_end, progress=progress, **_filters(**filters)
         )
-    written = to_parquet(df, output) if fmt == "parquet" else _write_csv(df, output)
+    written = to_parquet(df, output) if fmt == "parquet" else write_csv(df, output)
     _say(f"fetched {len(df):,} executions created {_describe_window(df)}")
     click.echo(str(written))
 
@@ -394,7 +432,7 @@ def _format_from_suffix(path: Path) -> str:
 
 
 @main.command()
-@click.argument("store", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("store", type=click.Path(path_type=Path))
 @_date_options
 @_filter_options
 @click.option(
@@ -457,16 +495,50 @@ def sync(
 
 
 @main.command()
+@click.argument("store", type=click.Path(path_type=Path), callback=_existing("dir"))
+@_api_options
+@_debug_option
+def repair(store: Path, base_url: str | None, progress: bool | None) -> None:
+    """Fetch again the days of a store whose files are damaged.
+
+    Reads every day file of STORE completely; each one that is unreadable, truncated or of
+    another schema is moved to STORE/quarantine/ and its day is fetched again from the API
+    with the store's query. Prints what it repaired; with nothing damaged it fetches nothing.
+
+    \b
+    Examples:
+      eachlabs-analytics repair ./executions-store
+    """
+    from eachlabs_analytics.store import ExecutionStore
+
+    target = ExecutionStore(store)
+    damaged = target.verify()
+    for problem in damaged:
+        _say(f"damaged: {problem.path}")
+    if not damaged:
+        click.echo(f"{store}: every day file reads completely; nothing to repair")
+        return
+    with _client(base_url) as client:
+        result = target.repair(client=client, progress=progress)
+    click.echo(
+        f"{store}: {len(damaged)} day file(s) moved to {store / 'quarantine'} and fetched again "
+        f"({result.fetched:,} executions); {result.rows:,} executions stored"
+    )
+
+
+@main.command()
 @click.option(
     "--store",
     "store_path",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=_existing("dir"),
     help="Report from a local store instead of the API.",
 )
 @click.option(
     "--input",
     "input_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=_existing("file"),
     help="Report from a Parquet file (e.g. written by fetch) instead of the API.",
 )
 @_date_options
@@ -495,7 +567,8 @@ def sync(
 @click.option(
     "--previous",
     "previous_path",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=_existing("file"),
     help="With --input: a Parquet file of the period to compare with.",
 )
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True)
@@ -665,7 +738,7 @@ def _filter_frame(df: Any, query: dict[str, Any]) -> Any:
     "--output-dir",
     default="reports",
     show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help="Where to write cost-report.html and cost-report.md.",
 )
 @click.option(
@@ -695,6 +768,7 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
     from eachlabs_analytics.report import cost_report
     from eachlabs_analytics.sandbox import Sandbox
 
+    output_dir.mkdir(parents=True, exist_ok=True)  # fails now, not after the load
     _say("starting the sandbox on the bundled sample ...")
     with Sandbox(data="sample") as api:
         truth = api.truth
@@ -713,7 +787,6 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
     previous_start = cut - pd.Timedelta(days=days)
     current = _window(df, cut, end)
     previous = _window(df, previous_start, cut - pd.Timedelta(microseconds=1))
-    output_dir.mkdir(parents=True, exist_ok=True)
     title = f"each::labs cost report: the sample's last {days} days"
     html_path = cost_report(
         current, output_dir / "cost-report.html", previous=previous, title=title
@@ -735,7 +808,8 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
 @main.command()
 @click.option(
     "--data",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(path_type=Path),
+    callback=_existing("file"),
     help="A Parquet file of executions (from `fetch` or `to_parquet`) to explore.",
 )
 @click.option(

@@ -1,0 +1,64 @@
+"""Every command fails the way the README says: one ``Error:`` line on stderr, nothing on
+stdout, exit status 1 for a failure and 2 for a command line that cannot be understood."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from eachlabs_analytics.cli import main
+
+FAILURES = {
+    "sandbox": (["--api-key", "has space"], "whitespace"),
+    "fetch": (["--last", "7d", "-o", "{tmp}/x.parquet"], "no API key"),
+    "sync": (["{tmp}/a-file"], "a-file"),
+    "report": (["--input", "{tmp}/no-such.parquet"], "no-such.parquet"),
+    "demo": (["--output-dir", "{tmp}/a-file"], "a-file"),
+    "dashboard": (["--data", "{tmp}/no-such.parquet"], "no-such.parquet"),
+    "repair": (["{tmp}/no-such-store"], "no-such-store"),
+}
+USAGE = {
+    "sandbox": ["--port", "-5"],
+    "fetch": ["--last", "7d"],  # -o is required
+    "sync": [],  # STORE is required
+    "report": ["--format", "pdf"],
+    "demo": ["--days", "0"],
+    "dashboard": ["--port", "0"],
+    "repair": ["--no-such-option"],
+}
+
+
+def test_every_command_is_covered():
+    assert set(FAILURES) == set(USAGE) == set(main.commands)
+
+
+def run(args: list[str], tmp_path, monkeypatch):
+    monkeypatch.delenv("EACHLABS_API_KEY", raising=False)
+    (tmp_path / "a-file").write_text("not a directory")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    return CliRunner().invoke(main, args, prog_name="eachlabs-analytics")
+
+
+def assert_one_error_line(result, status: int, needle: str = "") -> None:
+    assert result.exit_code == status, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert "Usage:" not in result.stderr and "Traceback" not in result.stderr
+    assert needle in lines[0]
+
+
+@pytest.mark.parametrize("command", sorted(FAILURES))
+def test_a_failure_is_one_error_line_and_status_1(command, tmp_path, monkeypatch):
+    args, needle = FAILURES[command]
+    assert_one_error_line(run([command, *args], tmp_path, monkeypatch), 1, needle)
+
+
+@pytest.mark.parametrize("command", sorted(USAGE))
+def test_a_usage_error_is_one_error_line_and_status_2(command, tmp_path, monkeypatch):
+    result = run([command, *USAGE[command]], tmp_path, monkeypatch)
+    assert_one_error_line(result, 2, f"eachlabs-analytics {command} --help")
+
+
+def test_an_unknown_command_is_a_usage_error(tmp_path, monkeypatch):
+    assert_one_error_line(run(["nope"], tmp_path, monkeypatch), 2, "nope")
