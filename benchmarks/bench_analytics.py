@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 
 import eachlabs_analytics as ea
-from eachlabs_analytics import _grouping, schema
+from eachlabs_analytics import schema
+from eachlabs_analytics.metrics import grouping as _grouping
 
 END = "2026-10-31T00:00:00Z"
 PERCENTILES = (50, 90, 95, 99)

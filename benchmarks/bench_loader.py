@@ -27,9 +27,9 @@ import requests
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.frames import parse_bodies
-from eachlabs_analytics.sandbox.faults import Faults
-from eachlabs_analytics.sandbox.generator import generate_executions
+from eachlabs_analytics.loader.frames import parse_bodies
+from eachlabs_analytics.local_api.faults import Faults
+from eachlabs_analytics.local_api.generator import generate_executions
 
 END = "2026-10-31T00:00:00Z"
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import requests
 
-from eachlabs_analytics.sandbox import DEFAULT_API_KEY, Sandbox, generate_executions
+from eachlabs_analytics.local_api import DEFAULT_API_KEY, Sandbox, generate_executions
 
 END = "2026-10-31T00:00:00Z"
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}

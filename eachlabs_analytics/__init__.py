@@ -30,12 +30,13 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     # loader
-    "Client": "client",
-    "load_executions": "load",
-    # sandbox
-    "Sandbox": "sandbox",
-    "sandbox": "sandbox",
-    "generate_executions": "sandbox",
+    "Client": "loader",
+    "load_executions": "loader",
+    # the sandbox (a local each::labs API)
+    "Faults": "local_api",
+    "Sandbox": "local_api",
+    "sandbox": "local_api",
+    "generate_executions": "local_api",
     # analytics
     "Summary": "metrics",
     "compare_periods": "metrics",
@@ -55,12 +56,12 @@ _LAZY: dict[str, str] = {
     "plot_queue_vs_execution": "plots",
     # files
     "ExecutionStore": "store",
-    "read_parquet": "parquet",
-    "to_parquet": "parquet",
+    "read_parquet": "store",
+    "to_parquet": "store",
     "cost_report": "report",
     # notebooks
-    "Explorer": "widgets",
-    "explore": "widgets",
+    "Explorer": "notebook.explorer",
+    "explore": "notebook.explorer",
 }
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "EachlabsError",
     "ExecutionStore",
     "Explorer",
+    "Faults",
     "InvalidQueryError",
     "PaginationError",
     "RateLimitError",
@@ -116,11 +118,11 @@ def __dir__() -> list[str]:
 
 
 # registers df.eachlabs; cheap (it imports the analytics only when used)
-from eachlabs_analytics import accessor as _accessor  # noqa: E402,F401
+from eachlabs_analytics.notebook import accessor as _accessor  # noqa: E402,F401
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from eachlabs_analytics.client import Client
-    from eachlabs_analytics.load import load_executions
+    from eachlabs_analytics.loader import Client, load_executions
+    from eachlabs_analytics.local_api import Faults, Sandbox, generate_executions, sandbox
     from eachlabs_analytics.metrics import (
         Summary,
         compare_periods,
@@ -132,7 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         latency_percentiles,
         summary,
     )
-    from eachlabs_analytics.parquet import read_parquet, to_parquet
+    from eachlabs_analytics.notebook.explorer import Explorer, explore
     from eachlabs_analytics.plots import (
         plot_cost_by_model,
         plot_cost_over_time,
@@ -142,6 +144,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_queue_vs_execution,
     )
     from eachlabs_analytics.report import cost_report
-    from eachlabs_analytics.sandbox import Sandbox, generate_executions, sandbox
-    from eachlabs_analytics.store import ExecutionStore
-    from eachlabs_analytics.widgets import Explorer, explore
+    from eachlabs_analytics.store import ExecutionStore, read_parquet, to_parquet

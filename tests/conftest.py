@@ -21,7 +21,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from eachlabs_analytics.sandbox import Sandbox  # noqa: E402
+from eachlabs_analytics.local_api import Sandbox  # noqa: E402
 
 OPENAPI_PATH = Path(__file__).parent / "fixtures" / "eachlabs-executions-openapi.json"
 #: The data behind ``sandbox_api``: 120 days, so the API's 90-day default window excludes some.

@@ -15,8 +15,8 @@ from test_metrics import END  # noqa: E402
 
 import eachlabs_analytics as ea  # noqa: E402
 from eachlabs_analytics import metrics, plots  # noqa: E402
-from eachlabs_analytics.accessor import EachlabsAccessor  # noqa: E402
-from eachlabs_analytics.sandbox.generator import generate_executions  # noqa: E402
+from eachlabs_analytics.local_api.generator import generate_executions  # noqa: E402
+from eachlabs_analytics.notebook.accessor import EachlabsAccessor  # noqa: E402
 
 METRICS = [n for n in metrics.__all__ if n[0].islower()]
 PLOTS = list(plots.__all__)

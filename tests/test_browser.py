@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics import dashboard as dashboard_module
-from eachlabs_analytics.dashboard import Dashboard, serve_dashboard, voila_command
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
+from eachlabs_analytics.notebook import dashboard as dashboard_module
+from eachlabs_analytics.notebook.dashboard import Dashboard, serve_dashboard, voila_command
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [

@@ -9,11 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 import eachlabs_analytics as ea
-from eachlabs_analytics import _dates, cli, schema
+from eachlabs_analytics import schema
+from eachlabs_analytics._util import windows as _dates
+from eachlabs_analytics.cli import commands as cli
 from eachlabs_analytics.cli import main
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.parquet import read_parquet
-from eachlabs_analytics.sandbox import load_sample
+from eachlabs_analytics.local_api import load_sample
+from eachlabs_analytics.store.parquet import read_parquet
 
 COMMANDS = sorted(main.commands)  # every command the CLI has, so a new one cannot skip help
 SECRET = "smk_cli_test_secret_123"
@@ -80,7 +82,7 @@ def test_every_command_has_help_with_examples(command):
 def test_dashboard_passes_its_options_to_voila_runner(monkeypatch, tmp_path):
     calls = []
     monkeypatch.setattr(
-        "eachlabs_analytics.dashboard.serve_dashboard", lambda **kw: calls.append(kw) or 0
+        "eachlabs_analytics.notebook.dashboard.serve_dashboard", lambda **kw: calls.append(kw) or 0
     )
     data = tmp_path / "x.parquet"
     data.write_bytes(b"")
@@ -92,7 +94,7 @@ def test_dashboard_passes_its_options_to_voila_runner(monkeypatch, tmp_path):
 def test_dashboard_refuses_a_public_host_and_reports_a_failed_voila(monkeypatch):
     result = CliRunner().invoke(main, ["dashboard", "--host", "0.0.0.0"])
     assert result.exit_code != 0 and "not a loopback address" in result.output
-    monkeypatch.setattr("eachlabs_analytics.dashboard.serve_dashboard", lambda **kw: 3)
+    monkeypatch.setattr("eachlabs_analytics.notebook.dashboard.serve_dashboard", lambda **kw: 3)
     result = CliRunner().invoke(main, ["dashboard"])
     assert result.exit_code == 1 and "exit code 3" in result.output
 
@@ -180,7 +182,7 @@ def test_report_from_the_api_compares_with_the_previous_period(runner, api, tmp_
     assert result.exit_code == 0, result.output
     html = out.read_text()
     want = truth_between(api, "2026-10-16T00:00:00Z", "2026-10-30T23:59:59Z")
-    from eachlabs_analytics._report_templates import fmt_money
+    from eachlabs_analytics.report.render import fmt_money
 
     assert fmt_money(want.execution_cost.sum()) in html
     assert "Change against the previous period" in html and "Spend vs previous period" in html
@@ -239,7 +241,7 @@ def test_demo_builds_the_report_from_the_bundled_sample(tmp_path, monkeypatch):
     assert f"Loaded {len(sample):,} executions" in result.stdout
     end = pd.Timestamp(sample.attrs["window"]["end"])
     last = sample[sample.created_at >= end - pd.Timedelta(days=30)]
-    from eachlabs_analytics._report_templates import fmt_money
+    from eachlabs_analytics.report.render import fmt_money
 
     assert fmt_money(last.execution_cost.sum()) in html.read_text()
     assert f"- **Executions**: {len(last):,}" in md.read_text()
@@ -335,12 +337,14 @@ def test_date_shortcuts():
 
 
 def test_dashboard_finds_the_notebook_a_regular_install_puts_under_share(tmp_path, monkeypatch):
-    from eachlabs_analytics import dashboard
+    from eachlabs_analytics.notebook import dashboard
 
     installed = tmp_path / "prefix" / "share" / "eachlabs-analytics" / "notebooks"
     installed.mkdir(parents=True)
     (installed / "04-explorer.ipynb").write_text("{}")
-    monkeypatch.setattr(dashboard, "__file__", str(tmp_path / "site" / "pkg" / "dashboard.py"))
+    monkeypatch.setattr(
+        dashboard, "__file__", str(tmp_path / "site" / "pkg" / "notebook" / "dashboard.py")
+    )
     monkeypatch.setattr("sys.prefix", str(tmp_path / "prefix"))
     assert dashboard.default_notebook() == installed / "04-explorer.ipynb"
     (installed / "04-explorer.ipynb").unlink()

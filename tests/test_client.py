@@ -13,7 +13,7 @@ import requests
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.retry import parse_retry_after
+from eachlabs_analytics.loader.retry import parse_retry_after
 from tests.fake_api import page_body, query_of, rows, session_with
 
 KEY = "smk_test_secret_key_123"
@@ -199,7 +199,7 @@ def test_never_ending_server_hits_the_page_cap(monkeypatch):
         fresh = [{**row, "id": f"{row['id']}_{calls['n']}"} for row in rows(100)]
         return 200, {}, page_body(fresh)
 
-    monkeypatch.setattr("eachlabs_analytics.pagination.MAX_PAGES", 5)
+    monkeypatch.setattr("eachlabs_analytics.loader.pagination.MAX_PAGES", 5)
     client, _ = make_client(handler)
     with pytest.raises(ea.PaginationError, match="more than 5 pages"):
         client.load_executions(**WINDOW, progress=False, max_workers=1, classify_errors=False)

@@ -18,7 +18,6 @@ from hypothesis import strategies as st  # noqa: E402
 
 import eachlabs_analytics as ea  # noqa: E402
 from eachlabs_analytics import schema  # noqa: E402
-from eachlabs_analytics._report_templates import render_csv_tables  # noqa: E402
 from eachlabs_analytics._util.csv_safe import (  # noqa: E402
     FORMULA_START,
     frame_to_csv,
@@ -26,6 +25,7 @@ from eachlabs_analytics._util.csv_safe import (  # noqa: E402
     write_csv,
 )
 from eachlabs_analytics.report import build_report  # noqa: E402
+from eachlabs_analytics.report.render import render_csv_tables  # noqa: E402
 
 #: Text with what breaks CSV records and starts formulas over-represented.
 NASTY = st.sampled_from(

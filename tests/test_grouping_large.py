@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eachlabs_analytics import _grouping
+from eachlabs_analytics.metrics import grouping as _grouping
 
 
 def test_parallel_selection_matches_numpy_exactly():

@@ -13,10 +13,10 @@ import pytest
 import requests
 
 import eachlabs_analytics as ea
-from eachlabs_analytics import _dates
+from eachlabs_analytics._util import windows as _dates
 from eachlabs_analytics._util.timestamps import parse_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.sandbox.query import parse_rfc3339
+from eachlabs_analytics.local_api.query import parse_rfc3339
 
 FULLWIDTH_YEAR = "\uff12\uff10\uff12\uff16-10-01T00:00:00Z"  # "２０２６-10-01T00:00:00Z"
 ARABIC_INDIC_DAY = "2026-10-\u0660\u0661T00:00:00Z"  # day "٠١"

@@ -14,7 +14,7 @@ import requests
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox import Faults, generate_executions
+from eachlabs_analytics.local_api import Faults, generate_executions
 
 END = "2026-10-31T00:00:00Z"
 START = "2026-09-01T00:00:00Z"

@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics import _grouping, metrics, schema
-from eachlabs_analytics.sandbox.generator import generate_executions
+from eachlabs_analytics import metrics, schema
+from eachlabs_analytics.local_api.generator import generate_executions
+from eachlabs_analytics.metrics import grouping as _grouping
 
 END = "2026-10-31T00:00:00Z"
 FAILED = set(schema.FAILED_STATUSES)

@@ -11,17 +11,17 @@ import pytest
 matplotlib.use("Agg")
 
 MODULES = [
-    "eachlabs_analytics._grouping",
-    "eachlabs_analytics._rows",
-    "eachlabs_analytics._aggregates",
-    "eachlabs_analytics._over_time",
-    "eachlabs_analytics._periods",
-    "eachlabs_analytics._summary",
-    "eachlabs_analytics._palette",
-    "eachlabs_analytics._chart_parts",
+    "eachlabs_analytics.metrics.grouping",
+    "eachlabs_analytics.metrics.rows",
+    "eachlabs_analytics.metrics.aggregates",
+    "eachlabs_analytics.metrics.over_time",
+    "eachlabs_analytics.metrics.periods",
+    "eachlabs_analytics.metrics.headline",
+    "eachlabs_analytics.plots.palette",
+    "eachlabs_analytics.plots.parts",
     "eachlabs_analytics.metrics",
-    "eachlabs_analytics.plots",
-    "eachlabs_analytics.accessor",
+    "eachlabs_analytics.plots.charts",
+    "eachlabs_analytics.notebook.accessor",
 ]
 
 

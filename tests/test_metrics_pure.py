@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics.sandbox import generate_executions
+from eachlabs_analytics.local_api import generate_executions
 
 HELPERS = [
     ("cost_by_model", {}),

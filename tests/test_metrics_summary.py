@@ -11,7 +11,7 @@ from test_metrics import END, FAILED, IN_FLIGHT, SUCCEEDED, row, typed_frame
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox.generator import generate_executions
+from eachlabs_analytics.local_api.generator import generate_executions
 
 WINDOW = {"start": "2026-10-01T00:00:00Z", "end": "2026-10-02T00:00:00Z"}
 

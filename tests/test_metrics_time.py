@@ -17,7 +17,7 @@ from test_metrics import END, FAILED, IN_FLIGHT, row, typed_frame
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox.generator import generate_executions
+from eachlabs_analytics.local_api.generator import generate_executions
 
 
 @pytest.fixture(scope="module")

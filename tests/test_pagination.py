@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from eachlabs_analytics.exceptions import PaginationError
-from eachlabs_analytics.page import Page
-from eachlabs_analytics.pagination import OffsetPaginator, plan_slices, split_window
+from eachlabs_analytics.loader.page import Page
+from eachlabs_analytics.loader.pagination import OffsetPaginator, plan_slices, split_window
 
 START = pd.Timestamp("2026-10-01", tz="UTC")
 END = pd.Timestamp("2026-10-31", tz="UTC")

@@ -15,8 +15,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from eachlabs_analytics import parquet, schema
-from eachlabs_analytics.parquet import read_parquet, to_parquet
+from eachlabs_analytics import schema
+from eachlabs_analytics.store import parquet
+from eachlabs_analytics.store.parquet import read_parquet, to_parquet
 
 KEY = "smk_sandbox_demo"
 
@@ -227,7 +228,8 @@ def test_killed_write_leaves_previous_file_and_next_write_cleans_up(tmp_path):
     script = textwrap.dedent(
         f"""
         import time, pyarrow as pa
-        from eachlabs_analytics import parquet, schema
+        from eachlabs_analytics import schema
+        from eachlabs_analytics.store import parquet
         def slow(table, target):
             with open(target, "wb") as handle:
                 handle.write(b"PAR1" + b"x" * 4096)

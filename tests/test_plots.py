@@ -14,8 +14,9 @@ import pytest  # noqa: E402
 from test_metrics import END, row, typed_frame  # noqa: E402
 
 import eachlabs_analytics as ea  # noqa: E402
-from eachlabs_analytics import _palette, schema  # noqa: E402
-from eachlabs_analytics.sandbox.generator import generate_executions  # noqa: E402
+from eachlabs_analytics import schema  # noqa: E402
+from eachlabs_analytics.local_api.generator import generate_executions  # noqa: E402
+from eachlabs_analytics.plots import palette as _palette
 
 PLOTS = (
     "plot_cost_by_model",

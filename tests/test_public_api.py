@@ -67,3 +67,31 @@ def test_the_readme_example_runs_and_shows_the_sample(capsys):
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert len(namespace["df"]) == 36_000  # every execution of the bundled sample
+
+
+#: ``__all__`` before the package moved into subpackages: none of these may disappear.
+PUBLIC_BEFORE_THE_LAYOUT = """
+APIError AuthenticationError Client DataQualityWarning EachlabsError ExecutionStore Explorer
+InvalidQueryError PaginationError RateLimitError Sandbox StoreError Summary __version__
+compare_periods cost_by_model cost_by_workflow cost_over_time cost_report error_breakdown
+error_rate_over_time explore generate_executions latency_percentiles load_executions
+plot_cost_by_model plot_cost_over_time plot_error_breakdown plot_error_rate_over_time
+plot_latency plot_queue_vs_execution read_parquet sandbox summary to_parquet
+""".split()
+
+
+def test_every_earlier_public_name_is_still_there():
+    import importlib
+
+    fresh = importlib.import_module("eachlabs_analytics")
+    assert set(PUBLIC_BEFORE_THE_LAYOUT) <= set(fresh.__all__)
+    for name in PUBLIC_BEFORE_THE_LAYOUT:
+        assert getattr(fresh, name) is not None
+
+
+def test_sandbox_stays_a_function_after_its_subpackage_is_imported():
+    import eachlabs_analytics.local_api  # noqa: F401 - the import that once shadowed it
+
+    assert inspect.isfunction(ea.sandbox)
+    with ea.sandbox(executions=10, seed=1, end="2026-10-31T00:00:00Z") as api:
+        assert isinstance(api, ea.Sandbox) and len(api.truth) == 10

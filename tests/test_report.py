@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics import _report_templates as tpl
 from eachlabs_analytics import metrics, schema
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.report import build_report, cost_report
+from eachlabs_analytics.report import render as tpl
 
 matplotlib.use("Agg")
 

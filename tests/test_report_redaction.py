@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics._report_templates import (
+from eachlabs_analytics.report import build_report
+from eachlabs_analytics.report.render import (
     markdown_text,
     render_csv_tables,
     render_html,
     render_markdown,
 )
-from eachlabs_analytics.report import build_report
 
 END = pd.Timestamp("2026-10-31T00:00:00Z")
 CURRENT = (END - pd.Timedelta(days=20), END)

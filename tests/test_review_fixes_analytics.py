@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 import eachlabs_analytics as ea  # noqa: E402
 from eachlabs_analytics import schema  # noqa: E402
-from eachlabs_analytics.sandbox import generate_executions  # noqa: E402
+from eachlabs_analytics.local_api import generate_executions  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_money_stays_float_on_empty_input():
 
 
 def test_a_date_filtered_slice_is_compared_over_its_own_days(df):
-    from eachlabs_analytics._filters import apply_filters
+    from eachlabs_analytics.notebook.filters import apply_filters
 
     df = df.copy()
     df.attrs["window"] = {"start": "2026-08-02T00:00:00Z", "end": "2026-10-31T00:00:00Z"}

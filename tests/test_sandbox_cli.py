@@ -11,7 +11,7 @@ import requests
 from click.testing import CliRunner
 
 from eachlabs_analytics.cli import main
-from eachlabs_analytics.sandbox import DEFAULT_API_KEY
+from eachlabs_analytics.local_api import DEFAULT_API_KEY
 
 
 def test_help_lists_the_options():

@@ -8,16 +8,16 @@ import importlib
 import pytest
 
 MODULES = [
-    "eachlabs_analytics.sandbox",
-    "eachlabs_analytics.sandbox.catalog",
-    "eachlabs_analytics.sandbox.dataset",
-    "eachlabs_analytics.sandbox.faults",
-    "eachlabs_analytics.sandbox.frame",
-    "eachlabs_analytics.sandbox.generator",
-    "eachlabs_analytics.sandbox.query",
-    "eachlabs_analytics.sandbox.sample",
-    "eachlabs_analytics.sandbox.server",
-    "eachlabs_analytics.cli",
+    "eachlabs_analytics.local_api",
+    "eachlabs_analytics.local_api.catalog",
+    "eachlabs_analytics.local_api.dataset",
+    "eachlabs_analytics.local_api.faults",
+    "eachlabs_analytics.local_api.frame",
+    "eachlabs_analytics.local_api.generator",
+    "eachlabs_analytics.local_api.query",
+    "eachlabs_analytics.local_api.sample",
+    "eachlabs_analytics.local_api.server",
+    "eachlabs_analytics.cli.commands",
 ]
 
 

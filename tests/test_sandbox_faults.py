@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox import DEFAULT_API_KEY, Faults, Sandbox
+from eachlabs_analytics.local_api import DEFAULT_API_KEY, Faults, Sandbox
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 END = "2026-10-31T00:00:00Z"

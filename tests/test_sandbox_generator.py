@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox import catalog, generate_executions
+from eachlabs_analytics.local_api import catalog, generate_executions
 
 END = pd.Timestamp("2026-10-31T00:00:00Z")
 CATEGORY = {m.slug: m.category for m in catalog.CATALOG}

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox import (
+from eachlabs_analytics.local_api import (
     DEFAULT_API_KEY,
     Sandbox,
     generate_executions,

@@ -15,8 +15,8 @@ import pytest
 import requests
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.sandbox import DEFAULT_API_KEY, Sandbox, generate_executions
-from eachlabs_analytics.sandbox.sample import write_executions
+from eachlabs_analytics.local_api import DEFAULT_API_KEY, Sandbox, generate_executions
+from eachlabs_analytics.local_api.sample import write_executions
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 Z_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
@@ -468,7 +468,7 @@ def test_base_url_needs_a_running_server_and_stop_is_idempotent():
 
 def test_public_names_are_exported():
     import eachlabs_analytics as ea
-    import eachlabs_analytics.sandbox as sandbox_module
+    import eachlabs_analytics.local_api as sandbox_module
 
     assert sorted(sandbox_module.__all__) == [
         "DEFAULT_API_KEY",

@@ -18,10 +18,10 @@ import pytest
 from test_parquet import typed_frame
 
 from eachlabs_analytics import schema
-from eachlabs_analytics import store as store_module
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
-from eachlabs_analytics.query import parse_timestamp
+from eachlabs_analytics.loader.query import parse_timestamp
 from eachlabs_analytics.store import ExecutionStore
+from eachlabs_analytics.store import incremental as store_module
 
 START = "2026-09-30T00:00:00Z"
 END = "2026-11-01T00:00:00Z"

@@ -15,7 +15,9 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import metrics, schema
-from eachlabs_analytics._filters import (
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.notebook.explorer import Explorer, explore
+from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
     Filters,
     anchor_of,
@@ -24,8 +26,6 @@ from eachlabs_analytics._filters import (
     ordered_by_spend,
     quick_range,
 )
-from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.widgets import Explorer, explore
 
 MODELS = ("veo-3", "flux-2-pro", "elevenlabs-tts", "kling-3-0", "nano-banana-pro")
 STATUSES = ("success", "completed", "error", "failed", "cancelled", "running", "created", "paused")

@@ -93,7 +93,7 @@ def frame_to_csv(frame: pd.DataFrame) -> str:
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as safe CSV (UTF-8) to ``path`` atomically; return the path."""
-    from eachlabs_analytics.parquet import atomic_write
+    from eachlabs_analytics.store.parquet import atomic_write
 
     def write(temp: Path) -> None:
         with open(temp, "w", encoding="utf-8", newline="") as handle:

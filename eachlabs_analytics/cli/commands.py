@@ -1,0 +1,845 @@
+"""The ``eachlabs-analytics`` command line: thin commands over the library.
+
+>>> from click.testing import CliRunner
+>>> CliRunner().invoke(main, ["--help"]).exit_code
+0
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import logging
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from eachlabs_analytics import __version__
+
+
+class _Group(click.Group):
+    """Every error is one ``Error:`` line on stderr, never click's Usage/Try block.
+
+    Exit status 2 when the command line cannot be understood (unknown option, bad value,
+    missing argument), 1 when the command understood and failed (a missing file, the API
+    refused, ...), 130 on Ctrl-C.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "eachlabs-analytics"
+            click.echo(f"Error: {_one_line(exc.format_message())} (see {where} --help)", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="eachlabs-analytics")
+def main() -> None:
+    """Spend, latency and failure analytics for each::labs executions.
+
+    \b
+    Exit status: 0 done, 1 failed (one "Error:" line on stderr), 2 the command line is
+    wrong (unknown option or bad value), 130 interrupted.
+    """
+
+
+def _name(param: click.Parameter) -> str:
+    return param.opts[-1] if isinstance(param, click.Option) else param.human_readable_name
+
+
+def _existing(kind: str) -> Any:
+    """A click callback: the path must exist (a failure, status 1, not a usage error)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        if kind == "file" and not value.is_file():
+            what = "is a directory" if value.is_dir() else "does not exist"
+            raise click.ClickException(f"{_name(param)} {value}: the file {what}")
+        if kind == "dir" and not value.is_dir():
+            what = "is a file" if value.exists() else "does not exist"
+            raise click.ClickException(f"{_name(param)} {value}: the directory {what}")
+        return value
+
+    return check
+
+
+def _loopback(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if value == "localhost":
+        return value
+    try:
+        if ipaddress.ip_address(value).is_loopback:
+            return value
+    except ValueError:
+        pass
+    raise click.BadParameter(f"{value!r} is not a loopback address; use 127.0.0.1 or ::1")
+
+
+@main.command()
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port (0 = any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_loopback,
+    help="Loopback address to bind (other hosts are refused).",
+)
+@click.option(
+    "--executions",
+    default=20_000,
+    show_default=True,
+    type=click.IntRange(0),
+    help="How many executions to generate.",
+)
+@click.option(
+    "--seed",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Seed of the generated history.",
+)
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    type=click.FloatRange(0, 3650, min_open=True),
+    help="Days of history, ending now.",
+)
+@click.option("--sample", is_flag=True, help="Serve the bundled sample instead of generating.")
+@click.option(
+    "--api-key",
+    default=None,
+    help="Key clients must send (default: the public demo key smk_sandbox_demo).",
+)
+@click.option(
+    "--latency",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds of latency added to every request.",
+)
+@click.option(
+    "--total-cap",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Cap of total_count in responses.",
+)
+def sandbox(
+    port: int,
+    host: str,
+    executions: int,
+    seed: int,
+    days: float,
+    sample: bool,
+    api_key: str | None,
+    latency: float,
+    total_cap: int,
+) -> None:
+    """Serve a local each::labs API (GET /v1/executions) until Ctrl-C.
+
+    The data is generated deterministically from --seed (or is the bundled --sample); the
+    server prints its base URL and key. Point the loader or the other commands at it with
+    EACHLABS_BASE_URL and EACHLABS_API_KEY.
+
+    \b
+    Examples:
+      eachlabs-analytics sandbox --sample
+      eachlabs-analytics sandbox --port 8765 --executions 50000 --latency 0.03
+    """
+    from eachlabs_analytics.local_api import DEFAULT_API_KEY, Faults, Sandbox
+
+    try:
+        api = Sandbox(
+            data="sample" if sample else None,
+            executions=executions,
+            seed=seed,
+            days=days,
+            api_key=api_key or DEFAULT_API_KEY,
+            total_cap=total_cap,
+            faults=Faults(latency=latency),
+            host=host,
+            port=port,
+        )
+        api.start()
+    except (ValueError, TypeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    shown_key = api.api_key if api.api_key == DEFAULT_API_KEY else "(the key given with --api-key)"
+    click.echo(f"each::labs sandbox serving {len(api.truth):,} executions, now = {api.now}")
+    click.echo(f"  base URL: {api.base_url}")
+    click.echo(f"  API key:  {shown_key}")
+    click.echo(
+        f"  try: curl -H 'Authorization: Bearer <key>' '{api.base_url}/v1/executions?limit=2'"
+    )
+    click.echo("Press Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        api.stop()
+
+
+# === fetch, sync, report, demo ==============================================================
+# Thin commands over the loader, the store and the report. Library errors become one line on
+# stderr and exit status 1 (the full traceback with --debug). The API key comes only from
+# $EACHLABS_API_KEY or a hidden prompt, never from the command line.
+
+_KEY_ENV = "EACHLABS_API_KEY"
+_SECRET = re.compile(r"smk_[A-Za-z0-9_\-]+")
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _api_key() -> str:
+    key = os.environ.get(_KEY_ENV, "").strip()
+    if key:
+        return key
+    if _stdin_is_terminal():
+        key = click.prompt("each::labs API key (hidden)", hide_input=True, err=True).strip()
+        if key:
+            return key
+    raise click.ClickException(
+        f"no API key: set {_KEY_ENV} (keys start with smk_) or run in a terminal to be "
+        "prompted; the key is never read from the command line"
+    )
+
+
+def _one_line(exc: BaseException | str) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return _SECRET.sub("smk_<redacted>", text)
+
+
+def _debug_option(func: Any) -> Any:
+    """Add ``--debug`` and turn every error into one clear line (or a traceback with it)."""
+
+    @click.option(
+        "--debug", is_flag=True, help="On error, show the full traceback; log requests to stderr."
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, debug: bool, **kwargs: Any) -> Any:
+        if debug:
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.Abort, click.exceptions.Exit):
+            raise
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except Exception as exc:
+            if debug:
+                raise
+            from eachlabs_analytics.exceptions import EachlabsError
+
+            known = isinstance(exc, (EachlabsError, ValueError, OSError))
+            hint = "" if known else " (unexpected; run again with --debug for the traceback)"
+            raise click.ClickException(_one_line(exc) + hint) from None
+
+    return wrapper
+
+
+def _date_options(func: Any) -> Any:
+    options = [
+        click.option("--start", help="Window start: RFC 3339 (2026-10-01T00:00:00Z) or a date."),
+        click.option("--end", help="Window end, included (default: now)."),
+        click.option("--last", help="Shortcut: the last 30m / 12h / 7d / 2w (before --end)."),
+        click.option("--month", help="Shortcut: one calendar month in UTC, e.g. 2026-10."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filter_options(func: Any) -> Any:
+    options = [
+        click.option("--model", multiple=True, help="Model slug (repeat for several)."),
+        click.option(
+            "--status",
+            multiple=True,
+            help="Status (repeat for several); the API accepts created, starting, success, error.",
+        ),
+        click.option("--workflow-id", help="Only executions of this workflow."),
+        click.option("--workflow-execution-id", help="Only executions of this workflow run."),
+        click.option(
+            "--error-class", multiple=True, help="Error class, e.g. execution_timeout (repeat)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _api_options(func: Any) -> Any:
+    options = [
+        click.option(
+            "--base-url",
+            envvar="EACHLABS_BASE_URL",
+            help="API base URL [env EACHLABS_BASE_URL; default https://api.eachlabs.ai].",
+        ),
+        click.option(
+            "--progress/--no-progress",
+            default=None,
+            help="Progress bar on stderr [default: on in a terminal].",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _filters(
+    model: tuple[str, ...],
+    status: tuple[str, ...],
+    workflow_id: str | None,
+    workflow_execution_id: str | None,
+    error_class: tuple[str, ...],
+) -> dict[str, Any]:
+    return {
+        "model": list(model) or None,
+        "status": list(status) or None,
+        "workflow_id": workflow_id,
+        "workflow_execution_id": workflow_execution_id,
+        "error_classification": list(error_class) or None,
+    }
+
+
+def _client(base_url: str | None) -> Any:
+    from eachlabs_analytics.loader.client import Client
+
+    return Client(api_key=_api_key(), base_url=base_url)
+
+
+def _say(message: str) -> None:
+    """Progress and context go to stderr; stdout carries only results."""
+    click.echo(message, err=True)
+
+
+def _iso(ts: Any) -> str:
+    from eachlabs_analytics._util.timestamps import format_timestamp
+
+    return format_timestamp(ts)
+
+
+def _describe_window(df: Any) -> str:
+    window = df.attrs.get("window") or {}
+    return f"{window.get('start', '?')} to {window.get('end', '?')}"
+
+
+@main.command()
+@_date_options
+@_filter_options
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="File to write: .parquet or .csv.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["parquet", "csv"]),
+    help="Output format [default: from the file name's suffix].",
+)
+@_api_options
+@_debug_option
+def fetch(
+    output: Path,
+    fmt: str | None,
+    base_url: str | None,
+    progress: bool | None,
+    start: str | None,
+    end: str | None,
+    last: str | None,
+    month: str | None,
+    **filters: Any,
+) -> None:
+    """Fetch executions from the API into a Parquet or CSV file.
+
+    Every page of the query is loaded (concurrently, with retries) into the typed table;
+    Parquet keeps every dtype and the window fetched. Without dates: the API's default,
+    the last 90 days.
+
+    \b
+    Examples:
+      export EACHLABS_API_KEY=smk_...            # or you are prompted for it
+      eachlabs-analytics fetch --last 7d -o week.parquet
+      eachlabs-analytics fetch --month 2026-10 --model veo-3 -o october-veo3.csv
+      eachlabs-analytics fetch --start 2026-10-01T00:00:00Z --end 2026-10-08T00:00:00Z \\
+          --status error -o failures.parquet
+    """
+    from eachlabs_analytics._util.csv_safe import write_csv
+    from eachlabs_analytics._util.windows import resolve_range
+    from eachlabs_analytics.store.parquet import to_parquet
+
+    fmt = fmt or _format_from_suffix(output)
+    window_start, window_end = resolve_range(start, end, last, month)
+    with _client(base_url) as client:
+        df = client.load_executions(
+            start=window_start, end=window_end, progress=progress, **_filters(**filters)
+        )
+    written = to_parquet(df, output) if fmt == "parquet" else write_csv(df, output)
+    _say(f"fetched {len(df):,} executions created {_describe_window(df)}")
+    click.echo(str(written))
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".csv":
+        return "csv"
+    raise click.BadParameter(
+        f"cannot tell the format of {path.name!r}; name it .parquet or .csv, or pass --format",
+        param_hint="'-o' / '--output'",
+    )
+
+
+@main.command()
+@click.argument("store", type=click.Path(path_type=Path))
+@_date_options
+@_filter_options
+@click.option(
+    "--overlap",
+    default="1h",
+    show_default=True,
+    help="Re-fetch this much before the last sync's end (late arrivals).",
+)
+@_api_options
+@_debug_option
+def sync(
+    store: Path,
+    overlap: str,
+    base_url: str | None,
+    progress: bool | None,
+    start: str | None,
+    end: str | None,
+    last: str | None,
+    month: str | None,
+    **filters: Any,
+) -> None:
+    """Bring a local store (Hive-partitioned Parquet) up to date.
+
+    The first sync fetches the window (default: the API's last 90 days). Later syncs fetch
+    only what is new since the last one (minus --overlap) and re-fetch rows that were still
+    in flight, upserting by id. Filters are fixed by the first sync.
+
+    \b
+    Examples:
+      eachlabs-analytics sync ./executions-store --last 90d     # first sync
+      eachlabs-analytics sync ./executions-store                # later: incremental
+      eachlabs-analytics sync ./veo-store --model veo-3 --start 2026-08-01
+      duckdb -c "SELECT count(*) FROM read_parquet('executions-store/data/*/*.parquet',
+                 hive_partitioning=true, hive_types={'created_date': DATE})"
+    """
+    from eachlabs_analytics._util.windows import parse_duration, resolve_range
+    from eachlabs_analytics.store import ExecutionStore
+
+    window_start, window_end = resolve_range(start, end, last, month)
+    overlap_delta = parse_duration(overlap, "overlap")
+    target = ExecutionStore(store)
+    with _client(base_url) as client:
+        result = target.sync(
+            start=window_start,
+            end=window_end,
+            client=client,
+            overlap=overlap_delta,
+            progress=progress,
+            **_filters(**filters),
+        )
+    _say(
+        f"fetched {result.fetched:,} executions in {len(result.fetched_windows)} window(s): "
+        f"{result.inserted:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged; "
+        f"{result.partitions_written} day file(s) rewritten"
+    )
+    click.echo(
+        f"{store}: {result.rows:,} executions from {result.window['start']} to "
+        f"{result.window['end']} ({result.in_flight:,} in flight)"
+    )
+
+
+@main.command()
+@click.argument("store", type=click.Path(path_type=Path), callback=_existing("dir"))
+@_api_options
+@_debug_option
+def repair(store: Path, base_url: str | None, progress: bool | None) -> None:
+    """Fetch again the days of a store whose files are damaged.
+
+    Reads every day file of STORE completely; each one that is unreadable, truncated or of
+    another schema is moved to STORE/quarantine/ and its day is fetched again from the API
+    with the store's query. Prints what it repaired; with nothing damaged it fetches nothing.
+
+    \b
+    Examples:
+      eachlabs-analytics repair ./executions-store
+    """
+    from eachlabs_analytics.store import ExecutionStore
+
+    target = ExecutionStore(store)
+    damaged = target.verify()
+    for problem in damaged:
+        _say(f"damaged: {problem.path}")
+    if not damaged:
+        click.echo(f"{store}: every day file reads completely; nothing to repair")
+        return
+    with _client(base_url) as client:
+        result = target.repair(client=client, progress=progress)
+    click.echo(
+        f"{store}: {len(damaged)} day file(s) moved to {store / 'quarantine'} and fetched again "
+        f"({result.fetched:,} executions); {result.rows:,} executions stored"
+    )
+
+
+@main.command()
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    callback=_existing("dir"),
+    help="Report from a local store instead of the API.",
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    callback=_existing("file"),
+    help="Report from a Parquet file (e.g. written by fetch) instead of the API.",
+)
+@_date_options
+@_filter_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="File (or, for csv, directory) to write [default: cost-report.html/.md or "
+    "cost-report-csv/ in the current directory].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "csv"]),
+    default="html",
+    show_default=True,
+)
+@click.option("--redact", is_flag=True, help="Leave out execution ids and output URLs.")
+@click.option(
+    "--compare/--no-compare",
+    default=True,
+    show_default=True,
+    help="Compare with the previous period of the same length (API and store).",
+)
+@click.option(
+    "--previous",
+    "previous_path",
+    type=click.Path(path_type=Path),
+    callback=_existing("file"),
+    help="With --input: a Parquet file of the period to compare with.",
+)
+@click.option("--top", type=click.IntRange(1), default=10, show_default=True)
+@click.option("--title", help="The report's title.")
+@_api_options
+@_debug_option
+def report(
+    store_path: Path | None,
+    input_path: Path | None,
+    output: Path | None,
+    fmt: str,
+    redact: bool,
+    compare: bool,
+    previous_path: Path | None,
+    top: int,
+    title: str | None,
+    base_url: str | None,
+    progress: bool | None,
+    start: str | None,
+    end: str | None,
+    last: str | None,
+    month: str | None,
+    **filters: Any,
+) -> None:
+    """Write a cost report (HTML, Markdown or CSV) from the API, a store or a file.
+
+    The report: period, headline numbers, spend by model and workflow, daily trend, latency
+    percentiles, errors and the cost of failures, the most expensive executions, and the
+    change against the previous period of the same length. The HTML opens offline.
+    Default window: the last 30 days (API), everything (store or file).
+
+    \b
+    Examples:
+      eachlabs-analytics report --last 30d                          # from the API
+      eachlabs-analytics report --month 2026-10 --format markdown -o october.md
+      eachlabs-analytics report --store ./executions-store --last 7d --redact
+      eachlabs-analytics report --input october.parquet --previous september.parquet
+    """
+    from eachlabs_analytics._util.windows import resolve_range
+    from eachlabs_analytics.report import FORMATS, cost_report
+
+    if store_path is not None and input_path is not None:
+        raise click.UsageError("give --store or --input, not both")
+    if previous_path is not None and input_path is None:
+        raise click.UsageError("--previous goes with --input (the API and stores find it)")
+    window_start, window_end = resolve_range(start, end, last, month)
+    query = _filters(**filters)
+    if input_path is not None:
+        df, previous = _report_from_files(input_path, previous_path, window_start, window_end)
+        df = _filter_frame(df, query)
+        previous = _filter_frame(previous, query) if previous is not None else None
+    elif store_path is not None:
+        df, previous = _report_from_store(store_path, window_start, window_end, query, compare)
+    else:
+        df, previous = _report_from_api(
+            base_url, window_start, window_end, query, compare, progress
+        )
+    target = output if output is not None else Path(FORMATS[fmt])
+    _say(f"reporting on {len(df):,} executions created {_describe_window(df)}")
+    written = cost_report(
+        df, target, format=fmt, redact=redact, previous=previous, top=top, title=title
+    )
+    click.echo(str(written))
+
+
+def _span_before(start: Any, end: Any) -> tuple[Any, Any]:
+    """The period of the same length just before [start, end] (both ends included)."""
+    return start - (end - start), start - pd.Timedelta(microseconds=1)
+
+
+def _report_from_api(
+    base_url: str | None,
+    start: Any,
+    end: Any,
+    query: dict[str, Any],
+    compare: bool,
+    progress: bool | None,
+) -> tuple[Any, Any]:
+    now = pd.Timestamp.now(tz="UTC").floor("us")
+    end = end if end is not None else now
+    start = start if start is not None else end - pd.Timedelta(days=30)
+    with _client(base_url) as client:
+        df = client.load_executions(start=start, end=end, progress=progress, **query)
+        previous = None
+        if compare:
+            before_start, before_end = _span_before(start, end)
+            _say(f"loading the previous period {_iso(before_start)} to {_iso(before_end)}")
+            previous = client.load_executions(
+                start=before_start, end=before_end, progress=progress, **query
+            )
+    return df, previous
+
+
+def _report_from_store(
+    path: Path, start: Any, end: Any, query: dict[str, Any], compare: bool
+) -> tuple[Any, Any]:
+    from eachlabs_analytics.store import ExecutionStore
+
+    store = ExecutionStore(path)
+    window = store.window
+    if window is None:
+        raise click.ClickException(
+            f"{path} has no completed sync; run: eachlabs-analytics sync {path}"
+        )
+    start = start if start is not None else pd.Timestamp(window["start"])
+    end = end if end is not None else pd.Timestamp(window["end"])
+    df = store.load(start=start, end=end, **query)
+    previous = None
+    if compare:
+        before_start, before_end = _span_before(start, end)
+        if before_start >= pd.Timestamp(window["start"]):
+            previous = store.load(start=before_start, end=before_end, **query)
+        else:
+            _say(
+                f"no comparison: the store starts {window['start']}, after the previous period's "
+                f"start {_iso(before_start)} (sync with an earlier --start to add it)"
+            )
+    return df, previous
+
+
+def _report_from_files(
+    input_path: Path, previous_path: Path | None, start: Any, end: Any
+) -> tuple[Any, Any]:
+    from eachlabs_analytics.store.parquet import read_parquet
+
+    df = _window(read_parquet(input_path), start, end)
+    previous = read_parquet(previous_path) if previous_path is not None else None
+    return df, previous
+
+
+def _window(df: Any, start: Any, end: Any) -> Any:
+    """Rows of ``df`` created in [start, end]; the frame's window narrowed to match."""
+    if start is None and end is None:
+        return df
+    keep = pd.Series(True, index=df.index)
+    if start is not None:
+        keep &= df["created_at"] >= start
+    if end is not None:
+        keep &= df["created_at"] <= end
+    out = df[keep.to_numpy(dtype=bool, na_value=False)].reset_index(drop=True)
+    window = dict(df.attrs.get("window") or {})
+    if start is not None:
+        window["start"] = _iso(start)
+    if end is not None:
+        window["end"] = _iso(end)
+    out.attrs = {**df.attrs, "window": window}
+    return out
+
+
+def _filter_frame(df: Any, query: dict[str, Any]) -> Any:
+    """Rows of a file matching the command's filters (as the API would match them)."""
+    keep = pd.Series(True, index=df.index)
+    for column, wanted in query.items():
+        if wanted is None:
+            continue
+        values = wanted if isinstance(wanted, list) else [wanted]
+        keep &= df[column].astype(object).isin(values)
+    if keep.all():
+        return df
+    out = df[keep.to_numpy(dtype=bool)].reset_index(drop=True)
+    out.attrs = dict(df.attrs)
+    return out
+
+
+@main.command()
+@click.option(
+    "--output-dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Where to write cost-report.html and cost-report.md.",
+)
+@click.option(
+    "--days",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1, 45),
+    help="Report on the sample's last DAYS, compared with the DAYS before.",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar on stderr [default: terminal]."
+)
+@_debug_option
+def demo(output_dir: Path, days: int, progress: bool | None) -> None:
+    """The main job, offline: a cost report from the bundled sample, end to end.
+
+    Starts the sandbox (a local each::labs API) on the bundled sample, loads the sample's
+    exact window with the real loader (paging, retries, error classes), and writes the
+    HTML and Markdown cost report of its last --days against the --days before.
+
+    \b
+    Examples:
+      eachlabs-analytics demo
+      eachlabs-analytics demo --days 14 --output-dir /tmp/reports
+    """
+    from eachlabs_analytics.loader.client import Client
+    from eachlabs_analytics.local_api import Sandbox
+    from eachlabs_analytics.report import cost_report
+
+    output_dir.mkdir(parents=True, exist_ok=True)  # fails now, not after the load
+    _say("starting the sandbox on the bundled sample ...")
+    with Sandbox(data="sample") as api:
+        truth = api.truth
+        window = truth.attrs["window"]
+        _say(
+            f"loading {window['start']} to {window['end']} from {api.base_url} with the loader ..."
+        )
+        with Client(api_key=api.api_key, base_url=api.base_url) as client:
+            df = client.load_executions(start=window["start"], end=window["end"], progress=progress)
+    if len(df) != len(truth) or set(df["id"]) != set(truth["id"]):
+        raise click.ClickException(
+            f"the loader returned {len(df):,} executions but the sample has {len(truth):,}"
+        )
+    end = pd.Timestamp(window["end"])
+    cut = end - pd.Timedelta(days=days)
+    previous_start = cut - pd.Timedelta(days=days)
+    current = _window(df, cut, end)
+    previous = _window(df, previous_start, cut - pd.Timedelta(microseconds=1))
+    title = f"each::labs cost report: the sample's last {days} days"
+    html_path = cost_report(
+        current, output_dir / "cost-report.html", previous=previous, title=title
+    )
+    md_path = cost_report(
+        current, output_dir / "cost-report.md", format="markdown", previous=previous, title=title
+    )
+    spend, before = current["execution_cost"].sum(), previous["execution_cost"].sum()
+    change = f"{(spend - before) / before:+.1%}" if before else "n/a"
+    click.echo(
+        f"Loaded {len(df):,} executions (all of the sample) through the sandbox; "
+        f"last {days} days: {len(current):,} executions, ${spend:,.2f} ({change} vs the "
+        f"{days} days before)."
+    )
+    click.echo(f"Report:   {html_path.resolve()}")
+    click.echo(f"Markdown: {md_path.resolve()}")
+
+
+@main.command()
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    callback=_existing("file"),
+    help="A Parquet file of executions (from `fetch` or `to_parquet`) to explore.",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    help="Without --data: load the last DAYS from the API (or the sandbox without a key).",
+)
+@click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    callback=_loopback,
+    help="Loopback address to serve on (other hosts are refused).",
+)
+@_debug_option
+def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None:
+    """Serve the interactive explorer as a web app (Voilà) until Ctrl-C.
+
+    Needs the dashboard extra: pip install 'eachlabs-analytics[dashboard]'. Without --data
+    the dashboard loads from the API when EACHLABS_API_KEY is set, else from the sandbox.
+
+    \b
+    Examples:
+      eachlabs-analytics dashboard --data executions.parquet
+      EACHLABS_API_KEY=smk_... eachlabs-analytics dashboard --days 30 --port 8900
+    """
+    from eachlabs_analytics.notebook.dashboard import serve_dashboard
+
+    _say(f"serving the explorer on http://{host}:{port}/ (Ctrl-C to stop) ...")
+    code = serve_dashboard(data=data, port=port, host=host, days=days)
+    if code:
+        raise click.ClickException(f"Voilà stopped with exit code {code}")

@@ -1,0 +1,512 @@
+"""The only code that touches the network: auth, retries, redirects, error mapping, pages.
+
+>>> import eachlabs_analytics as ea
+>>> with ea.sandbox(executions=500, seed=1) as api:                          # doctest: +SKIP
+...     client = ea.Client(api_key=api.api_key, base_url=api.base_url)
+...     first = next(client.iter_pages(start="2026-10-01T00:00:00Z"))
+...     first.rows, first.request_id is not None
+(100, True)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import random
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import orjson
+import pandas as pd
+import requests
+from requests.adapters import HTTPAdapter
+
+from eachlabs_analytics.exceptions import (
+    APIError,
+    AuthenticationError,
+    InvalidQueryError,
+    RateLimitError,
+)
+from eachlabs_analytics.loader.page import FetchStats, Page
+from eachlabs_analytics.loader.retry import MAX_RETRY_AFTER, Throttle, parse_retry_after
+
+logger = logging.getLogger("eachlabs_analytics")
+
+DEFAULT_BASE_URL = "https://api.eachlabs.ai"
+API_KEY_ENV = "EACHLABS_API_KEY"
+BASE_URL_ENV = "EACHLABS_BASE_URL"
+EXECUTIONS_PATH = "/v1/executions"
+AUTH_SCHEMES = ("bearer", "x-api-key")
+_MAX_REDIRECTS = 5
+_KEY_PATTERN = re.compile(r"smk_[A-Za-z0-9_\-]+")
+#: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
+_TRANSPORT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+class _ApiKey:
+    """Holds the key so that no repr, traceback local or log line can show it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<API key hidden>"
+
+    __str__ = __repr__
+
+
+class Client:
+    """A reusable connection to the each::labs executions API.
+
+    Args:
+        api_key: the key; default ``$EACHLABS_API_KEY``. Never logged or shown.
+        base_url: default ``$EACHLABS_BASE_URL``, else ``https://api.eachlabs.ai``. Plain
+            ``http://`` is accepted only for loopback hosts (the sandbox).
+        timeout: seconds to connect and per socket read, or a ``(connect, read)`` pair.
+        max_retries: retries per request after a 429, a 5xx, a connection error, a timeout,
+            or a truncated or non-JSON body. Then a typed error is raised.
+        auth_scheme: ``"bearer"`` (``Authorization: Bearer``, current) or ``"x-api-key"``.
+        backoff: first backoff in seconds; doubles per retry (with jitter) up to ``max_backoff``.
+        session: a ``requests.Session`` to use (e.g. with adapters mounted for tests).
+
+    >>> client = Client(api_key="smk_example", base_url="http://127.0.0.1:8765")
+    >>> client
+    Client(base_url='http://127.0.0.1:8765', auth_scheme='bearer', api_key=<hidden>)
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float | tuple[float, float] = (10.0, 60.0),
+        max_retries: int = 5,
+        auth_scheme: str = "bearer",
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = _check_base_url(
+            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        )
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not key or not key.strip():
+            raise AuthenticationError(
+                f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
+                "(the sandbox's demo key is 'smk_sandbox_demo')"
+            )
+        key = key.strip()
+        if not key.isascii() or not key.isprintable() or any(ch.isspace() for ch in key):
+            raise AuthenticationError(
+                "the API key contains spaces, line breaks or non-ASCII characters; copy it "
+                "again (each::labs keys look like smk_...)"
+            )
+        self._api_key = _ApiKey(key)
+        if auth_scheme not in AUTH_SCHEMES:
+            raise InvalidQueryError(
+                f"auth_scheme must be one of {', '.join(AUTH_SCHEMES)}, not {auth_scheme!r}"
+            )
+        if not isinstance(max_retries, int) or max_retries < 0:
+            raise InvalidQueryError(f"max_retries must be an integer >= 0, not {max_retries!r}")
+        self.auth_scheme = auth_scheme
+        self.timeout = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        self._owns_session = session is None
+        self.session = session or _new_session()
+        self._sleep: Callable[[float], None] = time.sleep
+        self.throttle = Throttle(lambda seconds: self._sleep(seconds))
+        self._sequence = 0
+        self._sequence_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"Client(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r}, "
+            "api_key=<hidden>)"
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._owns_session:
+            self.session.close()
+
+    # --- one request ---------------------------------------------------------------------
+    def get_page(self, params: dict[str, str], stats: FetchStats | None = None) -> Page:
+        """Fetch one page for these query parameters, retrying what is worth retrying.
+
+        Raises:
+            InvalidQueryError: HTTP 400 (the API's message says what is allowed).
+            AuthenticationError: HTTP 401 or 403.
+            RateLimitError: HTTP 429 after every retry.
+            APIError: 5xx, transport failures or malformed bodies after every retry.
+        """
+        stats = stats or FetchStats()
+        url = self.base_url + EXECUTIONS_PATH
+        problem: _Retryable | None = None
+        for attempt in range(self.max_retries + 1):
+            if problem is not None:
+                delay = problem.retry_after
+                if delay is None:
+                    delay = self._backoff(attempt)
+                if problem.reason == "rate_limit":
+                    self.throttle.pause(delay)  # one 429 slows every worker, not just this one
+                logger.info(
+                    "retrying %s after %.2fs (retry %d of %d): %s",
+                    _describe(params),
+                    delay,
+                    attempt,
+                    self.max_retries,
+                    problem.error,
+                )
+                self._sleep(delay)
+            self.throttle.wait()
+            try:
+                return self._request_once(url, params, stats)
+            except _Retryable as retryable:
+                problem = retryable
+                stats.count_retry(retryable.reason)
+        assert problem is not None
+        last_problem = problem.error
+        if isinstance(last_problem, RateLimitError):
+            raise RateLimitError(
+                f"still rate limited after {self.max_retries} retries for {_describe(params)}",
+                status=last_problem.status,
+                request_id=last_problem.request_id,
+            )
+        raise type(last_problem)(
+            f"{_strip_context(last_problem)} — gave up after {self.max_retries} retries",
+            status=last_problem.status,
+            request_id=last_problem.request_id,
+            url=last_problem.url,
+        )
+
+    def _request_once(self, url: str, params: dict[str, str], stats: FetchStats) -> Page:
+        request_id = uuid.uuid4().hex
+        target = url
+        for _ in range(_MAX_REDIRECTS + 1):
+            stats.count_request()
+            logger.debug("GET %s %s (request id %s)", target, _describe(params), request_id)
+            try:
+                response = self.session.get(
+                    target,
+                    params=params if target == url else None,
+                    headers=self._headers(request_id),
+                    timeout=self.timeout,
+                    allow_redirects=False,
+                )
+                body = response.content  # a truncated body or a read timeout raises here
+            except _TRANSPORT_ERRORS as exc:
+                # failures while reading the body (truncation, read timeouts) are retried too;
+                # urllib3's own Retry never retries them
+                raise _Retryable(
+                    "connection",
+                    APIError(
+                        f"no complete response for {_describe(params)}: {type(exc).__name__}",
+                        request_id=request_id,
+                        url=url,
+                    ),
+                ) from None
+            rid = response.headers.get("X-Request-Id") or request_id
+            if response.is_redirect:
+                target = self._redirect_target(target, response, rid)
+                continue
+            return self._page_or_raise(response, body, params, rid, url)
+        raise APIError(f"more than {_MAX_REDIRECTS} redirects", request_id=request_id, url=url)
+
+    def _headers(self, request_id: str) -> dict[str, str]:
+        key = self._api_key.reveal()
+        headers = {"Accept": "application/json", "X-Request-Id": request_id}
+        if self.auth_scheme == "bearer":
+            headers["Authorization"] = f"Bearer {key}"
+        else:
+            headers["X-API-Key"] = key
+        return headers
+
+    def _redirect_target(self, current: str, response: requests.Response, rid: str) -> str:
+        location = response.headers.get("Location")
+        if not location:
+            raise APIError(
+                "redirect without a Location header", status=response.status_code, request_id=rid
+            )
+        target = urljoin(current, location)
+        if _origin(target) != _origin(self.base_url):
+            # The key goes to the configured host only; requests would forward X-API-Key.
+            raise APIError(
+                f"the API redirected to another host ({_origin_text(target)}); the API key is "
+                f"only sent to {_origin_text(self.base_url)}, so the redirect was not followed. "
+                "If that host is the API, pass it as base_url",
+                status=response.status_code,
+                request_id=rid,
+            )
+        return target
+
+    def _page_or_raise(
+        self,
+        response: requests.Response,
+        body: bytes,
+        params: dict[str, str],
+        rid: str,
+        url: str,
+    ) -> Page:
+        status = response.status_code
+        if status == 200:
+            return self._parse_page(body, params, rid, url)
+        message = self._redact(_error_message(body) or response.reason or "error")
+        where = _describe(params)
+        if status == 400:
+            raise InvalidQueryError(
+                f"the API rejected {where}: {message}", status=status, request_id=rid
+            )
+        if status in (401, 403):
+            raise AuthenticationError(
+                f"the API refused the key for {self.base_url}: {message}",
+                status=status,
+                request_id=rid,
+                url=url,
+            )
+        if status == 429:
+            raise _Retryable(
+                "rate_limit",
+                RateLimitError(
+                    f"rate limited on {where}: {message}", status=status, request_id=rid, url=url
+                ),
+                retry_after=self._retry_after(response),
+            )
+        if status >= 500:
+            raise _Retryable(
+                f"http_{status}",
+                APIError(
+                    f"server error on {where}: {message}", status=status, request_id=rid, url=url
+                ),
+                retry_after=self._retry_after(response),
+            )
+        raise APIError(
+            f"unexpected answer to {where}: {message}", status=status, request_id=rid, url=url
+        )
+
+    def _parse_page(self, body: bytes, params: dict[str, str], rid: str, url: str) -> Page:
+        try:
+            document = orjson.loads(body)
+            rows = document["executions"]
+            if not isinstance(rows, list):
+                raise TypeError("executions is not a list")
+            ids = [row["id"] for row in rows]
+            keys: set[str] = set()
+            for row in rows:
+                keys.update(row)
+            total_count = int(document["total_count"])
+            total_capped = bool(document.get("total_capped", False))
+            offset = int(document.get("offset", params.get("offset", 0)))
+            limit = int(params["limit"])
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise _Retryable(
+                "malformed_body",
+                APIError(
+                    f"malformed response body for {_describe(params)} ({type(exc).__name__}: "
+                    f"{self._redact(str(exc)[:120])})",
+                    status=200,
+                    request_id=rid,
+                    url=url,
+                ),
+            ) from None
+        if b"\n" in body or b"\r" in body:
+            body = orjson.dumps(document)  # the fast parser reads one page per line
+        from eachlabs_analytics.schema import API_FIELDS
+
+        with self._sequence_lock:
+            self._sequence += 1
+            sequence = self._sequence
+        return Page(
+            body=body,
+            params=dict(params),
+            rows=len(rows),
+            ids=ids,
+            total_count=total_count,
+            total_capped=total_capped,
+            offset=offset,
+            limit=limit,
+            request_id=rid,
+            extra_fields=frozenset(keys.difference(API_FIELDS)),
+            oldest_created_at=_oldest_timestamp(rows),
+            sequence=sequence,
+        )
+
+    def _redact(self, text: str) -> str:
+        """Server text may echo the key (a proxy, a WAF): never let it into an error or log."""
+        return _KEY_PATTERN.sub("smk_<redacted>", text.replace(self._api_key.reveal(), "<key>"))
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return ceiling * random.uniform(0.5, 1.0)
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        seconds = parse_retry_after(response.headers.get("Retry-After"))
+        if seconds is None:
+            return None
+        return min(seconds, self.max_retry_after)
+
+    # --- many requests ---------------------------------------------------------------------
+    def iter_pages(
+        self,
+        start: Any = None,
+        end: Any = None,
+        *,
+        model: str | None = None,
+        status: str | list[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | list[str] | None = None,
+        limit: int = 100,
+    ) -> Iterator[Page]:
+        """Stream the pages of one query, newest first, one request at a time.
+
+        For windows too large to hold in memory: each :class:`Page` carries its request
+        context (parameters, request id) and turns into a typed frame with ``to_frame()``.
+        The window is pinned like :func:`load_executions` pins it.
+
+        >>> for page in client.iter_pages(start="2026-10-01T00:00:00Z"):   # doctest: +SKIP
+        ...     handle(page.to_frame())
+        """
+        from eachlabs_analytics.loader.pagination import iter_query_pages
+        from eachlabs_analytics.loader.query import build_query
+
+        query = build_query(
+            start=start,
+            end=end,
+            model=model,
+            status=status,
+            workflow_id=workflow_id,
+            workflow_execution_id=workflow_execution_id,
+            error_classification=error_classification,
+        )
+        if len(query.models) > 1:
+            raise InvalidQueryError("iter_pages takes one model slug; use load_executions for many")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
+            raise InvalidQueryError(f"limit must be an integer from 1 to 100, not {limit!r}")
+        params = query.base_params(query.models[0] if query.models else None)
+        yield from iter_query_pages(self, params, query.start, query.end, limit=limit)
+
+    def load_executions(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        """Load every execution of a query into one typed DataFrame.
+
+        Same arguments as :func:`eachlabs_analytics.load_executions` except ``api_key`` and
+        ``base_url``, which this client already has.
+        """
+        from eachlabs_analytics.loader.load import load_with_client
+
+        return load_with_client(self, *args, **kwargs)
+
+
+class _Retryable(Exception):
+    def __init__(self, reason: str, error: APIError, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+        self.retry_after = retry_after
+
+
+def _oldest_timestamp(rows: list[dict]) -> str | None:
+    """``created_at`` of the last row that has a valid, offset-carrying one (for planning)."""
+    for row in reversed(rows):
+        value = row.get("created_at")
+        if not isinstance(value, str):
+            continue
+        try:
+            stamp = pd.Timestamp(value)
+        except ValueError:
+            continue
+        if stamp.tzinfo is not None:
+            return stamp.tz_convert("UTC").isoformat()
+    return None
+
+
+def _new_session() -> requests.Session:
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidQueryError(
+            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, not {base_url!r}"
+        )
+    if parts.username or parts.password:
+        raise InvalidQueryError("base_url must not contain credentials; pass api_key instead")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InvalidQueryError(
+            f"plain http:// is only allowed for loopback hosts (the sandbox); use https:// for "
+            f"{parts.hostname}"
+        )
+    path = parts.path.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"  # a name like 127.example.com is not loopback
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _origin_text(url: str) -> str:
+    scheme, host, port = _origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def _error_message(body: bytes) -> str | None:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        text = body[:200].decode("utf-8", "replace").strip()
+        return text or None
+    if isinstance(document, dict) and document.get("error"):
+        return str(document["error"])[:500]
+    return None
+
+
+def _describe(params: dict[str, str]) -> str:
+    shown = ", ".join(f"{k}={v}" for k, v in params.items())
+    return f"GET {EXECUTIONS_PATH}?{{{shown}}}"
+
+
+def _strip_context(error: APIError) -> str:
+    text = str(error)
+    cut = text.rfind(" (HTTP ")
+    if cut < 0:
+        cut = text.rfind(" (request id ")
+    return text[:cut] if cut >= 0 else text

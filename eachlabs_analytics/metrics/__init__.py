@@ -1,0 +1,50 @@
+"""Cost, latency and error analytics on a loaded executions DataFrame.
+
+Each helper takes the frame ``load_executions`` returns (or any filtered slice of it) and
+returns a new tidy DataFrame; none prints, reads or writes anything. Results carry
+``attrs`` with the input's window and query and the slice's own counts (``rows``,
+``in_flight_rows``, ``error_rows``, ``unclassified_errors``).
+
+- where the money goes: :func:`cost_by_model`, :func:`cost_by_workflow`,
+  :func:`cost_over_time`;
+- how fast: :func:`latency_percentiles`;
+- why it fails: :func:`error_breakdown`, :func:`error_rate_over_time`;
+- what changed: :func:`compare_periods`; the headline numbers: :func:`summary`.
+
+Status groups come from :mod:`eachlabs_analytics.schema`: succeeded (success, completed),
+failed (error, failed), cancelled, in flight (created, starting, processing, running; left
+out of latency), and unknown statuses, which count as executions but in no outcome.
+
+>>> import eachlabs_analytics as ea
+>>> df = ea.generate_executions(executions=2_000, seed=7)
+>>> ea.cost_by_model(df).columns.tolist()[:3]
+['executions', 'total_cost', 'mean_cost']
+>>> df.eachlabs.latency_percentiles(by=None).columns.tolist()
+['count', 'mean', 'p50', 'p90', 'p95', 'p99', 'low_count']
+"""
+
+from __future__ import annotations
+
+from eachlabs_analytics.metrics.aggregates import (
+    LATENCY_METRICS,
+    cost_by_model,
+    cost_by_workflow,
+    error_breakdown,
+    latency_percentiles,
+)
+from eachlabs_analytics.metrics.headline import Summary, summary
+from eachlabs_analytics.metrics.over_time import cost_over_time, error_rate_over_time
+from eachlabs_analytics.metrics.periods import compare_periods
+
+__all__ = [
+    "LATENCY_METRICS",
+    "Summary",
+    "compare_periods",
+    "cost_by_model",
+    "cost_by_workflow",
+    "cost_over_time",
+    "error_breakdown",
+    "error_rate_over_time",
+    "latency_percentiles",
+    "summary",
+]

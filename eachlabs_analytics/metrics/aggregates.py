@@ -1,0 +1,373 @@
+"""Cost, latency and error aggregates per group: where the money goes, how fast, why it fails.
+
+Each helper groups the rows once (integer codes) and aggregates with ``np.bincount`` and one
+grouped selection for percentiles; see :mod:`eachlabs_analytics.metrics.grouping`. They are pure:
+DataFrame in, new DataFrame out, with ``attrs`` saying what they were computed on.
+
+>>> from eachlabs_analytics import schema
+>>> cost_by_model(schema.empty_frame()).columns.tolist()
+['executions', 'total_cost', 'mean_cost', 'share', 'succeeded', 'failed', 'failed_cost', \
+'cost_per_success']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from eachlabs_analytics import schema
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.grouping import (
+    Grouping,
+    combine,
+    counts,
+    group_by,
+    grouped_percentiles,
+    sums,
+)
+
+#: Columns ``latency_percentiles(metric=...)`` accepts (seconds).
+LATENCY_METRICS: tuple[str, ...] = (
+    "queue_seconds",
+    "execution_seconds",
+    "total_seconds",
+    "run_time",
+)
+#: Default percentiles of ``latency_percentiles``.
+DEFAULT_PERCENTILES: tuple[float, ...] = (50, 90, 95, 99)
+#: Groups with fewer latency samples than this are flagged ``low_count``.
+DEFAULT_MIN_COUNT = 20
+#: Column of error rows the loader could not classify (``error_classification`` is NA).
+UNCLASSIFIED = "unclassified"
+
+COST_BY_MODEL_COLUMNS: tuple[str, ...] = (
+    "executions",
+    "total_cost",
+    "mean_cost",
+    "share",
+    "succeeded",
+    "failed",
+    "failed_cost",
+    "cost_per_success",
+)
+COST_BY_WORKFLOW_COLUMNS: tuple[str, ...] = (
+    "runs",
+    "executions",
+    "total_cost",
+    "cost_per_run_mean",
+    "cost_per_run_p50",
+    "cost_per_run_p95",
+)
+
+
+def _frame(index: pd.Index, name: str | None, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    out = pd.DataFrame(columns, index=index)
+    out.index.name = name
+    return out
+
+
+def _labels(grouping: Grouping) -> pd.Index:
+    return pd.Index(grouping.labels)
+
+
+# --- cost -----------------------------------------------------------------------------------
+def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
+    """Spend per model, with what failures cost and what one success really costs.
+
+    One row per model present in ``df`` (``by=`` may name another column, e.g.
+    ``"requested_model"``, ``"status_group"``, or ``None`` for one row "all"), sorted by
+    ``total_cost`` descending, ties by name. Columns:
+
+    - ``executions``: rows of the model, whatever their status (in-flight, cancelled and
+      unknown statuses included).
+    - ``total_cost``: sum of ``execution_cost`` (USD) over those rows; a missing cost counts 0.
+    - ``mean_cost``: mean ``execution_cost`` over the rows whose cost is known (NaN if none).
+    - ``share``: ``total_cost`` / the total over every row of ``df`` (NaN when that is 0).
+    - ``succeeded`` / ``failed``: rows whose status is in the schema's succeeded group
+      (success, completed) / failed group (error, failed).
+    - ``failed_cost``: spend on the failed rows (USD), i.e. money that bought nothing.
+    - ``cost_per_success``: ``total_cost`` / ``succeeded`` -- it *includes* the spend on
+      failures, cancellations and everything else: what one success really costs. NaN when
+      there is no success.
+
+    ``attrs`` keep ``df``'s window/query and count the slice's rows, in-flight rows and
+    unclassified errors. Empty input gives an empty frame with these columns.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> table = ea.cost_by_model(df)
+    >>> bool(abs(table["total_cost"].sum() - df["execution_cost"].sum()) < 1e-6)
+    True
+    >>> bool(table["total_cost"].is_monotonic_decreasing)
+    True
+    """
+    _rows.check_frame(df, "cost_by_model", ["status", "execution_cost"])
+    grouping = _rows.grouping_for(df, by, "cost_by_model")
+    outcomes = _rows.outcome_codes(df)
+    size, n_out = grouping.size, len(_rows.OUTCOMES)
+    keys = combine(grouping.codes, outcomes, n_out)
+    cost = _rows.floats(df, "execution_cost")
+    known = ~np.isnan(cost)
+    per_outcome = counts(keys, size * n_out).reshape(size, n_out)
+    spent = sums(keys, size * n_out, cost).reshape(size, n_out)
+    executions = per_outcome.sum(axis=1)
+    total = spent.sum(axis=1)
+    succeeded = per_outcome[:, _rows.SUCCEEDED]
+    out = _frame(
+        _labels(grouping),
+        by,
+        {
+            "executions": executions,
+            "total_cost": total,
+            "mean_cost": _rows.rate(total, counts(grouping.codes[known], size)),
+            "share": _rows.rate(total, np.full(size, total.sum())),
+            "succeeded": succeeded,
+            "failed": per_outcome[:, _rows.FAILED],
+            "failed_cost": spent[:, _rows.FAILED],
+            "cost_per_success": _rows.rate(total, succeeded),
+        },
+    )
+    out = _rows.sort_groups(out, ["total_cost"])
+    out.attrs = _rows.result_attrs(df, outcomes)
+    return out
+
+
+def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
+    """Spend per workflow, and what one run of it costs.
+
+    Only rows triggered by a workflow (``workflow_id`` present) count; one row per
+    ``workflow_id``, sorted by ``total_cost`` descending. A *run* is one
+    ``workflow_execution_id`` of that workflow; its cost is the sum of ``execution_cost`` over
+    its executions (any status; a missing cost counts 0). Columns:
+
+    - ``runs``: distinct ``workflow_execution_id`` values of the workflow.
+    - ``executions``: rows of the workflow (rows without a run id included).
+    - ``total_cost``: sum of ``execution_cost`` over those rows (USD).
+    - ``cost_per_run_mean`` / ``_p50`` / ``_p95``: mean, median and 95th percentile (linear
+      interpolation, as ``np.percentile``) of run costs; NaN for a workflow with no run id.
+
+    ``attrs["rows_without_workflow"]`` counts the rows left out.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> table = ea.cost_by_workflow(df)
+    >>> int(table["executions"].sum()) == int(df["workflow_id"].notna().sum())
+    True
+    """
+    _rows.check_frame(
+        df, "cost_by_workflow", ["workflow_id", "workflow_execution_id", "execution_cost", "status"]
+    )
+    in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
+    # group the whole columns (their codes are cached across helpers); missing workflow ids
+    # form the last group, which is simply not reported
+    workflows = group_by(df["workflow_id"])
+    labels = workflows.labels[: workflows.size - int(not in_workflow.all())]
+    size = len(labels)
+    codes = workflows.codes[in_workflow]
+    cost = _rows.floats(df, "execution_cost")
+    run_ids = group_by(df["workflow_execution_id"])
+    has_run = in_workflow & df["workflow_execution_id"].notna().to_numpy(dtype=bool)
+    # a run is a (workflow, run id) pair; its workflow is the one of its rows
+    pair = combine(workflows.codes[has_run], run_ids.codes[has_run], run_ids.size)
+    run_codes, run_keys = pd.factorize(pair)
+    n_runs = len(run_keys)
+    run_cost = sums(run_codes, n_runs, cost[has_run])
+    run_workflow = np.zeros(n_runs, dtype=np.intp)
+    run_workflow[run_codes] = workflows.codes[has_run]
+    runs = counts(run_workflow, size)
+    stats = grouped_percentiles(run_workflow, size, run_cost, (50, 95))
+    out = _frame(
+        pd.Index(labels),
+        "workflow_id",
+        {
+            "runs": runs,
+            "executions": counts(codes, size),
+            "total_cost": sums(codes, size, cost[in_workflow]),
+            "cost_per_run_mean": _rows.rate(sums(run_workflow, size, run_cost), runs),
+            "cost_per_run_p50": stats[:, 0],
+            "cost_per_run_p95": stats[:, 1],
+        },
+    )
+    out = _rows.sort_groups(out, ["total_cost"])
+    out.attrs = _rows.result_attrs(df)
+    out.attrs["rows_without_workflow"] = int(np.count_nonzero(~in_workflow))
+    return out
+
+
+# --- latency --------------------------------------------------------------------------------
+def percentile_column(p: float) -> str:
+    """Column name of a percentile: ``p50``, ``p99.9``.
+
+    >>> percentile_column(50), percentile_column(99.9)
+    ('p50', 'p99.9')
+    """
+    return f"p{p:g}"
+
+
+def _check_percentiles(percentiles: Sequence[float] | float) -> tuple[float, ...]:
+    if isinstance(percentiles, (int, float)):
+        percentiles = (percentiles,)
+    try:
+        values = tuple(float(p) for p in percentiles)
+    except (TypeError, ValueError):
+        values = ()
+        bad = True
+    else:
+        bad = not all(0 <= p <= 100 for p in values)
+    if bad or len({percentile_column(p) for p in values}) != len(values):
+        raise InvalidQueryError(
+            f"percentiles={percentiles!r} is not allowed; give distinct numbers between 0 and "
+            "100, e.g. (50, 90, 95, 99)"
+        )
+    return values
+
+
+def latency_rows(
+    outcomes: np.ndarray, values: np.ndarray, outcome: str | None = None
+) -> np.ndarray:
+    """Which rows a latency statistic uses: not in flight (or of ``outcome``), metric known.
+
+    >>> latency_rows(np.array([0, 3, 1]), np.array([1.0, 2.0, np.nan])).tolist()
+    [True, False, False]
+    """
+    usable = ~np.isnan(values)
+    if outcome is None:
+        usable &= outcomes != _rows.IN_FLIGHT
+    else:
+        usable &= outcomes == _rows.OUTCOMES.index(outcome)
+    return usable
+
+
+def latency_percentiles(
+    df: pd.DataFrame,
+    by: str | None = "model",
+    metric: str = "total_seconds",
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+    *,
+    min_count: int = DEFAULT_MIN_COUNT,
+    outcome: str | None = None,
+) -> pd.DataFrame:
+    """How long executions take, per group: count, mean and percentiles of ``metric``.
+
+    ``metric`` is one of ``queue_seconds`` (created -> started), ``execution_seconds``
+    (started -> completed), ``total_seconds`` (created -> completed, end to end) or
+    ``run_time`` (the API's own figure). Rows in flight (created, starting, processing,
+    running) and rows where the metric is NaN are left out; succeeded, failed, cancelled and
+    unknown statuses all count unless ``outcome`` names one status group (``"succeeded"``,
+    ``"failed"``, ``"cancelled"``, ``"other"``). One row per group present in ``df`` (a group
+    with no usable row has ``count`` 0 and NaN statistics), sorted by ``count`` descending.
+    Columns:
+
+    - ``count``: rows used; ``mean``: their mean, in seconds.
+    - ``p50``, ``p90``, ... one per percentile: linear interpolation between the closest
+      ranks, exactly ``np.percentile``'s default; seconds.
+    - ``low_count``: True when ``count`` < ``min_count`` (too few rows to trust the tail).
+
+    >>> import numpy as np, eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> table = ea.latency_percentiles(df, by=None)
+    >>> done = df.loc[~df["status"].isin(["created", "starting", "processing", "running"])]
+    >>> expected = np.percentile(done["total_seconds"].dropna(), 95)
+    >>> bool(table.loc["all", "p95"] == expected)
+    True
+    """
+    _rows.check_frame(df, "latency_percentiles", ["status"])
+    if metric not in LATENCY_METRICS:
+        raise InvalidQueryError(
+            f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
+        )
+    _rows.check_frame(df, "latency_percentiles", [metric])
+    allowed_outcomes = [o for o in _rows.OUTCOMES if o != "in_flight"]
+    if outcome is not None and outcome not in allowed_outcomes:
+        raise InvalidQueryError(
+            f"outcome={outcome!r} is not allowed; use None or one of {', '.join(allowed_outcomes)} "
+            "(rows in flight never count)"
+        )
+    if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
+        raise InvalidQueryError(f"min_count must be an integer >= 0, not {min_count!r}")
+    qs = _check_percentiles(percentiles)
+    grouping = _rows.grouping_for(df, by, "latency_percentiles")
+    outcomes = _rows.outcome_codes(df)
+    values = _rows.floats(df, metric)
+    usable = latency_rows(outcomes, values, outcome)
+    codes, kept = grouping.codes[usable], values[usable]
+    size = grouping.size
+    n = counts(codes, size)
+    total = sums(codes, size, kept, skipna=False)  # NaN already left out
+    columns: dict[str, np.ndarray] = {"count": n, "mean": _rows.rate(total, n)}
+    table = grouped_percentiles(codes, size, kept, qs)
+    for i, p in enumerate(qs):
+        columns[percentile_column(p)] = table[:, i]
+    columns["low_count"] = n < min_count
+    out = _rows.sort_groups(_frame(_labels(grouping), by, columns), ["count"])
+    out.attrs = _rows.result_attrs(df, outcomes)
+    out.attrs.update(metric=metric, percentiles=list(qs), min_count=int(min_count))
+    return out
+
+
+# --- errors ---------------------------------------------------------------------------------
+def _class_order(labels: Sequence[object]) -> list[int]:
+    """Positions of class labels: the schema's order first, unknown classes after, sorted."""
+    known = {c: i for i, c in enumerate(schema.ERROR_CLASSES)}
+    return sorted(
+        range(len(labels)),
+        key=lambda i: (known.get(labels[i], len(known)), str(labels[i])),
+    )
+
+
+def error_breakdown(
+    df: pd.DataFrame, by: str | None = "model", *, all_classes: bool = False
+) -> pd.DataFrame:
+    """Why executions fail, per group: failed rows by error class, and the error rate.
+
+    One row per group present in ``df``, sorted by ``errors`` then ``executions`` descending.
+    Columns:
+
+    - one per error class present among the failed rows of ``df`` (all ten with
+      ``all_classes=True``), in the schema's order: failed rows of that class. Classes count
+      only on failed rows (status error/failed).
+    - ``unclassified`` (only when some exist): failed rows whose class is unknown (NA); the
+      class columns plus this one add up to ``errors``.
+    - ``errors``: failed rows (status in the schema's failed group: error, failed).
+    - ``executions``: every row of the group, whatever its status (in flight included).
+    - ``error_rate``: ``errors / executions`` (NaN for a group without rows).
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> table = ea.error_breakdown(df)
+    >>> int(table["errors"].sum()) == int(df["status"].isin(["error", "failed"]).sum())
+    True
+    """
+    _rows.check_frame(df, "error_breakdown", ["status", "error_classification"])
+    grouping = _rows.grouping_for(df, by, "error_breakdown")
+    outcomes = _rows.outcome_codes(df)
+    classes = group_by(df["error_classification"])
+    failed = outcomes == _rows.FAILED
+    size = grouping.size
+    by_class = counts(
+        combine(grouping.codes[failed], classes.codes[failed], classes.size),
+        size * classes.size,
+    ).reshape(size, classes.size)
+    errors = by_class.sum(axis=1)
+    executions = counts(grouping.codes, size)
+    labels = list(classes.labels)
+    columns: dict[str, np.ndarray] = {}
+    totals = by_class.sum(axis=0)
+    named = {labels[i]: by_class[:, i] for i in _class_order(labels) if isinstance(labels[i], str)}
+    if all_classes:
+        for name in schema.ERROR_CLASSES:
+            columns[name] = named.pop(name, np.zeros(size, dtype=np.int64))
+    for name, column in named.items():
+        if all_classes or column.sum() > 0:
+            columns[name] = column
+    missing = [i for i, label in enumerate(labels) if not isinstance(label, str)]
+    if missing and totals[missing].sum() > 0:
+        columns[UNCLASSIFIED] = by_class[:, missing].sum(axis=1)
+    columns.update(errors=errors, executions=executions, error_rate=_rows.rate(errors, executions))
+    out = _rows.sort_groups(_frame(_labels(grouping), by, columns), ["errors", "executions"])
+    out.columns.name = "error_classification"
+    out.attrs = _rows.result_attrs(df, outcomes)
+    return out

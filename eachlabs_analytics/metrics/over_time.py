@@ -1,0 +1,275 @@
+"""Spend and error rate per period: the helpers behind the trend charts.
+
+Rows are bucketed by ``created_at`` into periods of ``freq`` (fixed steps such as ``"15min"``,
+``"h"``, ``"D"``, or calendar ``"W"`` (weeks starting Monday), ``"M"``, ``"Q"``, ``"Y"``),
+in UTC or in the wall-clock time of ``tz``. The result has one row per period from the first
+to the last one with data, empty periods included (zero spend), indexed by period start.
+
+>>> from eachlabs_analytics import schema
+>>> cost_over_time(schema.empty_frame()).shape
+(0, 0)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.grouping import Grouping, combine, counts, sums
+
+#: Label of the column the groups beyond ``top`` are folded into.
+OTHER = "other"
+#: Name of the index of every over-time result.
+PERIOD_INDEX = "period_start"
+
+_US = {"s": 1_000_000, "min": 60_000_000, "h": 3_600_000_000, "D": 86_400_000_000}
+_FIXED_ALIASES = {"s": "s", "S": "s", "min": "min", "T": "min", "h": "h", "H": "h", "D": "D"}
+_FIXED_ALIASES["d"] = "D"
+_CALENDAR_ALIASES = {
+    "W": "W-SUN",  # pandas' weekly period ends on Sunday, so it starts on Monday
+    "M": "M",
+    "MS": "M",
+    "ME": "M",
+    "Q": "Q",
+    "QS": "Q",
+    "QE": "Q",
+    "Y": "Y",
+    "YS": "Y",
+    "YE": "Y",
+}
+_FREQ = re.compile(r"\s*([0-9]*)\s*([A-Za-z]+(?:-[A-Za-z]{3})?)\s*", re.ASCII)
+_ALLOWED_FREQS = (
+    "a fixed step 's', 'min', 'h' or 'D' with an optional multiple ('15min', '6h'), or a "
+    "calendar period 'W' (weeks from Monday), 'W-SAT' style anchors, 'M', 'Q' or 'Y'"
+)
+
+
+@dataclass(frozen=True)
+class Periods:
+    """Each row's period code (-1 when ``created_at`` is missing) and every period's start."""
+
+    codes: np.ndarray
+    starts: pd.DatetimeIndex
+
+    @property
+    def size(self) -> int:
+        return len(self.starts)
+
+
+def _parse_freq(freq: object) -> tuple[str, int]:
+    """(kind, value): ("fixed", step in microseconds) or ("calendar", pandas period freq)."""
+    match = _FREQ.fullmatch(freq) if isinstance(freq, str) else None
+    if match:
+        multiple = int(match.group(1) or 1)
+        unit = match.group(2)
+        if unit in _FIXED_ALIASES and multiple >= 1:
+            return "fixed", multiple * _US[_FIXED_ALIASES[unit]]
+        anchored = unit.upper().startswith("W-") and len(unit) == 5
+        if multiple == 1 and (unit in _CALENDAR_ALIASES or anchored):
+            return "calendar", unit.upper() if anchored else _CALENDAR_ALIASES[unit]
+    raise InvalidQueryError(f"freq={freq!r} is not allowed; use {_ALLOWED_FREQS}")
+
+
+def _check_tz(tz: object) -> str:
+    if tz is None:
+        return "UTC"
+    try:
+        pd.Timestamp("2026-01-01", tz=tz)
+    except Exception as exc:  # pandas raises several types for a bad zone
+        raise InvalidQueryError(
+            f"tz={tz!r} is not a time zone; use an IANA name such as 'Europe/Berlin' or None "
+            "for UTC"
+        ) from exc
+    return tz  # type: ignore[return-value]
+
+
+def periods(created: pd.Series, freq: str = "D", tz: str | None = None) -> Periods:
+    """Bucket timestamps into periods of ``freq`` in ``tz`` wall-clock time (UTC by default).
+
+    Fixed steps are counted from the Unix epoch in local wall-clock time, so ``"D"`` starts at
+    local midnight and ``"6h"`` at 00, 06, 12, 18. Around a DST change an hour of wall-clock
+    time can hold two real hours (both land in it) or none (no period is listed for it).
+
+    >>> ts = pd.Series(pd.to_datetime(["2026-03-01 23:30", "2026-03-03 01:00"], utc=True))
+    >>> p = periods(ts, "D")
+    >>> p.codes.tolist(), [str(s.date()) for s in p.starts]
+    ([0, 2], ['2026-03-01', '2026-03-02', '2026-03-03'])
+    """
+    kind, step = _parse_freq(freq)
+    zone = _check_tz(tz)
+    values = pd.Series(created, copy=False)
+    if not isinstance(values.dtype, pd.DatetimeTZDtype):
+        raise InvalidQueryError("created_at must hold tz-aware timestamps (the loader's UTC)")
+    local = values.dt.tz_convert(zone).dt.tz_localize(None).astype("datetime64[us]")
+    wall = local.to_numpy().view(np.int64)
+    missing = local.isna().to_numpy(dtype=bool)
+    if kind == "fixed":
+        ordinal = np.floor_divide(wall, step)
+    else:
+        ordinal = local.dt.to_period(step).array.asi8.copy()
+    if missing.all():
+        return Periods(np.full(len(wall), -1, dtype=np.intp), _local_index([], zone))
+    first, last = ordinal[~missing].min(), ordinal[~missing].max()
+    codes = np.where(missing, -1, ordinal - first).astype(np.intp)
+    span = np.arange(first, last + 1)
+    if kind == "fixed":
+        naive = pd.to_datetime(span * step, unit="us")
+    else:
+        naive = pd.PeriodIndex.from_ordinals(span, freq=step).to_timestamp(how="start")
+    return Periods(codes, _local_index(naive, zone))
+
+
+def _local_index(naive: object, zone: str) -> pd.DatetimeIndex:
+    index = pd.DatetimeIndex(naive).as_unit("us")
+    # a period starting in a DST gap (midnight skipped) starts when the clock resumes: its rows
+    # are real, and NaT would drop the whole period
+    index = index.tz_localize(
+        zone, ambiguous=np.ones(len(index), dtype=bool), nonexistent="shift_forward"
+    )
+    return index.rename(PERIOD_INDEX)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which groups become columns, in which order, and whether the rest fold into one."""
+
+    kept: list[int]
+    names: list[object]
+    folded: list[int]
+
+    def apply(self, table: np.ndarray) -> np.ndarray:
+        out = table[:, self.kept]
+        if self.folded:
+            out = np.hstack([out, table[:, self.folded].sum(axis=1, keepdims=True)])
+        return out
+
+
+def _columns(labels: list[object], weight: np.ndarray, top: int | None) -> _Columns:
+    """Groups ordered by ``weight`` (descending, then label); those beyond ``top`` folded."""
+    order = sorted(range(len(labels)), key=lambda i: (-weight[i], str(labels[i])))
+    if top is None or len(order) <= top:
+        return _Columns(order, [labels[i] for i in order], [])
+    names = [labels[i] for i in order[:top]]
+    return _Columns(
+        order[:top], [*names, OTHER if OTHER not in names else f"({OTHER})"], order[top:]
+    )
+
+
+def _check_top(top: object) -> int | None:
+    if top is None:
+        return None
+    if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+        raise InvalidQueryError(f"top must be None or an integer >= 1, not {top!r}")
+    return int(top)
+
+
+def _grid(
+    df: pd.DataFrame, helper: str, freq: str, by: str | None, tz: str | None
+) -> tuple[Periods, Grouping, np.ndarray, np.ndarray]:
+    """Periods, groups, and one (period, group) cell code per row with a creation time."""
+    _rows.check_frame(df, helper, ["created_at", "status"])
+    found = periods(df["created_at"], freq, tz)
+    grouping = _rows.grouping_for(df, by, helper)
+    dated = found.codes >= 0
+    cells = combine(found.codes[dated], grouping.codes[dated], grouping.size)
+    return found, grouping, cells, dated
+
+
+def _attrs(df: pd.DataFrame, dated: np.ndarray, freq: str, tz: str | None) -> dict[str, object]:
+    attrs = _rows.result_attrs(df)
+    attrs.update(freq=freq, tz=tz or "UTC", rows_without_created_at=int((~dated).sum()))
+    return attrs
+
+
+def cost_over_time(
+    df: pd.DataFrame,
+    freq: str = "D",
+    by: str | None = "model",
+    top: int | None = None,
+    *,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Spend per period (USD), one column per group.
+
+    Index: the start of each period (``period_start``, tz-aware in ``tz``, UTC by default),
+    every period from the first to the last row's, empty ones 0. Columns: one per value of
+    ``by`` (``"model"`` by default; ``None`` gives one column ``"total"``), ordered by spend
+    over the whole frame, largest first; with ``top=N`` the rest are summed into one column
+    ``"other"``. A value is the sum of ``execution_cost`` of the rows *created* in that
+    period (any status; a missing cost counts 0). Rows without ``created_at`` are left out and
+    counted in ``attrs["rows_without_created_at"]``.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> daily = ea.cost_over_time(df, freq="D", top=3)
+    >>> spent = daily.to_numpy().sum()
+    >>> list(daily.columns)[-1], bool(abs(spent - df["execution_cost"].sum()) < 1e-6)
+    ('other', True)
+    """
+    _rows.check_frame(df, "cost_over_time", ["execution_cost"])
+    top = _check_top(top)
+    found, grouping, cells, dated = _grid(df, "cost_over_time", freq, by, tz)
+    cost = _rows.floats(df, "execution_cost")[dated]
+    table = sums(cells, found.size * grouping.size, cost).reshape(found.size, grouping.size)
+    labels = ["total"] if by is None else list(grouping.labels)
+    plan = _columns(labels, table.sum(axis=0), top)
+    out = pd.DataFrame(plan.apply(table), index=found.starts, columns=pd.Index(plan.names, name=by))
+    out = out.loc[out.index.notna()]
+    out.attrs = _attrs(df, dated, freq, tz)
+    return out
+
+
+def error_rate_over_time(
+    df: pd.DataFrame,
+    freq: str = "D",
+    by: str | None = None,
+    top: int | None = None,
+    *,
+    tz: str | None = None,
+) -> pd.DataFrame:
+    """Share of executions that failed, per period.
+
+    Index as in :func:`cost_over_time` (``period_start``; every period from first to last).
+    With ``by=None`` (default) the columns are ``executions`` (rows created in the period,
+    any status), ``errors`` (those in the failed group: error, failed) and ``error_rate``
+    (``errors / executions``; NaN for a period without executions). With ``by="model"`` (or
+    another column) there is one column per group holding that group's ``error_rate``, ordered
+    by errors over the whole frame, largest first; ``top=N`` folds the rest into ``"other"``
+    (its rate is their errors over their executions).
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> daily = ea.error_rate_over_time(df)
+    >>> list(daily.columns), int(daily["executions"].sum()) == len(df)
+    (['executions', 'errors', 'error_rate'], True)
+    """
+    top = _check_top(top)
+    found, grouping, cells, dated = _grid(df, "error_rate_over_time", freq, by, tz)
+    failed = (_rows.outcome_codes(df) == _rows.FAILED)[dated]
+    size = found.size * grouping.size
+    executions = counts(cells, size).reshape(found.size, grouping.size)
+    errors = counts(cells[failed], size).reshape(found.size, grouping.size)
+    if by is None:
+        out = pd.DataFrame(
+            {
+                "executions": executions[:, 0],
+                "errors": errors[:, 0],
+                "error_rate": _rows.rate(errors[:, 0], executions[:, 0]),
+            },
+            index=found.starts,
+        )
+    else:
+        plan = _columns(list(grouping.labels), errors.sum(axis=0), top)
+        out = pd.DataFrame(
+            _rows.rate(plan.apply(errors), plan.apply(executions)),
+            index=found.starts,
+            columns=pd.Index(plan.names, name=by),
+        )
+    out = out.loc[out.index.notna()]
+    out.attrs = _attrs(df, dated, freq, tz)
+    return out

@@ -1,0 +1,8 @@
+"""Notebooks: the ``df.eachlabs`` accessor, the interactive Explorer and the Voila dashboard.
+
+Owns :mod:`.accessor` (helpers and charts as DataFrame methods), :mod:`.explorer` (the
+widget Explorer), :mod:`.filters` (its filter logic, pure pandas, testable without a kernel)
+and :mod:`.dashboard` (serving the Explorer notebook with Voila).
+
+Must never import: the cli. Widgets are imported only when an Explorer is built.
+"""

@@ -1,0 +1,283 @@
+"""The explorer notebook served as a web app with Voilà, for people who do not use notebooks.
+
+``serve_dashboard()`` runs ``voila notebooks/04-explorer.ipynb`` on loopback until interrupted;
+``Dashboard`` does the same in the background (a context manager that waits until the server
+answers and always stops it), which is what the browser test uses.
+
+What the notebook shows is chosen through environment variables of the Voilà process (and so
+of its kernel), never through its command line, so an API key does not show up in ``ps``:
+
+- ``EACHLABS_DATA``: a Parquet file written by ``ea.to_parquet`` (``data=`` here);
+- else ``EACHLABS_API_KEY`` (and ``EACHLABS_BASE_URL``): the last ``EACHLABS_DAYS`` days
+  (default 30) from the API (``api_key=``, ``base_url=``, ``days=``);
+- else the local sandbox (``EACHLABS_SANDBOX_EXECUTIONS``, ``EACHLABS_SANDBOX_SEED``).
+
+>>> from eachlabs_analytics.notebook.dashboard import voila_command
+>>> voila_command("explorer.ipynb", port=8866)[3:6]
+['explorer.ipynb', '--no-browser', '--port=8866']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+import pandas as pd
+
+from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
+
+__all__ = ["DEFAULT_PORT", "Dashboard", "default_notebook", "serve_dashboard", "voila_command"]
+
+DEFAULT_PORT = 8866
+#: Seconds Voilà lets one notebook cell run before it gives up (loading takes the longest).
+DEFAULT_CELL_TIMEOUT = 600
+_NOTEBOOK_NAME = "04-explorer.ipynb"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def default_notebook() -> Path:
+    """The explorer notebook: ``notebooks/04-explorer.ipynb`` of this checkout, or the copy a
+    regular install puts in ``<prefix>/share/eachlabs-analytics/notebooks/``.
+
+    >>> default_notebook().name
+    '04-explorer.ipynb'
+    """
+    candidates = [
+        # eachlabs_analytics/notebook/dashboard.py -> the checkout's notebooks/
+        Path(__file__).resolve().parents[2] / "notebooks" / _NOTEBOOK_NAME,
+        Path(sys.prefix) / "share" / "eachlabs-analytics" / "notebooks" / _NOTEBOOK_NAME,
+    ]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise EachlabsError(
+        f"the explorer notebook {_NOTEBOOK_NAME} is not next to this installation (looked "
+        f"in {', '.join(str(p.parent) for p in candidates)}); pass the path of a copy: "
+        "serve_dashboard(notebook=...)"
+    )
+
+
+def voila_command(
+    notebook: str | os.PathLike[str],
+    *,
+    port: int = DEFAULT_PORT,
+    host: str = "127.0.0.1",
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+) -> list[str]:
+    """The Voilà command line that serves ``notebook`` (no browser, one fixed port, one host).
+
+    >>> voila_command("nb.ipynb", port=9000, cell_timeout=60)[-3:]
+    ['--Voila.ip=127.0.0.1', '--Voila.port_retries=0', '--VoilaExecutor.timeout=60']
+    """
+    if not 0 < int(port) < 65536:
+        raise InvalidQueryError(f"port must be between 1 and 65535, not {port!r}")
+    if int(cell_timeout) <= 0:
+        raise InvalidQueryError(
+            f"cell_timeout must be a positive number of seconds, not {cell_timeout!r}"
+        )
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={int(port)}",
+        f"--Voila.ip={host}",
+        "--Voila.port_retries=0",  # a busy port is an error, not a silent move elsewhere
+        f"--VoilaExecutor.timeout={int(cell_timeout)}",
+    ]
+
+
+def serve_dashboard(
+    notebook: str | os.PathLike[str] | None = None,
+    *,
+    data: str | os.PathLike[str] | pd.DataFrame | None = None,
+    port: int = DEFAULT_PORT,
+    host: str = "127.0.0.1",
+    api_key: str | None = None,
+    base_url: str | None = None,
+    days: int | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+) -> int:
+    """Serve the explorer with Voilà at ``http://host:port/`` until Ctrl-C; return its exit code.
+
+    ``data`` is a Parquet file (or a DataFrame, written to a temporary one); without it the
+    notebook loads from the API when a key is given or set, else from the local sandbox.
+
+    >>> serve_dashboard(data="executions.parquet", port=8866)    # doctest: +SKIP
+    Voilà is running at: http://127.0.0.1:8866/
+    """
+    with Dashboard(
+        notebook,
+        data=data,
+        port=port,
+        host=host,
+        api_key=api_key,
+        base_url=base_url,
+        days=days,
+        cell_timeout=cell_timeout,
+        log=None,
+    ) as dashboard:
+        try:
+            return dashboard.process.wait() if dashboard.process else 0
+        except KeyboardInterrupt:
+            return 0
+
+
+class Dashboard:
+    """A Voilà server for the explorer, started on enter and always stopped on exit.
+
+    ``port=0`` picks a free loopback port. Entering waits (at most ``ready_timeout`` seconds)
+    until the server accepts connections; ``url`` is then where to point a browser. ``env``
+    adds variables to the server's environment (e.g. ``JUPYTER_DATA_DIR``); ``log`` is a file
+    receiving Voilà's output (``None``: this terminal's).
+
+    >>> with Dashboard(data="executions.parquet", port=0) as dashboard:    # doctest: +SKIP
+    ...     print(dashboard.url)
+    http://127.0.0.1:40123/
+    """
+
+    def __init__(
+        self,
+        notebook: str | os.PathLike[str] | None = None,
+        *,
+        data: str | os.PathLike[str] | pd.DataFrame | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        api_key: str | None = None,
+        base_url: str | None = None,
+        days: int | None = None,
+        cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+        ready_timeout: float = 60.0,
+        env: Mapping[str, str] | None = None,
+        log: IO[bytes] | None = subprocess.DEVNULL,  # type: ignore[assignment]
+    ) -> None:
+        if importlib.util.find_spec("voila") is None:
+            raise EachlabsError(
+                "the dashboard needs Voilà: pip install 'eachlabs-analytics[dashboard]'"
+            )
+        self.notebook = Path(notebook) if notebook is not None else default_notebook()
+        if not self.notebook.is_file():
+            raise InvalidQueryError(f"notebook {self.notebook} does not exist")
+        if days is not None and int(days) <= 0:
+            raise InvalidQueryError(f"days must be a positive number of days, not {days!r}")
+        self.host = host
+        self.port = int(port) or _free_port(host)
+        self.url = f"http://{'[::1]' if host == '::1' else host}:{self.port}/"
+        self.ready_timeout = float(ready_timeout)
+        self.process: subprocess.Popen[bytes] | None = None
+        self._data = data
+        self._log = log
+        self._tmp: str | None = None
+        self._command = voila_command(
+            self.notebook, port=self.port, host=host, cell_timeout=cell_timeout
+        )
+        self._env = {**os.environ, **(env or {})}
+        for name, value in (
+            ("EACHLABS_API_KEY", api_key),
+            ("EACHLABS_BASE_URL", base_url),
+            ("EACHLABS_DAYS", None if days is None else str(int(days))),
+        ):
+            if value is not None:
+                self._env[name] = value
+
+    def __repr__(self) -> str:  # never shows the environment: it may hold the API key
+        state = "running" if self.process and self.process.poll() is None else "stopped"
+        return f"Dashboard(notebook={str(self.notebook)!r}, url={self.url!r}, {state})"
+
+    def __enter__(self) -> Dashboard:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start Voilà and wait until it accepts connections (or fail, having stopped it)."""
+        if self.process is not None:
+            raise EachlabsError("this dashboard is already running")
+        env = dict(self._env)
+        if isinstance(self._data, pd.DataFrame):
+            from eachlabs_analytics.store.parquet import to_parquet
+
+            self._tmp = tempfile.mkdtemp(prefix="eachlabs-dashboard-")
+            env["EACHLABS_DATA"] = str(to_parquet(self._data, Path(self._tmp) / "data.parquet"))
+        elif self._data is not None:
+            path = Path(self._data)
+            if not path.is_file():
+                raise InvalidQueryError(f"data {path} is not a file; pass a Parquet file")
+            env["EACHLABS_DATA"] = str(path.resolve())
+        if self.host not in _LOOPBACK:
+            print(
+                f"warning: serving on {self.host}, not loopback: anyone who can reach it "
+                "sees your data (Voilà has no login)",
+                file=sys.stderr,
+            )
+        self.process = subprocess.Popen(
+            self._command,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT if self._log is not None else None,
+            cwd=self.notebook.parent,
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        print(f"Voilà is running at: {self.url}", file=sys.stderr)
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop Voilà (terminate, then kill after ``grace`` seconds) and remove temporary data."""
+        process, self.process = self.process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=grace)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def _wait_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            code = self.process.poll()
+            if code is not None:
+                raise EachlabsError(
+                    f"Voilà exited with code {code} before serving {self.notebook.name} "
+                    f"(is port {self.port} free?)"
+                )
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection((self.host, self.port), timeout=0.5),
+            ):
+                return
+            time.sleep(0.1)
+        raise EachlabsError(f"Voilà did not answer on {self.url} within {self.ready_timeout:g} s")
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

@@ -1,0 +1,561 @@
+"""The Explorer: filter an executions DataFrame with widgets and watch the numbers follow.
+
+``explore(df)`` shows a filter bar (quick date ranges and a day range, models ordered by spend
+with a search box, status groups, error classes, workflows) above panes that re-render when the
+selection changes: headline numbers, cost by model, cost over time, latency percentiles and the
+error breakdown. Every number comes from :mod:`eachlabs_analytics.metrics` and every chart from
+:mod:`eachlabs_analytics.plots`, called on the filtered slice; nothing is recomputed here.
+
+Panes are plain widget state (HTML tables and PNG images, no ``Output`` capture), so the
+Explorer behaves the same in JupyterLab, Notebook 7 and Voilà, and is testable without a kernel.
+Re-rendering is debounced while a kernel's event loop runs and immediate otherwise.
+
+>>> import eachlabs_analytics as ea
+>>> explorer = ea.explore(df)                                     # doctest: +SKIP
+>>> explorer.filters = {"models": ["veo-3"], "status_groups": ["failed"]}  # doctest: +SKIP
+>>> explorer.filtered["execution_cost"].sum()                     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from eachlabs_analytics import schema
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.notebook.filters import (
+    NO_WORKFLOW,
+    QUICK_RANGES,
+    STATUS_GROUP_NAMES,
+    Filters,
+    anchor_of,
+    apply_filters,
+    ordered_by_spend,
+    quick_range,
+)
+
+__all__ = ["Explorer", "Filters", "explore"]
+
+#: Tabs of the Explorer, in order: pane name -> tab title.
+PANES: dict[str, str] = {
+    "cost_by_model": "Cost by model",
+    "cost_over_time": "Cost over time",
+    "latency": "Latency",
+    "errors": "Errors",
+}
+# Looks only: the numbers stay plain text in each widget's value, so tests read them as shown.
+_CSS = (
+    ".ea-card-value { font-size: 1.5em; font-weight: 600; } "
+    ".ea-table td, .ea-table th { padding: 2px 8px; text-align: right; } "
+    ".ea-pane-error { color: #b00020; }"
+)
+_PERCENTILE = re.compile(r"p[0-9]+(\.[0-9]+)?", re.ASCII)
+_FIGSIZE = (9.0, 4.0)
+_DPI = 100
+
+
+def explore(df: pd.DataFrame, **options: Any) -> Explorer:
+    """An :class:`Explorer` over ``df`` (display it as a cell's last expression).
+
+    >>> from eachlabs_analytics import schema
+    >>> explorer = explore(schema.empty_frame())
+    >>> explorer.filters, len(explorer.filtered)
+    (Filters(start=None, end=None, models=(), status_groups=(), error_classes=(), workflows=()), 0)
+    """
+    return Explorer(df, **options)
+
+
+class Explorer:
+    """A filter bar and output panes over an executions DataFrame.
+
+    Args:
+        df: a loaded executions frame (``schema.COLUMNS``), or any slice of one.
+        filters: the initial selection (a :class:`Filters` or a mapping of its fields).
+        anchor: the moment quick ranges count back from; default the data's window end
+            (``df.attrs["window"]["end"]``), else now.
+        debounce: seconds to wait after the last change before re-rendering while a kernel's
+            event loop runs (0: render on every change).
+        top: how many models the cost-over-time chart names before folding the rest into "other".
+        charts: draw the charts (about half a second each); ``False`` shows the tables only.
+
+    ``filtered`` is the current slice, ``filters`` the current selection (assign a ``Filters``,
+    a mapping to change some fields, or ``None`` to clear), ``tables`` the numbers each pane shows
+    and ``refresh()`` renders every pane now.
+
+    >>> from eachlabs_analytics import schema
+    >>> explorer = Explorer(schema.empty_frame())
+    >>> explorer.filters = {"status_groups": ["failed"]}
+    >>> explorer.filters.status_groups, explorer.total_spend.value
+    (('failed',), '$0.00')
+    """
+
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        filters: Filters | Mapping[str, Any] | None = None,
+        anchor: pd.Timestamp | str | None = None,
+        debounce: float = 0.25,
+        top: int = 8,
+        charts: bool = True,
+    ) -> None:
+        missing = [c for c in schema.COLUMNS if c not in df.columns]
+        if missing:
+            raise InvalidQueryError(
+                f"explore() needs an executions DataFrame; missing column(s): {', '.join(missing)}"
+            )
+        self.df = df
+        self.anchor = anchor_of(df) if anchor is None else anchor_of(df.iloc[:0], now=anchor)
+        self.debounce = float(debounce)
+        self.top = int(top)
+        self.charts = bool(charts)
+        self.models = ordered_by_spend(df, "model")
+        self.workflows = ordered_by_spend(df, "workflow_id")
+        if df["workflow_id"].isna().any():
+            self.workflows.insert(0, NO_WORKFLOW)
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.summary: Any = None
+        self.errors: dict[str, str] = {}
+        self._filters = Filters()
+        self._cache: tuple[Filters, pd.DataFrame] | None = None
+        self._syncing = False
+        self._pending: asyncio.TimerHandle | None = None
+        self._stale: set[str] = set()
+        self._build()
+        if filters is not None:
+            self._set_filters(Filters.coerce(filters, base=self._filters))
+        self._render(panes=self._visible())
+
+    # --- public --------------------------------------------------------------------------
+    @property
+    def filters(self) -> Filters:
+        """The current selection."""
+        return self._filters
+
+    @filters.setter
+    def filters(self, value: Filters | Mapping[str, Any] | None) -> None:
+        self._set_filters(Filters.coerce(value, base=self._filters))
+        self._schedule()
+
+    @property
+    def filtered(self) -> pd.DataFrame:
+        """The rows the current selection keeps (a new frame; ``attrs["filters"]`` says which)."""
+        if self._cache is None or self._cache[0] != self._filters:
+            self._cache = (self._filters, apply_filters(self.df, self._filters))
+        return self._cache[1]
+
+    def reset(self) -> None:
+        """Clear every filter."""
+        self.filters = None
+
+    def refresh(self) -> None:
+        """Re-render every pane now, charts included (the UI renders hidden tabs lazily)."""
+        self._cancel_pending()
+        self._render(panes=tuple(PANES))
+
+    def __repr__(self) -> str:
+        return (
+            f"Explorer({len(self.filtered):,} of {len(self.df):,} executions; "
+            f"{_describe(self._filters)})"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --- building the UI -----------------------------------------------------------------
+    def _build(self) -> None:
+        self.quick_buttons = {}
+        for name, label in QUICK_RANGES.items():
+            button = widgets.Button(description=label, layout=widgets.Layout(width="auto"))
+            button.add_class("ea-quick-range")
+            button.add_class(f"ea-quick-{name.replace('_', '-')}")
+            button.on_click(lambda _b, name=name: self.apply_quick_range(name))
+            self.quick_buttons[name] = button
+        self.start = widgets.DatePicker(description="From", layout=widgets.Layout(width="220px"))
+        self.end = widgets.DatePicker(description="To", layout=widgets.Layout(width="220px"))
+        self.model_search = widgets.Text(
+            placeholder="search models", continuous_update=True, layout=_wide()
+        )
+        totals = self.df.groupby(self.df["model"].astype(object))["execution_cost"].sum()
+        self._model_labels = {m: f"{m}  ({_money(float(totals.get(m, 0.0)))})" for m in self.models}
+        self.model_select = _select(
+            "models", [(self._model_labels[m], m) for m in self.models], rows=8
+        )
+        self.status_select = _select(
+            "status-groups", [(g.replace("_", " "), g) for g in STATUS_GROUP_NAMES], rows=5
+        )
+        self.error_select = _select("error-classes", list(schema.ERROR_CLASSES), rows=8)
+        self.workflow_select = _select("workflows", list(self.workflows), rows=8)
+        self.reset_button = widgets.Button(description="Reset filters", icon="times")
+        self.reset_button.add_class("ea-reset")
+        self.reset_button.on_click(lambda _b: self.reset())
+
+        for control in (
+            self.start,
+            self.end,
+            self.model_select,
+            self.status_select,
+            self.error_select,
+            self.workflow_select,
+        ):
+            control.observe(self._on_control, names="value")
+        self.model_search.observe(lambda _c: self._show_model_options(), names="value")
+
+        self.total_spend = _card_value("ea-total-spend")
+        self.executions = _card_value("ea-executions")
+        self.success_rate = _card_value("ea-success-rate")
+        self.latency_p50 = _card_value("ea-latency-p50")
+        self.latency_p95 = _card_value("ea-latency-p95")
+        self.failed_cost = _card_value("ea-failed-cost")
+        self._cards = (
+            self.total_spend,
+            self.executions,
+            self.success_rate,
+            self.latency_p50,
+            self.latency_p95,
+            self.failed_cost,
+        )
+        self.status_line = widgets.HTML()
+        self.status_line.add_class("ea-status")
+        cards = widgets.HBox(
+            [
+                _card("Spend", self.total_spend),
+                _card("Executions", self.executions),
+                _card("Success rate", self.success_rate),
+                _card("p50 end to end", self.latency_p50),
+                _card("p95 end to end", self.latency_p95),
+                _card("Spent on failures", self.failed_cost),
+            ],
+            layout=widgets.Layout(flex_flow="row wrap"),
+        )
+        self.pane_tables = {name: widgets.HTML() for name in PANES}
+        self.pane_images = {
+            # natural size, never stretched by the flex box (blurry, and out of proportion)
+            name: widgets.Image(
+                format="png",
+                layout=widgets.Layout(width="auto", max_width="100%", align_self="flex-start"),
+            )
+            for name in PANES
+        }
+        self.pane_messages = {name: widgets.HTML() for name in PANES}
+        for name in PANES:
+            self.pane_tables[name].add_class(f"ea-table-{name.replace('_', '-')}")
+            self.pane_images[name].add_class(f"ea-chart-{name.replace('_', '-')}")
+            self.pane_messages[name].add_class("ea-pane-message")
+        self.tabs = widgets.Tab(
+            children=[
+                widgets.VBox(
+                    [self.pane_messages[name], self.pane_images[name], self.pane_tables[name]]
+                )
+                for name in PANES
+            ],
+            titles=list(PANES.values()),
+        )
+        self.tabs.observe(lambda _c: self._render_stale(), names="selected_index")
+        filter_bar = widgets.VBox(
+            [
+                widgets.HBox(
+                    [*self.quick_buttons.values(), self.reset_button],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+                widgets.HBox([self.start, self.end]),
+                widgets.HBox(
+                    [
+                        _column("Models (by spend)", self.model_search, self.model_select),
+                        _column("Status", self.status_select),
+                        _column("Error class", self.error_select),
+                        _column("Workflow", self.workflow_select),
+                    ],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+            ]
+        )
+        style = widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(display="none"))
+        self.widget = widgets.VBox([style, filter_bar, cards, self.status_line, self.tabs])
+        self.widget.add_class("ea-explorer")
+
+    def apply_quick_range(self, name: str) -> None:
+        """Set the day range to a quick range (see ``QUICK_RANGES``) ending on the anchor's day.
+
+        >>> from eachlabs_analytics import schema
+        >>> explorer = Explorer(schema.empty_frame(), anchor="2026-06-10T08:00:00Z")
+        >>> explorer.apply_quick_range("last_7_days")
+        >>> explorer.filters.start, explorer.filters.end
+        (datetime.date(2026, 6, 4), datetime.date(2026, 6, 10))
+        """
+        start, end = quick_range(name, self.anchor)
+        self.filters = {"start": start, "end": end}
+
+    # --- state <-> controls --------------------------------------------------------------
+    def _set_filters(self, filters: Filters) -> None:
+        _check_known(filters.models, self.models, "model")
+        _check_known(filters.workflows, self.workflows, "workflow")
+        self._filters = filters
+        self._syncing = True
+        try:
+            self.start.value = filters.start
+            self.end.value = filters.end
+            self._show_model_options()
+            self.status_select.value = filters.status_groups
+            self.error_select.value = filters.error_classes
+            self.workflow_select.value = filters.workflows
+        finally:
+            self._syncing = False
+
+    def _on_control(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        start, end = self.start.value, self.end.value
+        if start is not None and end is not None and start > end:
+            # the date just picked wins; move the other end to it rather than refuse
+            start, end = (start, start) if change["owner"] is self.start else (end, end)
+        self.filters = Filters(
+            start=start,
+            end=end,
+            models=self.model_select.value,
+            status_groups=self.status_select.value,
+            error_classes=self.error_select.value,
+            workflows=self.workflow_select.value,
+        )
+
+    def _show_model_options(self) -> None:
+        """Show the models matching the search, plus every selected one (options reset values)."""
+        query = self.model_search.value.strip().lower()
+        selected = self._filters.models
+        shown = [m for m in self.models if query in m.lower() or m in selected]
+        was_syncing, self._syncing = self._syncing, True
+        try:
+            self.model_select.options = [(self._model_labels[m], m) for m in shown]
+            self.model_select.value = tuple(m for m in shown if m in selected)
+        finally:
+            self._syncing = was_syncing
+
+    # --- rendering -----------------------------------------------------------------------
+    def _schedule(self) -> None:
+        if self.debounce <= 0:
+            self._render(panes=self._visible())
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (plain Python, tests): render now
+            self._render(panes=self._visible())
+            return
+        self._cancel_pending()
+        self._pending = loop.call_later(self.debounce, self._render, self._visible())
+
+    def _cancel_pending(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _visible(self) -> tuple[str, ...]:
+        index = self.tabs.selected_index
+        return (list(PANES)[index],) if index is not None else ()
+
+    def _render(self, panes: tuple[str, ...]) -> None:
+        """Headline and tables always; charts of ``panes`` now, the others when their tab opens."""
+        self._pending = None
+        from eachlabs_analytics import metrics
+
+        data = self.filtered
+        self.errors = {}
+        self.summary = None
+        for card in self._cards:
+            card.value = "–"  # a failed summary must not leave the previous numbers up
+        self._guard("summary", lambda: self._render_headline(metrics.summary(data)))
+        self.status_line.value = html.escape(
+            f"{len(data):,} of {len(self.df):,} executions · {_describe(self._filters)}"
+        )
+        if "summary" in self.errors:
+            self.status_line.value += (
+                "<br><span class='ea-pane-error'>Could not compute the headline numbers: "
+                f"{html.escape(self.errors['summary'])}</span>"
+            )
+        tables: dict[str, Callable[[], pd.DataFrame]] = {
+            "cost_by_model": lambda: metrics.cost_by_model(data),
+            "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
+            "latency": lambda: metrics.latency_percentiles(data),
+            "errors": lambda: metrics.error_breakdown(data),
+        }
+        for name, compute in tables.items():
+            self.tables.pop(name, None)
+            self._guard(f"{name} table", lambda n=name, c=compute: self._render_table(n, c()))
+        self._stale = set(PANES)
+        for name in PANES:
+            if name in panes:
+                self._render_chart(name)
+            else:
+                self._show_image(name, b"")  # drawn when its tab opens; never a stale chart
+        self._show_messages()
+
+    def _render_stale(self) -> None:
+        for name in self._visible():
+            if name in self._stale:
+                self._render_chart(name)
+        self._show_messages()
+
+    def _render_chart(self, name: str) -> None:
+        self._stale.discard(name)
+        self.errors.pop(f"{name} chart", None)
+        self._show_image(name, b"")
+        data = self.filtered
+        if self.charts and not data.empty:
+            self._guard(f"{name} chart", lambda: self._draw_chart(name, data))
+
+    def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
+        from eachlabs_analytics import plots
+
+        draw: dict[str, Callable[[Any], Any]] = {
+            "cost_by_model": lambda ax: plots.plot_cost_by_model(data, ax=ax),
+            "cost_over_time": lambda ax: plots.plot_cost_over_time(data, ax=ax, top=self.top),
+            "latency": lambda ax: plots.plot_latency(data, ax=ax),
+            "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
+        }
+        self._show_image(name, _png(draw[name]))
+
+    def _show_image(self, name: str, png: bytes) -> None:
+        """Set a chart, hiding the image while there is none (no broken-image icon)."""
+        image = self.pane_images[name]
+        image.value = png
+        image.layout.display = None if png else "none"
+
+    def _render_headline(self, summary: Any) -> None:
+        self.summary = summary
+        self.total_spend.value = _money(summary.spend)
+        self.executions.value = f"{summary.executions:,}"
+        self.success_rate.value = _percent(summary.success_rate)
+        self.latency_p50.value = _seconds(summary.p50_seconds)
+        self.latency_p95.value = _seconds(summary.p95_seconds)
+        self.failed_cost.value = _money(summary.failed_cost)
+
+    def _render_table(self, name: str, table: pd.DataFrame) -> None:
+        self.tables[name] = table
+        self.pane_tables[name].value = _table_html(name, table)
+
+    def _show_messages(self) -> None:
+        empty = self.filtered.empty
+        for name, message in self.pane_messages.items():
+            failures = [f"{step}: {error}" for step, error in self.errors.items() if name in step]
+            if failures:
+                text = "; ".join(failures)
+                message.value = f"<p class='ea-pane-error'>Could not render {html.escape(text)}</p>"
+            else:
+                message.value = (
+                    "<p><em>No executions match these filters.</em></p>" if empty else ""
+                )
+
+    def _guard(self, step: str, run: Callable[[], object]) -> None:
+        """Run one pane's step; a failure is shown in that pane and kept in ``errors``."""
+        try:
+            run()
+        except Exception as exc:  # noqa: BLE001 - shown to the user, kept in self.errors
+            self.errors[step] = f"{type(exc).__name__}: {exc}"
+
+
+# --- formatting and small widget helpers ---------------------------------------------------
+def _money(value: float) -> str:
+    """Dollars with cents; amounts under a cent keep two significant digits."""
+    if pd.isna(value):
+        return "–"
+    return f"${value:,.2f}" if value == 0 or abs(value) >= 0.01 else f"${value:.2g}"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.1%}" if pd.notna(value) else "–"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:,.1f} s" if pd.notna(value) else "–"
+
+
+def _table_html(name: str, table: pd.DataFrame) -> str:
+    """A pane's table as HTML: money in dollars, rates in percent, durations in seconds."""
+    if table.empty:
+        return ""
+    if name == "cost_over_time":  # newest day first; a month is what fits on a screen
+        table = table.iloc[::-1].head(31)
+        table.index = table.index.strftime("%Y-%m-%d")
+        formatters: dict[Any, Callable[[Any], str]] = dict.fromkeys(table.columns, _money)
+    else:
+        kinds = {
+            "total_cost": _money,
+            "mean_cost": _money,
+            "failed_cost": _money,
+            "cost_per_success": _money,
+            "share": _percent,
+            "error_rate": _percent,
+            "mean": _seconds,
+        }
+        formatters = {
+            c: kinds.get(str(c), _seconds if _PERCENTILE.fullmatch(str(c)) else str)
+            for c in table.columns
+        }
+    return table.to_html(classes="ea-table", formatters=formatters, border=0, na_rep="–")
+
+
+def _png(draw: Callable[[Any], Any]) -> bytes:
+    """Draw on a fresh Agg figure (never pyplot, so no global state and no leaked figures)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=_FIGSIZE, dpi=_DPI, layout="constrained")
+    draw(figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _describe(filters: Filters) -> str:
+    parts = []
+    if filters.start or filters.end:
+        parts.append(f"{filters.start or '…'} to {filters.end or '…'} (UTC)")
+    for name in ("models", "status_groups", "error_classes", "workflows"):
+        values = getattr(filters, name)
+        if values:
+            parts.append(f"{name.replace('_', ' ')}: {', '.join(values)}")
+    return "; ".join(parts) if parts else "no filters"
+
+
+def _check_known(values: tuple[str, ...], known: list[str], what: str) -> None:
+    for value in values:
+        if value not in known:
+            sample = ", ".join(known[:10]) + (
+                f" … ({len(known)} in all)" if len(known) > 10 else ""
+            )
+            raise InvalidQueryError(
+                f"unknown {what} {value!r}; {what}s in this data: {sample or 'none'}"
+            )
+
+
+def _select(name: str, options: list[Any], rows: int) -> widgets.SelectMultiple:
+    select = widgets.SelectMultiple(options=options, rows=rows, layout=_wide())
+    select.add_class(f"ea-filter-{name}")
+    return select
+
+
+def _wide() -> widgets.Layout:
+    return widgets.Layout(width="240px")
+
+
+def _column(title: str, *children: widgets.Widget) -> widgets.VBox:
+    return widgets.VBox([widgets.HTML(f"<b>{html.escape(title)}</b>"), *children])
+
+
+def _card_value(css_class: str) -> widgets.HTML:
+    value = widgets.HTML("–")
+    value.add_class("ea-card-value")
+    value.add_class(css_class)
+    return value
+
+
+def _card(title: str, value: widgets.HTML) -> widgets.VBox:
+    return widgets.VBox(
+        [widgets.HTML(f"<small>{html.escape(title)}</small>"), value],
+        layout=widgets.Layout(margin="0 24px 8px 0"),
+    )

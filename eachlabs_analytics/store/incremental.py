@@ -1,0 +1,988 @@
+"""An incremental local store of executions: a Hive-partitioned Parquet dataset by day.
+
+Layout of a store at ``PATH``::
+
+    PATH/manifest.json                      the watermark, window, query; written last, atomically
+    PATH/data/created_date=2026-10-01/part-0.parquet     one zstd file per UTC creation day
+    PATH/staging/                           new partition files while a sync runs (outside data/)
+    PATH/.lock                              held while a sync runs
+    PATH/quarantine/                        damaged day files moved aside by ``repair()``
+
+``data/`` holds nothing but finished Parquet files, so pyarrow, DuckDB, Polars and Spark can
+read it directly (declare ``created_date`` as a DATE). A sync:
+
+1. works out what to fetch: on the first sync, the window asked for; later, from the watermark
+   minus an ``overlap``, plus the creation windows of rows that were still in flight at the last
+   sync (their status and timestamps change), plus any older ``start`` asked for;
+2. loads those windows with the real loader and upserts by ``id`` (the newest row wins);
+3. rewrites only the partitions it touched: each new file is written under ``staging/`` and
+   moved into ``data/`` with one ``os.replace``;
+4. writes ``manifest.json`` last. If a sync dies midway, every partition is still a complete
+   file and the old watermark makes the next sync fetch (and so repair) the same rows again.
+
+>>> import eachlabs_analytics as ea
+>>> store = ea.ExecutionStore("executions-store")                           # doctest: +SKIP
+>>> store.sync(start="2026-10-01T00:00:00Z")                                 # doctest: +SKIP
+SyncResult(fetched=..., inserted=..., updated=0, unchanged=0, partitions_written=...)
+>>> df = store.load(start="2026-10-15T00:00:00Z", model="veo-3")            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from eachlabs_analytics import schema
+from eachlabs_analytics.exceptions import (
+    DataQualityWarning,
+    EachlabsError,
+    InvalidQueryError,
+    StoreError,
+)
+from eachlabs_analytics.store.parquet import atomic_write, table_to_frame, write_table
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.loader.client import Client
+    from eachlabs_analytics.loader.query import Query
+
+__all__ = ["ExecutionStore", "SyncResult"]
+
+PARTITION_COLUMN = "created_date"
+#: The declared partition schema: readers must not guess (DuckDB would say VARCHAR).
+PARTITION_SCHEMA = pa.schema([pa.field(PARTITION_COLUMN, pa.date32())])
+PARTITIONING = ds.partitioning(PARTITION_SCHEMA, flavor="hive")
+#: The schema of every data file (the partition column lives in the directory name).
+FILE_SCHEMA = schema.ARROW_SCHEMA
+DATASET_SCHEMA = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA))
+PART_NAME = "part-0.parquet"
+MANIFEST_NAME = "manifest.json"
+DATA_DIR = "data"
+STAGING_DIR = "staging"
+#: Damaged day files are moved here by ``repair`` (outside ``data/``: no reader sees them).
+QUARANTINE_DIR = "quarantine"
+LOCK_NAME = ".lock"
+STORE_FORMAT = "eachlabs-analytics-store"
+STORE_VERSION = 1
+DEFAULT_OVERLAP = pd.Timedelta(hours=1)
+#: In-flight rows closer than this in creation time are re-fetched in one window.
+IN_FLIGHT_GAP = pd.Timedelta(hours=6)
+_ONE_US = pd.Timedelta(microseconds=1)
+#: At most this many separate in-flight windows per sync (the closest ones are merged).
+MAX_IN_FLIGHT_WINDOWS = 16
+_FILTER_NAMES = ("model", "status", "workflow_id", "workflow_execution_id", "error_classification")
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncResult:
+    """What one ``ExecutionStore.sync`` did.
+
+    ``fetched`` rows came from the API; of their distinct ids, ``inserted`` were new to the
+    store, ``updated`` replaced a different stored row and ``unchanged`` matched it exactly.
+    ``window`` is the store's window after the sync (``end`` is the watermark) and
+    ``fetched_windows`` the creation windows requested from the API.
+    """
+
+    fetched: int
+    inserted: int
+    updated: int
+    unchanged: int
+    partitions_written: int
+    rows: int
+    window: dict[str, str]
+    fetched_windows: tuple[tuple[str, str], ...]
+    in_flight: int
+    dropped_columns: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"SyncResult(fetched={self.fetched}, inserted={self.inserted}, "
+            f"updated={self.updated}, unchanged={self.unchanged}, "
+            f"partitions_written={self.partitions_written}, rows={self.rows}, "
+            f"window={self.window['start']}..{self.window['end']}, in_flight={self.in_flight})"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready fields (for the manifest and the CLI)."""
+        out = dataclasses.asdict(self)
+        out["fetched_windows"] = [list(w) for w in self.fetched_windows]
+        out["dropped_columns"] = list(self.dropped_columns)
+        return out
+
+
+class ExecutionStore:
+    """A local, incrementally synced, Hive-partitioned Parquet store of executions.
+
+    Args:
+        path: the store's directory (created by the first sync).
+
+    >>> import tempfile
+    >>> store = ExecutionStore(tempfile.mkdtemp())
+    >>> store.load().shape
+    (0, 16)
+    >>> store.window is None
+    True
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not self.path.is_dir():
+            raise NotADirectoryError(f"{self.path} is a file; a store is a directory")
+
+    def __repr__(self) -> str:
+        window = self.window
+        span = f"{window['start']}..{window['end']}" if window else "never synced"
+        return f"ExecutionStore({str(self.path)!r}, {span})"
+
+    # --- paths and metadata --------------------------------------------------------------
+    @property
+    def data_path(self) -> Path:
+        """The dataset root (``created_date=YYYY-MM-DD/part-0.parquet`` below it)."""
+        return self.path / DATA_DIR
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_NAME
+
+    @property
+    def manifest(self) -> dict[str, Any] | None:
+        """The committed manifest, or None before the first sync completes."""
+        try:
+            raw = self.manifest_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise self._manifest_error(f"cannot be read ({exc})") from None
+        try:
+            manifest = json.loads(raw)
+        except ValueError as exc:
+            raise self._manifest_error(f"is not valid JSON ({exc})") from None
+        if (
+            not isinstance(manifest, dict)
+            or manifest.get("format") != STORE_FORMAT
+            or not isinstance(manifest.get("window"), dict)
+            or not isinstance(manifest.get("query"), dict)
+        ):
+            raise self._manifest_error("is not an eachlabs-analytics manifest")
+        if manifest.get("version") != STORE_VERSION:
+            raise StoreError(
+                f"{self.path} is a version {manifest.get('version')} store; this release reads "
+                f"version {STORE_VERSION}",
+                path=self.manifest_path,
+            )
+        return manifest
+
+    def _manifest_error(self, what: str) -> StoreError:
+        return StoreError(
+            f"{self.manifest_path} {what}. It holds the store's window and query, which the "
+            f"data files cannot tell: restore it from a backup, or move {self.path} aside and "
+            "sync a new store",
+            path=self.manifest_path,
+        )
+
+    @property
+    def window(self) -> dict[str, str] | None:
+        """The creation window the store holds completely (``end`` is the watermark)."""
+        manifest = self.manifest
+        return dict(manifest["window"]) if manifest else None
+
+    @property
+    def watermark(self) -> pd.Timestamp | None:
+        """Everything created before this was fetched by the last completed sync."""
+        window = self.window
+        return pd.Timestamp(window["end"]) if window else None
+
+    def partitions(self) -> list[dt.date]:
+        """The days with data, oldest first.
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).partitions()
+        []
+        """
+        days = []
+        if self.data_path.is_dir():
+            for entry in self.data_path.iterdir():
+                day = _partition_day(entry.name)
+                if day is not None and (entry / PART_NAME).is_file():
+                    days.append(day)
+        return sorted(days)
+
+    # --- reading -------------------------------------------------------------------------
+    def _file(self, day: dt.date) -> Path:
+        return self.data_path / _partition_dir(day) / PART_NAME
+
+    def _dataset(self) -> ds.Dataset | None:
+        """The day files as one dataset; each file's footer and schema checked first.
+
+        Reading a footer costs well under a millisecond a file, and it catches truncated
+        files and files of another schema (which a dataset would read as silent nulls).
+        """
+        days = self.partitions()
+        if not days:
+            return None
+        for day in days:
+            self._check_footer(day)
+        return ds.dataset(
+            [str(self._file(day)) for day in days],
+            schema=DATASET_SCHEMA,
+            format="parquet",
+            partitioning=PARTITIONING,
+            partition_base_dir=str(self.data_path),
+        )
+
+    def _check_footer(self, day: dt.date) -> None:
+        file = self._file(day)
+        try:
+            found = pq.read_schema(file)
+        except (OSError, pa.ArrowException) as exc:
+            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
+        wrong = [
+            f"{field.name} ({field.type})"
+            for field in FILE_SCHEMA
+            if field.name not in found.names or found.field(field.name).type != field.type
+        ]
+        if wrong:
+            raise self._damaged(
+                day, f"does not have the store's schema (missing or mistyped: {', '.join(wrong)})"
+            )
+
+    def _damaged(self, day: dt.date, what: str) -> StoreError:
+        return StoreError(
+            f"{self._file(day)}, the executions created on {day.isoformat()}, {what}. "
+            f"Repair it with store.repair() (CLI: eachlabs-analytics repair {self.path}): the "
+            f"file is moved to {self.path / QUARANTINE_DIR} and {day.isoformat()} is fetched "
+            "again from the API",
+            path=self._file(day),
+            day=day,
+        )
+
+    def _scan(self, dataset: ds.Dataset, **options: Any) -> pa.Table:
+        """``dataset.to_table(**options)``; a file that fails mid-read is named, not hidden."""
+        try:
+            return dataset.to_table(**options)
+        except (OSError, pa.ArrowException) as exc:
+            for day in self.partitions():
+                try:
+                    pq.read_table(self._file(day))
+                except (OSError, pa.ArrowException) as file_exc:
+                    raise self._damaged(day, f"cannot be read ({_reason(file_exc)})") from None
+            raise StoreError(
+                f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path
+            ) from None
+
+    def verify(self) -> list[StoreError]:
+        """Every damaged day file (unreadable, truncated, another schema), as errors; [] if none.
+
+        Reads each file completely (``load`` and ``sync`` check footers and schemas only).
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).verify()
+        []
+        """
+        problems = []
+        for day in self.partitions():
+            try:
+                self._check_footer(day)
+                pq.read_table(self._file(day))
+            except StoreError as exc:
+                problems.append(exc)
+            except (OSError, pa.ArrowException) as exc:
+                problems.append(self._damaged(day, f"cannot be read ({_reason(exc)})"))
+        return problems
+
+    def load(
+        self,
+        start: Any = None,
+        end: Any = None,
+        model: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The stored executions as the loader's typed DataFrame, newest first.
+
+        ``start <= created_at <= end``, both ends included as in the loader (RFC 3339 strings
+        or tz-aware datetimes; default: the whole store). The filters match like the API's:
+        one value or a list; ``status`` takes any status the data holds. ``df.attrs`` says
+        which window and store the rows came from.
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).load(model=["veo-3"]).columns.tolist()[:2]
+        ['id', 'model']
+        """
+        start_ts = _timestamp(start, "start")
+        end_ts = _timestamp(end, "end")
+        if start_ts is not None and end_ts is not None and start_ts > end_ts:
+            raise InvalidQueryError(
+                f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})"
+            )
+        filters = {
+            "model": _values(model, "model"),
+            "status": _values(status, "status"),
+            "workflow_id": _values(workflow_id, "workflow_id"),
+            "workflow_execution_id": _values(workflow_execution_id, "workflow_execution_id"),
+            "error_classification": _values(
+                error_classification, "error_classification", schema.ERROR_CLASSES
+            ),
+        }
+        expression = None
+        conditions = []
+        if start_ts is not None:
+            conditions.append(ds.field(PARTITION_COLUMN) >= start_ts.date())
+            conditions.append(ds.field("created_at") >= start_ts.to_pydatetime())
+        if end_ts is not None:
+            conditions.append(ds.field(PARTITION_COLUMN) <= end_ts.date())
+            conditions.append(ds.field("created_at") <= end_ts.to_pydatetime())
+        for column, wanted in filters.items():
+            if wanted:
+                conditions.append(ds.field(column).isin(list(wanted)))
+        for condition in conditions:
+            expression = condition if expression is None else expression & condition
+        frame = self._read(expression)
+        manifest = self.manifest
+        window = manifest["window"] if manifest else None
+        frame.attrs = {
+            "source": "store",
+            "store": str(self.path),
+            "store_window": dict(window) if window else None,
+            "window": {
+                "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
+                "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
+            },
+            "query": {**(manifest or {}).get("query", {}), **_describe_filters(filters)},
+            "last_sync": (manifest or {}).get("last_sync"),
+        }
+        return frame
+
+    def _read(self, expression: ds.Expression | None = None) -> pd.DataFrame:
+        dataset = self._dataset()
+        if dataset is None:
+            return schema.empty_frame()
+        table = self._scan(dataset, columns=list(schema.COLUMNS), filter=expression)
+        frame = _finish(table_to_frame(table.replace_schema_metadata(None)))
+        if not frame["id"].is_unique:
+            # only after a sync died while moving a row between days; the next sync repairs it
+            frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
+        return frame
+
+    def _index(self) -> pa.Table:
+        """``id`` and partition day of every stored row (to find rows that changed day)."""
+        dataset = self._dataset()
+        if dataset is None:
+            return pa.table(
+                {"id": pa.array([], pa.string()), PARTITION_COLUMN: pa.array([], pa.date32())}
+            )
+        return self._scan(dataset, columns=["id", PARTITION_COLUMN])
+
+    # --- syncing -------------------------------------------------------------------------
+    def sync(
+        self,
+        start: Any = None,
+        end: Any = None,
+        model: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | Iterable[str] | None = None,
+        *,
+        client: Client | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        overlap: Any = DEFAULT_OVERLAP,
+        classify_errors: bool = True,
+        progress: bool | None = None,
+        max_workers: int | None = None,
+    ) -> SyncResult:
+        """Fetch what is new (and what was in flight) from the API and upsert it by ``id``.
+
+        Takes the loader's query arguments. The first sync fetches ``start``..``end`` (the
+        API's 90-day default when ``start`` is None; ``end`` defaults to now). Later syncs
+        fetch from the watermark minus ``overlap`` (a timedelta or a string such as ``"1h"``)
+        to ``end``, the creation windows of rows in flight at the last sync, and anything
+        before the store's start if an earlier ``start`` is given. Filters are fixed when the
+        store is created: later syncs may repeat them or leave them out. ``status`` is refused
+        (rows change status after they are stored): filter with ``load(status=...)``.
+
+        ``client`` is a :class:`~eachlabs_analytics.Client` to use; otherwise one is opened
+        from ``api_key``/``base_url`` (default: ``$EACHLABS_API_KEY``/``$EACHLABS_BASE_URL``).
+
+        >>> store.sync(start="2026-10-01T00:00:00Z", client=client)            # doctest: +SKIP
+        SyncResult(fetched=4210, inserted=4210, updated=0, unchanged=0, ...)
+        """
+        from eachlabs_analytics.loader.query import build_query
+
+        if status is not None:
+            # rows change status after they are stored; with a status filter the store could
+            # neither follow a row out of the filter nor see one enter it behind the watermark
+            raise InvalidQueryError(
+                "a store keeps every status so it can follow executions as they finish; sync "
+                "without status= and filter when reading: store.load(status=...)"
+            )
+        overlap_td = _timedelta(overlap, "overlap")
+        now = pd.Timestamp.now(tz="UTC").floor("us")
+        query = build_query(
+            start=start,
+            end=end,
+            model=model,
+            status=status,
+            workflow_id=workflow_id,
+            workflow_execution_id=workflow_execution_id,
+            error_classification=error_classification,
+            now=now,
+        )
+        filters = {
+            "model": list(query.models) or None,
+            "status": list(query.statuses) or None,
+            "workflow_id": query.workflow_id,
+            "workflow_execution_id": query.workflow_execution_id,
+            "error_classification": list(query.error_classes) or None,
+        }
+        self._prepare_directory()
+        with self._locked():
+            manifest = self.manifest
+            if manifest is not None:
+                filters = _same_filters(manifest["query"], filters, self.path)
+            self._dataset()  # a damaged day file stops the sync before anything is fetched
+            windows, new_window = _plan(manifest, query, start is not None, overlap_td, now)
+            fetched, dropped = self._fetch_with(
+                client,
+                api_key,
+                base_url,
+                windows,
+                filters,
+                classify_errors=classify_errors,
+                progress=progress,
+                max_workers=max_workers,
+            )
+            new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
+            return self._commit(fetched, dropped, windows, new_window, filters, now)
+
+    def repair(
+        self,
+        *,
+        client: Client | None = None,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        classify_errors: bool = True,
+        progress: bool | None = None,
+        max_workers: int | None = None,
+    ) -> SyncResult:
+        """Move damaged day files aside and fetch those days again from the API.
+
+        Every day file is read completely (:meth:`verify`); each damaged one is moved to
+        ``PATH/quarantine/`` (outside ``data/``, kept for inspection) and its UTC day, within
+        the store's window, is fetched again with the store's query. The store's window does
+        not change. With nothing damaged, nothing is fetched (``fetched == 0``).
+
+        >>> store.repair(client=client)                                      # doctest: +SKIP
+        SyncResult(fetched=1203, inserted=1203, updated=0, unchanged=0, ...)
+        """
+        manifest = self.manifest
+        if manifest is None:
+            raise StoreError(
+                f"{self.path} has no completed sync, so there is nothing to repair; run a sync",
+                path=self.path,
+            )
+        now = pd.Timestamp.now(tz="UTC").floor("us")
+        with self._locked():
+            damaged = sorted({problem.day for problem in self.verify()})
+            window = (
+                pd.Timestamp(manifest["window"]["start"]),
+                pd.Timestamp(manifest["window"]["end"]),
+            )
+            quarantine = self.path / QUARANTINE_DIR
+            windows = []
+            for day in damaged:
+                quarantine.mkdir(exist_ok=True)
+                moved = quarantine / f"{_partition_dir(day)}.{uuid.uuid4().hex[:8]}.parquet"
+                os.replace(self._file(day), moved)
+                midnight = pd.Timestamp(day, tz="UTC")
+                first = max(window[0], midnight)
+                last = min(window[1], midnight + pd.Timedelta(days=1) - _ONE_US)
+                if first <= last:
+                    windows.append((first, last + _ONE_US))
+            windows = _merge(windows)
+            fetched, dropped = schema.empty_frame(), []
+            if windows:
+                fetched, dropped = self._fetch_with(
+                    client,
+                    api_key,
+                    base_url,
+                    windows,
+                    manifest["query"],
+                    classify_errors=classify_errors,
+                    progress=progress,
+                    max_workers=max_workers,
+                )
+            return self._commit(fetched, dropped, windows, window, manifest["query"], now)
+
+    def _fetch_with(
+        self,
+        client: Client | None,
+        api_key: str | None,
+        base_url: str | None,
+        windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+        filters: dict[str, Any],
+        **options: Any,
+    ) -> tuple[pd.DataFrame, list[str]]:
+        """Load ``windows`` with ``client``, or with one opened (and closed) for the call."""
+        if client is not None:
+            return _fetch(client, windows, filters, **options)
+        from eachlabs_analytics.loader.client import Client
+
+        with Client(api_key=api_key, base_url=base_url) as own:
+            return _fetch(own, windows, filters, **options)
+
+    def _commit(
+        self,
+        fetched: pd.DataFrame,
+        dropped: list[str],
+        windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+        window: tuple[pd.Timestamp, pd.Timestamp],
+        filters: dict[str, Any],
+        now: pd.Timestamp,
+    ) -> SyncResult:
+        """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
+        result = self._upsert(fetched)
+        in_flight, in_flight_windows = self._in_flight()
+        sync_result = SyncResult(
+            fetched=len(fetched),
+            inserted=result["inserted"],
+            updated=result["updated"],
+            unchanged=result["unchanged"],
+            partitions_written=result["partitions_written"],
+            rows=result["rows"],
+            window={"start": _iso(window[0]), "end": _iso(window[1])},
+            fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
+            in_flight=in_flight,
+            dropped_columns=tuple(dropped),
+        )
+        self._write_manifest(filters, sync_result, in_flight_windows, now)
+        return sync_result
+
+    def _prepare_directory(self) -> None:
+        if self.path.is_dir() and not self.manifest_path.exists():
+            known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME}
+            strangers = [
+                p.name
+                for p in self.path.iterdir()
+                if p.name not in known and not p.name.startswith(f".{MANIFEST_NAME}.")
+            ]
+            if strangers:
+                raise StoreError(
+                    f"{self.path} is not an empty directory nor an eachlabs-analytics store "
+                    f"(found {', '.join(sorted(strangers)[:3])}); choose a new or empty "
+                    "directory",
+                    path=self.path,
+                )
+        self.data_path.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory lock
+            yield
+            return
+        with open(self.path / LOCK_NAME, "a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise EachlabsError(
+                    f"another sync is running on {self.path}; wait for it to finish"
+                ) from None
+            try:
+                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)  # a dead sync's files
+                yield
+            finally:
+                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _upsert(self, fetched: pd.DataFrame) -> dict[str, int]:
+        """Merge ``fetched`` into the partitions it touches; the fetched rows win.
+
+        Works on Arrow tables: a partition is filtered, concatenated and sorted without
+        a round trip through pandas.
+        """
+        dated = fetched["created_at"].notna()
+        if not dated.all():
+            warnings.warn(
+                f"{int((~dated).sum())} fetched rows have no valid created_at and cannot be "
+                "placed in a day partition; they are not stored",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+        new = _to_table(fetched[dated])
+        new_days = pc.cast(new["created_at"], pa.date32())
+        index = self._index()
+        # a day holding an old version of a fetched id is touched too (the row moves out)
+        known = index.filter(pc.is_in(index["id"], value_set=new["id"]))
+        touched = sorted(
+            set(pc.unique(new_days).to_pylist()) | set(known[PARTITION_COLUMN].to_pylist())
+        )
+        counts = {
+            "inserted": new.num_rows - known.num_rows,
+            "updated": 0,
+            "unchanged": 0,
+            "partitions_written": 0,
+            "rows": index.num_rows + new.num_rows - known.num_rows,
+        }
+        staging = self.path / STAGING_DIR / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        for day in touched:
+            old = self._read_partition(day)
+            replaced_mask = pc.is_in(old["id"], value_set=new["id"])
+            replaced = old.filter(replaced_mask)
+            arriving = new.filter(pc.equal(new_days, pa.scalar(day, pa.date32())))
+            updated, unchanged = _compare(
+                replaced, new.filter(pc.is_in(new["id"], value_set=replaced["id"]))
+            )
+            counts["updated"] += updated
+            counts["unchanged"] += unchanged
+            if (
+                not updated
+                and replaced.num_rows == arriving.num_rows
+                and pc.all(pc.is_in(arriving["id"], value_set=replaced["id"])).as_py() is not False
+            ):
+                continue  # every row here is already stored as fetched: leave the file alone
+            kept = old.filter(pc.invert(replaced_mask))
+            self._commit_partition(day, pa.concat_tables([kept, arriving]), staging)
+            counts["partitions_written"] += 1
+        shutil.rmtree(staging, ignore_errors=True)
+        return counts
+
+    def _read_partition(self, day: dt.date) -> pa.Table:
+        file = self._file(day)
+        if not file.exists():
+            return FILE_SCHEMA.empty_table()
+        self._check_footer(day)
+        try:
+            table = ds.dataset(str(file), schema=FILE_SCHEMA, format="parquet").to_table()
+        except (OSError, pa.ArrowException) as exc:
+            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
+        return table.replace_schema_metadata(None)
+
+    def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
+        """Replace one day's file: written in ``staging``, then moved into ``data/``."""
+        target_dir = self.data_path / _partition_dir(day)
+        target = target_dir / PART_NAME
+        if table.num_rows == 0:
+            target.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                target_dir.rmdir()
+            return
+        staged = staging / f"{_partition_dir(day)}.parquet"
+        table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
+        write_table(table.combine_chunks(), staged)
+        with open(staged, "rb+") as handle:
+            os.fsync(handle.fileno())
+        target_dir.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+
+    def _in_flight(self) -> tuple[int, list[tuple[pd.Timestamp, pd.Timestamp]]]:
+        dataset = self._dataset()
+        if dataset is None:
+            return 0, []
+        table = self._scan(
+            dataset,
+            columns=["created_at"],
+            filter=ds.field("status").isin(list(schema.IN_FLIGHT_STATUSES)),
+        )
+        created = pd.Series(table["created_at"].to_pandas()).dropna()
+        return len(created), _clusters(created)
+
+    def _write_manifest(
+        self,
+        filters: dict[str, Any],
+        result: SyncResult,
+        in_flight_windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+        now: pd.Timestamp,
+    ) -> None:
+        manifest = {
+            "format": STORE_FORMAT,
+            "version": STORE_VERSION,
+            "partitioning": {"column": PARTITION_COLUMN, "type": "date", "flavor": "hive"},
+            "data": DATA_DIR,
+            "query": filters,
+            "window": result.window,
+            "in_flight": {
+                "rows": result.in_flight,
+                "windows": [[_iso(a), _iso(b)] for a, b in in_flight_windows],
+            },
+            "rows": result.rows,
+            "partitions": len(self.partitions()),
+            "last_sync": {"at": _iso(now), **result.as_dict()},
+        }
+        text = json.dumps(manifest, indent=2) + "\n"
+        atomic_write(self.manifest_path, lambda temp: temp.write_text(text, encoding="utf-8"))
+
+
+# --- planning ------------------------------------------------------------------------------
+def _plan(
+    manifest: dict[str, Any] | None,
+    query: Query,
+    start_given: bool,
+    overlap: pd.Timedelta,
+    now: pd.Timestamp,
+) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], tuple[pd.Timestamp, pd.Timestamp]]:
+    """The windows to fetch, and the store's window once they are in.
+
+    The new watermark is the window's end, or ``now`` if that is earlier: rows created after
+    the sync started may not exist yet, so a future ``end`` cannot be promised complete.
+    """
+    start, end = query.start, query.end
+    reached = min(end, now)
+    if manifest is None:
+        return [(start, end)], (start, max(start, reached))
+    old_start = pd.Timestamp(manifest["window"]["start"])
+    watermark = pd.Timestamp(manifest["window"]["end"])
+    windows = []
+    if end > watermark - overlap:
+        windows.append((max(watermark - overlap, old_start), end))
+    if start_given and start < old_start:
+        # a backfill always reaches the old start: a gap would sit inside the claimed window
+        windows.append((start, old_start + overlap))
+    for first, last in manifest.get("in_flight", {}).get("windows", []):
+        # the loader needs start < end; both ends are inclusive, so one more microsecond is safe
+        windows.append((pd.Timestamp(first), pd.Timestamp(last) + _ONE_US))
+    new_start = min(old_start, start) if start_given else old_start
+    return _merge(windows), (new_start, max(watermark, reached))
+
+
+def _seen_watermark(
+    manifest: dict[str, Any] | None,
+    window: tuple[pd.Timestamp, pd.Timestamp],
+    fetched: pd.DataFrame,
+    settled: pd.Timestamp,
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Near "now", advance the watermark only as far as the API has shown rows.
+
+    The server stamps ``created_at`` with its clock; if it runs behind ours, rows it creates
+    after this sync can carry times before our "now", and a watermark at our "now" (minus
+    the overlap) would skip them forever. An end before ``settled`` (now minus the overlap)
+    is kept; a later one is capped at the newest creation time seen.
+    """
+    start, planned = window
+    if planned <= settled:
+        return window
+    floor = pd.Timestamp(manifest["window"]["end"]) if manifest is not None else start
+    newest = fetched["created_at"].max() if len(fetched) else pd.NaT
+    seen = floor if pd.isna(newest) else max(floor, pd.Timestamp(newest))
+    return start, min(planned, seen)
+
+
+def _merge(
+    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    merged: list[tuple[pd.Timestamp, pd.Timestamp]] = []
+    for first, last in sorted(w for w in windows if w[0] < w[1]):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def _clusters(created: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Few windows covering every creation time given (gaps above IN_FLIGHT_GAP split)."""
+    if created.empty:
+        return []
+    times = np.sort(created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]"))
+    gaps = np.diff(times)
+    limit = IN_FLIGHT_GAP.to_timedelta64()
+    splits = np.flatnonzero(gaps > limit)
+    if len(splits) >= MAX_IN_FLIGHT_WINDOWS:
+        # keep only the widest gaps as splits
+        widest = np.argsort(gaps[splits])[::-1][: MAX_IN_FLIGHT_WINDOWS - 1]
+        splits = np.sort(splits[widest])
+    chunks = np.split(times, splits + 1)
+    return [(_utc(chunk[0]), _utc(chunk[-1])) for chunk in chunks]
+
+
+def _utc(value: Any) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def _fetch(
+    client: Client,
+    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
+    filters: dict[str, Any],
+    **options: Any,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Load every window with the loader; the rows of later loads win."""
+    frames = []
+    dropped: set[str] = set()
+    for first, last in windows:
+        frame = client.load_executions(start=first, end=last, **filters, **options)
+        dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
+        frames.append(_loose(frame))
+    if not frames:
+        return schema.empty_frame(), []
+    if dropped:
+        warnings.warn(
+            f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
+            stacklevel=3,
+        )
+    combined = pd.concat(frames, ignore_index=True)
+    combined = combined.drop_duplicates("id", keep="last")
+    return _normalize(combined), sorted(dropped)
+
+
+def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> dict[str, Any]:
+    if not any(asked.values()):
+        return {name: stored.get(name) for name in _FILTER_NAMES}
+    differing = [name for name in _FILTER_NAMES if asked.get(name) != stored.get(name)]
+    if differing:
+        shown = ", ".join(f"{n}={stored.get(n)!r}" for n in _FILTER_NAMES if stored.get(n))
+        raise InvalidQueryError(
+            f"{path} was created with a different query ({shown or 'no filters'}); "
+            f"{', '.join(differing)} differ. Sync it with the same filters or none, "
+            "or use another directory for another query"
+        )
+    return asked
+
+
+# --- frames --------------------------------------------------------------------------------
+def _loose(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schema's columns with status and class as plain strings, so frames concatenate."""
+    frame = frame.reindex(columns=list(schema.COLUMNS))
+    return frame.astype({"status": object, "error_classification": object})
+
+
+def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
+    """The schema's columns and dtypes (``status`` extended with what it holds)."""
+    frame = frame.reindex(columns=list(schema.COLUMNS))
+    statuses = frame["status"].dropna().astype(str).unique()
+    dtypes = dict(schema.DTYPES, status=schema.status_dtype(statuses))
+    out = {}
+    for column in schema.COLUMNS:
+        series = frame[column]
+        target = dtypes[column]
+        if series.dtype != target:
+            if isinstance(target, pd.CategoricalDtype):
+                series = pd.Series(
+                    pd.Categorical(series.astype(object), dtype=target), index=frame.index
+                )
+            else:
+                series = series.astype(target)
+        out[column] = series
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    """Newest first, then by id; a fresh RangeIndex; status categories as the schema says."""
+    frame = _normalize(frame)
+    frame = frame.sort_values(
+        ["created_at", "id"], ascending=[False, True], na_position="last", kind="stable"
+    )
+    return frame.reset_index(drop=True)
+
+
+def _to_table(frame: pd.DataFrame) -> pa.Table:
+    """The data files' Arrow table for a frame of executions (schema columns only)."""
+    frame = _normalize(frame).reset_index(drop=True)
+    table = pa.Table.from_pandas(frame, schema=FILE_SCHEMA, preserve_index=False)
+    return table.replace_schema_metadata(None)
+
+
+def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
+    """Of the stored rows ``old`` (whose ids are all in ``new``): how many differ, how many not."""
+    if old.num_rows == 0:
+        return 0, 0
+    order = [("id", "ascending")]
+    old, new = old.sort_by(order), new.sort_by(order)
+    same = pa.array(np.ones(old.num_rows, dtype=bool))
+    for name in FILE_SCHEMA.names:
+        a, b = old[name], new[name]
+        if pa.types.is_dictionary(a.type):
+            a, b = a.cast(pa.string()), b.cast(pa.string())
+        equal = pc.fill_null(pc.equal(a, b), False)
+        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
+        same = pc.and_(same, pc.or_(equal, both_null))
+    unchanged = pc.sum(same).as_py() or 0
+    return old.num_rows - unchanged, unchanged
+
+
+# --- small parsers -------------------------------------------------------------------------
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300] or type(exc).__name__
+
+
+def _partition_dir(day: dt.date) -> str:
+    return f"{PARTITION_COLUMN}={day.isoformat()}"
+
+
+def _partition_day(name: str) -> dt.date | None:
+    prefix = f"{PARTITION_COLUMN}="
+    if not name.startswith(prefix):
+        return None
+    try:
+        return dt.date.fromisoformat(name[len(prefix) :])
+    except ValueError:
+        return None
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    from eachlabs_analytics._util.timestamps import format_timestamp
+
+    return format_timestamp(ts)
+
+
+def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    from eachlabs_analytics._util.timestamps import parse_timestamp
+
+    return parse_timestamp(value, name)
+
+
+def _timedelta(value: Any, name: str) -> pd.Timedelta:
+    try:
+        delta = pd.Timedelta(value)
+    except (TypeError, ValueError):
+        raise InvalidQueryError(
+            f"{name} must be a duration such as '1h', '30min' or a timedelta, not {value!r}"
+        ) from None
+    if pd.isna(delta) or delta < pd.Timedelta(0):
+        raise InvalidQueryError(f"{name} must be a duration >= 0, not {value!r}")
+    return delta
+
+
+def _values(
+    value: str | Iterable[str] | None, name: str, allowed: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    if any(not isinstance(item, str) or not item.strip() for item in items):
+        raise InvalidQueryError(f"{name} must be a non-empty string or a list of them: {value!r}")
+    items = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    if allowed is not None:
+        bad = [item for item in items if item not in allowed]
+        if bad:
+            raise InvalidQueryError(
+                f"{name} {', '.join(map(repr, bad))} not allowed; allowed values: "
+                f"{', '.join(allowed)}"
+            )
+    return tuple(dict.fromkeys(items))
+
+
+def _describe_filters(filters: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+    return {name: list(values) for name, values in filters.items() if values}
