@@ -37,6 +37,7 @@ class InvalidQueryError(EachlabsError, ValueError):
     def __init__(
         self, message: str, *, status: int | None = None, request_id: str | None = None
     ) -> None:
+        self.message = message
         self.status = status
         self.request_id = request_id
         super().__init__(_with_context(message, status, request_id))
@@ -53,6 +54,7 @@ class APIError(EachlabsError):
         request_id: str | None = None,
         url: str | None = None,
     ) -> None:
+        self.message = message  # without the status and request id that str() adds
         self.status = status
         self.request_id = request_id
         self.url = url

@@ -59,7 +59,7 @@ def test_pages_until_a_short_page_even_when_total_is_capped():
         return 200, {}, body
 
     client, adapter = make_client(handler)
-    df = client.load_executions(**WINDOW, progress=False, max_workers=1)
+    df = ea.load_executions(client=client, **WINDOW, progress=False, max_workers=1)
     assert sorted(df["id"]) == sorted(r["id"] for r in data)
     offsets = sorted(int(query_of(r)["offset"]) for r in adapter.requests)
     assert 200 in offsets  # went past the capped total of 100
@@ -180,14 +180,14 @@ def test_transport_and_body_failures_are_retried(failure):
 def test_budget_spent_on_bad_bodies_raises_not_partial():
     client, _ = make_client(lambda r: (200, {}, b"{not json"), max_retries=2)
     with pytest.raises(ea.APIError, match="malformed response body"):
-        client.load_executions(**WINDOW, progress=False, classify_errors=False)
+        ea.load_executions(client=client, **WINDOW, progress=False, classify_errors=False)
 
 
 def test_server_ignoring_offset_raises_pagination_error():
     data = rows(100)
     client, adapter = make_client(lambda r: (200, {}, page_body(data)))
     with pytest.raises(ea.PaginationError, match="ignores offset"):
-        client.load_executions(**WINDOW, progress=False, max_workers=1)
+        ea.load_executions(client=client, **WINDOW, progress=False, max_workers=1)
     assert len(adapter.requests) <= 3
 
 
@@ -202,7 +202,9 @@ def test_never_ending_server_hits_the_page_cap(monkeypatch):
     monkeypatch.setattr("eachlabs_analytics.loader.pagination.MAX_PAGES", 5)
     client, _ = make_client(handler)
     with pytest.raises(ea.PaginationError, match="more than 5 pages"):
-        client.load_executions(**WINDOW, progress=False, max_workers=1, classify_errors=False)
+        ea.load_executions(
+            client=client, **WINDOW, progress=False, max_workers=1, classify_errors=False
+        )
     assert calls["n"] <= 7
 
 
@@ -212,7 +214,7 @@ def test_malformed_values_become_na_counted_with_one_warning():
     data[2]["started_at"] = "yesterday"  # not a timestamp
     client, _ = make_client(serve_rows(data))
     with pytest.warns(ea.DataQualityWarning) as caught:
-        df = client.load_executions(**WINDOW, progress=False)
+        df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert len(caught) == 1
     assert len(df) == 4
     assert df.attrs["malformed_values"] == {"execution_cost": 1, "started_at": 1}
@@ -226,7 +228,7 @@ def test_malformed_values_become_na_counted_with_one_warning():
 def test_unknown_fields_are_kept_as_columns_and_noted():
     data = [dict(r, region="eu-west") for r in rows(3)]
     client, _ = make_client(serve_rows(data))
-    df = client.load_executions(**WINDOW, progress=False)
+    df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert list(df.columns[: len(schema.COLUMNS)]) == list(schema.COLUMNS)
     assert list(df["region"]) == ["eu-west"] * 3
     assert df.attrs["extra_columns"] == ["region"]
@@ -239,7 +241,7 @@ def test_rows_that_carry_the_class_skip_the_class_queries():
     data[1]["error_classification"] = "execution_timeout"
     data[2]["error_classification"] = None
     client, adapter = make_client(serve_rows(data))
-    df = client.load_executions(**WINDOW, progress=False)
+    df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert not any("error_classification" in query_of(r) for r in adapter.requests)
     classes = df.set_index("id")["error_classification"]
     assert classes["exec_0000"] == "provider_error"
@@ -252,7 +254,7 @@ def test_unknown_statuses_are_kept_as_data():
     data = rows(3)
     data[0]["status"] = "paused"
     client, _ = make_client(serve_rows(data))
-    df = client.load_executions(**WINDOW, progress=False)
+    df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert df.set_index("id").loc["exec_0000", "status"] == "paused"
     assert set(schema.KNOWN_STATUSES) <= set(df["status"].cat.categories)
 
@@ -281,7 +283,7 @@ def test_key_never_in_repr_errors_logs_or_attrs(caplog):
     caplog.set_level(logging.DEBUG)
     client, _ = make_client(serve_rows(rows(3)))
     assert KEY not in repr(client) and KEY not in str(vars(client))
-    df = client.load_executions(**WINDOW, progress=False)
+    df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert KEY not in json.dumps(df.attrs, default=str)
     failing, _ = make_client(lambda r: (401, {}, b'{"error":"Invalid or missing API key"}'))
     with pytest.raises(ea.AuthenticationError) as info:
@@ -305,8 +307,8 @@ def test_auth_schemes_send_the_key_in_the_right_header(scheme):
 
 def test_window_is_sent_and_recorded():
     client, adapter = make_client(serve_rows(rows(2)))
-    df = client.load_executions(
-        start="2026-09-01T02:00:00+02:00", end="2026-10-02T00:00:00Z", progress=False
+    df = ea.load_executions(
+        client=client, start="2026-09-01T02:00:00+02:00", end="2026-10-02T00:00:00Z", progress=False
     )
     q = query_of(adapter.requests[0])
     assert q["from"] == "2026-09-01T00:00:00Z" and q["to"] == "2026-10-02T00:00:00Z"
@@ -317,7 +319,7 @@ def test_window_is_sent_and_recorded():
 def test_defaults_pin_the_end_and_use_the_90_day_window():
     client, adapter = make_client(serve_rows([]))
     before = pd.Timestamp.now(tz="UTC")
-    df = client.load_executions(progress=False)
+    df = ea.load_executions(client=client, progress=False)
     after = pd.Timestamp.now(tz="UTC")
     window = df.attrs["window"]
     end = pd.Timestamp(window["end"])
@@ -335,7 +337,7 @@ def test_a_malformed_created_at_on_a_full_first_page_keeps_the_row():
     data[120]["created_at"] = "2026-10-01T11:58:21"  # no offset: not RFC 3339
     client, _ = make_client(serve_rows(data))
     with pytest.warns(ea.DataQualityWarning):
-        df = client.load_executions(**WINDOW, progress=False)
+        df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert sorted(df["id"]) == sorted(r["id"] for r in data)  # no row lost
     assert df.attrs["malformed_values"]["created_at"] >= 1
     assert pd.isna(df.set_index("id").loc["exec_0099", "created_at"])
@@ -367,7 +369,7 @@ def test_names_that_look_like_loopback_are_not_loopback(url):
 def test_an_empty_list_filter_is_an_error_not_no_filter(name):
     client, adapter = make_client(serve_rows(rows(1)))
     with pytest.raises(ea.InvalidQueryError, match="empty list"):
-        client.load_executions(**WINDOW, progress=False, **{name: []})
+        ea.load_executions(client=client, **WINDOW, progress=False, **{name: []})
     assert adapter.requests == []
 
 
@@ -377,7 +379,7 @@ def test_an_unknown_class_carried_by_a_row_is_counted_as_malformed():
     data[1]["error_classification"] = "provider_error"
     client, _ = make_client(serve_rows(data))
     with pytest.warns(ea.DataQualityWarning):
-        df = client.load_executions(**WINDOW, progress=False)
+        df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert df.attrs["malformed_values"] == {"error_classification": 1}
     assert df.set_index("id")["error_classification"].isna().tolist() == [True, False]
 
@@ -387,7 +389,7 @@ def test_rows_without_an_id_are_kept_not_merged():
     data[0]["id"] = None
     data[1]["id"] = None
     client, _ = make_client(serve_rows(data))
-    df = client.load_executions(**WINDOW, progress=False)
+    df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert len(df) == 3 and df["id"].isna().sum() == 2
     assert df.attrs["duplicates_dropped"] == 3  # the catch-up pass re-read the one page
 
@@ -436,7 +438,9 @@ def test_the_version_fetched_last_wins_and_duplicates_are_counted():
         return 200, {}, page_body(current[offset : offset + limit], offset=offset, limit=limit)
 
     client, _ = make_client(handler)
-    df = client.load_executions(**WINDOW, progress=False, max_workers=1, classify_errors=False)
+    df = ea.load_executions(
+        client=client, **WINDOW, progress=False, max_workers=1, classify_errors=False
+    )
     assert len(df) == 150 and df["id"].is_unique
     assert df.set_index("id").loc["exec_0005", "status"] == "error"
     assert df.attrs["duplicates_dropped"] >= 1
@@ -454,7 +458,7 @@ def test_failed_rows_no_class_query_returned_stay_na_and_are_counted():
         return 200, {}, page_body(data)
 
     client, adapter = make_client(handler)
-    df = client.load_executions(**WINDOW, progress=False)
+    df = ea.load_executions(client=client, **WINDOW, progress=False)
     classes = df.set_index("id")["error_classification"]
     assert classes[["exec_0000", "exec_0001"]].tolist() == ["provider_error"] * 2
     assert classes[["exec_0002", "exec_0003"]].isna().all()
@@ -466,8 +470,8 @@ def test_failed_rows_no_class_query_returned_stay_na_and_are_counted():
 def test_attrs_record_the_query_and_fetch_time_and_progress_false_is_silent(capsys):
     client, _ = make_client(serve_rows(rows(3)))
     before = pd.Timestamp.now(tz="UTC")
-    df = client.load_executions(
-        **WINDOW, model=["veo-3", "flux-2-pro"], status="success", progress=False
+    df = ea.load_executions(
+        client=client, **WINDOW, model=["veo-3", "flux-2-pro"], status="success", progress=False
     )
     assert capsys.readouterr().err == ""
     assert df.attrs["query"] == {
@@ -487,5 +491,5 @@ def test_attrs_record_the_query_and_fetch_time_and_progress_false_is_silent(caps
 def test_tz_naive_datetimes_are_refused(naive):
     client, adapter = make_client(serve_rows(rows(1)))
     with pytest.raises(ea.InvalidQueryError, match="no time zone"):
-        client.load_executions(start=naive, progress=False)
+        ea.load_executions(client=client, start=naive, progress=False)
     assert adapter.requests == []

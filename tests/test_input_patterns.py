@@ -91,7 +91,10 @@ def test_every_method_gets_json_and_a_request_id(api, method, path):
 def test_an_unparseable_request_gets_json_and_a_request_id(api):
     with socket.create_connection((api.host, api.port), timeout=5) as raw:
         raw.sendall(b"NOT A REQUEST LINE AT ALL\r\n\r\n")
-        answer = raw.recv(4096).decode()
+        chunks = []
+        while chunk := raw.recv(4096):  # the server closes the connection after answering
+            chunks.append(chunk)
+        answer = b"".join(chunks).decode()
     head, _, body = answer.partition("\r\n\r\n")
     assert head.startswith("HTTP/1.1 400")
     assert re.search(r"(?im)^X-Request-Id: [0-9a-f-]{36}\r?$", head)

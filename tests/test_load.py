@@ -129,7 +129,9 @@ def test_every_fault_still_gives_exactly_the_truth(truth, faults):
     with ea.sandbox(data=truth, total_cap=300, faults=faults) as api:
         # one request may meet every fault in a row: retries enough for all of them
         with fast_client(api, max_retries=faults.max_faults + 1) as client:
-            df = client.load_executions(start=START, end=END, progress=False, max_workers=4)
+            df = ea.load_executions(
+                client=client, start=START, end=END, progress=False, max_workers=4
+            )
     assert faults.injected > 0
     assert_same_rows(df, expected_rows(api))
     if not faults.redirect_same_host:
@@ -142,7 +144,9 @@ def test_rows_appearing_at_the_head_and_changing_status_while_paging(truth):
         pinned_end = api.now  # new rows are created after this instant
         before = expected_rows(api, end=pinned_end)
         with fast_client(api) as client:
-            df = client.load_executions(start=START, progress=False, max_workers=4, end=pinned_end)
+            df = ea.load_executions(
+                client=client, start=START, progress=False, max_workers=4, end=pinned_end
+            )
         after = expected_rows(api, end=pinned_end)
     assert faults.injected_by_kind.get("new_rows", 0) > 0
     assert faults.injected_by_kind.get("mutate", 0) > 0
@@ -162,7 +166,7 @@ def test_end_none_pins_the_window_so_new_rows_stay_out(truth):
     faults = Faults(new_rows_per_request=5, max_faults=100)
     with ea.sandbox(data=truth, faults=faults, now=future_clock) as api:
         with fast_client(api) as client:
-            df = client.load_executions(start=START, progress=False, max_workers=4)
+            df = ea.load_executions(client=client, start=START, progress=False, max_workers=4)
         end = pd.Timestamp(df.attrs["window"]["end"])
         expected = expected_rows(api, end=end)
     assert faults.injected_by_kind.get("new_rows", 0) > 0
@@ -175,8 +179,8 @@ def test_rows_created_inside_the_window_while_loading_are_caught_up(truth):
     faults = Faults(new_rows_per_request=2, max_faults=60)
     with ea.sandbox(data=truth, faults=faults, total_cap=300) as api:
         with fast_client(api) as client:
-            df = client.load_executions(
-                start=START, progress=False, max_workers=4, classify_errors=False
+            df = ea.load_executions(
+                client=client, start=START, progress=False, max_workers=4, classify_errors=False
             )
         expected = expected_rows(api, end=df.attrs["window"]["end"])
         new_rows = len(api.truth) - len(truth)
@@ -190,18 +194,18 @@ def test_rows_created_inside_the_window_while_loading_are_caught_up(truth):
 def test_server_that_ignores_offset_ends_in_a_clear_error(truth):
     with ea.sandbox(data=truth, faults=Faults(ignore_offset=True)) as api:
         with fast_client(api) as client, pytest.raises(ea.PaginationError, match="offset"):
-            client.load_executions(start=START, end=END, progress=False, max_workers=2)
+            ea.load_executions(client=client, start=START, end=END, progress=False, max_workers=2)
         assert len(api.request_log) < 60
 
 
 def test_persistent_failures_raise_typed_errors_not_partial_frames(truth):
     with ea.sandbox(data=truth, faults=Faults(server_error_every=1)) as api:
         with fast_client(api, max_retries=2) as client, pytest.raises(ea.APIError) as info:
-            client.load_executions(start=START, end=END, progress=False)
+            ea.load_executions(client=client, start=START, end=END, progress=False)
     assert "HTTP 5" in str(info.value) and "request id" in str(info.value)
     with ea.sandbox(data=truth, faults=Faults(rate_limit_every=1, retry_after=0)) as api:
         with fast_client(api, max_retries=2) as client, pytest.raises(ea.RateLimitError):
-            client.load_executions(start=START, end=END, progress=False)
+            ea.load_executions(client=client, start=START, end=END, progress=False)
 
 
 def test_filters_models_status_workflow_and_classes(truth):
@@ -305,7 +309,7 @@ def test_redirect_to_another_host_never_gets_the_key(truth, scheme):
         with ea.sandbox(data=truth, faults=Faults(redirect_to=other_url)) as api:
             with fast_client(api, auth_scheme=scheme) as client:
                 with pytest.raises(ea.APIError, match="redirected to another host") as info:
-                    client.load_executions(start=START, end=END, progress=False)
+                    ea.load_executions(client=client, start=START, end=END, progress=False)
             key = api.api_key
             assert _RecordingHandler.seen == []  # not followed at all
             # the trap is real: plain requests forwards X-API-Key across hosts
@@ -322,7 +326,7 @@ def test_key_stays_out_of_debug_logs_errors_and_attrs(truth, caplog):
     faults = Faults(rate_limit_every=5, retry_after=0, server_error_every=7, max_faults=6)
     with ea.sandbox(data=truth, faults=faults) as api:
         with fast_client(api) as client:
-            df = client.load_executions(start=START, end=END, progress=False)
+            df = ea.load_executions(client=client, start=START, end=END, progress=False)
             key = api.api_key
             text = repr(client) + str(df.attrs) + repr(df.head())
     assert key not in caplog.text and key not in text
@@ -425,5 +429,7 @@ def test_ignored_offset_is_caught_even_while_rows_arrive_at_the_head(truth):
     faults = Faults(ignore_offset=True, new_rows_per_request=1)
     with ea.sandbox(data=truth, faults=faults) as api:
         with fast_client(api) as client, pytest.raises(ea.PaginationError, match="offset"):
-            client.load_executions(start="2026-10-25T00:00:00Z", progress=False, max_workers=2)
+            ea.load_executions(
+                client=client, start="2026-10-25T00:00:00Z", progress=False, max_workers=2
+            )
         assert len(api.request_log) < 40

@@ -51,6 +51,19 @@ class FakeClient:
         raise AssertionError("the store must not close a client it was given")
 
 
+@pytest.fixture(autouse=True)
+def _fake_clients_answer_the_store(monkeypatch):
+    """The store loads through ``load_query(query, client)``; a FakeClient answers it itself."""
+    real = store_module.load_query
+
+    def load_query(query, client, **options):
+        if isinstance(client, FakeClient):
+            return client.load_executions(query.start, query.end, **query.filters.arguments())
+        return real(query, client, **options)
+
+    monkeypatch.setattr(store_module, "load_query", load_query)
+
+
 def expected(truth: pd.DataFrame, start: str = START, end: str = END) -> pd.DataFrame:
     """The truth rows of a window as the store should return them (computed independently)."""
     first, last = pd.Timestamp(start), pd.Timestamp(end)

@@ -15,7 +15,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from test_store import END, START, FakeClient, assert_store_equals, truth  # noqa: F401
+from test_store import (  # noqa: F401 - fixtures
+    END,
+    START,
+    FakeClient,
+    _fake_clients_answer_the_store,
+    assert_store_equals,
+    truth,
+)
 
 from eachlabs_analytics.exceptions import EachlabsError, StoreError
 from eachlabs_analytics.store import ExecutionStore

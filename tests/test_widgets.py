@@ -15,6 +15,7 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import metrics, schema
+from eachlabs_analytics._util.formats import fmt_seconds
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.notebook.explorer import Explorer, explore
 from eachlabs_analytics.notebook.filters import (
@@ -296,7 +297,7 @@ def assert_panes_match_helpers(explorer: Explorer, expected: pd.DataFrame) -> No
     finished = expected.loc[
         ~expected.status.astype(str).isin(schema.IN_FLIGHT_STATUSES), "total_seconds"
     ].dropna()
-    assert explorer.latency_p95.value == f"{np.percentile(finished, 95):,.1f} s"
+    assert explorer.latency_p95.value == fmt_seconds(np.percentile(finished, 95))
     # the table the user sees shows the helper's numbers
     by_model = metrics.cost_by_model(expected)
     for model, row in by_model.iterrows():

@@ -1,8 +1,12 @@
 """Small helpers shared across the package, one home each.
 
-``csv_safe``: CSV text that spreadsheets and ``csv`` readers parse into exactly the intended
-records, with formula-looking cells neutralised (OWASP).
+- ``timestamps``: the one RFC 3339 reader and writer (ASCII digits only);
+- ``windows``: ``--last``/``--month``/dates, previous periods, the rows of a window;
+- ``csv_safe``: the one CSV writer (records intact, no cell starts a formula);
+- ``files``: atomic writes (a crash never leaves half a file);
+- ``keys``: recognising and redacting API keys; the loopback-host rule;
+- ``formats``: money, percent, seconds and counts for people (report, Explorer, CLI).
 
-Imports nothing of the package but :mod:`eachlabs_analytics.schema` and
-:mod:`eachlabs_analytics.exceptions`.
+Must never import any other part of the package than :mod:`eachlabs_analytics.schema` and
+:mod:`eachlabs_analytics.exceptions`: everything may use these helpers.
 """

@@ -28,6 +28,8 @@ from typing import Any
 
 import pandas as pd
 
+from eachlabs_analytics._util.files import atomic_write
+
 #: Characters that make a spreadsheet read a cell as a formula when they start it (OWASP),
 #: with their full-width forms, which some spreadsheet locales treat the same way.
 FORMULA_START = "=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20"
@@ -93,7 +95,6 @@ def frame_to_csv(frame: pd.DataFrame) -> str:
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``frame`` as safe CSV (UTF-8) to ``path`` atomically; return the path."""
-    from eachlabs_analytics.store.parquet import atomic_write
 
     def write(temp: Path) -> None:
         with open(temp, "w", encoding="utf-8", newline="") as handle:

@@ -1,7 +1,9 @@
-"""Date arguments of the command line: RFC 3339 times, plain dates, ``--last 7d``, ``--month``.
+"""Windows: RFC 3339 times, plain dates, ``--last 7d``, ``--month``, previous periods, and the
+rows of a frame inside a window. The CLI and notebooks use the same functions.
 
 Every function returns tz-aware UTC timestamps (or None for "the loader's default") and raises
-:class:`~eachlabs_analytics.InvalidQueryError` saying what is allowed.
+:class:`~eachlabs_analytics.InvalidQueryError` saying what is allowed. Windows include both
+ends, like the loader's ``start``/``end``.
 
 >>> now = pd.Timestamp("2026-11-15T12:00:00Z")
 >>> resolve_range(last="7d", now=now)
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
-from eachlabs_analytics._util.timestamps import DATE, RFC3339, parse_rfc3339
+from eachlabs_analytics._util.timestamps import DATE, RFC3339, format_timestamp, parse_rfc3339
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
@@ -124,3 +127,41 @@ def resolve_range(
     if start_ts is not None and end_ts is not None and start_ts >= end_ts:
         raise InvalidQueryError(f"--start ({start}) must be before --end ({end})")
     return start_ts, end_ts
+
+
+def previous_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period of the same length just before ``[start, end]`` (both ends included).
+
+    >>> previous_period(pd.Timestamp("2026-10-08T00:00:00Z"), pd.Timestamp("2026-10-15T00:00:00Z"))[0]
+    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
+    """  # noqa: E501
+    return start - (end - start), start - _ONE_US
+
+
+def select_window(
+    df: pd.DataFrame, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
+) -> pd.DataFrame:
+    """Rows of ``df`` created in ``[start, end]``, with ``attrs["window"]`` narrowed to match.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=300, seed=1, end="2026-10-31T00:00:00Z", days=10)
+    >>> week = select_window(df, start=pd.Timestamp("2026-10-24T00:00:00Z"))
+    >>> bool((week.created_at >= "2026-10-24").all()), week.attrs["window"]["start"]
+    (True, '2026-10-24T00:00:00Z')
+    """
+    if start is None and end is None:
+        return df
+    keep = np.ones(len(df), dtype=bool)
+    created = df["created_at"]
+    if start is not None:
+        keep &= (created >= start).to_numpy(dtype=bool, na_value=False)
+    if end is not None:
+        keep &= (created <= end).to_numpy(dtype=bool, na_value=False)
+    out = df[keep].reset_index(drop=True)
+    window = dict(df.attrs.get("window") or {})
+    if start is not None:
+        window["start"] = format_timestamp(start)
+    if end is not None:
+        window["end"] = format_timestamp(end)
+    out.attrs = {**df.attrs, "window": window}
+    return out

@@ -3,7 +3,9 @@
 Each command parses its options, calls library functions, and turns library errors into one
 ``Error:`` line and an exit status. It holds no logic a notebook would want.
 
-Nothing else in the package imports the cli.
+It may import every other part of the package; nothing but ``__main__`` imports it, and it
+must never import another face's private helpers (a helper two faces need lives in the
+library).
 """
 
 from __future__ import annotations

@@ -8,17 +8,14 @@
 from __future__ import annotations
 
 import functools
-import ipaddress
 import logging
 import os
-import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
 from eachlabs_analytics import __version__
 
@@ -89,13 +86,10 @@ def _existing(kind: str) -> Any:
 
 
 def _loopback(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if value == "localhost":
+    from eachlabs_analytics._util.keys import is_loopback
+
+    if is_loopback(value):
         return value
-    try:
-        if ipaddress.ip_address(value).is_loopback:
-            return value
-    except ValueError:
-        pass
     raise click.BadParameter(f"{value!r} is not a loopback address; use 127.0.0.1 or ::1")
 
 
@@ -217,7 +211,6 @@ def sandbox(
 # $EACHLABS_API_KEY or a hidden prompt, never from the command line.
 
 _KEY_ENV = "EACHLABS_API_KEY"
-_SECRET = re.compile(r"smk_[A-Za-z0-9_\-]+")
 
 
 def _stdin_is_terminal() -> bool:
@@ -240,7 +233,9 @@ def _api_key() -> str:
 
 def _one_line(exc: BaseException | str) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return _SECRET.sub("smk_<redacted>", text)
+    from eachlabs_analytics._util.keys import redact
+
+    return redact(text)
 
 
 def _debug_option(func: Any) -> Any:
@@ -329,18 +324,22 @@ def _filters(
     workflow_id: str | None,
     workflow_execution_id: str | None,
     error_class: tuple[str, ...],
-) -> dict[str, Any]:
-    return {
-        "model": list(model) or None,
-        "status": list(status) or None,
-        "workflow_id": workflow_id,
-        "workflow_execution_id": workflow_execution_id,
-        "error_classification": list(error_class) or None,
-    }
+) -> Any:
+    """The command's filter options, checked once (any status: stores and files hold all)."""
+    from eachlabs_analytics.loader.query import Filters
+
+    return Filters.parse(
+        list(model) or None,
+        list(status) or None,
+        workflow_id,
+        workflow_execution_id,
+        list(error_class) or None,
+        any_status=True,
+    )
 
 
 def _client(base_url: str | None) -> Any:
-    from eachlabs_analytics.loader.client import Client
+    from eachlabs_analytics.loader import Client
 
     return Client(api_key=_api_key(), base_url=base_url)
 
@@ -348,12 +347,6 @@ def _client(base_url: str | None) -> Any:
 def _say(message: str) -> None:
     """Progress and context go to stderr; stdout carries only results."""
     click.echo(message, err=True)
-
-
-def _iso(ts: Any) -> str:
-    from eachlabs_analytics._util.timestamps import format_timestamp
-
-    return format_timestamp(ts)
 
 
 def _describe_window(df: Any) -> str:
@@ -406,13 +399,15 @@ def fetch(
     """
     from eachlabs_analytics._util.csv_safe import write_csv
     from eachlabs_analytics._util.windows import resolve_range
-    from eachlabs_analytics.store.parquet import to_parquet
+    from eachlabs_analytics.loader import load_executions
+    from eachlabs_analytics.store import to_parquet
 
     fmt = fmt or _format_from_suffix(output)
     window_start, window_end = resolve_range(start, end, last, month)
+    arguments = _filters(**filters).arguments()
     with _client(base_url) as client:
-        df = client.load_executions(
-            start=window_start, end=window_end, progress=progress, **_filters(**filters)
+        df = load_executions(
+            window_start, window_end, **arguments, client=client, progress=progress
         )
     written = to_parquet(df, output) if fmt == "parquet" else write_csv(df, output)
     _say(f"fetched {len(df):,} executions created {_describe_window(df)}")
@@ -481,7 +476,7 @@ def sync(
             client=client,
             overlap=overlap_delta,
             progress=progress,
-            **_filters(**filters),
+            **_filters(**filters).arguments(),
         )
     _say(
         f"fetched {result.fetched:,} executions in {len(result.fetched_windows)} window(s): "
@@ -607,6 +602,7 @@ def report(
       eachlabs-analytics report --store ./executions-store --last 7d --redact
       eachlabs-analytics report --input october.parquet --previous september.parquet
     """
+    from eachlabs_analytics import sources
     from eachlabs_analytics._util.windows import resolve_range
     from eachlabs_analytics.report import FORMATS, cost_report
 
@@ -615,122 +611,27 @@ def report(
     if previous_path is not None and input_path is None:
         raise click.UsageError("--previous goes with --input (the API and stores find it)")
     window_start, window_end = resolve_range(start, end, last, month)
-    query = _filters(**filters)
+    chosen = _filters(**filters)
     if input_path is not None:
-        df, previous = _report_from_files(input_path, previous_path, window_start, window_end)
-        df = _filter_frame(df, query)
-        previous = _filter_frame(previous, query) if previous is not None else None
+        periods = sources.from_files(input_path, previous_path, window_start, window_end, chosen)
     elif store_path is not None:
-        df, previous = _report_from_store(store_path, window_start, window_end, query, compare)
+        periods = sources.from_store(store_path, window_start, window_end, chosen, compare=compare)
     else:
-        df, previous = _report_from_api(
-            base_url, window_start, window_end, query, compare, progress
-        )
+        with _client(base_url) as client:
+            periods = sources.from_api(
+                client, window_start, window_end, chosen, compare=compare, progress=progress
+            )
+    if periods.note and compare:
+        _say(periods.note)
+    df, previous = periods.current, periods.previous
     target = output if output is not None else Path(FORMATS[fmt])
     _say(f"reporting on {len(df):,} executions created {_describe_window(df)}")
+    if previous is not None:
+        _say(f"compared with {len(previous):,} created {_describe_window(previous)}")
     written = cost_report(
         df, target, format=fmt, redact=redact, previous=previous, top=top, title=title
     )
     click.echo(str(written))
-
-
-def _span_before(start: Any, end: Any) -> tuple[Any, Any]:
-    """The period of the same length just before [start, end] (both ends included)."""
-    return start - (end - start), start - pd.Timedelta(microseconds=1)
-
-
-def _report_from_api(
-    base_url: str | None,
-    start: Any,
-    end: Any,
-    query: dict[str, Any],
-    compare: bool,
-    progress: bool | None,
-) -> tuple[Any, Any]:
-    now = pd.Timestamp.now(tz="UTC").floor("us")
-    end = end if end is not None else now
-    start = start if start is not None else end - pd.Timedelta(days=30)
-    with _client(base_url) as client:
-        df = client.load_executions(start=start, end=end, progress=progress, **query)
-        previous = None
-        if compare:
-            before_start, before_end = _span_before(start, end)
-            _say(f"loading the previous period {_iso(before_start)} to {_iso(before_end)}")
-            previous = client.load_executions(
-                start=before_start, end=before_end, progress=progress, **query
-            )
-    return df, previous
-
-
-def _report_from_store(
-    path: Path, start: Any, end: Any, query: dict[str, Any], compare: bool
-) -> tuple[Any, Any]:
-    from eachlabs_analytics.store import ExecutionStore
-
-    store = ExecutionStore(path)
-    window = store.window
-    if window is None:
-        raise click.ClickException(
-            f"{path} has no completed sync; run: eachlabs-analytics sync {path}"
-        )
-    start = start if start is not None else pd.Timestamp(window["start"])
-    end = end if end is not None else pd.Timestamp(window["end"])
-    df = store.load(start=start, end=end, **query)
-    previous = None
-    if compare:
-        before_start, before_end = _span_before(start, end)
-        if before_start >= pd.Timestamp(window["start"]):
-            previous = store.load(start=before_start, end=before_end, **query)
-        else:
-            _say(
-                f"no comparison: the store starts {window['start']}, after the previous period's "
-                f"start {_iso(before_start)} (sync with an earlier --start to add it)"
-            )
-    return df, previous
-
-
-def _report_from_files(
-    input_path: Path, previous_path: Path | None, start: Any, end: Any
-) -> tuple[Any, Any]:
-    from eachlabs_analytics.store.parquet import read_parquet
-
-    df = _window(read_parquet(input_path), start, end)
-    previous = read_parquet(previous_path) if previous_path is not None else None
-    return df, previous
-
-
-def _window(df: Any, start: Any, end: Any) -> Any:
-    """Rows of ``df`` created in [start, end]; the frame's window narrowed to match."""
-    if start is None and end is None:
-        return df
-    keep = pd.Series(True, index=df.index)
-    if start is not None:
-        keep &= df["created_at"] >= start
-    if end is not None:
-        keep &= df["created_at"] <= end
-    out = df[keep.to_numpy(dtype=bool, na_value=False)].reset_index(drop=True)
-    window = dict(df.attrs.get("window") or {})
-    if start is not None:
-        window["start"] = _iso(start)
-    if end is not None:
-        window["end"] = _iso(end)
-    out.attrs = {**df.attrs, "window": window}
-    return out
-
-
-def _filter_frame(df: Any, query: dict[str, Any]) -> Any:
-    """Rows of a file matching the command's filters (as the API would match them)."""
-    keep = pd.Series(True, index=df.index)
-    for column, wanted in query.items():
-        if wanted is None:
-            continue
-        values = wanted if isinstance(wanted, list) else [wanted]
-        keep &= df[column].astype(object).isin(values)
-    if keep.all():
-        return df
-    out = df[keep.to_numpy(dtype=bool)].reset_index(drop=True)
-    out.attrs = dict(df.attrs)
-    return out
 
 
 @main.command()
@@ -764,45 +665,18 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
       eachlabs-analytics demo
       eachlabs-analytics demo --days 14 --output-dir /tmp/reports
     """
-    from eachlabs_analytics.loader.client import Client
-    from eachlabs_analytics.local_api import Sandbox
-    from eachlabs_analytics.report import cost_report
+    from eachlabs_analytics.demo import run_demo
 
-    output_dir.mkdir(parents=True, exist_ok=True)  # fails now, not after the load
-    _say("starting the sandbox on the bundled sample ...")
-    with Sandbox(data="sample") as api:
-        truth = api.truth
-        window = truth.attrs["window"]
-        _say(
-            f"loading {window['start']} to {window['end']} from {api.base_url} with the loader ..."
-        )
-        with Client(api_key=api.api_key, base_url=api.base_url) as client:
-            df = client.load_executions(start=window["start"], end=window["end"], progress=progress)
-    if len(df) != len(truth) or set(df["id"]) != set(truth["id"]):
-        raise click.ClickException(
-            f"the loader returned {len(df):,} executions but the sample has {len(truth):,}"
-        )
-    end = pd.Timestamp(window["end"])
-    cut = end - pd.Timedelta(days=days)
-    previous_start = cut - pd.Timedelta(days=days)
-    current = _window(df, cut, end)
-    previous = _window(df, previous_start, cut - pd.Timedelta(microseconds=1))
-    title = f"each::labs cost report: the sample's last {days} days"
-    html_path = cost_report(
-        current, output_dir / "cost-report.html", previous=previous, title=title
-    )
-    md_path = cost_report(
-        current, output_dir / "cost-report.md", format="markdown", previous=previous, title=title
-    )
-    spend, before = current["execution_cost"].sum(), previous["execution_cost"].sum()
-    change = f"{(spend - before) / before:+.1%}" if before else "n/a"
+    result = run_demo(output_dir, days, progress=progress, say=_say)
+    before = result.spend_before
+    change = f"{(result.spend - before) / before:+.1%}" if before else "n/a"
     click.echo(
-        f"Loaded {len(df):,} executions (all of the sample) through the sandbox; "
-        f"last {days} days: {len(current):,} executions, ${spend:,.2f} ({change} vs the "
-        f"{days} days before)."
+        f"Loaded {result.loaded:,} executions (all of the sample) through the sandbox; "
+        f"last {days} days: {result.executions:,} executions, ${result.spend:,.2f} ({change} vs "
+        f"the {days} days before)."
     )
-    click.echo(f"Report:   {html_path.resolve()}")
-    click.echo(f"Markdown: {md_path.resolve()}")
+    click.echo(f"Report:   {result.html.resolve()}")
+    click.echo(f"Markdown: {result.markdown.resolve()}")
 
 
 @main.command()

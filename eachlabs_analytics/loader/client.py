@@ -1,20 +1,19 @@
 """The only code that touches the network: auth, retries, redirects, error mapping, pages.
 
 >>> import eachlabs_analytics as ea
->>> with ea.sandbox(executions=500, seed=1) as api:                          # doctest: +SKIP
-...     client = ea.Client(api_key=api.api_key, base_url=api.base_url)
-...     first = next(client.iter_pages(start="2026-10-01T00:00:00Z"))
-...     first.rows, first.request_id is not None
-(100, True)
+>>> with ea.sandbox(executions=500, seed=1, end="2026-10-31T00:00:00Z") as api:
+...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
+...         first = next(client.iter_pages(start="2026-10-01T00:00:00Z"))
+...         df = ea.load_executions(start="2026-10-01T00:00:00Z", client=client, progress=False)
+>>> first.rows, first.request_id is not None, len(df) > first.rows
+(100, True, True)
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import random
-import re
 import threading
 import time
 import uuid
@@ -27,6 +26,7 @@ import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
+from eachlabs_analytics._util.keys import is_loopback, redact
 from eachlabs_analytics.exceptions import (
     APIError,
     AuthenticationError,
@@ -44,7 +44,6 @@ BASE_URL_ENV = "EACHLABS_BASE_URL"
 EXECUTIONS_PATH = "/v1/executions"
 AUTH_SCHEMES = ("bearer", "x-api-key")
 _MAX_REDIRECTS = 5
-_KEY_PATTERN = re.compile(r"smk_[A-Za-z0-9_\-]+")
 #: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
 _TRANSPORT_ERRORS = (
     requests.ConnectionError,
@@ -199,7 +198,7 @@ class Client:
                 request_id=last_problem.request_id,
             )
         raise type(last_problem)(
-            f"{_strip_context(last_problem)} — gave up after {self.max_retries} retries",
+            f"{last_problem.message} — gave up after {self.max_retries} retries",
             status=last_problem.status,
             request_id=last_problem.request_id,
             url=last_problem.url,
@@ -358,7 +357,7 @@ class Client:
 
     def _redact(self, text: str) -> str:
         """Server text may echo the key (a proxy, a WAF): never let it into an error or log."""
-        return _KEY_PATTERN.sub("smk_<redacted>", text.replace(self._api_key.reveal(), "<key>"))
+        return redact(text, self._api_key.reveal())
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
@@ -389,37 +388,27 @@ class Client:
         context (parameters, request id) and turns into a typed frame with ``to_frame()``.
         The window is pinned like :func:`load_executions` pins it.
 
-        >>> for page in client.iter_pages(start="2026-10-01T00:00:00Z"):   # doctest: +SKIP
-        ...     handle(page.to_frame())
+        >>> import eachlabs_analytics as ea
+        >>> with ea.sandbox(executions=300, seed=1, end="2026-10-31T00:00:00Z") as api:
+        ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
+        ...         pages = client.iter_pages(start="2026-08-01T00:00:00Z", limit=50)
+        ...         frames = [page.to_frame() for page in pages]
+        >>> sum(len(f) for f in frames)
+        300
         """
         from eachlabs_analytics.loader.pagination import iter_query_pages
-        from eachlabs_analytics.loader.query import build_query
+        from eachlabs_analytics.loader.query import Filters, build_query
 
-        query = build_query(
-            start=start,
-            end=end,
-            model=model,
-            status=status,
-            workflow_id=workflow_id,
-            workflow_execution_id=workflow_execution_id,
-            error_classification=error_classification,
+        filters = Filters.parse(
+            model, status, workflow_id, workflow_execution_id, error_classification
         )
+        query = build_query(start, end, filters)
         if len(query.models) > 1:
             raise InvalidQueryError("iter_pages takes one model slug; use load_executions for many")
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
             raise InvalidQueryError(f"limit must be an integer from 1 to 100, not {limit!r}")
         params = query.base_params(query.models[0] if query.models else None)
         yield from iter_query_pages(self, params, query.start, query.end, limit=limit)
-
-    def load_executions(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        """Load every execution of a query into one typed DataFrame.
-
-        Same arguments as :func:`eachlabs_analytics.load_executions` except ``api_key`` and
-        ``base_url``, which this client already has.
-        """
-        from eachlabs_analytics.loader.load import load_with_client
-
-        return load_with_client(self, *args, **kwargs)
 
 
 class _Retryable(Exception):
@@ -461,20 +450,13 @@ def _check_base_url(base_url: str) -> str:
         )
     if parts.username or parts.password:
         raise InvalidQueryError("base_url must not contain credentials; pass api_key instead")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InvalidQueryError(
             f"plain http:// is only allowed for loopback hosts (the sandbox); use https:// for "
             f"{parts.hostname}"
         )
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"  # a name like 127.example.com is not loopback
 
 
 def _origin(url: str) -> tuple[str, str, int]:
@@ -502,11 +484,3 @@ def _error_message(body: bytes) -> str | None:
 def _describe(params: dict[str, str]) -> str:
     shown = ", ".join(f"{k}={v}" for k, v in params.items())
     return f"GET {EXECUTIONS_PATH}?{{{shown}}}"
-
-
-def _strip_context(error: APIError) -> str:
-    text = str(error)
-    cut = text.rfind(" (HTTP ")
-    if cut < 0:
-        cut = text.rfind(" (request id ")
-    return text[:cut] if cut >= 0 else text

@@ -1,11 +1,7 @@
 """``load_executions()``: every page of a query, fetched concurrently, into one typed DataFrame.
 
->>> import eachlabs_analytics as ea
->>> with ea.sandbox(executions=5_000, seed=7) as api:                          # doctest: +SKIP
-...     df = ea.load_executions(start="2026-10-01T00:00:00Z",
-...                             base_url=api.base_url, api_key=api.api_key)
->>> df.attrs["window"]["start"]                                              # doctest: +SKIP
-'2026-10-01T00:00:00Z'
+The loader's one entry point: with ``client=`` it uses a :class:`Client` you keep, without
+it opens one for the call.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ from eachlabs_analytics.loader.client import Client
 from eachlabs_analytics.loader.fetch import Fetcher, progress_bar
 from eachlabs_analytics.loader.frames import pages_to_frame
 from eachlabs_analytics.loader.page import FetchStats
-from eachlabs_analytics.loader.query import Query, build_query
+from eachlabs_analytics.loader.query import Filters, Query, build_query
 
 logger = logging.getLogger("eachlabs_analytics")
 
@@ -47,6 +43,7 @@ def load_executions(
     classify_errors: bool = True,
     progress: bool | None = None,
     max_workers: int | None = None,
+    client: Client | None = None,
 ) -> pd.DataFrame:
     """Load every execution matching a query into one typed DataFrame.
 
@@ -62,13 +59,16 @@ def load_executions(
             (``df[df.status.isin(...)]``) when that matters.
         workflow_id, workflow_execution_id: exact-match filters.
         error_classification: one or more of the 10 classes in ``schema.ERROR_CLASSES``.
-        api_key: default ``$EACHLABS_API_KEY``.
-        base_url: default ``$EACHLABS_BASE_URL``, else ``https://api.eachlabs.ai``.
+        api_key: default ``$EACHLABS_API_KEY`` (not with ``client``).
+        base_url: default ``$EACHLABS_BASE_URL``, else ``https://api.eachlabs.ai`` (not with
+            ``client``).
         classify_errors: fill ``error_classification`` for failed rows through the API's
             class filter (rows carry no class); failed rows no class query returned stay NA and
             are counted in ``df.attrs["unclassified_errors"]``.
         progress: a tqdm bar of rows fetched on stderr; ``None`` = on in a terminal or notebook.
         max_workers: concurrent requests (1-64, default 8).
+        client: a :class:`~eachlabs_analytics.Client` you keep (its key, host, timeouts and
+            retries); None opens one for this call from ``api_key``/``base_url``.
 
     Returns:
         One row per execution (deduplicated by ``id``, the version fetched last wins), sorted by
@@ -82,48 +82,40 @@ def load_executions(
         RateLimitError, APIError: the API kept failing after every retry. A load never
         returns a partial frame.
 
-    >>> df = load_executions(start="2026-10-01T00:00:00Z", model=["veo-3", "flux-2-pro"],
-    ...                      base_url=api.base_url, api_key=api.api_key)   # doctest: +SKIP
+    >>> import eachlabs_analytics as ea
+    >>> with ea.sandbox(executions=500, seed=7, end="2026-10-31T00:00:00Z") as api:
+    ...     df = ea.load_executions(start="2026-10-01T00:00:00Z", model=["veo-3", "flux-2-pro"],
+    ...                             base_url=api.base_url, api_key=api.api_key, progress=False)
+    >>> sorted(df["model"].unique()), df.attrs["window"]["start"]
+    (['flux-2-pro', 'veo-3'], '2026-10-01T00:00:00Z')
     """
-    with Client(api_key=api_key, base_url=base_url) as client:
-        return load_with_client(
-            client,
-            start=start,
-            end=end,
-            model=model,
-            status=status,
-            workflow_id=workflow_id,
-            workflow_execution_id=workflow_execution_id,
-            error_classification=error_classification,
-            classify_errors=classify_errors,
-            progress=progress,
+    filters = Filters.parse(model, status, workflow_id, workflow_execution_id, error_classification)
+    query = build_query(start, end, filters)
+    if client is not None:
+        if api_key is not None or base_url is not None:
+            raise InvalidQueryError(
+                "give client= or api_key=/base_url=, not both: the client has its own key and host"
+            )
+        return load_query(
+            query, client, classify_errors=classify_errors, progress=progress,
             max_workers=max_workers,
-        )
+        )  # fmt: skip
+    with Client(api_key=api_key, base_url=base_url) as own:
+        return load_query(
+            query, own, classify_errors=classify_errors, progress=progress,
+            max_workers=max_workers,
+        )  # fmt: skip
 
 
-def load_with_client(
+def load_query(
+    query: Query,
     client: Client,
-    start: Any = None,
-    end: Any = None,
-    model: str | Iterable[str] | None = None,
-    status: str | Iterable[str] | None = None,
-    workflow_id: str | None = None,
-    workflow_execution_id: str | None = None,
-    error_classification: str | Iterable[str] | None = None,
+    *,
     classify_errors: bool = True,
     progress: bool | None = None,
     max_workers: int | None = None,
 ) -> pd.DataFrame:
-    """:func:`load_executions` over an existing :class:`Client` (``Client.load_executions``)."""
-    query = build_query(
-        start=start,
-        end=end,
-        model=model,
-        status=status,
-        workflow_id=workflow_id,
-        workflow_execution_id=workflow_execution_id,
-        error_classification=error_classification,
-    )
+    """:func:`load_executions` of a checked :class:`Query` over ``client`` (for the store)."""
     workers = _check_options(classify_errors, progress, max_workers)
     return _load(client, query, classify_errors, progress, workers)
 

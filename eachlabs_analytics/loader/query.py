@@ -1,8 +1,8 @@
 """Check and normalise a loader query before any request is sent.
 
 >>> q = build_query(start="2026-10-01T00:00:00Z", end="2026-10-08T00:00:00Z",
-...                 model=["veo-3", "flux-2-pro"], status="success,error")
->>> q.models, q.statuses
+...                 filters=Filters.parse(model=["veo-3", "flux-2-pro"], status="success,error"))
+>>> q.models, q.filters.statuses
 (('flux-2-pro', 'veo-3'), ('error', 'success'))
 >>> q.base_params("veo-3")["status"]
 'error,success'
@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from eachlabs_analytics._util.timestamps import format_timestamp, parse_timestamp
@@ -31,22 +32,91 @@ DEFAULT_WINDOW = timedelta(days=90)
 
 
 @dataclass(frozen=True)
-class Query:
-    """A validated query: a closed creation-time window and the API filters."""
+class Filters:
+    """The API filters of a query, checked once; empty means "no filter".
 
-    start: pd.Timestamp
-    end: pd.Timestamp
-    start_source: str  # "argument" or "api-default-90d"
-    end_source: str  # "argument" or "load-start"
+    The one home of the five filter arguments (``model``, ``status``, ``workflow_id``,
+    ``workflow_execution_id``, ``error_classification``): the loader, the store and the CLI
+    build one with :meth:`parse` and pass it on instead of re-listing them.
+
+    >>> f = Filters.parse(model="veo-3,flux-2-pro", status=["error"])
+    >>> f.models, f.arguments()["status"]
+    (('flux-2-pro', 'veo-3'), ['error'])
+    """
+
     models: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
     workflow_id: str | None = None
     workflow_execution_id: str | None = None
     error_classes: tuple[str, ...] = ()
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        model: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | Iterable[str] | None = None,
+        *,
+        any_status: bool = False,
+    ) -> Filters:
+        """Check the filter arguments; ``any_status`` accepts every status, not only the API's
+        filter tokens (for data already loaded)."""
+        return cls(
+            models=_tokens(model, "model", allowed=None),
+            statuses=_tokens(status, "status", None if any_status else STATUS_FILTER_TOKENS),
+            workflow_id=_identifier(workflow_id, "workflow_id"),
+            workflow_execution_id=_identifier(workflow_execution_id, "workflow_execution_id"),
+            error_classes=_tokens(error_classification, "error_classification", ERROR_CLASSES),
+        )
+
+    def arguments(self) -> dict[str, Any]:
+        """The filters as keyword arguments of ``load_executions`` (JSON-ready; no secrets)."""
+        return {
+            "model": list(self.models) or None,
+            "status": list(self.statuses) or None,
+            "workflow_id": self.workflow_id,
+            "workflow_execution_id": self.workflow_execution_id,
+            "error_classification": list(self.error_classes) or None,
+        }
+
+    def columns(self) -> dict[str, tuple[str, ...]]:
+        """Each filtered column and the values it keeps (only filters that are set)."""
+        wanted = {
+            "model": self.models,
+            "status": self.statuses,
+            "workflow_id": (self.workflow_id,) if self.workflow_id else (),
+            "workflow_execution_id": (
+                (self.workflow_execution_id,) if self.workflow_execution_id else ()
+            ),
+            "error_classification": self.error_classes,
+        }
+        return {column: values for column, values in wanted.items() if values}
+
+    def mask(self, df: pd.DataFrame) -> np.ndarray:
+        """Which rows of a loaded frame the filters keep, as the API would match them.
+
+        >>> import eachlabs_analytics as ea
+        >>> df = ea.generate_executions(executions=500, seed=1)
+        >>> int(Filters.parse(model="veo-3").mask(df).sum()) == int((df.model == "veo-3").sum())
+        True
+        """
+        keep = np.ones(len(df), dtype=bool)
+        for column, values in self.columns().items():
+            keep &= df[column].isin(values).to_numpy(dtype=bool, na_value=False)
+        return keep
+
+    def select(self, df: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``df`` the filters keep (``df`` itself when none are set), attrs kept."""
+        if not self.columns():
+            return df
+        out = df[self.mask(df)].reset_index(drop=True)
+        out.attrs = dict(df.attrs)
+        return out
 
     def base_params(self, model: str | None = None) -> dict[str, str]:
-        """The API parameters shared by every request of this query (no window, no paging)."""
+        """The API parameters shared by every request of a query (no window, no paging)."""
         params: dict[str, str] = {}
         if model:
             params["model"] = model
@@ -60,15 +130,32 @@ class Query:
             params["error_classification"] = ",".join(self.error_classes)
         return params
 
+
+@dataclass(frozen=True)
+class Query:
+    """A validated query: a closed creation-time window and the API filters."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    start_source: str  # "argument" or "api-default-90d"
+    end_source: str  # "argument" or "load-start"
+    filters: Filters = field(default_factory=Filters)
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return self.filters.models
+
+    @property
+    def error_classes(self) -> tuple[str, ...]:
+        return self.filters.error_classes
+
+    def base_params(self, model: str | None = None) -> dict[str, str]:
+        """The API parameters shared by every request of this query (no window, no paging)."""
+        return self.filters.base_params(model)
+
     def describe(self) -> dict[str, Any]:
         """JSON-ready description for ``df.attrs['query']`` (no secrets)."""
-        return {
-            "model": list(self.models) or None,
-            "status": list(self.statuses) or None,
-            "workflow_id": self.workflow_id,
-            "workflow_execution_id": self.workflow_execution_id,
-            "error_classification": list(self.error_classes) or None,
-        }
+        return self.filters.arguments()
 
     def window(self) -> dict[str, str]:
         """The window actually used, as RFC 3339 strings, with where each end came from."""
@@ -83,14 +170,11 @@ class Query:
 def build_query(
     start: Any = None,
     end: Any = None,
-    model: str | Iterable[str] | None = None,
-    status: str | Iterable[str] | None = None,
-    workflow_id: str | None = None,
-    workflow_execution_id: str | None = None,
-    error_classification: str | Iterable[str] | None = None,
+    filters: Filters | None = None,
     now: pd.Timestamp | None = None,
 ) -> Query:
-    """Validate loader arguments; raise :class:`InvalidQueryError` naming what is allowed.
+    """A checked window around checked ``filters``; raise :class:`InvalidQueryError` naming
+    what is allowed.
 
     ``end=None`` pins the window's end at ``now`` (the moment the load starts), so paging runs
     over a fixed set; ``start=None`` means the API's default, the 90 days before ``end``.
@@ -107,11 +191,7 @@ def build_query(
         end=end_ts,
         start_source="argument" if start is not None else "api-default-90d",
         end_source="argument" if end is not None else "load-start",
-        models=_tokens(model, "model", allowed=None),
-        statuses=_tokens(status, "status", allowed=STATUS_FILTER_TOKENS),
-        workflow_id=_identifier(workflow_id, "workflow_id"),
-        workflow_execution_id=_identifier(workflow_execution_id, "workflow_execution_id"),
-        error_classes=_tokens(error_classification, "error_classification", allowed=ERROR_CLASSES),
+        filters=filters if filters is not None else Filters(),
     )
 
 

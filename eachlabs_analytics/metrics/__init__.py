@@ -11,6 +11,12 @@ returns a new tidy DataFrame; none prints, reads or writes anything. Results car
 - why it fails: :func:`error_breakdown`, :func:`error_rate_over_time`;
 - what changed: :func:`compare_periods`; the headline numbers: :func:`summary`.
 
+Owns the pure helpers (:mod:`.aggregates`, :mod:`.over_time`, :mod:`.periods`,
+:mod:`.headline`), the per-row measures (:mod:`.rows`) and the grouping engine they share
+(:mod:`.grouping`: rows grouped once into integer codes, aggregated with ``np.bincount``).
+Must never import the loader, the store, the sandbox or any face (report, notebook, cli):
+analytics never reach the network or the disk.
+
 Status groups come from :mod:`eachlabs_analytics.schema`: succeeded (success, completed),
 failed (error, failed), cancelled, in flight (created, starting, processing, running; left
 out of latency), and unknown statuses, which count as executions but in no outcome.

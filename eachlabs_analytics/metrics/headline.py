@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import (
@@ -67,17 +68,17 @@ class Summary:
     def _lines(self) -> list[tuple[str, str]]:
         n = self.executions
         outcomes = (
-            f"succeeded {self.succeeded:,} ({_pct(self.success_rate)}), "
-            f"failed {self.failed:,} ({_pct(self.error_rate)}), "
+            f"succeeded {self.succeeded:,} ({fmt_pct(self.success_rate)}), "
+            f"failed {self.failed:,} ({fmt_pct(self.error_rate)}), "
             f"cancelled {self.cancelled:,}, in flight {self.in_flight:,}"
             + (f", unknown status {self.other:,}" if self.other else "")
         )
         spend = (
-            f"{_money(self.spend)} (on failures {_money(self.failed_cost)}; "
-            f"per success {_money(self.cost_per_success)})"
+            f"{fmt_money(self.spend)} (on failures {fmt_money(self.failed_cost)}; "
+            f"per success {fmt_money(self.cost_per_success)})"
         )
         models = ", ".join(
-            f"{name} {_money(cost)} ({_pct(cost / self.spend if self.spend else math.nan)})"
+            f"{name} {fmt_money(cost)} ({fmt_pct(cost / self.spend if self.spend else math.nan)})"
             for name, cost in self.top_models
         )
         classes = ", ".join(f"{name} {count:,}" for name, count in self.top_error_classes)
@@ -90,7 +91,7 @@ class Summary:
             ("outcomes", outcomes),
             (
                 "end to end",
-                f"p50 {_duration(self.p50_seconds)}, p95 {_duration(self.p95_seconds)}",
+                f"p50 {fmt_seconds(self.p50_seconds)}, p95 {fmt_seconds(self.p95_seconds)}",
             ),
             ("top models", models or "none"),
             ("top errors", classes or "none"),
@@ -115,27 +116,6 @@ class Summary:
             for label, value in self._lines()
         )
         return f"<table class='eachlabs-summary'><caption>eachlabs summary</caption>{rows}</table>"
-
-
-def _money(value: float) -> str:
-    if value is None or math.isnan(value):
-        return "n/a"
-    if value == 0 or abs(value) >= 0.01:
-        return f"${value:,.2f}"
-    return f"${value:.2g}"
-
-
-def _pct(value: float) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:.1%}"
-
-
-def _duration(seconds: float) -> str:
-    if seconds is None or math.isnan(seconds):
-        return "n/a"
-    if abs(seconds) < 60:
-        return f"{seconds:.3g} s"
-    minutes, rest = divmod(seconds, 60)
-    return f"{int(minutes)} min {rest:.0f} s"
 
 
 def _time(ts: pd.Timestamp) -> str:

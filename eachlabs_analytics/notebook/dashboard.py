@@ -35,6 +35,7 @@ from typing import IO
 
 import pandas as pd
 
+from eachlabs_analytics._util.keys import is_loopback
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
 
 __all__ = ["DEFAULT_PORT", "Dashboard", "default_notebook", "serve_dashboard", "voila_command"]
@@ -43,7 +44,6 @@ DEFAULT_PORT = 8866
 #: Seconds Voilà lets one notebook cell run before it gives up (loading takes the longest).
 DEFAULT_CELL_TIMEOUT = 600
 _NOTEBOOK_NAME = "04-explorer.ipynb"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def default_notebook() -> Path:
@@ -223,7 +223,7 @@ class Dashboard:
             if not path.is_file():
                 raise InvalidQueryError(f"data {path} is not a file; pass a Parquet file")
             env["EACHLABS_DATA"] = str(path.resolve())
-        if self.host not in _LOOPBACK:
+        if not is_loopback(self.host):
             print(
                 f"warning: serving on {self.host}, not loopback: anyone who can reach it "
                 "sees your data (Voilà has no login)",

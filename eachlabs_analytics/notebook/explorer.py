@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -29,6 +28,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
@@ -40,6 +40,7 @@ from eachlabs_analytics.notebook.filters import (
     ordered_by_spend,
     quick_range,
 )
+from eachlabs_analytics.plots.parts import png
 
 __all__ = ["Explorer", "Filters", "explore"]
 
@@ -184,7 +185,9 @@ class Explorer:
             placeholder="search models", continuous_update=True, layout=_wide()
         )
         totals = self.df.groupby(self.df["model"].astype(object))["execution_cost"].sum()
-        self._model_labels = {m: f"{m}  ({_money(float(totals.get(m, 0.0)))})" for m in self.models}
+        self._model_labels = {
+            m: f"{m}  ({fmt_money(float(totals.get(m, 0.0)))})" for m in self.models
+        }
         self.model_select = _select(
             "models", [(self._model_labels[m], m) for m in self.models], rows=8
         )
@@ -418,7 +421,7 @@ class Explorer:
             "latency": lambda ax: plots.plot_latency(data, ax=ax),
             "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
         }
-        self._show_image(name, _png(draw[name]))
+        self._show_image(name, png(draw[name], _FIGSIZE, _DPI))
 
     def _show_image(self, name: str, png: bytes) -> None:
         """Set a chart, hiding the image while there is none (no broken-image icon)."""
@@ -428,12 +431,12 @@ class Explorer:
 
     def _render_headline(self, summary: Any) -> None:
         self.summary = summary
-        self.total_spend.value = _money(summary.spend)
+        self.total_spend.value = fmt_money(summary.spend)
         self.executions.value = f"{summary.executions:,}"
-        self.success_rate.value = _percent(summary.success_rate)
-        self.latency_p50.value = _seconds(summary.p50_seconds)
-        self.latency_p95.value = _seconds(summary.p95_seconds)
-        self.failed_cost.value = _money(summary.failed_cost)
+        self.success_rate.value = fmt_pct(summary.success_rate)
+        self.latency_p50.value = fmt_seconds(summary.p50_seconds)
+        self.latency_p95.value = fmt_seconds(summary.p95_seconds)
+        self.failed_cost.value = fmt_money(summary.failed_cost)
 
     def _render_table(self, name: str, table: pd.DataFrame) -> None:
         self.tables[name] = table
@@ -460,21 +463,6 @@ class Explorer:
 
 
 # --- formatting and small widget helpers ---------------------------------------------------
-def _money(value: float) -> str:
-    """Dollars with cents; amounts under a cent keep two significant digits."""
-    if pd.isna(value):
-        return "–"
-    return f"${value:,.2f}" if value == 0 or abs(value) >= 0.01 else f"${value:.2g}"
-
-
-def _percent(value: float) -> str:
-    return f"{value:.1%}" if pd.notna(value) else "–"
-
-
-def _seconds(value: float) -> str:
-    return f"{value:,.1f} s" if pd.notna(value) else "–"
-
-
 def _table_html(name: str, table: pd.DataFrame) -> str:
     """A pane's table as HTML: money in dollars, rates in percent, durations in seconds."""
     if table.empty:
@@ -482,33 +470,22 @@ def _table_html(name: str, table: pd.DataFrame) -> str:
     if name == "cost_over_time":  # newest day first; a month is what fits on a screen
         table = table.iloc[::-1].head(31)
         table.index = table.index.strftime("%Y-%m-%d")
-        formatters: dict[Any, Callable[[Any], str]] = dict.fromkeys(table.columns, _money)
+        formatters: dict[Any, Callable[[Any], str]] = dict.fromkeys(table.columns, fmt_money)
     else:
         kinds = {
-            "total_cost": _money,
-            "mean_cost": _money,
-            "failed_cost": _money,
-            "cost_per_success": _money,
-            "share": _percent,
-            "error_rate": _percent,
-            "mean": _seconds,
+            "total_cost": fmt_money,
+            "mean_cost": fmt_money,
+            "failed_cost": fmt_money,
+            "cost_per_success": fmt_money,
+            "share": fmt_pct,
+            "error_rate": fmt_pct,
+            "mean": fmt_seconds,
         }
         formatters = {
-            c: kinds.get(str(c), _seconds if _PERCENTILE.fullmatch(str(c)) else str)
+            c: kinds.get(str(c), fmt_seconds if _PERCENTILE.fullmatch(str(c)) else str)
             for c in table.columns
         }
     return table.to_html(classes="ea-table", formatters=formatters, border=0, na_rep="–")
-
-
-def _png(draw: Callable[[Any], Any]) -> bytes:
-    """Draw on a fresh Agg figure (never pyplot, so no global state and no leaked figures)."""
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=_FIGSIZE, dpi=_DPI, layout="constrained")
-    draw(figure.add_subplot())
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
 
 
 def _describe(filters: Filters) -> str:

@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import inspect
+import io
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -113,3 +115,21 @@ def dates(ax: Axes) -> None:
 def check_top(top: int | None) -> None:
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise InvalidQueryError(f"top must be None or an integer >= 1, not {top!r}")
+
+
+def png(draw: Callable[[Axes], object], size: tuple[float, float], dpi: int = 100) -> bytes:
+    """Draw on a fresh Agg figure (never pyplot: no global state, no leaked figures) and
+    return the PNG bytes, without a timestamp or software tag, so equal charts are equal bytes.
+
+    >>> png(lambda ax: ax.plot([0, 1]), (2, 1))[1:4]
+    b'PNG'
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=size, dpi=dpi, layout="constrained")
+    FigureCanvasAgg(figure)
+    draw(figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

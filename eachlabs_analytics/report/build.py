@@ -21,7 +21,6 @@ workflow execution ids and output URLs, and replaces workflow ids by aliases, fo
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,22 +30,24 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import __version__, schema
-from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.report.render import (
-    Chart,
-    Section,
-    Table,
+from eachlabs_analytics._util.files import atomic_write
+from eachlabs_analytics._util.formats import (
     fmt_money,
     fmt_pct,
     fmt_seconds,
     fmt_signed_money,
     fmt_signed_pct,
     fmt_time,
+)
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.report.render import (
+    Chart,
+    Section,
+    Table,
     render_csv_tables,
     render_html,
     render_markdown,
 )
-from eachlabs_analytics.store.parquet import atomic_write
 
 __all__ = ["FORMATS", "CostReport", "build_report", "cost_report"]
 
@@ -293,20 +294,14 @@ def _plot(
 
     ``per_model`` charts (one bar or box per model) grow with the number of models.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from eachlabs_analytics.plots.parts import png
 
     height = 4.2
     if per_model:
         height = min(14.0, max(3.5, 0.26 * frame["model"].nunique() + 1.4))
-    figure = Figure(figsize=(10, height), dpi=100)
-    FigureCanvasAgg(figure)
-    ax = figure.add_subplot()
-    draw(frame, ax=ax, **kwargs)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return Chart(title=title, png=buffer.getvalue(), alt=alt)
+    return Chart(
+        title=title, png=png(lambda ax: draw(frame, ax=ax, **kwargs), (10, height)), alt=alt
+    )
 
 
 def _spend_by_model(

@@ -8,15 +8,12 @@ forbids loading anything from anywhere.
 
 >>> html_text("<script>alert(1)</script>")
 '&lt;script&gt;alert(1)&lt;/script&gt;'
->>> fmt_money(1234.5), fmt_money(0.0042), fmt_pct(0.1234), fmt_seconds(95)
-('$1,234.50', '$0.0042', '12.3%', '1.6 min')
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,97 +21,32 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eachlabs_analytics._util.csv_safe import frame_to_csv
+from eachlabs_analytics._util.formats import (
+    fmt_date,
+    fmt_int,
+    fmt_money,
+    fmt_pct,
+    fmt_points,
+    fmt_seconds,
+    fmt_signed_int,
+    fmt_signed_money,
+    fmt_signed_pct,
+    fmt_signed_seconds,
+    fmt_time,
+    missing,
+)
 
 if TYPE_CHECKING:
     from eachlabs_analytics.report import CostReport
 
+
 # --- value formats -------------------------------------------------------------------------
-MISSING = "n/a"
-
-
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, float) and math.isnan(value))
-    except TypeError:  # pragma: no cover
-        return False
-
-
-def fmt_money(value: Any) -> str:
-    """US dollars: ``$1,234.56``; below a cent, four significant digits."""
-    if _missing(value):
-        return MISSING
-    value = float(value)
-    if value == 0 or abs(value) >= 0.01:
-        return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-    return f"-${-value:.2g}" if value < 0 else f"${value:.2g}"
-
-
-def fmt_signed_money(value: Any) -> str:
-    """A change in dollars, with its sign: ``+$12.00``."""
-    text = fmt_money(value)
-    return text if text == MISSING or text.startswith("-") else f"+{text}"
-
-
-def fmt_int(value: Any) -> str:
-    return MISSING if _missing(value) else f"{int(value):,}"
-
-
-def fmt_signed_int(value: Any) -> str:
-    return MISSING if _missing(value) else f"{int(value):+,}"
-
-
-def fmt_pct(value: Any) -> str:
-    """A ratio as a percentage with one decimal."""
-    return MISSING if _missing(value) else f"{float(value):.1%}"
-
-
-def fmt_signed_pct(value: Any) -> str:
-    return MISSING if _missing(value) else f"{float(value):+.1%}"
-
-
-def fmt_points(value: Any) -> str:
-    """A change of a rate, in percentage points."""
-    return MISSING if _missing(value) else f"{float(value) * 100:+.1f} pp"
-
-
-def fmt_seconds(value: Any) -> str:
-    """A duration: seconds below a minute, minutes below an hour, else hours."""
-    if _missing(value):
-        return MISSING
-    seconds = float(value)
-    size = abs(seconds)
-    if size < 60:
-        return f"{seconds:.3g} s"
-    if size < 3600:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def fmt_signed_seconds(value: Any) -> str:
-    text = fmt_seconds(value)
-    return text if text == MISSING or text.startswith("-") else f"+{text}"
-
-
-def fmt_time(value: Any) -> str:
-    if _missing(value):
-        return MISSING
-    return pd.Timestamp(value).tz_convert("UTC").strftime("%Y-%m-%d %H:%M:%S")
-
-
-def fmt_date(value: Any) -> str:
-    if _missing(value):
-        return MISSING
-    return pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
 def fmt_text(value: Any) -> str:
-    return "" if _missing(value) else cell_text(value)
+    return "" if missing(value) else cell_text(value)
 
 
 def fmt_flag(value: Any) -> str:
-    return "yes" if bool(value) and not _missing(value) else ""
+    return "yes" if bool(value) and not missing(value) else ""
 
 
 FORMATS = {

@@ -49,17 +49,19 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics.exceptions import (
     DataQualityWarning,
     EachlabsError,
     InvalidQueryError,
     StoreError,
 )
-from eachlabs_analytics.store.parquet import atomic_write, table_to_frame, write_table
+from eachlabs_analytics.loader.load import load_query
+from eachlabs_analytics.loader.query import Filters, Query, build_query
+from eachlabs_analytics.store.parquet import table_to_frame, write_table
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
-    from eachlabs_analytics.loader.query import Query
 
 __all__ = ["ExecutionStore", "SyncResult"]
 
@@ -85,7 +87,6 @@ IN_FLIGHT_GAP = pd.Timedelta(hours=6)
 _ONE_US = pd.Timedelta(microseconds=1)
 #: At most this many separate in-flight windows per sync (the closest ones are merged).
 MAX_IN_FLIGHT_WINDOWS = 16
-_FILTER_NAMES = ("model", "status", "workflow_id", "workflow_execution_id", "error_classification")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -332,15 +333,9 @@ class ExecutionStore:
             raise InvalidQueryError(
                 f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})"
             )
-        filters = {
-            "model": _values(model, "model"),
-            "status": _values(status, "status"),
-            "workflow_id": _values(workflow_id, "workflow_id"),
-            "workflow_execution_id": _values(workflow_execution_id, "workflow_execution_id"),
-            "error_classification": _values(
-                error_classification, "error_classification", schema.ERROR_CLASSES
-            ),
-        }
+        filters = Filters.parse(
+            model, status, workflow_id, workflow_execution_id, error_classification, any_status=True
+        )
         expression = None
         conditions = []
         if start_ts is not None:
@@ -349,9 +344,8 @@ class ExecutionStore:
         if end_ts is not None:
             conditions.append(ds.field(PARTITION_COLUMN) <= end_ts.date())
             conditions.append(ds.field("created_at") <= end_ts.to_pydatetime())
-        for column, wanted in filters.items():
-            if wanted:
-                conditions.append(ds.field(column).isin(list(wanted)))
+        for column, wanted in filters.columns().items():
+            conditions.append(ds.field(column).isin(list(wanted)))
         for condition in conditions:
             expression = condition if expression is None else expression & condition
         frame = self._read(expression)
@@ -365,7 +359,10 @@ class ExecutionStore:
                 "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
                 "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
             },
-            "query": {**(manifest or {}).get("query", {}), **_describe_filters(filters)},
+            "query": {
+                **(manifest or {}).get("query", {}),
+                **{name: value for name, value in filters.arguments().items() if value},
+            },
             "last_sync": (manifest or {}).get("last_sync"),
         }
         return frame
@@ -425,8 +422,6 @@ class ExecutionStore:
         >>> store.sync(start="2026-10-01T00:00:00Z", client=client)            # doctest: +SKIP
         SyncResult(fetched=4210, inserted=4210, updated=0, unchanged=0, ...)
         """
-        from eachlabs_analytics.loader.query import build_query
-
         if status is not None:
             # rows change status after they are stored; with a status filter the store could
             # neither follow a row out of the filter nor see one enter it behind the watermark
@@ -436,23 +431,9 @@ class ExecutionStore:
             )
         overlap_td = _timedelta(overlap, "overlap")
         now = pd.Timestamp.now(tz="UTC").floor("us")
-        query = build_query(
-            start=start,
-            end=end,
-            model=model,
-            status=status,
-            workflow_id=workflow_id,
-            workflow_execution_id=workflow_execution_id,
-            error_classification=error_classification,
-            now=now,
-        )
-        filters = {
-            "model": list(query.models) or None,
-            "status": list(query.statuses) or None,
-            "workflow_id": query.workflow_id,
-            "workflow_execution_id": query.workflow_execution_id,
-            "error_classification": list(query.error_classes) or None,
-        }
+        asked = Filters.parse(model, None, workflow_id, workflow_execution_id, error_classification)
+        query = build_query(start, end, asked, now=now)
+        filters = asked.arguments()
         self._prepare_directory()
         with self._locked():
             manifest = self.manifest
@@ -829,8 +810,9 @@ def _fetch(
     """Load every window with the loader; the rows of later loads win."""
     frames = []
     dropped: set[str] = set()
+    checked = Filters.parse(**filters)
     for first, last in windows:
-        frame = client.load_executions(start=first, end=last, **filters, **options)
+        frame = load_query(build_query(first, last, checked), client, **options)
         dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
         frames.append(_loose(frame))
     if not frames:
@@ -847,10 +829,10 @@ def _fetch(
 
 def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> dict[str, Any]:
     if not any(asked.values()):
-        return {name: stored.get(name) for name in _FILTER_NAMES}
-    differing = [name for name in _FILTER_NAMES if asked.get(name) != stored.get(name)]
+        return {name: stored.get(name) for name in asked}
+    differing = [name for name in asked if asked.get(name) != stored.get(name)]
     if differing:
-        shown = ", ".join(f"{n}={stored.get(n)!r}" for n in _FILTER_NAMES if stored.get(n))
+        shown = ", ".join(f"{n}={stored.get(n)!r}" for n in asked if stored.get(n))
         raise InvalidQueryError(
             f"{path} was created with a different query ({shown or 'no filters'}); "
             f"{', '.join(differing)} differ. Sync it with the same filters or none, "
@@ -963,26 +945,3 @@ def _timedelta(value: Any, name: str) -> pd.Timedelta:
     if pd.isna(delta) or delta < pd.Timedelta(0):
         raise InvalidQueryError(f"{name} must be a duration >= 0, not {value!r}")
     return delta
-
-
-def _values(
-    value: str | Iterable[str] | None, name: str, allowed: tuple[str, ...] | None = None
-) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    items = [value] if isinstance(value, str) else list(value)
-    if any(not isinstance(item, str) or not item.strip() for item in items):
-        raise InvalidQueryError(f"{name} must be a non-empty string or a list of them: {value!r}")
-    items = [part.strip() for item in items for part in item.split(",") if part.strip()]
-    if allowed is not None:
-        bad = [item for item in items if item not in allowed]
-        if bad:
-            raise InvalidQueryError(
-                f"{name} {', '.join(map(repr, bad))} not allowed; allowed values: "
-                f"{', '.join(allowed)}"
-            )
-    return tuple(dict.fromkeys(items))
-
-
-def _describe_filters(filters: dict[str, tuple[str, ...]]) -> dict[str, Any]:
-    return {name: list(values) for name, values in filters.items() if values}

@@ -26,9 +26,7 @@ import datetime as dt
 import json
 import math
 import os
-import re
-import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.files import atomic_write
+from eachlabs_analytics._util.keys import SECRET_NAME, SECRET_VALUE
 
 __all__ = ["read_parquet", "to_parquet"]
 
@@ -48,9 +48,9 @@ METADATA_VERSION = 1
 COMPRESSION = "zstd"
 
 # attrs keys that could hold a credential are dropped however harmless they look
-_SECRET_NAME = re.compile(r"key|secret|token|passw|authori[sz]ation|credential|cookie", re.I)
+
 # values that look like a credential: each::labs keys (smk_...), bearer headers
-_SECRET_VALUE = re.compile(r"smk_[A-Za-z0-9_\-]{4,}|\bbearer\s+\S+", re.I)
+
 _DROP = object()
 
 
@@ -60,7 +60,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
-            if _SECRET_NAME.search(str(key)):
+            if SECRET_NAME.search(str(key)):
                 continue
             item = _jsonable(item)
             if item is not _DROP:
@@ -72,7 +72,7 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return _DROP if _SECRET_VALUE.search(value) else value
+        return _DROP if SECRET_VALUE.search(value) else value
     if isinstance(value, (pd.Timestamp, dt.datetime)):
         return _DROP if pd.isna(value) else {"__timestamp__": pd.Timestamp(value).isoformat()}
     if isinstance(value, dt.date):
@@ -259,94 +259,6 @@ def table_to_frame(table: pa.Table) -> pd.DataFrame:
     if isinstance(attrs, dict):
         frame.attrs.update(_from_json(attrs))
     return frame
-
-
-# --- atomic files --------------------------------------------------------------------------
-_PARTIAL_SUFFIX = ".partial"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale_partials(path: Path) -> None:
-    """Remove temporary files a killed writer of ``path`` left beside it."""
-    prefix = f".{path.name}."
-    for candidate in path.parent.glob(f".*{_PARTIAL_SUFFIX}"):
-        rest = candidate.name[len(prefix) :] if candidate.name.startswith(prefix) else ""
-        pid = rest.split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
-            candidate.unlink(missing_ok=True)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
-
-
-def _new_temp(target: Path) -> Path:
-    """Create an empty hidden file beside ``target`` with the permissions a plain open gives.
-
-    (``tempfile.mkstemp`` would make it 0600, and the rename would keep that.)
-    """
-    for _ in range(100):
-        temp = (
-            target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(6)}{_PARTIAL_SUFFIX}"
-        )
-        try:
-            fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-        except FileExistsError:  # pragma: no cover - 48 random bits
-            continue
-        os.close(fd)
-        return temp
-    raise FileExistsError(f"cannot create a temporary file beside {target}")  # pragma: no cover
-
-
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
-    """Call ``write(temp_path)`` then move the finished file onto ``path`` in one rename.
-
-    The temporary file is hidden (``.<name>.<pid>-<random>.partial``) in the same directory;
-    it is removed if ``write`` fails, and a later write removes one left by a killed process.
-    Readers that glob ``*.parquet`` never see it; a bare ``*`` glob (DuckDB matches hidden
-    files) can, while a write is under way: glob ``*.parquet``, or use :class:`ExecutionStore`,
-    whose staging directory lies outside its data.
-
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
-    >>> atomic_write(target, lambda tmp: tmp.write_text("hi")).read_text()
-    'hi'
-    """
-    target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(f"{target} is a directory; give a file path")
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"directory {target.parent} does not exist; create it first")
-    _remove_stale_partials(target)
-    temp = _new_temp(target)
-    try:
-        write(temp)
-        with open(temp, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(target.parent)
-    return target
 
 
 def write_table(table: pa.Table, path: str | os.PathLike[str]) -> None:

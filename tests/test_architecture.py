@@ -1,0 +1,118 @@
+"""The layout's rules, checked by walking every import of the package (lazy ones included).
+
+- ``schema`` and ``exceptions`` import nothing of ours;
+- ``_util`` imports only ``schema``, ``exceptions`` and itself;
+- metrics and plots (the analytics) never reach the network: no loader, store or sandbox;
+- the report is computed from frames: no loader, no sandbox;
+- the loader imports no analytics, files, faces or sandbox, and its network module
+  (``loader.client``) never imports the loader above it (``load``, ``fetch``);
+- the sandbox (``local_api``) shares no code with the client: only ``schema``,
+  ``exceptions`` and itself;
+- nothing but ``__main__`` imports the CLI.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "eachlabs_analytics"
+TOP = "eachlabs_analytics"
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every ``eachlabs_analytics`` module a file imports, at any depth of its code."""
+    found: set[str] = set()
+    package = (
+        module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    )
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith(TOP))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith(TOP):
+                found.add(target)
+                found.update(f"{target}.{alias.name}" for alias in node.names)
+    return {name for name in found if _is_module(name)}
+
+
+def _is_module(name: str) -> bool:
+    relative = Path(*name.split("."))
+    return (PACKAGE.parent / relative).with_suffix(".py").exists() or (
+        PACKAGE.parent / relative / "__init__.py"
+    ).exists()
+
+
+GRAPH = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def part(name: str) -> str:
+    """The top-level part of the package a module belongs to (``loader``, ``schema``, ...)."""
+    pieces = name.split(".")
+    return pieces[1] if len(pieces) > 1 else ""
+
+
+def offenders(modules: str, forbidden: set[str]) -> list[str]:
+    return sorted(
+        f"{source} imports {target}"
+        for source, targets in GRAPH.items()
+        if part(source) == modules
+        for target in targets
+        if part(target) in forbidden
+    )
+
+
+EVERYTHING = {part(name) for name in GRAPH} - {""}
+RULES = {
+    "schema": EVERYTHING - {"schema"},
+    "exceptions": EVERYTHING - {"exceptions"},
+    "_util": EVERYTHING - {"_util", "schema", "exceptions"},
+    "metrics": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
+    "plots": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
+    "report": {"loader", "store", "local_api", "notebook", "cli", "sources", "demo"},
+    "loader": {"metrics", "plots", "report", "store", "notebook", "cli", "local_api", "sources"},
+    "local_api": EVERYTHING - {"local_api", "schema", "exceptions"},
+    "store": {"metrics", "plots", "report", "notebook", "cli", "local_api", "sources", "demo"},
+    "notebook": {"cli"},
+}
+
+
+def test_the_graph_sees_the_whole_package():
+    assert {"loader", "metrics", "plots", "report", "store", "notebook", "cli", "local_api"} <= (
+        EVERYTHING
+    )
+    assert "eachlabs_analytics.loader.load" in GRAPH["eachlabs_analytics.store.incremental"]
+
+
+@pytest.mark.parametrize("modules", sorted(RULES))
+def test_import_rules(modules):
+    assert offenders(modules, RULES[modules]) == []
+
+
+def test_the_network_module_imports_nothing_above_it():
+    above = {"eachlabs_analytics.loader.load", "eachlabs_analytics.loader.fetch"}
+    assert GRAPH["eachlabs_analytics.loader.client"] & above == set()
+
+
+def test_only_main_imports_the_cli():
+    users = {s for s, targets in GRAPH.items() if any(part(t) == "cli" for t in targets)}
+    assert {u for u in users if part(u) != "cli"} == {"eachlabs_analytics.__main__"}
+
+
+def test_every_subpackage_says_what_it_owns_and_must_never_import():
+    for init in PACKAGE.glob("*/__init__.py"):
+        doc = ast.get_docstring(ast.parse(init.read_text())) or ""
+        assert "never import" in doc.lower() or "imports nothing" in doc.lower(), init
