@@ -1,9 +1,12 @@
 """eachlabs-analytics: what did we spend on each::labs, on which models, how fast, why it failed.
 
 >>> import eachlabs_analytics as ea
->>> with ea.sandbox(executions=2_000, seed=7) as api:          # doctest: +SKIP
-...     df = ea.load_executions(base_url=api.base_url, api_key=api.api_key)
-...     ea.cost_by_model(df).head()
+>>> with ea.sandbox(executions=2_000, seed=7, end="2026-10-31T00:00:00Z") as api:
+...     df = ea.load_executions(start="2026-10-01T00:00:00Z", end="2026-10-31T00:00:00Z",
+...                             base_url=api.base_url, api_key=api.api_key, progress=False)
+>>> by_model = ea.cost_by_model(df)                 # where the money goes
+>>> int(by_model["executions"].sum()) == len(df), round(float(by_model["share"].sum()), 9)
+(True, 1.0)
 
 Names are imported lazily (charts, widgets and the store pull in heavy libraries), so
 ``import eachlabs_analytics`` stays fast for the CLI.

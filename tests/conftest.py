@@ -3,6 +3,8 @@
 ``sandbox_api`` is session-scoped: tests that use it must not change its faults or data
 (start their own ``Sandbox`` for that). ``openapi_validator("ListExecutionsResponse")``
 returns a ``jsonschema`` validator for one schema of the official OpenAPI document.
+``jsonschema`` is an optional test tool: it is imported by that fixture only, so the tests
+that use it skip when it is missing and the rest of the suite still runs.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
 
 from eachlabs_analytics.local_api import Sandbox  # noqa: E402
+
+if TYPE_CHECKING:
+    import jsonschema
 
 OPENAPI_PATH = Path(__file__).parent / "fixtures" / "eachlabs-executions-openapi.json"
 #: The data behind ``sandbox_api``: 120 days, so the API's 90-day default window excludes some.
@@ -36,11 +40,8 @@ SANDBOX_PARAMS: dict[str, Any] = {
 
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
-#: Checks ``date-time`` itself (jsonschema only does with an optional extra installed).
-_FORMATS = jsonschema.FormatChecker(formats=())
 
 
-@_FORMATS.checks("date-time", raises=ValueError)
 def _is_rfc3339(value: object) -> bool:
     if not isinstance(value, str):
         return True
@@ -48,6 +49,15 @@ def _is_rfc3339(value: object) -> bool:
         return False
     datetime.fromisoformat(value.replace("Z", "+00:00"))  # raises on 2026-13-45
     return True
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    """Checks ``date-time`` itself (jsonschema only does with an optional extra installed)."""
+    import jsonschema
+
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks("date-time", raises=ValueError)(_is_rfc3339)
+    return formats
 
 
 def _nullable_to_json_schema(node: Any) -> Any:
@@ -78,6 +88,8 @@ def openapi_validator(
     openapi_document: dict[str, Any],
 ) -> Callable[[str], jsonschema.protocols.Validator]:
     """``openapi_validator(name)``: a strict (format-checking) validator for one schema."""
+    jsonschema = pytest.importorskip("jsonschema")
+    formats = _format_checker()
     defs = {
         name: _nullable_to_json_schema(copy.deepcopy(schema))
         for name, schema in openapi_document["components"]["schemas"].items()
@@ -88,7 +100,7 @@ def openapi_validator(
         root["$ref"] = f"#/$defs/{name}"
         cls = jsonschema.Draft202012Validator
         cls.check_schema(root)
-        return cls(root, format_checker=_FORMATS)
+        return cls(root, format_checker=formats)
 
     return make
 

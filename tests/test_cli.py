@@ -158,6 +158,24 @@ def test_fetch_csv_neutralises_formulas(runner, tmp_path, monkeypatch):
     assert not models.str.startswith("=").any()
 
 
+def test_fetch_to_csv_neutralises_categorical_cells(tmp_path, monkeypatch):
+    truth = ea.generate_executions(executions=300, seed=2, end="2026-10-31T00:00:00Z")
+    hostile = truth.copy()
+    hostile["status"] = hostile["status"].astype(str)
+    hostile.loc[hostile.index[0], "status"] = '=HYPERLINK("http://evil.example","x")'
+    with ea.sandbox(data=hostile, now="2026-10-31T00:00:00Z") as api:
+        monkeypatch.setenv("EACHLABS_API_KEY", api.api_key)
+        monkeypatch.setenv("EACHLABS_BASE_URL", api.base_url)
+        out = tmp_path / "x.csv"
+        result = CliRunner().invoke(
+            main, ["fetch", "--start", "2026-08-01", "--end", "2026-10-31", "-o", str(out)]
+        )
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "'=HYPERLINK" in text
+    assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
+
+
 # --- sync ----------------------------------------------------------------------------------
 def test_sync_twice_then_the_store_equals_the_truth(runner, api, tmp_path):
     store = tmp_path / "store"
@@ -335,19 +353,3 @@ def test_date_shortcuts():
         _dates.resolve_range(start="2026-10-02", end="2026-10-01")
     with pytest.raises(InvalidQueryError, match="longer than zero"):
         _dates.parse_duration("0d")
-
-
-def test_dashboard_finds_the_notebook_a_regular_install_puts_under_share(tmp_path, monkeypatch):
-    from eachlabs_analytics.notebook import dashboard
-
-    installed = tmp_path / "prefix" / "share" / "eachlabs-analytics" / "notebooks"
-    installed.mkdir(parents=True)
-    (installed / "04-explorer.ipynb").write_text("{}")
-    monkeypatch.setattr(
-        dashboard, "__file__", str(tmp_path / "site" / "pkg" / "notebook" / "dashboard.py")
-    )
-    monkeypatch.setattr("sys.prefix", str(tmp_path / "prefix"))
-    assert dashboard.default_notebook() == installed / "04-explorer.ipynb"
-    (installed / "04-explorer.ipynb").unlink()
-    with pytest.raises(ea.EachlabsError, match="serve_dashboard\\(notebook=...\\)"):
-        dashboard.default_notebook()

@@ -25,6 +25,13 @@ def df() -> pd.DataFrame:
     return generate_executions(executions=6_000, seed=9, end=END, days=45)
 
 
+@pytest.fixture(scope="module")
+def df_90_days() -> pd.DataFrame:
+    """The generator's default 90 days to END: they hold the DST gaps of America/Santiago
+    (2026-09-06) and Australia/Lord_Howe (2026-10-04)."""
+    return generate_executions(executions=20_000, seed=3, end=END)
+
+
 def period_start(ts: pd.Timestamp, freq: str, tz: str) -> pd.Timestamp:
     """Start of the period holding ``ts`` in ``tz`` wall-clock time, from calendar arithmetic."""
     local = ts.tz_convert(tz).tz_localize(None).to_pydatetime()
@@ -156,6 +163,18 @@ def test_error_rate_is_nan_for_a_period_without_executions():
     wide = ea.error_rate_over_time(frame, by="model")
     assert list(wide.columns) == ["a", "b"]  # most errors first
     assert np.isnan(wide.loc["2026-10-03", "a"]) and wide.loc["2026-10-03", "b"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("zone", "freq"),
+    [("America/Santiago", "D"), ("America/Santiago", "6h"), ("Australia/Lord_Howe", "h")],
+)
+def test_periods_starting_in_a_dst_gap_keep_their_rows(df_90_days, zone, freq):
+    df = df_90_days
+    table = ea.cost_over_time(df, freq=freq, by=None, tz=zone)
+    assert table.to_numpy().sum() == pytest.approx(df["execution_cost"].sum())
+    rates = ea.error_rate_over_time(df, freq=freq, tz=zone)
+    assert rates["executions"].sum() == len(df)
 
 
 # --- compare_periods -------------------------------------------------------------------------

@@ -11,14 +11,15 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from nbclient import NotebookClient
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
+
+nbformat = pytest.importorskip("nbformat")
+NotebookClient = pytest.importorskip("nbclient").NotebookClient
 
 pytestmark = pytest.mark.notebook
 
@@ -46,6 +47,7 @@ def in_window(frame: pd.DataFrame, end: str, days: int) -> pd.DataFrame:
 @pytest.fixture
 def kernel_env(tmp_path, monkeypatch):
     """A clean environment for the kernel: no real key, state files under tmp_path."""
+    pytest.importorskip("ipykernel")  # the notebooks run in its python3 kernel
     for name in ("EACHLABS_API_KEY", "EACHLABS_BASE_URL", "EACHLABS_DATA", "EACHLABS_EXPORT_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("EACHLABS_END", END)

@@ -38,6 +38,12 @@ def df() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
+def df_90_days() -> pd.DataFrame:
+    """The generator's default 90 days to END (2026-08-02 on): three monthly periods."""
+    return generate_executions(executions=20_000, seed=3, end=END)
+
+
+@pytest.fixture(scope="module")
 def many_models() -> pd.DataFrame:
     """35 models with a few rows each, some failing, with long names."""
     rows = []
@@ -110,6 +116,16 @@ def test_cost_over_time_stack_tops_are_the_period_totals(df):
     weekly = ea.plot_cost_over_time(df, freq="W", by=None, tz="Europe/Berlin")
     assert weekly.get_ylabel() == "Spend per week (USD)"
     assert "Europe/Berlin" in weekly.get_xlabel()
+
+
+def test_stacked_cost_chart_draws_the_last_period(df_90_days):
+    df = df_90_days
+    table = ea.cost_over_time(df, freq="M", top=3)
+    ax = ea.plot_cost_over_time(df, freq="M", top=3)
+    right = max(collection.get_paths()[0].vertices[:, 0].max() for collection in ax.collections)
+    last_start = matplotlib.dates.date2num(table.index[-1].tz_localize(None))
+    assert right > last_start + 27  # about a month wide, not zero
+    plt.close("all")
 
 
 def test_latency_boxes_are_the_helpers_percentiles(df):

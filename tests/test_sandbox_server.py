@@ -7,6 +7,7 @@ rows come from pandas masks over the sandbox's ground truth (``api.truth``).
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 import requests
 
+import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.local_api import DEFAULT_API_KEY, Sandbox, generate_executions
 from eachlabs_analytics.local_api.sample import write_executions
@@ -21,6 +23,7 @@ from eachlabs_analytics.local_api.sample import write_executions
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 Z_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 DAY = pd.Timedelta(days=1)
+FULLWIDTH_YEAR = "\uff12\uff10\uff12\uff16-10-01T00:00:00Z"  # "２０２６-10-01T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
@@ -410,6 +413,51 @@ def test_request_log_never_holds_the_key(sandbox_api, http):
     assert "authorization" in entry["headers"]
     assert DEFAULT_API_KEY not in repr(sandbox_api.request_log)
     assert DEFAULT_API_KEY not in repr(sandbox_api)
+
+
+# --- every answer is JSON with a request id, whatever the request -----------------------
+@pytest.fixture(scope="module")
+def api():
+    with ea.sandbox(executions=200, seed=1, end="2026-10-31T00:00:00Z") as running:
+        yield running
+
+
+@pytest.mark.parametrize("method", ["GET", "POST", "TRACE", "PROPFIND", "OPTIONS", "BREW"])
+@pytest.mark.parametrize("path", ["/v1/executions", "/elsewhere"])
+def test_every_method_gets_json_and_a_request_id(api, method, path):
+    response = requests.request(
+        method, api.base_url + path, headers={"Authorization": f"Bearer {api.api_key}"}, timeout=5
+    )
+    assert response.headers["X-Request-Id"]
+    assert response.headers["Content-Type"] == "application/json"
+    if method == "GET" and path == "/v1/executions":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == (404 if path == "/elsewhere" else 405)
+        assert set(response.json()) >= {"error", "status"}
+
+
+def test_an_unparseable_request_gets_json_and_a_request_id(api):
+    with socket.create_connection((api.host, api.port), timeout=5) as raw:
+        raw.sendall(b"NOT A REQUEST LINE AT ALL\r\n\r\n")
+        chunks = []
+        while chunk := raw.recv(4096):  # the server closes the connection after answering
+            chunks.append(chunk)
+        answer = b"".join(chunks).decode()
+    head, _, body = answer.partition("\r\n\r\n")
+    assert head.startswith("HTTP/1.1 400")
+    assert re.search(r"(?im)^X-Request-Id: [0-9a-f-]{36}\r?$", head)
+    assert '"error"' in body and '"status":400' in body
+
+
+def test_the_sandbox_answers_400_for_a_fullwidth_from(api):
+    response = requests.get(
+        api.base_url + "/v1/executions",
+        params={"from": FULLWIDTH_YEAR},
+        headers={"Authorization": f"Bearer {api.api_key}"},
+        timeout=5,
+    )
+    assert response.status_code == 400 and "RFC 3339" in response.json()["error"]
 
 
 # --- construction ------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The incremental store: first sync, incremental syncs, in-flight refresh, crashes, readers.
 
 Most tests drive the store with ``FakeClient``, a stand-in for the loader over a truth frame
-the test mutates (exact control over what changed). ``test_sandbox_*`` run the real loader
-against the sandbox and compare the store with the sandbox's ground truth.
+the test mutates (exact control over what changed). ``test_sandbox_*`` and the tests after
+them run the real loader against the sandbox and compare the store with the sandbox's ground
+truth.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow.dataset as ds
 import pytest
 from test_parquet import typed_frame
 
+import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
 from eachlabs_analytics.loader.query import parse_timestamp
@@ -433,6 +435,23 @@ def test_bad_input_is_refused_clearly(tmp_path, truth):
         ExecutionStore(tmp_path / "file")
 
 
+def test_rows_without_a_creation_time_are_warned_about_not_silently_dropped(tmp_path):
+    store = ea.ExecutionStore(tmp_path / "store")
+    frame = ea.generate_executions(executions=50, seed=4, end="2026-10-31T00:00:00Z")
+    frame.loc[frame.index[:2], "created_at"] = pd.NaT
+    with pytest.warns(ea.DataQualityWarning, match="2 fetched rows have no valid created_at"):
+        store._upsert(frame)
+
+
+def test_a_store_refuses_a_status_filter_before_any_request(tmp_path):
+    with ea.sandbox(executions=200, seed=1, end="2026-10-31T00:00:00Z") as api:
+        client = ea.Client(api_key=api.api_key, base_url=api.base_url)
+        store = ea.ExecutionStore(tmp_path / "store")
+        with pytest.raises(ea.InvalidQueryError, match=r"store.load\(status=...\)"):
+            store.sync(start="2026-10-01T00:00:00Z", status="created", client=client)
+        assert api.request_log == []
+
+
 def test_two_syncs_at_once_are_refused(tmp_path, truth):
     store = ExecutionStore(tmp_path)
     gate, release = threading.Event(), threading.Event()
@@ -483,8 +502,6 @@ def assert_equal_to_sandbox(store: ExecutionStore, api, start: pd.Timestamp) -> 
 
 @pytest.fixture
 def api():
-    import eachlabs_analytics as ea
-
     # the sandbox clock starts at the wall clock, so new rows are created "now" as in real life
     with ea.sandbox(executions=3_000, seed=7, days=30) as running:
         yield running
@@ -492,8 +509,6 @@ def api():
 
 @pytest.fixture
 def client(api):
-    import eachlabs_analytics as ea
-
     with ea.Client(api_key=api.api_key, base_url=api.base_url) as c:
         yield c
 
@@ -586,3 +601,38 @@ def test_sandbox_sync_opens_its_own_client(tmp_path, api):
     assert result.inserted == len(sandbox_truth(api, start)) > 0
     assert_equal_to_sandbox(store, api, start)
     assert api.api_key not in (store.path / "manifest.json").read_text()
+
+
+def missing_from_store(store: ea.ExecutionStore, truth: pd.DataFrame) -> int:
+    window = store.window
+    first, last = pd.Timestamp(window["start"]), pd.Timestamp(window["end"])
+    inside = truth[(truth.created_at >= first) & (truth.created_at <= last)]
+    return int((~inside["id"].isin(store.load()["id"])).sum())
+
+
+def test_a_backfill_that_ends_early_still_reaches_the_old_start(tmp_path):
+    with ea.sandbox(executions=4_000, seed=3, end="2026-10-31T00:00:00Z") as api:
+        client = ea.Client(api_key=api.api_key, base_url=api.base_url)
+        store = ea.ExecutionStore(tmp_path / "store")
+        store.sync(start="2026-10-20T00:00:00Z", end="2026-10-30T00:00:00Z", client=client)
+        store.sync(start="2026-10-01T00:00:00Z", end="2026-10-05T00:00:00Z", client=client)
+        assert store.window["start"] == "2026-10-01T00:00:00Z"
+        assert missing_from_store(store, api.truth) == 0  # nothing between Oct 5 and Oct 20
+
+
+def test_a_server_clock_behind_ours_loses_no_rows_between_syncs(tmp_path):
+    # the sandbox clock is its data's end (a month ago): new rows are stamped in the past
+    with ea.sandbox(executions=3_000, seed=5, end="2026-10-31T00:00:00Z") as api:
+        client = ea.Client(api_key=api.api_key, base_url=api.base_url)
+        store = ea.ExecutionStore(tmp_path / "store")
+        store.sync(start="2026-10-01T00:00:00Z", client=client, progress=False)
+        api.faults.new_rows_per_request = 3
+        for _ in range(2):
+            store.sync(client=client, progress=False)
+        api.faults.new_rows_per_request = 0
+        store.sync(client=client, progress=False)
+        assert len(api.truth) > 3_000
+        assert missing_from_store(store, api.truth) == 0
+        assert api.truth["id"].isin(store.load()["id"]).sum() == len(
+            api.truth[api.truth.created_at >= pd.Timestamp("2026-10-01T00:00:00Z")]
+        )

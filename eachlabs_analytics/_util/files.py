@@ -67,7 +67,7 @@ def _new_temp(target: Path) -> Path:
     raise FileExistsError(f"cannot create a temporary file beside {target}")  # pragma: no cover
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[Path], object]) -> Path:
     """Call ``write(temp_path)`` then move the finished file onto ``path`` in one rename.
 
     The temporary file is hidden (``.<name>.<pid>-<random>.partial``) in the same directory;

@@ -62,25 +62,11 @@ def _us(series: pd.Series) -> np.ndarray:
     return out
 
 
-def _stamp(us: int) -> str | None:
-    if us == _NAT:
-        return None
-    return str(np.datetime64(us, "us")) + "Z"
-
-
 class Executions:
     """The served rows and the ground truth behind them (see the module docstring)."""
 
-    _OBJECT_COLUMNS = (
-        "id",
-        "model",
-        "requested_model",
-        "status",
-        "workflow_id",
-        "workflow_execution_id",
-        "output",
-        "error_classification",
-    )
+    #: columns served as JSON text (or null): the schema's strings, the status and the class
+    _OBJECT_COLUMNS = (*schema.STRING_FIELDS, "status", "error_classification")
 
     def __init__(self, frame: pd.DataFrame) -> None:
         frame = frame.iloc[::-1]  # newest first -> oldest first
@@ -105,7 +91,7 @@ class Executions:
                 "with unique ids"
             )
         self._rows: list[bytes] = self._render_range(0, len(created))
-        self._cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.version = 0
 
     def __len__(self) -> int:

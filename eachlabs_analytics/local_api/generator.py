@@ -528,7 +528,11 @@ def _rfc3339(us: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Write a generated history to Parquet: ``python -m eachlabs_analytics.local_api``.
 
-    >>> main(["--help"])  # doctest: +SKIP
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "history.parquet"
+    >>> main(["--out", str(out), "--executions", "50", "--days", "3"])  # doctest: +ELLIPSIS
+    wrote 50 executions to .../history.parquet (0.01 MB)
+    0
     """
     import argparse
 

@@ -44,8 +44,10 @@ def write_executions(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     The file is written beside its destination and moved into place, so a crash never
     leaves half a file.
 
-    >>> write_executions(load_sample().head(3), "/tmp/x.parquet")  # doctest: +SKIP
-    PosixPath('/tmp/x.parquet')
+    >>> import tempfile
+    >>> path = write_executions(load_sample().head(3), Path(tempfile.mkdtemp()) / "x.parquet")
+    >>> path.name, len(pd.read_parquet(path))
+    ('x.parquet', 3)
     """
     path = Path(path)
     if path.suffix != ".parquet":

@@ -19,8 +19,9 @@ Semantics follow ``tests/fixtures/eachlabs-executions-openapi.json``:
 - Every response carries ``X-Request-Id`` (the client's, else a generated UUID). Faults
   are described in :mod:`~eachlabs_analytics.local_api.faults`.
 
->>> with Sandbox(executions=500, seed=1, end="2026-10-31T00:00:00Z") as api:  # doctest: +SKIP
-...     requests.get(api.base_url + "/v1/executions",
+>>> import requests
+>>> with Sandbox(executions=500, seed=1, end="2026-10-31T00:00:00Z", total_cap=None) as api:
+...     requests.get(api.base_url + "/v1/executions", timeout=5,
 ...                  headers={"Authorization": f"Bearer {api.api_key}"}).json()["total_count"]
 500
 """
@@ -395,8 +396,8 @@ class Sandbox:
             and faults.take("redirect", number)
         ):
             entry["fault"] = "redirect"
-            query = f"?{parts.query}" if parts.query else ""
-            responder.redirect(f"{self.base_url}{EXECUTIONS_PATH}/{query}")
+            suffix = f"?{parts.query}" if parts.query else ""
+            responder.redirect(f"{self.base_url}{EXECUTIONS_PATH}/{suffix}")
             return
         if not self._authorized(handler):
             responder.json(

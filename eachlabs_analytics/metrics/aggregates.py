@@ -161,8 +161,8 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
         df, "cost_by_workflow", ["workflow_id", "workflow_execution_id", "execution_cost", "status"]
     )
     in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
-    # group the whole columns (their codes are cached across helpers); missing workflow ids
-    # form the last group, which is simply not reported
+    # group the whole columns; missing workflow ids form the last group, which is simply
+    # not reported
     workflows = group_by(df["workflow_id"])
     labels = workflows.labels[: workflows.size - int(not in_workflow.all())]
     size = len(labels)
@@ -311,7 +311,7 @@ def latency_percentiles(
 # --- errors ---------------------------------------------------------------------------------
 def _class_order(labels: Sequence[object]) -> list[int]:
     """Positions of class labels: the schema's order first, unknown classes after, sorted."""
-    known = {c: i for i, c in enumerate(schema.ERROR_CLASSES)}
+    known: dict[object, int] = {c: i for i, c in enumerate(schema.ERROR_CLASSES)}
     return sorted(
         range(len(labels)),
         key=lambda i: (known.get(labels[i], len(known)), str(labels[i])),

@@ -61,7 +61,7 @@ class Periods:
         return len(self.starts)
 
 
-def _parse_freq(freq: object) -> tuple[str, int]:
+def _parse_freq(freq: object) -> tuple[str, int | str]:
     """(kind, value): ("fixed", step in microseconds) or ("calendar", pandas period freq)."""
     match = _FREQ.fullmatch(freq) if isinstance(freq, str) else None
     if match:

@@ -90,7 +90,7 @@ def _measures(
     """Spend, executions, error rate and p95 latency per group over the selected ``rows``.
 
     The same definitions as cost_by_model, error_breakdown and latency_percentiles, computed
-    on the frame's cached group codes instead of a copied slice.
+    on the frame's group codes instead of a copied slice.
     """
     size = grouping.size
     codes, outcome = grouping.codes[rows], outcomes[rows]

@@ -115,6 +115,9 @@ def serve_dashboard(
     ``data`` is a Parquet file (or a DataFrame, written to a temporary one); without it the
     notebook loads from the API when a key is given or set, else from the local sandbox.
 
+    The example is not run as a doctest (it serves until interrupted); the browser tests
+    (``tests/test_dashboard.py``) serve and drive the same page.
+
     >>> serve_dashboard(data="executions.parquet", port=8866)    # doctest: +SKIP
     Voilà is running at: http://127.0.0.1:8866/
     """
@@ -142,6 +145,9 @@ class Dashboard:
     until the server accepts connections; ``url`` is then where to point a browser. ``env``
     adds variables to the server's environment (e.g. ``JUPYTER_DATA_DIR``); ``log`` is a file
     receiving Voilà's output (``None``: this terminal's).
+
+    Not run as a doctest (it starts Voilà and a Jupyter kernel, several seconds); the
+    browser tests do the same and check the page.
 
     >>> with Dashboard(data="executions.parquet", port=0) as dashboard:    # doctest: +SKIP
     ...     print(dashboard.url)

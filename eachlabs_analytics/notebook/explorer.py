@@ -11,14 +11,18 @@ Explorer behaves the same in JupyterLab, Notebook 7 and Voilà, and is testable 
 Re-rendering is debounced while a kernel's event loop runs and immediate otherwise.
 
 >>> import eachlabs_analytics as ea
->>> explorer = ea.explore(df)                                     # doctest: +SKIP
->>> explorer.filters = {"models": ["veo-3"], "status_groups": ["failed"]}  # doctest: +SKIP
->>> explorer.filtered["execution_cost"].sum()                     # doctest: +SKIP
+>>> df = ea.generate_executions(executions=2_000, seed=7, end="2026-10-31T00:00:00Z")
+>>> explorer = ea.explore(df, charts=False)
+>>> explorer.filters = {"models": ["veo-3"], "status_groups": ["failed"]}
+>>> failed_veo = df[(df.model == "veo-3") & df.status.isin(["error", "failed"])]
+>>> bool(explorer.filtered["execution_cost"].sum() == failed_veo["execution_cost"].sum())
+True
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
 import re
 from collections.abc import Callable, Mapping
@@ -389,7 +393,7 @@ class Explorer:
         }
         for name, compute in tables.items():
             self.tables.pop(name, None)
-            self._guard(f"{name} table", lambda n=name, c=compute: self._render_table(n, c()))
+            self._guard(f"{name} table", functools.partial(self._render_table, name, compute))
         self._stale = set(PANES)
         for name in PANES:
             if name in panes:
@@ -438,7 +442,8 @@ class Explorer:
         self.latency_p95.value = fmt_seconds(summary.p95_seconds)
         self.failed_cost.value = fmt_money(summary.failed_cost)
 
-    def _render_table(self, name: str, table: pd.DataFrame) -> None:
+    def _render_table(self, name: str, compute: Callable[[], pd.DataFrame]) -> None:
+        table = compute()
         self.tables[name] = table
         self.pane_tables[name].value = _table_html(name, table)
 

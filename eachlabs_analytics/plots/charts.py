@@ -18,6 +18,8 @@ layout. Empty input draws an empty chart that says so.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -339,6 +341,7 @@ def plot_error_breakdown(
     scale = table["executions"].to_numpy(dtype=float) if normalize else np.ones(len(table))
     for name in classes:
         widths = table[name].to_numpy(dtype=float) / scale
+        style: dict[str, Any]
         if name == "unclassified":
             style = dict(_palette.UNCLASSIFIED_STYLE)
         else:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from eachlabs_analytics._util.formats import (
     fmt_time,
 )
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.report.render import (
     Chart,
     Section,
@@ -205,7 +207,7 @@ def build_report(
     if title is not None and not isinstance(title, str):
         raise InvalidQueryError(f"title must be a string, not {type(title).__name__}")
     top = int(top)
-    frame = df
+    frame = encode(df)  # the report calls a dozen helpers: group the models once
     s = metrics.summary(frame, top=top)
     helpers: dict[str, Any] = {"summary": s}
     by_model = metrics.cost_by_model(frame)
@@ -702,7 +704,7 @@ def _comparison(
             "previous must cover a period before df's: "
             f"df starts {fmt_time(current_span[0])}, previous starts {fmt_time(previous_span[0])}"
         )
-    combined = _concat(frame, before)
+    combined = encode(_concat(frame, before))
     per_model = metrics.compare_periods(
         combined, current=current_span, previous=previous_span, by="model"
     )
@@ -890,7 +892,7 @@ def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # 
         path = path / FORMATS[format]
     if format != "csv":
         text = rendered if isinstance(rendered, str) else ""
-        return atomic_write(path, lambda temp: temp.write_text(text, encoding="utf-8"))
+        return atomic_write(path, _text_writer(text))
     assert isinstance(rendered, dict)
     if path.exists() and not path.is_dir():
         raise NotADirectoryError(f"{path} is a file; CSV reports are a directory of tables")
@@ -898,7 +900,10 @@ def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # 
         raise FileNotFoundError(f"directory {path.parent} does not exist; create it first")
     path.mkdir(exist_ok=True)
     for stem, text in rendered.items():
-        atomic_write(
-            path / f"{stem}.csv", lambda temp, t=text: temp.write_text(t, encoding="utf-8")
-        )
+        atomic_write(path / f"{stem}.csv", _text_writer(text))
     return path
+
+
+def _text_writer(text: str) -> Callable[[Path], int]:
+    """A ``write`` for :func:`atomic_write` that writes ``text`` as UTF-8."""
+    return lambda temp: temp.write_text(text, encoding="utf-8")

@@ -20,11 +20,15 @@ read it directly (declare ``created_date`` as a DATE). A sync:
 4. writes ``manifest.json`` last. If a sync dies midway, every partition is still a complete
    file and the old watermark makes the next sync fetch (and so repair) the same rows again.
 
+>>> import tempfile
 >>> import eachlabs_analytics as ea
->>> store = ea.ExecutionStore("executions-store")                           # doctest: +SKIP
->>> store.sync(start="2026-10-01T00:00:00Z")                                 # doctest: +SKIP
-SyncResult(fetched=..., inserted=..., updated=0, unchanged=0, partitions_written=...)
->>> df = store.load(start="2026-10-15T00:00:00Z", model="veo-3")            # doctest: +SKIP
+>>> with ea.sandbox(executions=2_000, seed=7, end="2026-10-31T00:00:00Z") as api:
+...     store = ea.ExecutionStore(tempfile.mkdtemp())
+...     first = store.sync(start="2026-10-01T00:00:00Z", end="2026-10-31T00:00:00Z",
+...                        base_url=api.base_url, api_key=api.api_key, progress=False)
+>>> veo = store.load(start="2026-10-15T00:00:00Z", model="veo-3")
+>>> first.rows == len(store.load()), set(veo["model"]) <= {"veo-3"}
+(True, True)
 """
 
 from __future__ import annotations
@@ -419,8 +423,16 @@ class ExecutionStore:
         ``client`` is a :class:`~eachlabs_analytics.Client` to use; otherwise one is opened
         from ``api_key``/``base_url`` (default: ``$EACHLABS_API_KEY``/``$EACHLABS_BASE_URL``).
 
-        >>> store.sync(start="2026-10-01T00:00:00Z", client=client)            # doctest: +SKIP
-        SyncResult(fetched=4210, inserted=4210, updated=0, unchanged=0, ...)
+        >>> import tempfile
+        >>> import eachlabs_analytics as ea
+        >>> with ea.sandbox(executions=1_000, seed=3, end="2026-10-31T00:00:00Z") as api:
+        ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
+        ...         store = ExecutionStore(tempfile.mkdtemp())
+        ...         first = store.sync(start="2026-10-20T00:00:00Z", end="2026-10-30T00:00:00Z",
+        ...                            client=client, progress=False)
+        ...         again = store.sync(end="2026-10-31T00:00:00Z", client=client, progress=False)
+        >>> first.inserted == first.rows, again.window["end"]
+        (True, '2026-10-31T00:00:00Z')
         """
         if status is not None:
             # rows change status after they are stored; with a status filter the store could
@@ -471,8 +483,18 @@ class ExecutionStore:
         the store's window, is fetched again with the store's query. The store's window does
         not change. With nothing damaged, nothing is fetched (``fetched == 0``).
 
-        >>> store.repair(client=client)                                      # doctest: +SKIP
-        SyncResult(fetched=1203, inserted=1203, updated=0, unchanged=0, ...)
+        >>> import tempfile
+        >>> import eachlabs_analytics as ea
+        >>> with ea.sandbox(executions=1_000, seed=3, end="2026-10-31T00:00:00Z") as api:
+        ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
+        ...         store = ExecutionStore(tempfile.mkdtemp())
+        ...         kept = store.sync(start="2026-10-25T00:00:00Z", end="2026-10-31T00:00:00Z",
+        ...                           client=client, progress=False).rows
+        ...         broken = store.data_path / f"created_date={store.partitions()[0]}"
+        ...         _ = (broken / "part-0.parquet").write_bytes(b"not parquet")
+        ...         repaired = store.repair(client=client, progress=False)
+        >>> repaired.fetched > 0, len(store.load()) == kept, store.verify()
+        (True, True, [])
         """
         manifest = self.manifest
         if manifest is None:
@@ -482,7 +504,9 @@ class ExecutionStore:
             )
         now = pd.Timestamp.now(tz="UTC").floor("us")
         with self._locked():
-            damaged = sorted({problem.day for problem in self.verify()})
+            damaged = sorted(
+                {problem.day for problem in self.verify() if isinstance(problem.day, dt.date)}
+            )
             window = (
                 pd.Timestamp(manifest["window"]["start"]),
                 pd.Timestamp(manifest["window"]["end"]),
@@ -499,7 +523,8 @@ class ExecutionStore:
                 if first <= last:
                     windows.append((first, last + _ONE_US))
             windows = _merge(windows)
-            fetched, dropped = schema.empty_frame(), []
+            fetched = schema.empty_frame()
+            dropped: list[str] = []
             if windows:
                 fetched, dropped = self._fetch_with(
                     client,

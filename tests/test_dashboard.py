@@ -4,7 +4,8 @@ The browser test serves ``notebooks/04-explorer.ipynb`` over a Parquet file of g
 executions, changes filters in the page, and checks the displayed total spend against pandas
 on the same data. Voilà answers HTTP 200 even when a cell fails, so the page is also checked
 for its error marks. A screenshot goes to ``test-artifacts/`` (gitignored). The server's
-lifecycle (ready, failures, cleanup, where the key goes) is tested with a stand-in command.
+lifecycle (ready, failures, cleanup, where the key goes) is tested with a stand-in command;
+``default_notebook`` against the ``share/`` layout of a regular install.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def dollars(value: float) -> str:
 @pytest.mark.browser
 @needs_chromium
 def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
+    pytest.importorskip("playwright")
+    pytest.importorskip("voila")
     from playwright.sync_api import expect, sync_playwright
 
     data = ea.generate_executions(executions=4_000, seed=21, end=END)
@@ -143,6 +146,7 @@ time.sleep(60)
 @pytest.fixture
 def stand_in(tmp_path, monkeypatch):
     """Replace Voilà by a small script that reports what it was given, then serves the port."""
+    pytest.importorskip("voila")  # Dashboard refuses to start without it, stand-in or not
     report = tmp_path / "stand-in.json"
 
     def command(notebook, *, port, host, cell_timeout):
@@ -207,6 +211,7 @@ def test_serve_dashboard_runs_until_the_server_ends_and_returns_its_code(stand_i
     ],
 )
 def test_dashboard_refuses_bad_arguments(kwargs, message):
+    pytest.importorskip("voila")  # checked before the arguments
     with pytest.raises(InvalidQueryError, match=message):
         Dashboard(**kwargs).start()
 
@@ -221,3 +226,19 @@ def test_voila_command_serves_one_notebook_on_loopback_without_a_browser():
         "--Voila.port_retries=0",
         "--VoilaExecutor.timeout=60",
     }
+
+
+def test_dashboard_finds_the_notebook_a_regular_install_puts_under_share(tmp_path, monkeypatch):
+    from eachlabs_analytics.notebook import dashboard
+
+    installed = tmp_path / "prefix" / "share" / "eachlabs-analytics" / "notebooks"
+    installed.mkdir(parents=True)
+    (installed / "04-explorer.ipynb").write_text("{}")
+    monkeypatch.setattr(
+        dashboard, "__file__", str(tmp_path / "site" / "pkg" / "notebook" / "dashboard.py")
+    )
+    monkeypatch.setattr("sys.prefix", str(tmp_path / "prefix"))
+    assert dashboard.default_notebook() == installed / "04-explorer.ipynb"
+    (installed / "04-explorer.ipynb").unlink()
+    with pytest.raises(ea.EachlabsError, match="serve_dashboard\\(notebook=...\\)"):
+        dashboard.default_notebook()

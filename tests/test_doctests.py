@@ -1,4 +1,5 @@
-"""Every analytics, chart and accessor module documents itself with runnable examples."""
+"""Every module documents itself with runnable examples: the analytics, charts and accessor,
+the sandbox and the CLI."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-MODULES = [
+ANALYTICS_MODULES = [
     "eachlabs_analytics.metrics.grouping",
     "eachlabs_analytics.metrics.rows",
     "eachlabs_analytics.metrics.aggregates",
@@ -23,6 +24,18 @@ MODULES = [
     "eachlabs_analytics.plots.charts",
     "eachlabs_analytics.notebook.accessor",
 ]
+SANDBOX_MODULES = [
+    "eachlabs_analytics.local_api",
+    "eachlabs_analytics.local_api.catalog",
+    "eachlabs_analytics.local_api.dataset",
+    "eachlabs_analytics.local_api.faults",
+    "eachlabs_analytics.local_api.frame",
+    "eachlabs_analytics.local_api.generator",
+    "eachlabs_analytics.local_api.query",
+    "eachlabs_analytics.local_api.sample",
+    "eachlabs_analytics.local_api.server",
+    "eachlabs_analytics.cli.commands",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +46,8 @@ def _close_figures():
     plt.close("all")
 
 
-@pytest.mark.parametrize("name", MODULES)
-def test_every_module_has_runnable_examples(name):
+@pytest.mark.parametrize("name", ANALYTICS_MODULES)
+def test_every_analytics_module_has_runnable_examples(name):
     # pytest --doctest-modules (pyproject addopts) runs them; here: that there are some
     module = importlib.import_module(name)
     examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))
@@ -51,3 +64,11 @@ def test_every_public_function_has_a_runnable_example():
             obj = getattr(module, name)
             if inspect.isfunction(obj):
                 assert ">>> " in (obj.__doc__ or ""), f"{name} has no runnable example"
+
+
+@pytest.mark.parametrize("name", SANDBOX_MODULES)
+def test_every_sandbox_and_cli_module_has_runnable_examples(name):
+    # pytest --doctest-modules (pyproject addopts) runs them; here: that there are some
+    module = importlib.import_module(name)
+    examples = sum(len(test.examples) for test in doctest.DocTestFinder().find(module))
+    assert examples > 0
