@@ -26,8 +26,6 @@ from eachlabs_analytics.loader import Client, load_executions
 from eachlabs_analytics.local_api import Sandbox
 from eachlabs_analytics.report import cost_report
 
-_ONE_US = pd.Timedelta(microseconds=1)
-
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -68,7 +66,7 @@ def run_demo(
     end = pd.Timestamp(window["end"])
     cut = end - pd.Timedelta(days=days)
     current = select_window(df, cut, end)
-    previous = select_window(df, cut - pd.Timedelta(days=days), cut - _ONE_US)
+    previous = select_window(df, cut - pd.Timedelta(days=days), cut)
     title = f"each::labs cost report: the sample's last {days} days"
     html = cost_report(current, output / "cost-report.html", previous=previous, title=title)
     markdown = cost_report(

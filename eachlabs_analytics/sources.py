@@ -1,28 +1,31 @@
 """Where a report's executions come from: the API, a store or a file, with the period before.
 
 The report and check commands (and notebooks) get a :class:`Periods`: the executions of the
-window asked for and, where they can be had, those of the previous period of the same length.
-Windows include both ends, like the loader's.
+window asked for and, where they can be had, those of the period to compare with (the month
+before a ``--month``, else the same length immediately before). Windows are half-open,
+``[start, end)``. A ``--last`` window counts back from the clock of the data it reads: now
+for the API, the end of the data for a store or a file, and :attr:`Periods.notes` says so.
 
 >>> import eachlabs_analytics as ea
+>>> from eachlabs_analytics._util.windows import resolve_range
 >>> with ea.sandbox(executions=2_000, seed=7, end="2026-10-31T00:00:00Z") as api:
 ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
-...         periods = from_api(client, start=pd.Timestamp("2026-10-24T00:00:00Z"),
-...                            end=pd.Timestamp("2026-10-31T00:00:00Z"), progress=False)
->>> periods.previous.attrs["window"]["end"]
-'2026-10-23T23:59:59.999999Z'
+...         periods = from_api(client, resolve_range(month="2026-10"), progress=False)
+>>> periods.current.attrs["window"]["end"], periods.previous.attrs["window"]["start"]
+('2026-11-01T00:00:00Z', '2026-09-01T00:00:00Z')
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eachlabs_analytics._util.timestamps import format_timestamp
-from eachlabs_analytics._util.windows import previous_period, select_window
+from eachlabs_analytics._util.windows import Window, data_end, select_window
 from eachlabs_analytics.exceptions import StoreError
 from eachlabs_analytics.loader.load import load_executions
 from eachlabs_analytics.loader.query import Filters
@@ -36,86 +39,161 @@ DEFAULT_DAYS = 30
 
 @dataclass
 class Periods:
-    """The executions of a window, and of the period before it (None: not available, and
-    ``note`` says why)."""
+    """The executions of a window, and of the period to compare with (None: not available).
+
+    ``notes`` are what a user should be told about them: where a relative window was counted
+    from, why there is no comparison, that a window or a filter matched nothing (with close
+    matches for a mistyped model where the data can tell).
+    """
 
     current: pd.DataFrame
     previous: pd.DataFrame | None = None
-    note: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """Whether the window holds no execution."""
+        return len(self.current) == 0
 
 
 def from_api(
     client: Client,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
+    window: Window | None = None,
     filters: Filters | None = None,
     *,
     compare: bool = True,
     progress: bool | None = None,
 ) -> Periods:
-    """Load ``[start, end]`` (default: the last 30 days) and, with ``compare``, the period
-    of the same length before it, through ``client``."""
-    end = end if end is not None else pd.Timestamp.now(tz="UTC").floor("us")
+    """Load ``window`` (default: the 30 days before now) and, with ``compare``, the period to
+    compare with, through ``client``."""
+    window = window or Window()
+    now = pd.Timestamp.now(tz="UTC").floor("us")
+    start, end = window.resolve(now)
+    end = end if end is not None else now
     start = start if start is not None else end - pd.Timedelta(days=DEFAULT_DAYS)
     arguments = (filters or Filters()).arguments()
     current = load_executions(start, end, **arguments, client=client, progress=progress)
-    if not compare:
-        return Periods(current)
-    before_start, before_end = previous_period(start, end)
-    previous = load_executions(
-        before_start, before_end, **arguments, client=client, progress=progress
-    )
-    return Periods(current, previous)
+    periods = Periods(current)
+    if compare:
+        before_start, before_end = window.previous(start, end)
+        periods.previous = load_executions(
+            before_start, before_end, **arguments, client=client, progress=progress
+        )
+    _note_if_empty(periods, start, end, filters, known_models=None)
+    return periods
 
 
 def from_store(
     path: str | os.PathLike[str],
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
+    window: Window | None = None,
     filters: Filters | None = None,
     *,
     compare: bool = True,
 ) -> Periods:
-    """The store's rows in ``[start, end]`` (default: its whole window) and, with ``compare``,
-    the period before it when the store holds all of it."""
+    """The store's rows in ``window`` (default: its whole window) and, with ``compare``, the
+    period to compare with when the store holds all of it."""
     from eachlabs_analytics.store import ExecutionStore
 
     store = ExecutionStore(path)
-    window = store.window
-    if window is None:
+    stored = store.window
+    if stored is None:
         raise StoreError(
-            f"{path} has no completed sync; run: eachlabs-analytics sync {path}", path=path
+            f"{path} is not a synced store (no manifest.json): create one with "
+            f"`eachlabs-analytics sync {path} --last 90d` (an empty or new directory), or "
+            "point --store at the directory a sync wrote",
+            path=path,
         )
-    start = start if start is not None else pd.Timestamp(window["start"])
-    end = end if end is not None else pd.Timestamp(window["end"])
+    window = window or Window()
+    clock = pd.Timestamp(stored["end"])
+    start, end = window.resolve(clock)
+    start = start if start is not None else pd.Timestamp(stored["start"])
+    end = end if end is not None else clock
     arguments = (filters or Filters()).arguments()
-    current = store.load(start=start, end=end, **arguments)
-    if not compare:
-        return Periods(current)
-    before_start, before_end = previous_period(start, end)
-    if before_start < pd.Timestamp(window["start"]):
-        return Periods(
-            current,
-            note=f"no comparison: the store starts {window['start']}, after the previous "
-            f"period's start {format_timestamp(before_start)} (sync with an earlier --start "
-            "to add it)",
+    periods = Periods(store.load(start=start, end=end, **arguments))
+    if window.anchored:
+        periods.notes.append(
+            f"--last counted back from the store's end, {stored['end']} (its last sync)"
         )
-    return Periods(current, store.load(start=before_start, end=before_end, **arguments))
+    if compare:
+        before_start, before_end = window.previous(start, end)
+        if before_start < pd.Timestamp(stored["start"]):
+            periods.notes.append(
+                f"no comparison: the store starts {stored['start']}, after the previous "
+                f"period's start {format_timestamp(before_start)} (sync with an earlier "
+                "--start to add it)"
+            )
+        else:
+            periods.previous = store.load(start=before_start, end=before_end, **arguments)
+    models = None
+    if periods.empty and filters is not None and filters.models:
+        models = store.load(start=start, end=end)["model"]
+    _note_if_empty(periods, start, end, filters, known_models=models)
+    return periods
 
 
 def from_files(
     path: str | os.PathLike[str],
     previous_path: str | os.PathLike[str] | None = None,
-    start: pd.Timestamp | None = None,
-    end: pd.Timestamp | None = None,
+    window: Window | None = None,
     filters: Filters | None = None,
 ) -> Periods:
-    """A Parquet file's rows in ``[start, end]`` matching ``filters``, and those of
-    ``previous_path`` (the period to compare with) when given."""
+    """A Parquet file's rows in ``window`` matching ``filters``, and those of ``previous_path``
+    (the period to compare with) when given."""
     from eachlabs_analytics.store import read_parquet
 
     filters = filters or Filters()
-    current = filters.select(select_window(read_parquet(path), start, end))
-    if previous_path is None:
-        return Periods(current, note="no comparison: no previous period file was given")
-    return Periods(current, filters.select(read_parquet(previous_path)))
+    window = window or Window()
+    frame = read_parquet(path)
+    clock = data_end(frame)
+    if clock is None:  # an empty file: nothing to count back from
+        start, end = window.start, window.end
+    else:
+        start, end = window.resolve(clock)
+    windowed = select_window(frame, start, end)
+    periods = Periods(filters.select(windowed))
+    if window.anchored:
+        periods.notes.append(
+            f"--last counted back from the end of the file's data, {format_timestamp(clock)}"
+            if clock is not None
+            else "--last ignored: the file holds no executions"
+        )
+    if previous_path is not None:
+        periods.previous = filters.select(read_parquet(previous_path))
+    else:
+        periods.notes.append("no comparison: give --previous FILE to compare with a period")
+    first = start if start is not None else _first(frame)
+    last = end if end is not None else clock
+    _note_if_empty(periods, first, last, filters, known_models=windowed["model"])
+    return periods
+
+
+def _first(frame: pd.DataFrame) -> pd.Timestamp | None:
+    window = frame.attrs.get("window") or {}
+    return pd.Timestamp(window["start"]) if window.get("start") else None
+
+
+def _note_if_empty(
+    periods: Periods,
+    start: pd.Timestamp | None,
+    end: pd.Timestamp | None,
+    filters: Filters | None,
+    known_models: pd.Series | None,
+) -> None:
+    if not periods.empty:
+        return
+    span = f"[{_text(start)}, {_text(end)})"
+    chosen = {k: v for k, v in (filters or Filters()).arguments().items() if v}
+    what = f" matching {chosen}" if chosen else ""
+    note = f"no executions were created in {span}{what}"
+    if known_models is not None and filters is not None:
+        present = sorted({str(m) for m in known_models.dropna().unique()})
+        for model in filters.models:
+            if model not in present:
+                close = difflib.get_close_matches(model, present, n=3)
+                hint = f"did you mean {', '.join(close)}?" if close else "no such model here"
+                note += f"; model {model!r}: {hint}"
+    periods.notes.append(note)
+
+
+def _text(value: pd.Timestamp | None) -> str:
+    return format_timestamp(value) if value is not None else "…"

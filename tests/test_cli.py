@@ -45,7 +45,7 @@ def invoke(runner: CliRunner, *args: str):
 
 def truth_between(api, start: str, end: str) -> pd.DataFrame:
     t = api.truth
-    rows = t[(t.created_at >= pd.Timestamp(start)) & (t.created_at <= pd.Timestamp(end))]
+    rows = t[(t.created_at >= pd.Timestamp(start)) & (t.created_at < pd.Timestamp(end))]
     return rows.sort_values(["created_at", "id"], ascending=[False, True]).reset_index(drop=True)
 
 
@@ -204,8 +204,11 @@ def test_report_from_the_api_compares_with_the_previous_period(runner, api, tmp_
 
     assert fmt_money(want.execution_cost.sum()) in html
     assert "Change against the previous period" in html and "Spend vs previous period" in html
-    before = truth_between(api, "2026-10-01T00:00:01Z", "2026-10-15T23:59:59.999999Z")
-    assert f"compared with {len(before):,} created 2026-10-01T00:00:01Z to " in result.stderr
+    before = truth_between(api, "2026-10-01T00:00:01Z", "2026-10-16T00:00:00Z")  # [start, end)
+    assert (
+        f"compared with {len(before):,} created 2026-10-01 00:00:01 to 2026-10-16 00:00:00 UTC"
+        in result.stderr
+    )
 
 
 def test_report_from_a_store_and_from_a_file(runner, api, tmp_path):
@@ -342,10 +345,10 @@ def test_debug_shows_the_traceback(runner):
 
 def test_date_shortcuts():
     now = pd.Timestamp("2026-11-15T12:00:00Z")
-    assert _dates.resolve_range(last="2w", now=now) == (now - pd.Timedelta(days=14), None)
-    assert _dates.resolve_range(last="90m", now=now)[0] == now - pd.Timedelta(minutes=90)
-    start, end = _dates.resolve_range(month="2024-02")
-    assert (end - start) == pd.Timedelta(days=29) - pd.Timedelta(microseconds=1)
+    assert _dates.resolve_range(last="2w").resolve(now) == (now - pd.Timedelta(days=14), now)
+    assert _dates.resolve_range(last="90m").resolve(now)[0] == now - pd.Timedelta(minutes=90)
+    leap = _dates.resolve_range(month="2024-02")
+    assert (leap.end - leap.start) == pd.Timedelta(days=29)  # [Feb 1, Mar 1)
     assert _dates.parse_time("2026-10-01T02:00:00+02:00", "start") == pd.Timestamp(
         "2026-10-01T00:00:00Z"
     )

@@ -383,7 +383,7 @@ def test_snapshot_of_a_small_report():
 | flux-2-pro | 1 | $0.05 | 1.0% | $0.05 | 1 | 0 | $0.00 | $0.05 |
 """  # noqa: E501
     assert expected in text
-    assert "Period: 2026-10-01 00:00:00 to 2026-10-03 00:00:00 UTC (2 days)" in text
+    assert "Period: 2026-10-01 to 2026-10-02 (2 days, UTC)" in text
     assert "- **Spent on failures**: $1.60 (33.0% of spend)" in text
     assert "| execution\\_timeout | 1 | 100.0% | $1.60 |" in text
 

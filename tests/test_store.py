@@ -30,7 +30,7 @@ END = "2026-11-01T00:00:00Z"
 
 
 class FakeClient:
-    """``load_executions`` over ``truth`` (inclusive window, the loader's filters)."""
+    """``load_executions`` over ``truth`` (the window [start, end), the loader's filters)."""
 
     def __init__(self, truth: pd.DataFrame) -> None:
         self.truth = truth
@@ -40,7 +40,7 @@ class FakeClient:
         first, last = parse_timestamp(start, "start"), parse_timestamp(end, "end")
         self.calls.append((first, last))
         t = self.truth
-        keep = (t.created_at >= first) & (t.created_at <= last)
+        keep = (t.created_at >= first) & (t.created_at < last)  # [start, end), as the loader
         if model:
             keep &= t.model.isin([model] if isinstance(model, str) else model)
         if status:
@@ -69,7 +69,7 @@ def _fake_clients_answer_the_store(monkeypatch):
 def expected(truth: pd.DataFrame, start: str = START, end: str = END) -> pd.DataFrame:
     """The truth rows of a window as the store should return them (computed independently)."""
     first, last = pd.Timestamp(start), pd.Timestamp(end)
-    rows = truth[(truth.created_at >= first) & (truth.created_at <= last)]
+    rows = truth[(truth.created_at >= first) & (truth.created_at < last)]
     rows = rows.sort_values(["created_at", "id"], ascending=[False, True], kind="stable")
     rows = rows.reset_index(drop=True)
     statuses = schema.status_dtype(rows.status.dropna().astype(str).unique())

@@ -93,3 +93,25 @@ def fmt_date(value: Any) -> str:
     if missing(value):
         return MISSING
     return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def fmt_window(start: Any, end: Any) -> str:
+    """A half-open window ``[start, end)`` said the same way in every face.
+
+    Whole days read as days, the last one included; other windows name the excluded end.
+
+    >>> fmt_window(pd.Timestamp("2026-10-01", tz="UTC"), pd.Timestamp("2026-11-01", tz="UTC"))
+    '2026-10-01 to 2026-10-31 (31 days, UTC)'
+    >>> fmt_window(pd.Timestamp("2026-10-01 06:00", tz="UTC"), pd.Timestamp("2026-10-02", tz="UTC"))
+    '2026-10-01 06:00:00 to 2026-10-02 00:00:00 UTC (18 hours, end excluded)'
+    """
+    if missing(start) or missing(end):
+        return MISSING
+    first, after = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
+    length = after - first
+    if first == first.normalize() and after == after.normalize() and length.days >= 1:
+        last, days = after - pd.Timedelta(days=1), length.days
+        return f"{first:%Y-%m-%d} to {last:%Y-%m-%d} ({days:,} day{'s' * (days != 1)}, UTC)"
+    hours = length / pd.Timedelta(hours=1)
+    size = f"{hours:.3g} hours" if hours < 48 else f"{hours / 24:.3g} days"
+    return f"{fmt_time(first)} to {fmt_time(after)} UTC ({size}, end excluded)"

@@ -1,15 +1,16 @@
 """Windows: RFC 3339 times, plain dates, ``--last 7d``, ``--month``, previous periods, and the
 rows of a frame inside a window. The CLI and notebooks use the same functions.
 
-Every function returns tz-aware UTC timestamps (or None for "the loader's default") and raises
-:class:`~eachlabs_analytics.InvalidQueryError` saying what is allowed. Windows include both
-ends, like the loader's ``start``/``end``.
+Every window is half-open, ``[start, end)``: ``--month 2026-10`` is ``[Oct 1, Nov 1)`` and
+compares with September; ``--last 7d`` is the 7 x 24 h before its end; other previous periods
+are the same length immediately before. Timestamps are tz-aware UTC; errors are
+:class:`~eachlabs_analytics.InvalidQueryError` saying what is allowed.
 
 >>> now = pd.Timestamp("2026-11-15T12:00:00Z")
->>> resolve_range(last="7d", now=now)
-(Timestamp('2026-11-08 12:00:00+0000', tz='UTC'), None)
->>> resolve_range(month="2026-10")
-(Timestamp('2026-10-01 00:00:00+0000', tz='UTC'), Timestamp('2026-10-31 23:59:59.999999+0000', tz='UTC'))
+>>> resolve_range(last="7d").resolve(now)
+(Timestamp('2026-11-08 12:00:00+0000', tz='UTC'), Timestamp('2026-11-15 12:00:00+0000', tz='UTC'))
+>>> resolve_range(month="2026-10").previous(*month_range("2026-10"))
+(Timestamp('2026-09-01 00:00:00+0000', tz='UTC'), Timestamp('2026-10-01 00:00:00+0000', tz='UTC'))
 >>> parse_time("2026-10-05", "start")
 Timestamp('2026-10-05 00:00:00+0000', tz='UTC')
 """  # noqa: E501
@@ -17,6 +18,7 @@ Timestamp('2026-10-05 00:00:00+0000', tz='UTC')
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -77,16 +79,62 @@ def parse_duration(value: str, name: str = "last") -> pd.Timedelta:
 
 
 def month_range(value: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first and the last microsecond of a ``YYYY-MM`` month, in UTC.
+    """A ``YYYY-MM`` month in UTC as ``[first day, first day of the next month)``.
 
-    >>> month_range("2026-02")[1]
-    Timestamp('2026-02-28 23:59:59.999999+0000', tz='UTC')
-    """
+    >>> month_range("2026-02")
+    (Timestamp('2026-02-01 00:00:00+0000', tz='UTC'), Timestamp('2026-03-01 00:00:00+0000', tz='UTC'))
+    """  # noqa: E501
     match = _MONTH.fullmatch(value.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InvalidQueryError(f"--month {value!r} is not a month; use YYYY-MM, e.g. 2026-10")
     start = pd.Timestamp(f"{match.group(1)}-{match.group(2)}-01T00:00:00Z").as_unit("us")
-    return start, start + pd.offsets.MonthBegin(1) - _ONE_US
+    return start, (start + pd.offsets.MonthBegin(1)).as_unit("us")
+
+
+@dataclass(frozen=True)
+class Window:
+    """The window a command asked for, before it knows the clock of its data.
+
+    ``[start, end)``: ``start`` included, ``end`` excluded; None leaves an end to the source
+    (the loader's default, the whole store or file). A ``--last`` window is ``last`` long and
+    ends at ``end`` or, without one, at the clock of the data it reads: now for the API, the
+    end of a store's or a file's data — so ``--last 7d`` on an old sample still means its
+    last 7 days (``anchored`` says so). A ``--month`` window compares with the month before.
+    """
+
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    last: pd.Timedelta | None = None
+    month: bool = False
+
+    def resolve(self, clock: pd.Timestamp) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """``(start, end)`` with a ``--last`` window counted back from ``end`` or ``clock``.
+
+        >>> Window(last=pd.Timedelta(days=7)).resolve(pd.Timestamp("2026-10-31", tz="UTC"))[0]
+        Timestamp('2026-10-24 00:00:00+0000', tz='UTC')
+        """
+        if self.last is None:
+            return self.start, self.end
+        end = self.end if self.end is not None else clock.as_unit("us")
+        return end - self.last, end
+
+    @property
+    def anchored(self) -> bool:
+        """Whether the window counts back from the data's clock (``--last`` without ``--end``)."""
+        return self.last is not None and self.end is None
+
+    def previous(self, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The period to compare ``[start, end)`` with: the month before for ``--month``,
+        else the same length immediately before.
+
+        >>> october = Window(*month_range("2026-10"), month=True)
+        >>> october.previous(october.start, october.end)[0]
+        Timestamp('2026-09-01 00:00:00+0000', tz='UTC')
+        """
+        if self.month:
+            first = (start - pd.offsets.MonthBegin(1)).as_unit("us")
+            return first, start
+        return previous_period(start, end)
 
 
 def resolve_range(
@@ -94,14 +142,15 @@ def resolve_range(
     end: str | None = None,
     last: str | None = None,
     month: str | None = None,
-    now: pd.Timestamp | None = None,
-) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The (start, end) a command asked for; None leaves that end to the loader's default.
+) -> Window:
+    """The window a command's ``--start/--end/--last/--month`` options ask for.
 
-    ``--last`` counts back from ``--end`` (or now); ``--month`` stands alone.
+    ``--last`` counts back from ``--end`` (or the data's clock); ``--month`` stands alone.
 
-    >>> resolve_range(start="2026-10-01", end="2026-10-08")[1]
+    >>> resolve_range(start="2026-10-01", end="2026-10-08").end
     Timestamp('2026-10-08 00:00:00+0000', tz='UTC')
+    >>> resolve_range(month="2026-10").end
+    Timestamp('2026-11-01 00:00:00+0000', tz='UTC')
     >>> resolve_range(month="2026-10", last="7d")
     Traceback (most recent call last):
     ...
@@ -114,34 +163,35 @@ def resolve_range(
                 f"--month cannot be combined with --{', --'.join(others)}; give a month, "
                 "or --last/--start/--end"
             )
-        return month_range(month)
+        first, after = month_range(month)
+        return Window(first, after, month=True)
     if last is not None and start is not None:
         raise InvalidQueryError(
-            "--last cannot be combined with --start; --last counts back from --end (or now)"
+            "--last cannot be combined with --start; --last counts back from --end (or the "
+            "end of the data)"
         )
     end_ts = parse_time(end, "end") if end is not None else None
     if last is not None:
-        anchor = end_ts if end_ts is not None else (now or pd.Timestamp.now(tz="UTC"))
-        return anchor.as_unit("us") - parse_duration(last), end_ts
+        return Window(end=end_ts, last=parse_duration(last))
     start_ts = parse_time(start, "start") if start is not None else None
     if start_ts is not None and end_ts is not None and start_ts >= end_ts:
         raise InvalidQueryError(f"--start ({start}) must be before --end ({end})")
-    return start_ts, end_ts
+    return Window(start_ts, end_ts)
 
 
 def previous_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The period of the same length just before ``[start, end]`` (both ends included).
+    """The period of the same length immediately before ``[start, end)``.
 
-    >>> previous_period(pd.Timestamp("2026-10-08T00:00:00Z"), pd.Timestamp("2026-10-15T00:00:00Z"))[0]
-    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
+    >>> previous_period(pd.Timestamp("2026-10-08T00:00:00Z"), pd.Timestamp("2026-10-15T00:00:00Z"))
+    (Timestamp('2026-10-01 00:00:00+0000', tz='UTC'), Timestamp('2026-10-08 00:00:00+0000', tz='UTC'))
     """  # noqa: E501
-    return start - (end - start), start - _ONE_US
+    return start - (end - start), start
 
 
 def select_window(
     df: pd.DataFrame, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.DataFrame:
-    """Rows of ``df`` created in ``[start, end]``, with ``attrs["window"]`` narrowed to match.
+    """Rows of ``df`` created in ``[start, end)``, with ``attrs["window"]`` narrowed to match.
 
     >>> import eachlabs_analytics as ea
     >>> df = ea.generate_executions(executions=300, seed=1, end="2026-10-31T00:00:00Z", days=10)
@@ -156,7 +206,7 @@ def select_window(
     if start is not None:
         keep &= (created >= start).to_numpy(dtype=bool, na_value=False)
     if end is not None:
-        keep &= (created <= end).to_numpy(dtype=bool, na_value=False)
+        keep &= (created < end).to_numpy(dtype=bool, na_value=False)
     out = df[keep].reset_index(drop=True)
     window = dict(df.attrs.get("window") or {})
     if start is not None:
@@ -165,3 +215,17 @@ def select_window(
         window["end"] = format_timestamp(end)
     out.attrs = {**df.attrs, "window": window}
     return out
+
+
+def data_end(df: pd.DataFrame) -> pd.Timestamp | None:
+    """Where a frame's data ends: its window's end, else just after its newest row.
+
+    >>> import eachlabs_analytics as ea
+    >>> data_end(ea.generate_executions(executions=50, seed=1, end="2026-10-31T00:00:00Z"))
+    Timestamp('2026-10-31 00:00:00+0000', tz='UTC')
+    """
+    window = df.attrs.get("window") or {}
+    if window.get("end"):
+        return pd.Timestamp(window["end"])
+    newest = df["created_at"].max() if len(df) else pd.NaT
+    return None if pd.isna(newest) else pd.Timestamp(newest) + _ONE_US

@@ -12,12 +12,18 @@ import logging
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from eachlabs_analytics import __version__
+from eachlabs_analytics.exceptions import DataQualityWarning
+
+#: Exit status when the window or the filters matched no execution (nothing is written).
+NO_DATA = 3
 
 
 class _Group(click.Group):
@@ -60,7 +66,8 @@ def main() -> None:
 
     \b
     Exit status: 0 done, 1 failed (one "Error:" line on stderr), 2 the command line is
-    wrong (unknown option or bad value), 130 interrupted.
+    wrong (unknown option or bad value), 3 nothing matched the window and filters (nothing
+    written; --allow-empty writes anyway), 130 interrupted.
     """
 
 
@@ -350,8 +357,61 @@ def _say(message: str) -> None:
 
 
 def _describe_window(df: Any) -> str:
+    from eachlabs_analytics._util.formats import fmt_window
+
     window = df.attrs.get("window") or {}
-    return f"{window.get('start', '?')} to {window.get('end', '?')}"
+    return fmt_window(window.get("start"), window.get("end"))
+
+
+def _now() -> pd.Timestamp:
+    return pd.Timestamp.now(tz="UTC").floor("us")
+
+
+class _NoData(click.ClickException):
+    """The window or the filters matched no execution: exit status 3, nothing written."""
+
+    exit_code = NO_DATA
+
+
+def _allow_empty_option(func: Any) -> Any:
+    return click.option(
+        "--allow-empty",
+        is_flag=True,
+        help=f"Write the output even when nothing matched (else exit status {NO_DATA}).",
+    )(func)
+
+
+def _refuse_empty(empty: bool, allow_empty: bool) -> None:
+    if empty and not allow_empty:
+        raise _NoData(
+            "no executions matched (see the line above); nothing was written. Widen the "
+            "window or the filters, or pass --allow-empty to write an empty result"
+        )
+
+
+def _report_format(output: Path | None) -> str:
+    """The report format ``-o`` asks for by its suffix (none, e.g. a directory: html)."""
+    suffix = output.suffix.lower() if output is not None else ""
+    formats = {"": "html", ".html": "html", ".htm": "html", ".md": "markdown"}
+    if suffix in formats:
+        return formats[suffix]
+    raise click.BadParameter(
+        f"cannot tell the report format of {output.name if output else ''!r}: name it .html or "
+        ".md, or pass --format (a CSV report is a directory: --format csv -o DIR)",
+        param_hint="'-o' / '--output'",
+    )
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix == ".csv":
+        return "csv"
+    raise click.BadParameter(
+        f"cannot tell the format of {path.name!r}; name it .parquet or .csv, or pass --format",
+        param_hint="'-o' / '--output'",
+    )
 
 
 @main.command()
@@ -370,11 +430,13 @@ def _describe_window(df: Any) -> str:
     type=click.Choice(["parquet", "csv"]),
     help="Output format [default: from the file name's suffix].",
 )
+@_allow_empty_option
 @_api_options
 @_debug_option
 def fetch(
     output: Path,
     fmt: str | None,
+    allow_empty: bool,
     base_url: str | None,
     progress: bool | None,
     start: str | None,
@@ -403,27 +465,19 @@ def fetch(
     from eachlabs_analytics.store import to_parquet
 
     fmt = fmt or _format_from_suffix(output)
-    window_start, window_end = resolve_range(start, end, last, month)
+    window_start, window_end = resolve_range(start, end, last, month).resolve(_now())
     arguments = _filters(**filters).arguments()
-    with _client(base_url) as client:
+    with _client(base_url) as client, warnings.catch_warnings(record=True) as issues:
+        warnings.simplefilter("always", DataQualityWarning)
         df = load_executions(
             window_start, window_end, **arguments, client=client, progress=progress
         )
+    for issue in issues:
+        _say(f"warning: {issue.message}")
+    _refuse_empty(len(df) == 0, allow_empty)
     written = to_parquet(df, output) if fmt == "parquet" else write_csv(df, output)
     _say(f"fetched {len(df):,} executions created {_describe_window(df)}")
     click.echo(str(written))
-
-
-def _format_from_suffix(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix == ".csv":
-        return "csv"
-    raise click.BadParameter(
-        f"cannot tell the format of {path.name!r}; name it .parquet or .csv, or pass --format",
-        param_hint="'-o' / '--output'",
-    )
 
 
 @main.command()
@@ -466,7 +520,7 @@ def sync(
     from eachlabs_analytics._util.windows import parse_duration, resolve_range
     from eachlabs_analytics.store import ExecutionStore
 
-    window_start, window_end = resolve_range(start, end, last, month)
+    window_start, window_end = resolve_range(start, end, last, month).resolve(_now())
     overlap_delta = parse_duration(overlap, "overlap")
     target = ExecutionStore(store)
     with _client(base_url) as client:
@@ -549,10 +603,10 @@ def repair(store: Path, base_url: str | None, progress: bool | None) -> None:
     "--format",
     "fmt",
     type=click.Choice(["html", "markdown", "csv"]),
-    default="html",
-    show_default=True,
+    help="Output format [default: from -o's suffix (.html, .md, .csv or a directory), else html].",
 )
 @click.option("--redact", is_flag=True, help="Leave out execution ids and output URLs.")
+@_allow_empty_option
 @click.option(
     "--compare/--no-compare",
     default=True,
@@ -574,8 +628,9 @@ def report(
     store_path: Path | None,
     input_path: Path | None,
     output: Path | None,
-    fmt: str,
+    fmt: str | None,
     redact: bool,
+    allow_empty: bool,
     compare: bool,
     previous_path: Path | None,
     top: int,
@@ -610,19 +665,20 @@ def report(
         raise click.UsageError("give --store or --input, not both")
     if previous_path is not None and input_path is None:
         raise click.UsageError("--previous goes with --input (the API and stores find it)")
-    window_start, window_end = resolve_range(start, end, last, month)
+    window = resolve_range(start, end, last, month)
+    fmt = fmt or _report_format(output)
     chosen = _filters(**filters)
     if input_path is not None:
-        periods = sources.from_files(input_path, previous_path, window_start, window_end, chosen)
+        periods = sources.from_files(input_path, previous_path, window, chosen)
     elif store_path is not None:
-        periods = sources.from_store(store_path, window_start, window_end, chosen, compare=compare)
+        periods = sources.from_store(store_path, window, chosen, compare=compare)
     else:
         with _client(base_url) as client:
-            periods = sources.from_api(
-                client, window_start, window_end, chosen, compare=compare, progress=progress
-            )
-    if periods.note and compare:
-        _say(periods.note)
+            periods = sources.from_api(client, window, chosen, compare=compare, progress=progress)
+    for note in periods.notes:
+        if compare or not note.startswith("no comparison"):
+            _say(note)
+    _refuse_empty(periods.empty, allow_empty)
     df, previous = periods.current, periods.previous
     target = output if output is not None else Path(FORMATS[fmt])
     _say(f"reporting on {len(df):,} executions created {_describe_window(df)}")

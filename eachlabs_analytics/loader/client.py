@@ -408,7 +408,7 @@ class Client:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
             raise InvalidQueryError(f"limit must be an integer from 1 to 100, not {limit!r}")
         params = query.base_params(query.models[0] if query.models else None)
-        yield from iter_query_pages(self, params, query.start, query.end, limit=limit)
+        yield from iter_query_pages(self, params, query.start, query.last, limit=limit)
 
 
 class _Retryable(Exception):

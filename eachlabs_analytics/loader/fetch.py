@@ -52,7 +52,7 @@ class Fetcher:
         server clock behind ours) appear there, and are fetched until known rows show up.
         """
         pages: list[Page] = []
-        window = window_params(query.start, query.end)
+        window = window_params(query.start, query.last)
         probes = {
             self.pool.submit(
                 self.client.get_page, self._page_params(params, window, 0), self.stats
@@ -74,7 +74,7 @@ class Fetcher:
                     self._advance(probe.rows, count_rows)
                     if probe.is_last:
                         continue
-                    slices = plan_slices(probe, query.start, query.end, self.workers)
+                    slices = plan_slices(probe, query.start, query.last, self.workers)
                     estimated += max(probe.total_count, probe.rows)
                     pending.update(self._submit_slices(probes[future], probe, slices, count_rows))
                 if count_rows and self.bar is not None and estimated:

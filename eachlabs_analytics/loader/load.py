@@ -48,10 +48,12 @@ def load_executions(
     """Load every execution matching a query into one typed DataFrame.
 
     Args:
-        start, end: the creation-time window, inclusive (RFC 3339 string, tz-aware datetime or
-            Timestamp; tz-naive values are refused). ``end=None`` pins the end at the moment
-            the load starts, so paging runs over a fixed set; ``start=None`` is the API's
-            default, the 90 days before ``end``. ``df.attrs["window"]`` records both.
+        start, end: the creation-time window ``[start, end)``: ``start`` included, ``end``
+            excluded, so ``2026-10-01T00:00:00Z`` to ``2026-11-01T00:00:00Z`` is October
+            exactly (RFC 3339 string, tz-aware datetime or Timestamp; tz-naive values are
+            refused). ``end=None`` pins the end at the moment the load starts, so paging runs
+            over a fixed set; ``start=None`` is the API's default, the 90 days before ``end``.
+            ``df.attrs["window"]`` records both.
         model: one slug or a list (one query per slug, results combined).
         status: API filter tokens ``created, starting, success, error`` (str or list). With
             ``created``/``starting``, rows that finish while the load pages leave the filtered
@@ -149,7 +151,7 @@ def _load(
             fetcher = Fetcher(client, pool, stats, workers, bar)
             models: list[str | None] = list(query.models) or [None]
             pages = fetcher.fetch([query.base_params(m) for m in models], query)
-            parsed = pages_to_frame(pages, query.start, query.end)
+            parsed = pages_to_frame(pages, query.start, query.last)
             frame = parsed.frame
             if bar is not None:
                 bar.set_postfix_str("classifying errors")

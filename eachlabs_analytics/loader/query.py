@@ -29,6 +29,7 @@ from eachlabs_analytics.schema import ERROR_CLASSES, STATUS_FILTER_TOKENS
 
 #: When ``start`` is omitted the API uses the 90 days ending at ``to``.
 DEFAULT_WINDOW = timedelta(days=90)
+_ONE_US = pd.Timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,22 @@ class Filters:
 
 @dataclass(frozen=True)
 class Query:
-    """A validated query: a closed creation-time window and the API filters."""
+    """A validated query: the half-open creation-time window ``[start, end)`` and the filters.
+
+    The API's ``from``/``to`` are both inclusive; timestamps have microsecond resolution, so
+    ``[start, end)`` is sent exactly as ``from=start, to=end - 1 µs`` (:attr:`last`).
+    """
 
     start: pd.Timestamp
     end: pd.Timestamp
     start_source: str  # "argument" or "api-default-90d"
     end_source: str  # "argument" or "load-start"
     filters: Filters = field(default_factory=Filters)
+
+    @property
+    def last(self) -> pd.Timestamp:
+        """The last instant inside the window (``end`` minus one microsecond): the API's ``to``."""
+        return self.end - _ONE_US
 
     @property
     def models(self) -> tuple[str, ...]:
@@ -158,7 +168,8 @@ class Query:
         return self.filters.arguments()
 
     def window(self) -> dict[str, str]:
-        """The window actually used, as RFC 3339 strings, with where each end came from."""
+        """The window actually used, ``[start, end)``, as RFC 3339 strings, with where each end
+        came from."""
         return {
             "start": format_timestamp(self.start),
             "end": format_timestamp(self.end),
@@ -173,8 +184,8 @@ def build_query(
     filters: Filters | None = None,
     now: pd.Timestamp | None = None,
 ) -> Query:
-    """A checked window around checked ``filters``; raise :class:`InvalidQueryError` naming
-    what is allowed.
+    """A checked window ``[start, end)`` around checked ``filters``; raise
+    :class:`InvalidQueryError` naming what is allowed.
 
     ``end=None`` pins the window's end at ``now`` (the moment the load starts), so paging runs
     over a fixed set; ``start=None`` means the API's default, the 90 days before ``end``.

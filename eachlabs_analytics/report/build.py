@@ -39,6 +39,7 @@ from eachlabs_analytics._util.formats import (
     fmt_signed_money,
     fmt_signed_pct,
     fmt_time,
+    fmt_window,
 )
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.grouping import encode
@@ -671,11 +672,10 @@ def _most_expensive(frame: pd.DataFrame, top: int, redact: bool) -> Section:
 
 
 def _span(s: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """A summary's window as [start, end) (loader windows include their end)."""
+    """A summary's window, ``[start, end)``."""
     if s.start is None or s.end is None:
         return None
-    end = s.end + pd.Timedelta(microseconds=1) if s.window_source == "query" else s.end
-    return s.start, end
+    return s.start, s.end
 
 
 def _comparison(
@@ -761,8 +761,7 @@ def _comparison(
     section = Section(
         "change",
         "Change against the previous period",
-        f"This period {fmt_time(current_span[0])} to {fmt_time(current_span[1])} against "
-        f"{fmt_time(previous_span[0])} to {fmt_time(previous_span[1])} (UTC).",
+        f"This period, {fmt_window(*current_span)}, against {fmt_window(*previous_span)}.",
         tables=[
             Table("change_total", "All models", all_row[columns], formats, labels),
             Table("change_by_model", "By model", table[columns], formats, labels),
@@ -844,8 +843,7 @@ def _meta(
     if s.start is None:
         period = "Period: no executions"
     else:
-        days = (s.end - s.start) / pd.Timedelta(days=1)
-        period = f"Period: {fmt_time(s.start)} to {fmt_time(s.end)} UTC ({days:.3g} days)"
+        period = f"Period: {fmt_window(s.start, s.end)}"
     meta = [period]
     query = frame.attrs.get("query")
     if isinstance(query, dict) and not redact:
@@ -859,9 +857,7 @@ def _meta(
                 )
             )
     if previous_period is not None:
-        meta.append(
-            f"Compared with {fmt_time(previous_period[0])} to {fmt_time(previous_period[1])}"
-        )
+        meta.append(f"Compared with {fmt_window(*previous_period)}")
     if redact:
         meta.append("Redacted: no execution ids, run ids or output URLs; workflows aliased")
     return meta

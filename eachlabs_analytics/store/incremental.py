@@ -322,8 +322,8 @@ class ExecutionStore:
     ) -> pd.DataFrame:
         """The stored executions as the loader's typed DataFrame, newest first.
 
-        ``start <= created_at <= end``, both ends included as in the loader (RFC 3339 strings
-        or tz-aware datetimes; default: the whole store). The filters match like the API's:
+        ``start <= created_at < end``, the window ``[start, end)`` as in the loader (RFC 3339
+        strings or tz-aware datetimes; default: the whole store). The filters match like the API's:
         one value or a list; ``status`` takes any status the data holds. ``df.attrs`` says
         which window and store the rows came from.
 
@@ -346,8 +346,8 @@ class ExecutionStore:
             conditions.append(ds.field(PARTITION_COLUMN) >= start_ts.date())
             conditions.append(ds.field("created_at") >= start_ts.to_pydatetime())
         if end_ts is not None:
-            conditions.append(ds.field(PARTITION_COLUMN) <= end_ts.date())
-            conditions.append(ds.field("created_at") <= end_ts.to_pydatetime())
+            conditions.append(ds.field(PARTITION_COLUMN) <= (end_ts - _ONE_US).date())
+            conditions.append(ds.field("created_at") < end_ts.to_pydatetime())
         for column, wanted in filters.columns().items():
             conditions.append(ds.field(column).isin(list(wanted)))
         for condition in conditions:
@@ -412,7 +412,7 @@ class ExecutionStore:
     ) -> SyncResult:
         """Fetch what is new (and what was in flight) from the API and upsert it by ``id``.
 
-        Takes the loader's query arguments. The first sync fetches ``start``..``end`` (the
+        Takes the loader's query arguments. The first sync fetches ``[start, end)`` (the
         API's 90-day default when ``start`` is None; ``end`` defaults to now). Later syncs
         fetch from the watermark minus ``overlap`` (a timedelta or a string such as ``"1h"``)
         to ``end``, the creation windows of rows in flight at the last sync, and anything
@@ -765,7 +765,7 @@ def _plan(
         # a backfill always reaches the old start: a gap would sit inside the claimed window
         windows.append((start, old_start + overlap))
     for first, last in manifest.get("in_flight", {}).get("windows", []):
-        # the loader needs start < end; both ends are inclusive, so one more microsecond is safe
+        # in-flight rows were created in [first, last]: the half-open window ends a microsecond on
         windows.append((pd.Timestamp(first), pd.Timestamp(last) + _ONE_US))
     new_start = min(old_start, start) if start_given else old_start
     return _merge(windows), (new_start, max(watermark, reached))
