@@ -60,7 +60,7 @@ def test_method_signature_is_the_function_without_the_frame(name):
         ("latency_percentiles", {"by": None, "min_count": 5, "outcome": "failed"}),
         ("error_breakdown", {"all_classes": True}),
         ("error_rate_over_time", {"by": "model", "top": 2}),
-        ("compare_periods", {"current": "2026-10", "by": None}),
+        ("compare_periods", {"current": ("2026-10-16", "2026-10-31"), "by": None}),
     ],
 )
 def test_methods_return_what_the_functions_return(df, name, kwargs):

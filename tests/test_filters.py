@@ -227,8 +227,13 @@ def test_quick_ranges_count_back_from_the_anchor_day():
         quick_range("fortnight", anchor)
 
 
-def test_anchor_is_the_window_end_else_now(frame):
-    assert anchor_of(frame) == pd.Timestamp("2026-06-10 12:00", tz="UTC")
+def test_anchor_is_the_last_instant_of_the_window_else_now(frame):
+    # the window is [start, end): its last instant is a microsecond before its end
+    assert anchor_of(frame) == pd.Timestamp("2026-06-10 12:00", tz="UTC") - pd.Timedelta(1, "us")
+    midnight = frame.copy()
+    midnight.attrs = {"window": {"start": "2026-05-01T00:00:00Z", "end": "2026-06-01T00:00:00Z"}}
+    first, last = quick_range("last_7_days", anchor_of(midnight))
+    assert (first, last) == (dt.date(2026, 5, 25), dt.date(2026, 5, 31))  # seven whole days
     bare = frame.copy()
     bare.attrs = {}
     now = pd.Timestamp("2030-01-02 03:04", tz="UTC")

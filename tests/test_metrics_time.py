@@ -244,7 +244,19 @@ def test_compare_periods_groups_absent_from_one_period():
     assert got.loc["old", "spend_current"] == 0.0 and got.loc["old", "spend_rel_change"] == -1.0
     assert np.isnan(got.loc["old", "error_rate_current"])
     assert got.index.tolist() == ["new", "old"]
+    assert got.attrs["empty_periods"] == []
     assert ea.compare_periods(schema.empty_frame()).empty
+
+
+def test_compare_periods_warns_about_an_empty_period():
+    frame = typed_frame([row("old", cost=2.0, created="2026-09-10T00:00:00Z")])
+    with pytest.warns(ea.DataQualityWarning, match=r"current period \[2026-10-01.* -100 %"):
+        got = ea.compare_periods(frame, current="2026-10", previous="2026-09")
+    assert got.attrs["empty_periods"] == ["current"]
+    assert got.loc["old", "spend_rel_change"] == -1.0  # what the warning is about
+    with pytest.warns(ea.DataQualityWarning, match="previous period .* NaN"):
+        got = ea.compare_periods(frame, current="2026-09", previous="2026-08")
+    assert got.attrs["empty_periods"] == ["previous"]
 
 
 @pytest.mark.parametrize(

@@ -168,6 +168,15 @@ def _load(
     issues = _describe_issues(
         parsed.malformed, parsed.extra_columns, unclassified, fetcher.appeared
     )
+    if frame.empty:
+        chosen = {name: value for name, value in query.describe().items() if value}
+        issues.append(
+            f"no executions were created in [{query.window()['start']}, "
+            f"{query.window()['end']})"
+            + (f" matching {chosen}" if chosen else "")
+            + ": check the window and the filter values (slugs and ids match exactly)"
+        )
+        warnings.warn(issues[-1], DataQualityWarning, stacklevel=3)
     if parsed.malformed:
         warnings.warn(
             "malformed values became NA: "

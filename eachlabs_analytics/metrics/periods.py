@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS, latency_rows
 from eachlabs_analytics.metrics.grouping import Grouping, counts, grouped_percentiles, sums
@@ -135,7 +136,10 @@ def compare_periods(
     - ``m_change``: current - previous; ``m_rel_change``: change / previous (NaN when
       previous is 0 or NaN).
 
-    ``attrs["current"]`` and ``attrs["previous"]`` record the two spans used.
+    ``attrs["current"]`` and ``attrs["previous"]`` record the two spans used;
+    ``attrs["empty_periods"]`` names a period that holds no executions (a
+    :class:`~eachlabs_analytics.DataQualityWarning` says so too: every change against an
+    empty period is meaningless).
 
     >>> import eachlabs_analytics as ea
     >>> df = ea.generate_executions(executions=2_000, seed=7, end="2026-10-31T00:00:00Z")
@@ -167,9 +171,20 @@ def compare_periods(
     grouping = _rows.grouping_for(df, by, "compare_periods")
     outcomes = _rows.outcome_codes(df)
     parts = {}
+    empty = []
     for name, (start, end) in (("previous", before), ("current", now)):
         rows = ((created >= start) & (created < end)).to_numpy(dtype=bool, na_value=False)
         parts[name] = _measures(df, grouping, outcomes, metric, rows)
+        if len(df) and not rows.any():  # (an empty frame gives an empty table: nothing to say)
+            empty.append(name)
+            consequence = "-100 %" if name == "current" else "NaN (nothing to compare with)"
+            span = _iso((start, end))
+            warnings.warn(
+                f"compare_periods: the {name} period [{span['start']}, {span['end']}) holds "
+                f"no executions, so every relative change is {consequence}",
+                DataQualityWarning,
+                stacklevel=2,
+            )
     seen = (parts["previous"]["executions"] + parts["current"]["executions"]) > 0
     groups = pd.Index(grouping.labels[seen])
     columns: dict[str, np.ndarray] = {}
@@ -184,5 +199,7 @@ def compare_periods(
     out.index.name = by
     out = _rows.sort_groups(out, ["spend_current", "spend_previous"])
     out.attrs = _rows.result_attrs(df)
-    out.attrs.update(current=_iso(now), previous=_iso(before), metric=metric)
+    out.attrs.update(
+        current=_iso(now), previous=_iso(before), metric=metric, empty_periods=empty
+    )
     return out

@@ -218,25 +218,29 @@ def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
 
 
 def anchor_of(df: pd.DataFrame, now: pd.Timestamp | None = None) -> pd.Timestamp:
-    """The moment quick ranges count back from: the data's window end, else ``now`` (UTC).
+    """The moment quick ranges count back from: the last instant of the data's window
+    ``[start, end)`` (its end minus a microsecond), else ``now`` (UTC).
+
+    So a window ending at midnight ends on the day before: "last 7 days" of data that ends
+    ``2026-06-01T00:00:00Z`` are May 25 to May 31, seven whole days.
 
     >>> df = schema.empty_frame()
-    >>> df.attrs["window"] = {"start": "2026-03-03T00:00:00Z", "end": "2026-06-01T12:00:00Z"}
-    >>> anchor_of(df)
-    Timestamp('2026-06-01 12:00:00+0000', tz='UTC')
+    >>> df.attrs["window"] = {"start": "2026-03-03T00:00:00Z", "end": "2026-06-01T00:00:00Z"}
+    >>> quick_range("last_7_days", anchor_of(df))
+    (datetime.date(2026, 5, 25), datetime.date(2026, 5, 31))
     """
     window = df.attrs.get("window")
     end = window.get("end") if isinstance(window, Mapping) else None
     if end is not None:
         try:
-            return _utc(pd.Timestamp(end))
+            return _utc(pd.Timestamp(end)) - pd.Timedelta(microseconds=1)
         except (TypeError, ValueError):
             pass  # an unreadable window end: fall back to now rather than fail the widget
     return _utc(pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now))
 
 
 def quick_range(name: str, anchor: pd.Timestamp) -> tuple[dt.date | None, dt.date | None]:
-    """The (first, last) UTC days of a quick range ending on the anchor's day.
+    """The (first, last) UTC days, both included, of a quick range ending on the anchor's day.
 
     ``yesterday`` is the day before the anchor's; ``last_7_days`` and ``last_30_days`` end on
     the anchor's day (included); ``this_month`` runs from the 1st of its month; ``all`` is
