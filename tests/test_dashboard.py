@@ -11,6 +11,7 @@ lifecycle (ready, failures, cleanup, where the key goes) is tested with a stand-
 from __future__ import annotations
 
 import json
+import os
 import socket
 import sys
 from pathlib import Path
@@ -242,3 +243,113 @@ def test_dashboard_finds_the_notebook_a_regular_install_puts_under_share(tmp_pat
     (installed / "04-explorer.ipynb").unlink()
     with pytest.raises(ea.EachlabsError, match="serve_dashboard\\(notebook=...\\)"):
         dashboard.default_notebook()
+
+
+def test_a_page_that_fails_to_render_is_refused_and_the_server_stopped(
+    stand_in, tmp_path, monkeypatch
+):
+    # what Voila serves when a cell fails: HTTP 200 with its error mark in the page
+    (tmp_path / "index.html").write_text('<div class="voila-error">Traceback ...</div>')
+    monkeypatch.setattr(dashboard_module, "default_notebook", lambda: _notebook_in(tmp_path))
+    dashboard = Dashboard(ready_timeout=20)
+    with pytest.raises(EachlabsError, match=r"failed to render \(voila-error\)"):
+        dashboard.start()
+    assert dashboard.process is None
+
+
+def _notebook_in(folder: Path) -> Path:
+    notebook = folder / "04-explorer.ipynb"
+    notebook.write_text("{}")
+    return notebook  # the stand-in serves its folder, where index.html is the "page"
+
+
+SIGTERM_SCRIPT = """
+import subprocess, sys
+from eachlabs_analytics.notebook import dashboard
+kernel = [sys.executable, "-c", "import time; time.sleep(120)"]
+server = (
+    "import http.server, subprocess, sys;"
+    "subprocess.Popen({kernel!r});"  # a child of the server, like a Jupyter kernel
+    "http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), "
+    "http.server.SimpleHTTPRequestHandler).serve_forever()"
+)
+dashboard.voila_command = lambda notebook, *, port, host, cell_timeout: (
+    [sys.executable, "-c", server.format(kernel=kernel), str(port)]
+)
+sys.exit(dashboard.serve_dashboard(port=int(sys.argv[1]), data=sys.argv[2]))
+"""
+
+
+def test_sigterm_stops_the_server_and_its_kernels(tmp_path):
+    pytest.importorskip("voila")
+    import signal
+    import subprocess
+    import time
+
+    data = ea.to_parquet(ea.generate_executions(executions=50, seed=1), tmp_path / "d.parquet")
+    port = dashboard_module._free_port("127.0.0.1")
+    script = tmp_path / "serve.py"
+    script.write_text(SIGTERM_SCRIPT)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(port), str(data)],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "EACHLABS_API_KEY": ""},
+    )
+    said = [process.stderr.readline() for _ in range(2)]  # the server's log line, then ours
+    assert f"serving the explorer at http://127.0.0.1:{port}/" in said[-1]  # once it answered
+    assert '"GET / HTTP/1.1" 200' in said[0]  # ... because the page was requested first
+    group = _group_members(process.pid)
+    assert len(group) >= 2  # the stand-in server and its "kernel" run
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    process.stderr.close()
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in group) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in group)  # nothing left holding the port
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=2)
+
+
+def _group_members(parent: int) -> list[int]:
+    """The pids of ``parent``'s children's process group (the server and its kernels)."""
+    import time
+
+    for _ in range(50):
+        children = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _parent_of(int(p.name)) == parent
+        ]
+        if children:
+            group = os.getpgid(children[0])
+            return [
+                int(p.name)
+                for p in Path("/proc").iterdir()
+                if p.name.isdigit() and _group_of(int(p.name)) == group
+            ]
+        time.sleep(0.1)
+    return []
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited

@@ -769,7 +769,7 @@ def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None
     """
     from eachlabs_analytics.notebook.dashboard import serve_dashboard
 
-    _say(f"serving the explorer on http://{host}:{port}/ (Ctrl-C to stop) ...")
-    code = serve_dashboard(data=data, port=port, host=host, days=days)
+    _say(f"starting the explorer on http://{host}:{port}/ (rendering the page once) ...")
+    code = serve_dashboard(data=data, port=port, host=host, days=days)  # says when it serves
     if code:
         raise click.ClickException(f"Voilà stopped with exit code {code}")

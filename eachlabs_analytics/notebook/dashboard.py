@@ -7,10 +7,16 @@ answers and always stops it), which is what the browser test uses.
 What the notebook shows is chosen through environment variables of the Voilà process (and so
 of its kernel), never through its command line, so an API key does not show up in ``ps``:
 
-- ``EACHLABS_DATA``: a Parquet file written by ``ea.to_parquet`` (``data=`` here);
+- ``EACHLABS_DATA``: a Parquet file written by ``ea.to_parquet`` (``data=`` here; ``"sample"``
+  is the bundled sample, the demo's data);
 - else ``EACHLABS_API_KEY`` (and ``EACHLABS_BASE_URL``): the last ``EACHLABS_DAYS`` days
   (default 30) from the API (``api_key=``, ``base_url=``, ``days=``);
-- else the local sandbox (``EACHLABS_SANDBOX_EXECUTIONS``, ``EACHLABS_SANDBOX_SEED``).
+- else the bundled sample, like the demo.
+
+The server is ready when its page has rendered: the first page is requested and checked for
+Voilà's error marks before anyone is told where it is. Voilà runs in its own process group,
+and stopping the dashboard (Ctrl-C, SIGTERM, the end of a ``with`` block) stops the group:
+the server and its kernels.
 
 >>> from eachlabs_analytics.notebook.dashboard import voila_command
 >>> voila_command("explorer.ipynb", port=8866)[3:6]
@@ -23,12 +29,14 @@ import contextlib
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -119,23 +127,44 @@ def serve_dashboard(
     (``tests/test_dashboard.py``) serve and drive the same page.
 
     >>> serve_dashboard(data="executions.parquet", port=8866)    # doctest: +SKIP
-    Voilà is running at: http://127.0.0.1:8866/
+    serving the explorer at http://127.0.0.1:8866/ (Ctrl-C to stop)
     """
-    with Dashboard(
-        notebook,
-        data=data,
-        port=port,
-        host=host,
-        api_key=api_key,
-        base_url=base_url,
-        days=days,
-        cell_timeout=cell_timeout,
-        log=None,
-    ) as dashboard:
+    with (
+        _stop_on_sigterm(),  # first: SIGTERM while starting stops the server too
+        Dashboard(
+            notebook,
+            data=data,
+            port=port,
+            host=host,
+            api_key=api_key,
+            base_url=base_url,
+            days=days,
+            cell_timeout=cell_timeout,
+            log=None,
+        ) as dashboard,
+    ):
         try:
             return dashboard.process.wait() if dashboard.process else 0
         except KeyboardInterrupt:
             return 0
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt while serving, so the server is stopped, not
+    orphaned (the default SIGTERM ends this process on the spot)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class Dashboard:
@@ -197,6 +226,8 @@ class Dashboard:
         ):
             if value is not None:
                 self._env[name] = value
+        if data is None and not self._env.get("EACHLABS_API_KEY"):
+            self._data = "sample"  # no data and no key: the bundled sample, like the demo
 
     def __repr__(self) -> str:  # never shows the environment: it may hold the API key
         state = "running" if self.process and self.process.poll() is None else "stopped"
@@ -219,11 +250,14 @@ class Dashboard:
         if self.process is not None:
             raise EachlabsError("this dashboard is already running")
         env = dict(self._env)
-        if isinstance(self._data, pd.DataFrame):
+        if isinstance(self._data, pd.DataFrame) or self._data == "sample":
+            from eachlabs_analytics.local_api import load_sample
             from eachlabs_analytics.store.parquet import to_parquet
 
+            frame = self._data if isinstance(self._data, pd.DataFrame) else load_sample()
             self._tmp = tempfile.mkdtemp(prefix="eachlabs-dashboard-")
-            env["EACHLABS_DATA"] = str(to_parquet(self._data, Path(self._tmp) / "data.parquet"))
+            name = "data.parquet" if isinstance(self._data, pd.DataFrame) else "sample.parquet"
+            env["EACHLABS_DATA"] = str(to_parquet(frame, Path(self._tmp) / name))
         elif self._data is not None:
             path = Path(self._data)
             if not path.is_file():
@@ -241,24 +275,26 @@ class Dashboard:
             stdout=self._log,
             stderr=subprocess.STDOUT if self._log is not None else None,
             cwd=self.notebook.parent,
+            start_new_session=True,  # its own process group: stop() ends its kernels too
         )
         try:
             self._wait_ready()
         except BaseException:
             self.stop()
             raise
-        print(f"Voilà is running at: {self.url}", file=sys.stderr)
+        print(f"serving the explorer at {self.url} (Ctrl-C to stop)", file=sys.stderr)
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop Voilà (terminate, then kill after ``grace`` seconds) and remove temporary data."""
         process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
+        if process is not None:
+            _signal_group(process, signal.SIGTERM)
             try:
                 process.wait(timeout=grace)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait(timeout=grace)
+            _signal_group(process, signal.SIGKILL)  # a kernel that outlived the server
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -273,13 +309,49 @@ class Dashboard:
                     f"Voilà exited with code {code} before serving {self.notebook.name} "
                     f"(is port {self.port} free?)"
                 )
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection((self.host, self.port), timeout=0.5),
-            ):
+            if _accepts(self.host, self.port):
+                self._check_page(deadline)
                 return
             time.sleep(0.1)
         raise EachlabsError(f"Voilà did not answer on {self.url} within {self.ready_timeout:g} s")
+
+    def _check_page(self, deadline: float) -> None:
+        """Request the page once, as a browser would, and refuse one that failed to render.
+
+        Voilà answers HTTP 200 even when a cell fails; its page then carries error marks.
+        """
+        import requests
+
+        try:
+            page = requests.get(self.url, timeout=max(1.0, deadline - time.monotonic()))
+        except requests.RequestException as exc:
+            raise EachlabsError(f"the dashboard page at {self.url} did not load: {exc}") from None
+        failed = [mark for mark in _ERROR_MARKS if mark in page.text]
+        if page.status_code >= 400 or failed:
+            reason = failed[0] if failed else f"HTTP {page.status_code}"
+            raise EachlabsError(
+                f"the dashboard page at {self.url} failed to render ({reason}); run "
+                "`eachlabs-analytics dashboard --debug` to see Voilà's log"
+            )
+
+
+def _accepts(host: str, port: int) -> bool:
+    """Whether something accepts connections on ``(host, port)`` (the probe is closed at once)."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+#: What Voilà puts in a page whose notebook failed (it still answers HTTP 200).
+_ERROR_MARKS = ("voila-error", "There was an error when executing cell", "Internal Server Error")
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Send ``signum`` to the process group Voilà leads (itself and its kernels)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
 
 
 def _free_port(host: str) -> int:
