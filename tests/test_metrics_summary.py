@@ -59,7 +59,7 @@ eachlabs summary
   executions  5 across 2 model(s)
   spend       $7.50 (on failures $2.00; per success $3.75)
   outcomes    succeeded 2 (40.0%), failed 2 (40.0%), cancelled 0, in flight 0, unknown status 1
-  end to end  p50 8 s, p95 1.7 min
+  end to end  p50 8.0 s, p95 1.7 min
   top models  <script>alert(1)</script> $5.00 (66.7%), veo-3 $2.50 (33.3%)
   top errors  provider_error 1, unclassified 1"""
 

@@ -38,9 +38,17 @@ def fmt_money(value: Any) -> str:
 
 
 def fmt_signed_money(value: Any) -> str:
-    """A change in dollars, with its sign: ``+$12.00``."""
-    text = fmt_money(value)
-    return text if text == MISSING or text.startswith("-") else f"+{text}"
+    """A change in dollars, to the cent, with its sign: ``+$12.00``; no change reads ``$0.00``.
+
+    >>> fmt_signed_money(12), fmt_signed_money(-0.0068), fmt_signed_money(-0.004)
+    ('+$12.00', '-$0.01', '$0.00')
+    """
+    if missing(value):
+        return MISSING
+    cents = round(float(value), 2)
+    if cents == 0:
+        return "$0.00"
+    return f"-${-cents:,.2f}" if cents < 0 else f"+${cents:,.2f}"
 
 
 def fmt_int(value: Any) -> str:
@@ -57,22 +65,41 @@ def fmt_pct(value: Any) -> str:
 
 
 def fmt_signed_pct(value: Any) -> str:
-    return MISSING if missing(value) else f"{float(value):+.1%}"
+    """A relative change with its sign; one that rounds to nothing reads ``0.0%``, unsigned.
+
+    >>> fmt_signed_pct(0.123), fmt_signed_pct(-0.0004)
+    ('+12.3%', '0.0%')
+    """
+    if missing(value):
+        return MISSING
+    tenths = round(float(value) * 100, 1)
+    return "0.0%" if tenths == 0 else f"{tenths:+.1f}%"
 
 
 def fmt_points(value: Any) -> str:
-    """A change of a rate, in percentage points."""
-    return MISSING if missing(value) else f"{float(value) * 100:+.1f} pp"
+    """A change of a rate, in percentage points; none reads ``0.0 pp``.
+
+    >>> fmt_points(0.0123), fmt_points(-0.0001)
+    ('+1.2 pp', '0.0 pp')
+    """
+    if missing(value):
+        return MISSING
+    tenths = round(float(value) * 100, 1)
+    return "0.0 pp" if tenths == 0 else f"{tenths:+.1f} pp"
 
 
 def fmt_seconds(value: Any) -> str:
-    """A duration: seconds below a minute, minutes below an hour, else hours."""
+    """A duration: seconds (one decimal) below a minute, minutes below an hour, else hours.
+
+    >>> fmt_seconds(46), fmt_seconds(45.94), fmt_seconds(222), fmt_seconds(7200)
+    ('46.0 s', '45.9 s', '3.7 min', '2.0 h')
+    """
     if missing(value):
         return MISSING
     seconds = float(value)
     size = abs(seconds)
     if size < 60:
-        return f"{seconds:.3g} s"
+        return f"{seconds:.1f} s"
     if size < 3600:
         return f"{seconds / 60:.1f} min"
     return f"{seconds / 3600:.1f} h"
@@ -115,3 +142,12 @@ def fmt_window(start: Any, end: Any) -> str:
     hours = length / pd.Timedelta(hours=1)
     size = f"{hours:.3g} hours" if hours < 48 else f"{hours / 24:.3g} days"
     return f"{fmt_time(first)} to {fmt_time(after)} UTC ({size}, end excluded)"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 model``, ``2 models``, with thousands separators.
+
+    >>> plural(1, "model"), plural(1200, "execution")
+    ('1 model', '1,200 executions')
+    """
+    return f"{count:,} {word}{'' if count == 1 else 's'}"

@@ -83,7 +83,7 @@ def plot_cost_by_model(
         label="spent on failures",
         gid="failed_spend",
     )
-    ax.xaxis.set_major_formatter(FuncFormatter(_parts.money))
+    ax.xaxis.set_major_formatter(_parts.MoneyFormatter())
     ax.set_xlabel("Spend (USD)")
     ax.set_title(title)
     ax.legend(loc="lower right")
@@ -135,7 +135,7 @@ def plot_cost_over_time(
     )
     for area, hatch in zip(areas, hatches, strict=True):
         area.set_hatch(hatch)
-    ax.yaxis.set_major_formatter(FuncFormatter(_parts.money))
+    ax.yaxis.set_major_formatter(_parts.MoneyFormatter())
     ax.set_ylabel(f"Spend per {_parts.freq_word(freq)} (USD)")
     zone = table.index.tz
     ax.set_xlabel(f"Period start ({zone})" if zone is not None else "Period start")

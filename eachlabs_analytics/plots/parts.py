@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import inspect
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.ticker import Formatter
 
 from eachlabs_analytics.exceptions import InvalidQueryError
 
@@ -71,6 +72,28 @@ def money(value: float, _pos: object = None) -> str:
     if abs(value) >= 0.01:
         return f"${value:,.2f}"
     return f"${value:.2g}"
+
+
+class MoneyFormatter(Formatter):
+    """Dollar ticks with one number of decimals per axis: ``$0, $200, ... $1,600`` (whole
+    dollars when every tick is whole), else cents on every tick, ``$0.00, $0.50, $1.00``.
+
+    >>> MoneyFormatter().format_ticks([0, 200, 1000, 1600])
+    ['$0', '$200', '$1,000', '$1,600']
+    >>> MoneyFormatter().format_ticks([0, 0.5, 1.0])
+    ['$0.00', '$0.50', '$1.00']
+    """
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        finite = [float(v) for v in values if np.isfinite(v)]
+        if all(v == round(v) for v in finite):
+            return [f"-${-v:,.0f}" if v < 0 else f"${v:,.0f}" for v in values]
+        if all(abs(v) >= 0.01 or v == 0 for v in finite):
+            return [f"-${-v:,.2f}" if v < 0 else f"${v:,.2f}" for v in values]
+        return [money(v) for v in values]
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return money(x)
 
 
 def seconds(value: float, _pos: object = None) -> str:

@@ -40,7 +40,9 @@ from eachlabs_analytics._util.formats import (
     fmt_signed_pct,
     fmt_time,
     fmt_window,
+    plural,
 )
+from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.report.render import (
@@ -105,7 +107,21 @@ class CostReport:
                     return table
         if key == "headline":
             return self.headline_table
+        if key == "window":
+            return self.window_table
         raise KeyError(f"no table {key!r}")
+
+    @property
+    def window_table(self) -> Table:
+        """The periods the numbers cover: ``start`` included, ``end`` excluded, RFC 3339."""
+        periods = [("current", *self.period)]
+        if self.previous_period is not None:
+            periods.append(("previous", *self.previous_period))
+        frame = pd.DataFrame(
+            [(name, _rfc3339(start), _rfc3339(end)) for name, start, end in periods],
+            columns=["period", "start", "end"],
+        )
+        return Table("window", "Window", frame, dict.fromkeys(frame.columns, "text"))
 
     def to_html(self) -> str:
         return render_html(self)
@@ -790,7 +806,7 @@ def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
 def _headline(s: Any, compare_all: pd.DataFrame | None) -> tuple[list[tuple[str, str, str]], Table]:
     wasted_share = s.failed_cost / s.spend if s.spend else np.nan
     rows: list[tuple[str, Any, str, str, str]] = [
-        ("spend", s.spend, "money", "Spend", f"{s.models:,} models"),
+        ("spend", s.spend, "money", "Spend", plural(s.models, "model")),
         ("executions", s.executions, "int", "Executions", f"{s.in_flight:,} still in flight"),
         ("success_rate", s.success_rate, "pct", "Success rate", f"{s.succeeded:,} succeeded"),
         ("error_rate", s.error_rate, "pct", "Error rate", f"{s.failed:,} failed"),
@@ -828,7 +844,15 @@ def _headline(s: Any, compare_all: pd.DataFrame | None) -> tuple[list[tuple[str,
     table = Table(
         "headline",
         "Headline",
-        pd.DataFrame({"measure": [r[0] for r in rows], "value": [float(r[1]) for r in rows]}),
+        pd.DataFrame(
+            {
+                "measure": [r[0] for r in rows],
+                # counts stay whole numbers (``executions,3187``, not ``3187.0``)
+                "value": pd.array(
+                    [int(r[1]) if r[2] == "int" else float(r[1]) for r in rows], dtype=object
+                ),
+            }
+        ),
         {"measure": "text", "value": "text"},
     )
     return headline, table
@@ -903,3 +927,7 @@ def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # 
 def _text_writer(text: str) -> Callable[[Path], int]:
     """A ``write`` for :func:`atomic_write` that writes ``text`` as UTF-8."""
     return lambda temp: temp.write_text(text, encoding="utf-8")
+
+
+def _rfc3339(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else format_timestamp(pd.Timestamp(value))

@@ -35,7 +35,6 @@ from eachlabs_analytics._util.formats import (
     fmt_time,
     missing,
 )
-from eachlabs_analytics._util.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from eachlabs_analytics.report import CostReport
@@ -316,19 +315,11 @@ def render_csv_tables(report: CostReport) -> dict[str, str]:
     ``window`` states the periods the numbers cover, as every face does: ``start`` included,
     ``end`` excluded, RFC 3339 in UTC.
     """
-    periods = [("current", *report.period)]
-    if report.previous_period is not None:
-        periods.append(("previous", *report.previous_period))
-    window = pd.DataFrame(
-        [(name, _rfc3339(start), _rfc3339(end)) for name, start, end in periods],
-        columns=["period", "start", "end"],
-    )
-    out = {"headline": render_csv(report.headline_table), "window": frame_to_csv(window)}
+    out = {
+        "headline": render_csv(report.headline_table),
+        "window": render_csv(report.window_table),
+    }
     for section in report.sections:
         for table in section.tables:
             out[table.key] = render_csv(table)
     return out
-
-
-def _rfc3339(value: Any) -> str:
-    return "" if missing(value) else format_timestamp(pd.Timestamp(value))
