@@ -33,7 +33,9 @@ def test_summary_matches_independent_numbers(df):
     assert (s.succeeded, s.failed) == (succeeded, failed)
     assert s.cancelled == int((statuses == "cancelled").sum())
     assert s.in_flight == int(statuses.isin(IN_FLIGHT).sum())
-    assert s.success_rate == pytest.approx(succeeded / n)
+    finished = succeeded + failed + int((statuses == "cancelled").sum())
+    assert s.finished == finished < n  # the frame has rows in flight: they are not finished
+    assert s.success_rate == pytest.approx(succeeded / finished)
     assert s.error_rate == pytest.approx(failed / n)
     assert s.failed_cost == pytest.approx(df.loc[statuses.isin(FAILED), "execution_cost"].sum())
     assert s.cost_per_success == pytest.approx(spend / succeeded)
@@ -55,13 +57,13 @@ def test_summary_matches_independent_numbers(df):
 
 SNAPSHOT = """\
 eachlabs summary
-  window      2026-10-01 00:00 to 2026-10-02 00:00 UTC (query window)
-  executions  5 across 2 model(s)
+  window      2026-10-01 to 2026-10-01 (1 day, UTC), the query's window
+  executions  5 across 2 models
   spend       $7.50 (on failures $2.00; per success $3.75)
-  outcomes    succeeded 2 (40.0%), failed 2 (40.0%), cancelled 0, in flight 0, unknown status 1
+  outcomes    succeeded 2 of 4 finished (50.0%), failed 2 (40.0% of all), cancelled 0, in flight 0, unknown status 1
   end to end  p50 8.0 s, p95 1.7 min
   top models  <script>alert(1)</script> $5.00 (66.7%), veo-3 $2.50 (33.3%)
-  top errors  provider_error 1, unclassified 1"""
+  top errors  provider_error 1, unclassified 1"""  # noqa: E501
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds
+from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds, fmt_window, plural
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import (
@@ -43,6 +43,7 @@ class Summary:
     succeeded: int
     failed: int
     cancelled: int
+    finished: int
     in_flight: int
     other: int
     success_rate: float
@@ -68,8 +69,9 @@ class Summary:
     def _lines(self) -> list[tuple[str, str]]:
         n = self.executions
         outcomes = (
-            f"succeeded {self.succeeded:,} ({fmt_pct(self.success_rate)}), "
-            f"failed {self.failed:,} ({fmt_pct(self.error_rate)}), "
+            f"succeeded {self.succeeded:,} of {self.finished:,} finished "
+            f"({fmt_pct(self.success_rate)}), failed {self.failed:,} "
+            f"({fmt_pct(self.error_rate)} of all), "
             f"cancelled {self.cancelled:,}, in flight {self.in_flight:,}"
             + (f", unknown status {self.other:,}" if self.other else "")
         )
@@ -86,7 +88,7 @@ class Summary:
             classes += (", " if classes else "") + f"unclassified {self.unclassified_errors:,}"
         return [
             ("window", f"{self._window()}"),
-            ("executions", f"{n:,} across {self.models:,} model(s)"),
+            ("executions", f"{n:,} across {plural(self.models, 'model')}"),
             ("spend", spend),
             ("outcomes", outcomes),
             (
@@ -100,8 +102,8 @@ class Summary:
     def _window(self) -> str:
         if self.start is None or self.end is None:
             return "no executions"
-        source = {"query": "query window", "data": "first to last execution"}[self.window_source]
-        return f"{_time(self.start)} to {_time(self.end)} UTC ({source})"
+        source = {"query": "the query's window", "data": "first to last execution"}
+        return f"{fmt_window(self.start, self.end)}, {source[self.window_source]}"
 
     def __repr__(self) -> str:
         lines = self._lines()
@@ -118,10 +120,6 @@ class Summary:
         return f"<table class='eachlabs-summary'><caption>eachlabs summary</caption>{rows}</table>"
 
 
-def _time(ts: pd.Timestamp) -> str:
-    return ts.tz_convert("UTC").strftime("%Y-%m-%d %H:%M")
-
-
 def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
     """The headline numbers: window, executions, spend, outcomes, latency, top models and errors.
 
@@ -131,8 +129,10 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
       first ``created_at`` to just after the last ("data"); None when there are no rows.
     - ``executions``: rows; ``models``: distinct models; ``spend``: sum of ``execution_cost``.
     - ``succeeded``/``failed``/``cancelled``/``in_flight``/``other``: rows per status group
-      (``other`` = unknown statuses); ``success_rate``/``error_rate``: succeeded/failed rows
-      over all rows (NaN without rows).
+      (``other`` = unknown statuses); ``finished``: succeeded + failed + cancelled.
+    - ``success_rate``: succeeded / finished rows (rows in flight have no outcome yet and
+      unknown statuses none we can judge; NaN without a finished row); ``error_rate``:
+      failed / all rows, as :func:`error_breakdown` computes it.
     - ``failed_cost``: spend on failed rows; ``cost_per_success``: spend / succeeded (spend
       on failures included; NaN without a success).
     - ``p50_seconds``/``p95_seconds``: end-to-end time (``total_seconds``) over rows not in
@@ -167,6 +167,7 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
     class_counts = class_counts[class_counts > 0].sort_values(ascending=False, kind="stable")
     window, source = window_of(df)
     unclassified = errors["unclassified"].iloc[0] if "unclassified" in errors.columns else 0
+    finished = succeeded + failed + int(per_outcome[_rows.CANCELLED])
     return Summary(
         start=window[0] if window else None,
         end=window[1] if window else None,
@@ -178,7 +179,8 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
         cancelled=int(per_outcome[_rows.CANCELLED]),
         in_flight=int(per_outcome[_rows.IN_FLIGHT]),
         other=int(per_outcome[_rows.OTHER]),
-        success_rate=float(_rows.rate(np.asarray(succeeded), np.asarray(n))),
+        finished=finished,
+        success_rate=float(_rows.rate(np.asarray(succeeded), np.asarray(finished))),
         error_rate=float(_rows.rate(np.asarray(failed), np.asarray(n))),
         failed_cost=float(by_model["failed_cost"].sum()),
         cost_per_success=float(_rows.rate(np.asarray(spend), np.asarray(succeeded))),

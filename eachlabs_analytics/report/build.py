@@ -808,7 +808,13 @@ def _headline(s: Any, compare_all: pd.DataFrame | None) -> tuple[list[tuple[str,
     rows: list[tuple[str, Any, str, str, str]] = [
         ("spend", s.spend, "money", "Spend", plural(s.models, "model")),
         ("executions", s.executions, "int", "Executions", f"{s.in_flight:,} still in flight"),
-        ("success_rate", s.success_rate, "pct", "Success rate", f"{s.succeeded:,} succeeded"),
+        (
+            "success_rate",
+            s.success_rate,
+            "pct",
+            "Success rate",
+            f"{s.succeeded:,} of {s.finished:,} finished; {s.cancelled:,} cancelled",
+        ),
         ("error_rate", s.error_rate, "pct", "Error rate", f"{s.failed:,} failed"),
         (
             "failed_cost",
