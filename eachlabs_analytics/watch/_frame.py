@@ -113,7 +113,7 @@ def rows_before(df: pd.DataFrame, as_of: pd.Timestamp, start: pd.Timestamp | Non
     created = df["created_at"]
     keep = (created < as_of).to_numpy(dtype=bool, na_value=False)
     if start is not None:
-        keep &= (created >= start).to_numpy(dtype=bool, na_value=False)
+        keep = keep & (created >= start).to_numpy(dtype=bool, na_value=False)
     return df.loc[keep]
 
 
@@ -146,7 +146,7 @@ def day_profile(df: pd.DataFrame) -> Callable[[pd.Timestamp], float]:
     """
     hours = df["created_at"].dt.hour.to_numpy(dtype=np.int64, na_value=0)
     cost = np.nan_to_num(_rows.floats(df, "execution_cost"))
-    by_hour = np.bincount(hours, weights=cost, minlength=24)[:24]
+    by_hour: np.ndarray = np.bincount(hours, weights=cost, minlength=24)[:24].astype(float)
     if not by_hour.sum() > 0:
         by_hour = np.ones(24)
     cumulative = np.concatenate([[0.0], np.cumsum(by_hour) / by_hour.sum()])

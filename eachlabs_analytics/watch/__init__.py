@@ -1,0 +1,43 @@
+"""Watch: spend forecasts, anomaly detection with causes, and budgets.
+
+Owns the forward-looking analytics on an executions DataFrame:
+
+- :mod:`.forecast`: :func:`forecast_spend` (spend per period to a horizon, per group, with
+  prediction intervals) and :func:`month_end_projection` (the headline);
+- :mod:`.anomalies`: :func:`detect_anomalies` (periods that break the seasonal pattern, with
+  the groups that drove them);
+- :mod:`.budgets`: :func:`check_budgets` (spent, projected and when a budget runs out);
+- :mod:`._frame`: what they share ("now", the rows before it, daily spend, a day's profile).
+
+Like :mod:`eachlabs_analytics.metrics` these are pure functions, DataFrame in and DataFrame
+(or dataclass) out, aggregated by the metrics helpers. Must never import the loader, the
+store, the sandbox (``local_api``), the report, the notebook or the cli: watching works on
+frames, offline, and the faces (CLI ``check``, report, Explorer) import it, not the reverse.
+The forecasts need statsmodels (``pip install 'eachlabs-analytics[watch]'``), imported on the
+first forecast so that importing this package stays cheap.
+
+>>> import eachlabs_analytics as ea
+>>> from eachlabs_analytics.watch import check_budgets
+>>> df = ea.generate_executions(executions=3_000, seed=7, end="2026-10-20T12:00:00Z")
+>>> check_budgets(df, {"total": 1_000.0}).columns.tolist()[:4]
+['spent', 'budget', 'used', 'projected']
+"""
+
+from __future__ import annotations
+
+from eachlabs_analytics.watch.anomalies import METRICS, detect_anomalies
+from eachlabs_analytics.watch.budgets import check_budgets
+from eachlabs_analytics.watch.forecast import (
+    MonthEndProjection,
+    forecast_spend,
+    month_end_projection,
+)
+
+__all__ = [
+    "METRICS",
+    "MonthEndProjection",
+    "check_budgets",
+    "detect_anomalies",
+    "forecast_spend",
+    "month_end_projection",
+]

@@ -1,0 +1,267 @@
+"""Budgets: how much of each budget this period has used, and when it will run out.
+
+A budget is an amount in USD for one calendar period (UTC day, week from Monday, month) on
+``"total"`` (every execution), a model slug, or ``"workflow:<id>"``. Spend counts every row
+created in the period up to ``as_of`` (any status; a missing cost counts 0), like
+:func:`~eachlabs_analytics.cost_over_time`. The rest of the period is forecast per key as in
+:func:`~eachlabs_analytics.watch.forecast_spend` (expected spend, whole days and the rest of
+today).
+
+Status, with ``thresholds`` sorted (default 0.5, 0.8, 1.0) and ``top`` the highest:
+
+- ``critical``: ``used >= top`` (with the default, the budget is spent);
+- ``warning``: a lower threshold is crossed, or ``projected_used >= top`` (on course to
+  overspend before the period ends);
+- ``ok``: neither.
+
+>>> import eachlabs_analytics as ea
+>>> df = ea.generate_executions(executions=3_000, seed=7, end="2026-10-20T12:00:00Z")
+>>> table = check_budgets(df, {"total": 100.0, "veo-3": 5_000.0})
+>>> table[["budget", "status"]].to_dict("index")
+{'total': {'budget': 100.0, 'status': 'critical'}, 'veo-3': {'budget': 5000.0, 'status': 'ok'}}
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.watch._frame import DAY, first_full_day, resolve_as_of, rows_before
+from eachlabs_analytics.watch.forecast import forecast_days, history
+
+#: ``period`` values.
+PERIODS: tuple[str, ...] = ("day", "week", "month")
+#: ``status`` values, from good to bad.
+STATUSES: tuple[str, ...] = ("ok", "warning", "critical")
+#: Key of the budget on every execution; ``WORKFLOW_PREFIX + id`` names a workflow.
+TOTAL_KEY = "total"
+WORKFLOW_PREFIX = "workflow:"
+COLUMNS: tuple[str, ...] = (
+    "spent",
+    "budget",
+    "used",
+    "projected",
+    "projected_used",
+    "status",
+    "crossed",
+    "projected_exhaustion",
+)
+_ALLOWED_KEYS = "'total', a model slug such as 'veo-3', or 'workflow:<id>'"
+
+
+def _check_budgets(budgets: object) -> dict[str, float]:
+    if not isinstance(budgets, Mapping) or not budgets:
+        raise InvalidQueryError(
+            f"budgets must be a non-empty mapping of {_ALLOWED_KEYS} to an amount in USD, "
+            f"e.g. {{'total': 500, 'veo-3': 200}}; got {budgets!r}"
+        )
+    out: dict[str, float] = {}
+    for key, amount in budgets.items():
+        if not isinstance(key, str) or not key.strip() or key == WORKFLOW_PREFIX:
+            raise InvalidQueryError(f"budget key {key!r} is not allowed; use {_ALLOWED_KEYS}")
+        number = amount if isinstance(amount, int | float | np.number) else None
+        if isinstance(amount, bool) or number is None or not math.isfinite(float(number)):
+            raise InvalidQueryError(
+                f"budget {key!r}: {amount!r} is not an amount; use a positive number of USD"
+            )
+        if float(number) <= 0:
+            raise InvalidQueryError(
+                f"budget {key!r}: {amount!r} is not allowed; a budget is a positive amount of USD"
+            )
+        out[key] = float(number)
+    return out
+
+
+def _check_thresholds(thresholds: object) -> tuple[float, ...]:
+    allowed = "a non-empty sequence of positive shares of the budget, e.g. (0.5, 0.8, 1.0)"
+    if isinstance(thresholds, str | bytes) or not isinstance(thresholds, Sequence):
+        raise InvalidQueryError(f"thresholds={thresholds!r} is not allowed; use {allowed}")
+    values = []
+    for value in thresholds:
+        if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+            raise InvalidQueryError(f"thresholds={thresholds!r} is not allowed; use {allowed}")
+        if not (math.isfinite(float(value)) and float(value) > 0):
+            raise InvalidQueryError(f"thresholds={thresholds!r} is not allowed; use {allowed}")
+        values.append(float(value))
+    if not values:
+        raise InvalidQueryError(f"thresholds={thresholds!r} is not allowed; use {allowed}")
+    return tuple(sorted(set(values)))
+
+
+def period_bounds(period: str, as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[start, end)`` of the calendar period (UTC) holding ``as_of``.
+
+    >>> [str(t.date()) for t in period_bounds("week", pd.Timestamp("2026-10-22T08:00Z"))]
+    ['2026-10-19', '2026-10-26']
+    """
+    if period not in PERIODS:
+        raise InvalidQueryError(
+            f"period={period!r} is not allowed; use one of {', '.join(PERIODS)}"
+        )
+    day = as_of.floor("D")
+    if period == "day":
+        return day, day + DAY
+    if period == "week":
+        start = day - day.weekday() * DAY
+        return start, start + 7 * DAY
+    month = as_of.tz_localize(None).to_period("M")
+    start = month.to_timestamp().tz_localize("UTC").as_unit("us")
+    return start, (month + 1).to_timestamp().tz_localize("UTC").as_unit("us")
+
+
+def _rows_of(df: pd.DataFrame, key: str) -> tuple[pd.DataFrame, bool]:
+    """The rows a budget covers, and whether the data has ever seen its model or workflow."""
+    if key == TOTAL_KEY:
+        return df, True
+    if key.startswith(WORKFLOW_PREFIX):
+        column, value = "workflow_id", key.removeprefix(WORKFLOW_PREFIX)
+    else:
+        column, value = "model", key
+    _rows.check_frame(df, "check_budgets", [column])
+    mask = (df[column] == value).to_numpy(dtype=bool, na_value=False)
+    return df.loc[mask], bool(mask.any())
+
+
+def _status(used: float, projected_used: float, thresholds: tuple[float, ...]) -> tuple[str, float]:
+    crossed = [t for t in thresholds if used >= t]
+    top = thresholds[-1]
+    if used >= top:
+        return "critical", top
+    if crossed or projected_used >= top:
+        return "warning", crossed[-1] if crossed else math.nan
+    return "ok", math.nan
+
+
+def check_budgets(
+    df: pd.DataFrame,
+    budgets: Mapping[str, float],
+    period: str = "month",
+    thresholds: Sequence[float] = (0.5, 0.8, 1.0),
+    as_of: object = None,
+) -> pd.DataFrame:
+    """Spend against budgets for the current period, projected to its end.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them.
+    budgets : mapping
+        ``"total"``, a model slug or ``"workflow:<id>"`` -> a positive amount in USD. A key
+        the data never saw is allowed (spent 0) and listed in ``attrs["unseen"]``.
+    period : {"day", "week", "month"}
+        The calendar period (UTC) holding ``as_of``; weeks start on Monday.
+    thresholds : sequence of float
+        Shares of the budget that raise an alert (see the module's docstring for ``status``).
+    as_of : timestamp-like, optional
+        "Now"; default the window's end, else just after the newest row.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by budget key, in the order given: ``spent`` (USD so far this period),
+        ``budget``, ``used`` (``spent / budget``), ``projected`` (expected spend of the whole
+        period), ``projected_used``, ``status``, ``crossed`` (the highest threshold crossed,
+        NaN if none), ``projected_exhaustion`` (the UTC day the budget was or is expected to
+        be reached within the period; NaT if not). ``attrs``: ``period``, ``period_start``,
+        ``period_end``, ``as_of``, ``thresholds``, ``unseen``, ``method`` and ``fallback``
+        per key, and ``partial_period`` (the data starts after the period does, so ``spent``
+        misses the start).
+
+    Raises
+    ------
+    InvalidQueryError
+        A bad budget (not positive, not a number, a bad key), threshold, period or as_of.
+
+    Examples
+    --------
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=3_000, seed=7, end="2026-10-20T12:00:00Z")
+    >>> table = check_budgets(df, {"total": 250.0}, thresholds=(0.5, 1.0))
+    >>> october = df[df["created_at"] >= "2026-10-01"]
+    >>> row = table.loc["total"]
+    >>> bool(row["spent"] == october["execution_cost"].sum()), float(row["crossed"]), row["status"]
+    (True, 0.5, 'warning')
+    >>> check_budgets(df, {"total": -5})
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: budget 'total': -5 is not allowed; a \
+budget is a positive amount of USD
+    """
+    _rows.check_frame(df, "check_budgets", ["created_at", "execution_cost"])
+    amounts = _check_budgets(budgets)
+    levels = _check_thresholds(thresholds)
+    now = resolve_as_of(df, as_of, "check_budgets")
+    start, end = period_bounds(period, now)
+    today = now.floor("D")
+    horizon = (end - DAY - today).days + 1
+    elapsed = history(df, None, now).elapsed
+    records, unseen, method, fallback = [], [], {}, {}
+    for key, budget in amounts.items():
+        rows, seen = _rows_of(df, key)
+        if not seen:
+            unseen.append(key)
+        current = rows_before(rows, now, start)
+        spent = float(np.nansum(_rows.floats(current, "execution_cost")))
+        # daily spend of this period so far: when the budget was reached, if it was
+        days = current["created_at"].dt.floor("D")
+        by_day = current["execution_cost"].fillna(0.0).groupby(days.to_numpy()).sum().sort_index()
+        projected, exhaustion = spent, pd.NaT
+        if spent >= budget and len(by_day):
+            crossed_on = by_day.index[int(np.argmax(by_day.cumsum() >= budget))]
+            exhaustion = pd.Timestamp(crossed_on)
+            if exhaustion.tzinfo is None:
+                exhaustion = exhaustion.tz_localize("UTC")
+        if seen:
+            hist = history(rows, None, now)
+            fc = forecast_days(
+                hist.whole.iloc[:, 0],
+                float(hist.today_spent.iloc[0]),
+                elapsed,
+                horizon,
+                backtest=False,
+            )
+            method[key], fallback[key] = fc.method, fc.fallback
+            rest = fc.point[:horizon].copy()
+            rest[0] *= 1.0 - elapsed  # today: only what is left of it
+            path = spent + np.cumsum(rest)
+            projected = float(path[-1])
+            if pd.isna(exhaustion) and (path >= budget).any():
+                exhaustion = today + int(np.argmax(path >= budget)) * DAY
+        used, projected_used = spent / budget, projected / budget
+        status, crossed = _status(used, projected_used, levels)
+        records.append(
+            {
+                "spent": spent,
+                "budget": budget,
+                "used": used,
+                "projected": projected,
+                "projected_used": projected_used,
+                "status": status,
+                "crossed": crossed,
+                "projected_exhaustion": exhaustion,
+            }
+        )
+    out = pd.DataFrame.from_records(records, columns=list(COLUMNS), index=list(amounts))
+    out.index.name = "key"
+    out["projected_exhaustion"] = pd.to_datetime(out["projected_exhaustion"], utc=True).dt.as_unit(
+        "us"
+    )
+    first_seen = first_full_day(df)
+    out.attrs = _rows.result_attrs(df)
+    out.attrs.update(
+        period=period,
+        period_start=start.isoformat(),
+        period_end=end.isoformat(),
+        as_of=now.isoformat(),
+        thresholds=list(levels),
+        unseen=unseen,
+        method=method,
+        fallback=fallback,
+        partial_period=bool(first_seen is not None and first_seen > start),
+    )
+    return out
