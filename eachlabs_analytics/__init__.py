@@ -50,6 +50,11 @@ _LAZY: dict[str, str] = {
     "error_rate_over_time": "metrics",
     "latency_percentiles": "metrics",
     "summary": "metrics",
+    # watch: forecasts, anomalies, budgets
+    "check_budgets": "watch",
+    "detect_anomalies": "watch",
+    "forecast_spend": "watch",
+    "month_end_projection": "watch",
     # charts
     "plot_cost_by_model": "plots",
     "plot_cost_over_time": "plots",
@@ -83,17 +88,21 @@ __all__ = [
     "StoreError",
     "Summary",
     "__version__",
+    "check_budgets",
     "compare_periods",
     "cost_by_model",
     "cost_by_workflow",
     "cost_over_time",
     "cost_report",
+    "detect_anomalies",
     "error_breakdown",
     "error_rate_over_time",
     "explore",
+    "forecast_spend",
     "generate_executions",
     "latency_percentiles",
     "load_executions",
+    "month_end_projection",
     "plot_cost_by_model",
     "plot_cost_over_time",
     "plot_error_breakdown",
@@ -148,3 +157,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from eachlabs_analytics.report import cost_report
     from eachlabs_analytics.store import ExecutionStore, read_parquet, to_parquet
+    from eachlabs_analytics.watch import (
+        check_budgets,
+        detect_anomalies,
+        forecast_spend,
+        month_end_projection,
+    )

@@ -2,7 +2,8 @@
 
 - ``schema`` and ``exceptions`` import nothing of ours;
 - ``_util`` imports only ``schema``, ``exceptions`` and itself;
-- metrics and plots (the analytics) never reach the network: no loader, store or sandbox;
+- metrics, plots and watch (the analytics) never reach the network: no loader, store or
+  sandbox;
 - the report is computed from frames: no loader, no sandbox;
 - the loader imports no analytics, files, faces or sandbox, and its network module
   (``loader.client``) never imports the loader above it (``load``, ``fetch``);
@@ -86,6 +87,7 @@ RULES = {
     "loader": {"metrics", "plots", "report", "store", "notebook", "cli", "local_api", "sources"},
     "local_api": EVERYTHING - {"local_api", "schema", "exceptions"},
     "store": {"metrics", "plots", "report", "notebook", "cli", "local_api", "sources", "demo"},
+    "watch": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
     "notebook": {"cli"},
 }
 

@@ -521,8 +521,10 @@ def test_public_names_are_exported():
     assert sorted(sandbox_module.__all__) == [
         "DEFAULT_API_KEY",
         "Faults",
+        "Incident",
         "Sandbox",
         "generate_executions",
+        "inject_incidents",
         "load_sample",
         "sandbox",
     ]

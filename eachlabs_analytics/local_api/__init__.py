@@ -5,7 +5,8 @@
 ...     api.api_key, len(api.truth)
 ('smk_sandbox_demo', 1000)
 
-Modules: ``catalog`` (models, prices, failure mix), ``generator`` (the data),
+Modules: ``catalog`` (models, prices, failure mix), ``generator`` (the data), ``incidents``
+(labelled spikes, outages, slowdowns, price changes and traffic drops injected into it),
 ``sample`` (the bundled ``data/`` sample), ``faults`` (switchable faults), ``query``
 (request validation), ``dataset`` (the served rows), ``server`` (HTTP).
 
@@ -21,14 +22,17 @@ from __future__ import annotations
 
 from eachlabs_analytics.local_api.faults import Faults
 from eachlabs_analytics.local_api.generator import generate_executions
+from eachlabs_analytics.local_api.incidents import Incident, inject_incidents
 from eachlabs_analytics.local_api.sample import load_sample
 from eachlabs_analytics.local_api.server import DEFAULT_API_KEY, Sandbox, sandbox
 
 __all__ = [
     "DEFAULT_API_KEY",
     "Faults",
+    "Incident",
     "Sandbox",
     "generate_executions",
+    "inject_incidents",
     "load_sample",
     "sandbox",
 ]
