@@ -24,6 +24,9 @@ from eachlabs_analytics.exceptions import DataQualityWarning
 
 #: Exit status when the window or the filters matched no execution (nothing is written).
 NO_DATA = 3
+#: ``check``'s statuses follow the monitoring-plugin convention: 0 OK, 1 WARNING,
+#: 2 CRITICAL, 3 UNKNOWN (any error, a usage error included).
+UNKNOWN = 3
 
 
 class _Group(click.Group):
@@ -49,7 +52,9 @@ class _Group(click.Group):
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "eachlabs-analytics"
             click.echo(f"Error: {_one_line(exc.format_message())} (see {where} --help)", err=True)
-            sys.exit(exc.exit_code)
+            # a monitoring check says UNKNOWN (3) for anything it cannot judge
+            checking = exc.ctx is not None and exc.ctx.command.name == "check"
+            sys.exit(UNKNOWN if checking else exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"Error: {_one_line(exc.format_message())}", err=True)
             sys.exit(exc.exit_code)
@@ -688,6 +693,154 @@ def report(
         df, target, format=fmt, redact=redact, previous=previous, top=top, title=title
     )
     click.echo(str(written))
+
+
+@main.command()
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(path_type=Path),
+    help="Check a local store instead of the API (alerts sent are remembered beside it).",
+)
+@click.option(
+    "--input",
+    "input_path",
+    type=click.Path(path_type=Path),
+    help="Check a Parquet file instead of the API.",
+)
+@click.option(
+    "--budget",
+    "budgets",
+    multiple=True,
+    metavar="KEY=USD",
+    help="A budget: total, a model slug or workflow:<id>, e.g. total=500 (repeat).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week", "month"]),
+    default="month",
+    show_default=True,
+    help="The calendar period budgets are for (UTC).",
+)
+@click.option("--anomalies", is_flag=True, help="Also flag unusual spend in the last 2 days.")
+@click.option(
+    "--history",
+    default="60d",
+    show_default=True,
+    help="From the API: how far back to load (anomalies need about 5 weeks).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--notify", "notify_url", help="Webhook URL to post new alerts to (Slack-style).")
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(path_type=Path),
+    help="File of alerts already sent [default: STORE/check-state.json with --store].",
+)
+@_api_options
+@click.option("--debug", is_flag=True, help="On error, show the full traceback.")
+def check(
+    store_path: Path | None,
+    input_path: Path | None,
+    budgets: tuple[str, ...],
+    period: str,
+    anomalies: bool,
+    history: str,
+    fmt: str,
+    notify_url: str | None,
+    state_path: Path | None,
+    base_url: str | None,
+    progress: bool | None,
+    debug: bool,
+) -> None:
+    """Check budgets (and recent anomalies) for cron, CI or a monitoring system.
+
+    Prints a verdict (text or JSON) and exits with the monitoring-plugin status: 0 OK,
+    1 WARNING, 2 CRITICAL, 3 UNKNOWN (no data, or any error). With --notify, new alerts
+    are posted to a webhook once (a state file remembers what was sent); a failing
+    webhook is reported and does not change the status.
+
+    \b
+    Examples:
+      eachlabs-analytics check --budget total=500 --budget veo-3=200
+      eachlabs-analytics check --store ./executions-store --budget total=500 --anomalies \\
+          --notify https://hooks.slack.com/services/...
+      eachlabs-analytics check --input october.parquet --budget total=500 --format json
+    """
+    import json
+
+    try:
+        result, state = _run_check(
+            store_path, input_path, budgets, period, anomalies, history, state_path, base_url,
+            progress,
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - a check reports UNKNOWN, whatever went wrong
+        if debug:
+            raise
+        click.echo(f"EACHLABS UNKNOWN - {_one_line(exc)}")
+        sys.exit(UNKNOWN)
+    click.echo(json.dumps(result.as_json(), indent=2) if fmt == "json" else result.text())
+    if notify_url:
+        _notify(notify_url, result, state)
+    sys.exit(result.status)
+
+
+def _run_check(
+    store_path: Path | None,
+    input_path: Path | None,
+    budgets: tuple[str, ...],
+    period: str,
+    anomalies: bool,
+    history: str,
+    state_path: Path | None,
+    base_url: str | None,
+    progress: bool | None,
+) -> tuple[Any, Any]:
+    from eachlabs_analytics import sources
+    from eachlabs_analytics._util.windows import Window, parse_duration
+    from eachlabs_analytics.watch.check import AlertState, parse_budgets, run_check
+
+    if store_path is not None and input_path is not None:
+        raise click.UsageError("give --store or --input, not both")
+    chosen = parse_budgets(budgets)
+    if input_path is not None:
+        periods = sources.from_files(_existing_file(input_path, "--input"))
+    elif store_path is not None:
+        periods = sources.from_store(store_path, compare=False)
+        state_path = state_path or Path(store_path) / "check-state.json"
+    else:
+        window = Window(last=parse_duration(history, "history"))
+        with _client(base_url) as client, warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)  # an empty load is UNKNOWN
+            periods = sources.from_api(client, window, compare=False, progress=progress)
+    result = run_check(periods.current, chosen, period=period, anomalies=anomalies)
+    return result, AlertState(state_path) if state_path is not None else None
+
+
+def _existing_file(path: Path, option: str) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"{option} {path}: the file does not exist")
+    return path
+
+
+def _notify(url: str, result: Any, state: Any) -> None:
+    """Post the alerts not sent yet; a failure is said on stderr, the verdict stands."""
+    from eachlabs_analytics.watch.check import NotificationError, notify
+
+    new = state.unsent(result.alerts) if state is not None else list(result.alerts)
+    if not new:
+        _say("notify: no new alert to send")
+        return
+    try:
+        notify(url, result, new)
+    except NotificationError as exc:
+        _say(f"notify: the notification failed, alerts not sent: {_one_line(exc)}")
+        return
+    if state is not None:
+        state.mark_sent(new)
+    _say(f"notify: sent {len(new)} new alert(s)")
 
 
 @main.command()

@@ -584,7 +584,7 @@ class ExecutionStore:
 
     def _prepare_directory(self) -> None:
         if self.path.is_dir() and not self.manifest_path.exists():
-            known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME}
+            known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME, "check-state.json"}
             strangers = [
                 p.name
                 for p in self.path.iterdir()

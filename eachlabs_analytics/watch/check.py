@@ -1,0 +1,1100 @@
+"""Check: a cron-able verdict on budgets and recent anomalies, alerts, webhooks, sent-alert state.
+
+The library behind ``eachlabs-analytics check``. :func:`run_check` judges a frame and returns
+a :class:`CheckResult` whose ``status`` follows the monitoring-plugin convention (Nagios,
+Icinga, Sensu, cron wrappers): ``0`` OK, ``1`` WARNING, ``2`` CRITICAL, ``3`` UNKNOWN.
+
+Status rules
+------------
+- **Budgets** (:func:`~eachlabs_analytics.watch.check_budgets`, current calendar period):
+  a ``critical`` budget (spent at least the highest threshold, by default the whole budget)
+  makes the check CRITICAL; a ``warning`` one (a lower threshold crossed, or projected to
+  reach the highest threshold before the period ends) makes it WARNING.
+- **Anomalies** (``anomalies=True``; :func:`~eachlabs_analytics.watch.detect_anomalies` on
+  daily periods, by default spend of the total and per model): only *recent* anomalies count,
+  those of the last :data:`RECENT_DAYS` (2) complete UTC days before ``as_of``. A day can only
+  be judged once it is over, so an anomaly of day D counts from midnight after D until
+  midnight two days later: 24 to 48 hours, enough for a daily look, and the alert state
+  (:class:`AlertState`) keeps a cron every 15 minutes from repeating it. A recent anomaly
+  makes the check at least WARNING (never CRITICAL on its own: it is unusual, not over
+  budget). Older anomalies are left out of the result (``anomalies.attrs["older"]`` counts
+  them).
+- **UNKNOWN** when the check cannot judge: the frame has no executions before ``as_of`` (an
+  empty load, a window without rows); the data starts after the budget period does, so the
+  spend so far is incomplete and could hide an overspend; or anomalies were asked for but the
+  last complete days could not be judged (too little history: detection needs about five
+  weeks of days before a day). UNKNOWN outranks OK but not WARNING or CRITICAL: a budget
+  already over its threshold is CRITICAL even when the anomalies could not be judged.
+- A budget for a model or workflow the data never saw is judged (spent 0, so it is OK) and
+  said in a note: it may be a typo.
+
+Each problem is an :class:`Alert` whose ``key`` holds the period (``budget:total:0.8:2026-10``,
+``budget:total:projected:2026-10``, ``anomaly:spend:veo-3:2026-10-28``), so an
+:class:`AlertState` file sends it once and a new month alerts again. :func:`notify` posts a
+short Slack-compatible JSON to a webhook.
+
+>>> import eachlabs_analytics as ea
+>>> df = ea.generate_executions(executions=3_000, seed=7, end="2026-10-31T12:00:00Z")
+>>> result = run_check(df, parse_budgets(["total=$1,000", "veo-3=30"]))
+>>> result.status, result.status_name
+(2, 'CRITICAL')
+>>> print(result.text())  # doctest: +NORMALIZE_WHITESPACE
+EACHLABS CRITICAL - veo-3 136% of $30.00 used, projected $41.85 (139%) by 2026-10-31
+budget total: OK - 21% of $1,000.00 used ($212.20 spent); projected $214.63 (21%) by 2026-10-31
+budget veo-3: CRITICAL - 136% of $30.00 used ($40.96 spent), crossed 100%, budget reached on
+    2026-10-27; projected $41.85 (139%) by 2026-10-31
+data: 2026-08-02T12:00:00Z to 2026-10-31T12:00:00Z, as of 2026-10-31T12:00:00Z; period month
+    2026-10
+>>> [(alert.key, alert.level) for alert in result.alerts]
+[('budget:veo-3:1:2026-10', 'critical')]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+import requests
+
+from eachlabs_analytics._util.files import atomic_write
+from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
+from eachlabs_analytics._util.keys import redact
+from eachlabs_analytics._util.timestamps import format_timestamp
+from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError, StoreError
+from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.watch._frame import DAY, resolve_as_of, rows_before
+from eachlabs_analytics.watch.anomalies import METRICS, SENSITIVITY, detect_anomalies
+from eachlabs_analytics.watch.budgets import (
+    COLUMNS as BUDGET_COLUMNS,
+)
+from eachlabs_analytics.watch.budgets import (
+    PERIODS,
+    WORKFLOW_PREFIX,
+    _check_budgets,
+    _check_thresholds,
+    check_budgets,
+    period_bounds,
+)
+
+__all__ = [
+    "CRITICAL",
+    "OK",
+    "RECENT_DAYS",
+    "STATUS_NAMES",
+    "UNKNOWN",
+    "WARNING",
+    "Alert",
+    "AlertState",
+    "CheckResult",
+    "NotificationError",
+    "notify",
+    "parse_budgets",
+    "run_check",
+]
+
+#: Exit statuses of the monitoring-plugin convention.
+OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+STATUS_NAMES: dict[int, str] = {
+    OK: "OK",
+    WARNING: "WARNING",
+    CRITICAL: "CRITICAL",
+    UNKNOWN: "UNKNOWN",
+}
+#: Complete UTC days before ``as_of`` whose anomalies count (see the module's docstring).
+RECENT_DAYS = 2
+#: Anomaly metrics and groupings :func:`run_check` watches by default: spend, total and per model.
+DEFAULT_ANOMALY_METRICS: tuple[str, ...] = ("spend",)
+DEFAULT_ANOMALY_BY: tuple[str | None, ...] = (None, "model")
+
+# How bad each status is, for "the worst of": UNKNOWN outranks OK only.
+_SEVERITY = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
+_BUDGET_STATUS = {"ok": OK, "warning": WARNING, "critical": CRITICAL}
+_LEVELS = ("warning", "critical")
+_BUDGET_FORM = (
+    "KEY=AMOUNT, KEY being 'total', a model slug such as 'veo-3' or 'workflow:<id>', AMOUNT a "
+    "positive number of USD such as 500, 99.90, $1,500 or 1,500.00"
+)
+# a plain number, or one with comma thousands separators in groups of three; optional "$"
+_AMOUNT = re.compile(r"\$?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?", re.ASCII)
+
+
+def parse_budgets(values: Iterable[str]) -> dict[str, float]:
+    """Budgets given on a command line (``--budget total=500``) as a mapping for :func:`run_check`.
+
+    Each value is ``KEY=AMOUNT`` (spaces around either are ignored): ``KEY`` is ``total``
+    (every execution), a model slug (``veo-3``) or ``workflow:<id>`` and is kept as written
+    (slugs are case-sensitive); ``AMOUNT`` is a positive number of US dollars, written plainly
+    (``500``, ``99.90``) or with a leading ``$`` and comma thousands separators in groups of
+    three (``$1,500``, ``1,500.00``). Refused, with what is allowed: a value without ``=``, an
+    empty key, an amount that is not such a number (``1,5``, ``1e3``, ``inf``, ``500 USD``), a
+    negative or zero amount, and a key given twice. No values: an empty mapping.
+
+    Examples
+    --------
+    >>> parse_budgets(["total=500", "veo-3 = $1,250.50", "workflow:wf_123=50"])
+    {'total': 500.0, 'veo-3': 1250.5, 'workflow:wf_123': 50.0}
+    >>> parse_budgets(["total=500", "total=600"])
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: budget 'total' is given twice ('total=500' \
+and 'total=600'); give each key once
+    """
+    if isinstance(values, str | bytes):
+        raise InvalidQueryError(
+            "parse_budgets takes a list of 'KEY=AMOUNT' strings, not one string; "
+            f"e.g. parse_budgets([{values!r}])"
+        )
+    out: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for value in values:
+        if not isinstance(value, str):
+            raise InvalidQueryError(f"budget {value!r} is not text; use {_BUDGET_FORM}")
+        key, sep, amount_text = value.partition("=")
+        key, amount_text = key.strip(), amount_text.strip()
+        if not sep:
+            raise InvalidQueryError(f"budget {value!r} has no '='; use {_BUDGET_FORM}")
+        if not key or key == WORKFLOW_PREFIX or any(c.isspace() for c in key):
+            raise InvalidQueryError(
+                f"budget {value!r} has no usable key (empty, or with spaces); use {_BUDGET_FORM}"
+            )
+        amount = _amount(amount_text)
+        if amount is None:
+            raise InvalidQueryError(
+                f"budget {value!r}: {amount_text!r} is not an amount; use {_BUDGET_FORM}"
+            )
+        if amount <= 0:
+            raise InvalidQueryError(
+                f"budget {value!r}: a budget must be a positive amount of USD, not {amount_text}"
+            )
+        if key in out:
+            raise InvalidQueryError(
+                f"budget {key!r} is given twice ({given[key]!r} and {value!r}); give each key once"
+            )
+        out[key], given[key] = amount, value
+    return out
+
+
+def _amount(text: str) -> float | None:
+    negative = text.startswith("-")
+    body = text[1:].lstrip() if negative else text
+    match = _AMOUNT.fullmatch(body)
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    number = float((match.group(1) or "0").replace(",", "") + (match.group(2) or ""))
+    if not math.isfinite(number):  # 400 digits
+        return None
+    return -number if negative else number
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One problem to tell someone about.
+
+    ``key`` identifies it for de-duplication and holds its period, so the same problem is
+    sent once per period (:class:`AlertState`): ``budget:<budget key>:<threshold>:<period>``
+    (the highest threshold crossed), ``budget:<budget key>:projected:<period>`` (on course to
+    reach the highest threshold), ``anomaly:<metric>:<group>:<day>`` (``<by>=<group>`` for a
+    grouping other than the total or the model). ``level`` is ``"warning"`` or
+    ``"critical"``; ``text`` one line for people.
+
+    >>> Alert("budget:total:0.8:2026-10", "warning", "total: 82% of $500.00 used").level
+    'warning'
+    """
+
+    key: str
+    level: str
+    text: str
+
+    def __post_init__(self) -> None:
+        if self.level not in _LEVELS:
+            raise InvalidQueryError(
+                f"alert level {self.level!r} is not allowed; use warning or critical"
+            )
+
+    def as_json(self) -> dict[str, str]:
+        """``{"key", "level", "text"}``.
+
+        >>> Alert("k", "critical", "t").as_json()
+        {'key': 'k', 'level': 'critical', 'text': 't'}
+        """
+        return {"key": self.key, "level": self.level, "text": self.text}
+
+
+@dataclass(eq=False)
+class CheckResult:
+    """What :func:`run_check` found.
+
+    ``status`` is the exit status (:data:`OK`, :data:`WARNING`, :data:`CRITICAL`,
+    :data:`UNKNOWN`); ``budgets`` the :func:`~eachlabs_analytics.watch.check_budgets` frame
+    (no rows when there were no budgets or nothing to judge); ``anomalies`` the recent
+    flagged anomalies (None when not asked for): the columns of
+    :func:`~eachlabs_analytics.watch.detect_anomalies` plus ``by``; ``alerts`` one
+    :class:`Alert` per problem; ``window`` the data's window (``start``/``end``, RFC 3339,
+    when known); ``as_of`` the instant judged (None when the frame gave none); ``period`` the
+    budget period; ``notes`` what the reader should know (why UNKNOWN, unseen budget keys,
+    anomalies not judged).
+
+    >>> CheckResult(UNKNOWN, notes=["no executions"]).text()
+    'EACHLABS UNKNOWN - no executions'
+    """
+
+    status: int
+    budgets: pd.DataFrame = field(default_factory=lambda: _empty_budgets())
+    anomalies: pd.DataFrame | None = None
+    alerts: list[Alert] = field(default_factory=list)
+    window: dict[str, str] = field(default_factory=dict)
+    as_of: pd.Timestamp | None = None
+    period: str = "month"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status_name(self) -> str:
+        """``"OK"``, ``"WARNING"``, ``"CRITICAL"`` or ``"UNKNOWN"``.
+
+        >>> CheckResult(WARNING).status_name
+        'WARNING'
+        """
+        return STATUS_NAMES[self.status]
+
+    def summary(self) -> str:
+        """The first line of :meth:`text`, ``EACHLABS <STATUS> - <what matters most>``.
+
+        >>> CheckResult(OK, anomalies=pd.DataFrame()).summary()
+        'EACHLABS OK - no anomalies'
+        """
+        parts: list[str] = []
+        if len(self.budgets):
+            worst = _worst_budget(self.budgets)
+            parts.append(f"{worst} {_budget_figures(self.budgets.loc[worst], self._last_day())}")
+            others = sum(
+                1
+                for key, status in self.budgets["status"].items()
+                if key != worst and status != "ok"
+            )
+            if others:
+                parts.append(f"{others} more {'budget' if others == 1 else 'budgets'} alerting")
+        if self.anomalies is not None:
+            count = len(self.anomalies)
+            if not self.anomalies.attrs.get("judged", True):
+                if self.status != UNKNOWN:  # else the reason says it
+                    parts.append("anomalies not judged")
+            elif count == 0:
+                parts.append("no anomalies")
+            elif parts:
+                parts.append(f"{count} {'anomaly' if count == 1 else 'anomalies'}")
+            else:
+                first = _anomaly_line(self.anomalies.iloc[0])
+                more = f" (+{count - 1} more)" if count > 1 else ""
+                parts.append(f"{count} {'anomaly' if count == 1 else 'anomalies'}: {first}{more}")
+        if self.status == UNKNOWN and self.notes:
+            parts.append(self.notes[0])  # why it could not judge
+        head = "; ".join(parts) or "nothing to report"
+        return f"EACHLABS {self.status_name} - {head}"
+
+    def text(self) -> str:
+        """For people and monitors: the :meth:`summary`, then one line per budget
+        (``budget <key>: <STATUS> - ...``), per anomaly (``anomaly <metric> <group> <day>:
+        ...``) and per note (``note: ...``), then the data's window.
+
+        >>> print(CheckResult(UNKNOWN, notes=["no executions"], window={"end": "x"}).text())
+        EACHLABS UNKNOWN - no executions
+        data: ? to x
+        """
+        lines = [self.summary()]
+        last_day = self._last_day()
+        for key, row in self.budgets.iterrows():
+            status = STATUS_NAMES[_BUDGET_STATUS[str(row["status"])]]
+            lines.append(f"budget {key}: {status} - {_budget_line(row, last_day)}")
+        if self.anomalies is not None:
+            for _, row in self.anomalies.iterrows():
+                day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
+                lines.append(
+                    f"anomaly {row['metric']} {_group_label(row)} {day}: {_anomaly_detail(row)}"
+                )
+        notes = self.notes[1:] if self.status == UNKNOWN else self.notes
+        lines.extend(f"note: {note}" for note in notes)
+        if self.window or self.as_of is not None:
+            data = f"data: {self.window.get('start', '?')} to {self.window.get('end', '?')}"
+            if self.as_of is not None:
+                data += f", as of {format_timestamp(self.as_of)}"
+                if len(self.budgets):
+                    data += f"; period {self.period} {_period_label(self.period, self.as_of)}"
+            lines.append(data)
+        return "\n".join(lines)
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON-ready (``json.dumps(..., allow_nan=False)`` works): strings, numbers, None.
+
+        Keys: ``status`` (name), ``code`` (exit status), ``summary``, ``as_of``, ``window``,
+        ``period`` (``name``, ``start``, ``end``, ``label``; None without an ``as_of``),
+        ``budgets`` (one object per budget: ``key``, the columns of
+        :func:`~eachlabs_analytics.watch.check_budgets`, ``method`` and ``fallback``),
+        ``anomalies`` (one object per recent anomaly, None when not asked for), ``alerts`` and
+        ``notes``. Timestamps are RFC 3339 in UTC, a missing value None.
+
+        >>> out = CheckResult(UNKNOWN, notes=["no executions"]).as_json()
+        >>> out["status"], out["code"], out["budgets"], out["anomalies"]
+        ('UNKNOWN', 3, [], None)
+        """
+        method = self.budgets.attrs.get("method", {})
+        fallback = self.budgets.attrs.get("fallback", {})
+        budgets = []
+        for key, row in self.budgets.iterrows():
+            record: dict[str, Any] = {"key": str(key)}
+            record.update({c: _plain(row[c]) for c in BUDGET_COLUMNS})
+            record["method"] = method.get(key)
+            record["fallback"] = fallback.get(key)
+            budgets.append(record)
+        anomalies = None
+        if self.anomalies is not None:
+            anomalies = [
+                {c: _plain(row[c]) for c in self.anomalies.columns}
+                for _, row in self.anomalies.iterrows()
+            ]
+        period = None
+        if self.as_of is not None:
+            start, end = period_bounds(self.period, self.as_of)
+            period = {
+                "name": self.period,
+                "start": format_timestamp(start),
+                "end": format_timestamp(end),
+                "label": _period_label(self.period, self.as_of),
+            }
+        return {
+            "status": self.status_name,
+            "code": self.status,
+            "summary": self.summary(),
+            "as_of": None if self.as_of is None else format_timestamp(self.as_of),
+            "window": dict(self.window),
+            "period": period,
+            "budgets": budgets,
+            "anomalies": anomalies,
+            "alerts": [alert.as_json() for alert in self.alerts],
+            "notes": list(self.notes),
+        }
+
+    def _last_day(self) -> str:
+        if self.as_of is None:
+            return "?"
+        return (period_bounds(self.period, self.as_of)[1] - DAY).strftime("%Y-%m-%d")
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready copy: NaN/NA/NaT -> None, timestamps -> RFC 3339, numpy -> Python."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if missing(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return format_timestamp(value)
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating | float):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, str | int):
+        return value
+    return str(value)
+
+
+def _empty_budgets() -> pd.DataFrame:
+    out = pd.DataFrame(columns=list(BUDGET_COLUMNS), index=pd.Index([], dtype=object, name="key"))
+    return out
+
+
+def _unjudged() -> pd.DataFrame:
+    out = _empty_anomalies()
+    out.attrs["judged"] = False
+    return out
+
+
+def _empty_anomalies() -> pd.DataFrame:
+    columns = ["period", "by", "group", "metric", "actual", "expected", "lower", "upper"]
+    columns += ["score", "direction", "drivers"]
+    out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
+    out["period"] = pd.Series([], dtype="datetime64[us, UTC]")
+    return out
+
+
+# ---------------------------------------------------------------------------- wording
+
+
+def _whole_pct(share: float) -> str:
+    """A share as a whole percentage, rounded down (82.9 % reads 82 %: under the threshold
+    it has not crossed)."""
+    if missing(share):
+        return "n/a"
+    return f"{math.floor(round(float(share) * 100, 6)):,}%"
+
+
+def _threshold_pct(threshold: float) -> str:
+    return f"{float(threshold) * 100:g}%"
+
+
+def _budget_figures(row: pd.Series, last_day: str) -> str:
+    return (
+        f"{_whole_pct(row['used'])} of {fmt_money(row['budget'])} used, projected "
+        f"{fmt_money(row['projected'])} ({_whole_pct(row['projected_used'])}) by {last_day}"
+    )
+
+
+def _budget_line(row: pd.Series, last_day: str) -> str:
+    used = f"{_whole_pct(row['used'])} of {fmt_money(row['budget'])} used"
+    head = f"{used} ({fmt_money(row['spent'])} spent)"
+    exhaustion = row["projected_exhaustion"]
+    if not missing(row["crossed"]):
+        head += f", crossed {_threshold_pct(row['crossed'])}"
+    if row["used"] >= 1.0 and not missing(exhaustion):
+        head += f", budget reached on {pd.Timestamp(exhaustion):%Y-%m-%d}"
+    tail = (
+        f"projected {fmt_money(row['projected'])} ({_whole_pct(row['projected_used'])}) "
+        f"by {last_day}"
+    )
+    if row["used"] < 1.0 and not missing(exhaustion):
+        tail += f", runs out around {pd.Timestamp(exhaustion):%Y-%m-%d}"
+    return f"{head}; {tail}"
+
+
+def _worst_budget(budgets: pd.DataFrame) -> str:
+    """The budget the first line is about: worst status, then most used, then most projected."""
+    ranked = sorted(
+        budgets.index,
+        key=lambda k: (
+            -_BUDGET_STATUS[str(budgets.at[k, "status"])],
+            -float(budgets.at[k, "used"]),
+            -float(budgets.at[k, "projected_used"]),
+        ),
+    )
+    return str(ranked[0])
+
+
+def _fmt_metric(metric: str, value: Any) -> str:
+    if missing(value):
+        return "n/a"
+    if metric == "spend":
+        return fmt_money(value)
+    if metric == "error_rate":
+        return f"{float(value):.1%}"
+    if metric.startswith("p95_"):
+        return fmt_seconds(value)
+    return f"{float(value):,.0f}"
+
+
+def _group_label(row: pd.Series) -> str:
+    by, group = row.get("by"), row["group"]
+    return str(group) if by in (None, "model") or missing(by) else f"{by}={group}"
+
+
+def _anomaly_line(row: pd.Series) -> str:
+    day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
+    metric = str(row["metric"])
+    return (
+        f"{metric} {_group_label(row)} {day} {row['direction']} "
+        f"({_fmt_metric(metric, row['actual'])}, expected {_fmt_metric(metric, row['expected'])})"
+    )
+
+
+def _anomaly_detail(row: pd.Series) -> str:
+    metric = str(row["metric"])
+    text = (
+        f"{row['direction']}, {_fmt_metric(metric, row['actual'])} (expected "
+        f"{_fmt_metric(metric, row['expected'])}, usual range {_fmt_metric(metric, row['lower'])}"
+        f" to {_fmt_metric(metric, row['upper'])}), score {float(row['score']):.1f}"
+    )
+    drivers = row["drivers"] if isinstance(row["drivers"], list) else []
+    if drivers:
+        named = ", ".join(f"{d['by']} {d['group']} {float(d['share']):.0%}" for d in drivers[:3])
+        text += f"; drivers: {named}"
+    return text
+
+
+def _period_label(period: str, as_of: pd.Timestamp) -> str:
+    start, _ = period_bounds(period, as_of)
+    if period == "month":
+        return start.strftime("%Y-%m")
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m-%d")
+
+
+# ---------------------------------------------------------------------------- run_check
+
+
+def _window_of(df: pd.DataFrame, as_of: pd.Timestamp | None) -> dict[str, str]:
+    window = df.attrs.get("window")
+    if isinstance(window, dict) and (window.get("start") or window.get("end")):
+        return {k: str(window[k]) for k in ("start", "end") if window.get(k)}
+    created = df["created_at"].dropna()
+    out: dict[str, str] = {}
+    if not created.empty:
+        out["start"] = format_timestamp(pd.Timestamp(created.min()))
+    if as_of is not None:
+        out["end"] = format_timestamp(as_of)
+    return out
+
+
+def _frame_as_of(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The rows created before ``as_of``, with a window ending there (what detect_anomalies
+    judges as of)."""
+    out = rows_before(df, as_of, None).copy()
+    out.attrs = dict(df.attrs)
+    window = df.attrs.get("window")
+    window = dict(window) if isinstance(window, dict) else {}
+    window["end"] = format_timestamp(as_of)
+    out.attrs["window"] = window
+    return out
+
+
+def _budget_alerts(budgets: pd.DataFrame, label: str, last_day: str) -> list[Alert]:
+    top = max(budgets.attrs["thresholds"])
+    alerts = []
+    for key, row in budgets.iterrows():
+        status = str(row["status"])
+        if status == "ok":
+            continue
+        line = f"budget {key}: {_budget_line(row, last_day)}"
+        if not missing(row["crossed"]):
+            level = "critical" if status == "critical" else "warning"
+            alerts.append(Alert(f"budget:{key}:{float(row['crossed']):g}:{label}", level, line))
+        if row["used"] < top and row["projected_used"] >= top:
+            alerts.append(Alert(f"budget:{key}:projected:{label}", "warning", line))
+    return alerts
+
+
+def _anomaly_alerts(anomalies: pd.DataFrame) -> list[Alert]:
+    alerts = []
+    for _, row in anomalies.iterrows():
+        day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
+        key = f"anomaly:{row['metric']}:{_group_label(row)}:{day}"
+        text = f"anomaly {row['metric']} {_group_label(row)} {day}: {_anomaly_detail(row)}"
+        alerts.append(Alert(key, "warning", text))
+    return alerts
+
+
+def _recent_anomalies(
+    df: pd.DataFrame,
+    as_of: pd.Timestamp,
+    metrics: Sequence[str],
+    by: Sequence[str | None],
+    sensitivity: str,
+) -> pd.DataFrame:
+    frame = _frame_as_of(df, as_of)
+    recent_end = as_of.floor("D")
+    recent_start = recent_end - RECENT_DAYS * DAY
+    records: list[dict[str, Any]] = []
+    older, judged = 0, False
+    for metric in metrics:
+        for group_by in by:
+            found = detect_anomalies(frame, metric=metric, by=group_by, sensitivity=sensitivity)
+            first = found.attrs.get("first_judged")
+            judged |= first is not None and pd.Timestamp(first) < recent_end
+            recent = (found["period"] >= recent_start) & (found["period"] < recent_end)
+            older += int((~recent).sum())
+            for row in found.loc[recent.to_numpy(bool)].to_dict("records"):
+                records.append({"by": group_by, **row})
+    out = _empty_anomalies()
+    if records:
+        out = pd.DataFrame.from_records(records, columns=list(out.columns))
+        out["period"] = pd.DatetimeIndex(out["period"]).as_unit("us")
+        out = out.assign(_abs=out["score"].abs()).sort_values(
+            ["period", "_abs"], ascending=[False, False], kind="stable"
+        )
+        out = out.drop(columns="_abs").reset_index(drop=True)
+    out.attrs = {
+        "metrics": list(metrics),
+        "by": list(by),
+        "sensitivity": sensitivity,
+        "recent_start": format_timestamp(recent_start),
+        "recent_end": format_timestamp(recent_end),
+        "older": older,
+        "judged": judged,
+    }
+    return out
+
+
+def _worst(statuses: Iterable[int]) -> int:
+    return max(statuses, key=lambda s: _SEVERITY[s], default=OK)
+
+
+def run_check(
+    df: pd.DataFrame,
+    budgets: Mapping[str, float],
+    *,
+    period: str = "month",
+    thresholds: Sequence[float] = (0.5, 0.8, 1.0),
+    anomalies: bool = False,
+    as_of: object = None,
+    anomaly_metrics: Sequence[str] = DEFAULT_ANOMALY_METRICS,
+    anomaly_by: Sequence[str | None] = DEFAULT_ANOMALY_BY,
+    sensitivity: str = "normal",
+) -> CheckResult:
+    """Judge budgets and recent anomalies of an executions frame, as a monitor would.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them (or a store's
+        frame); its ``attrs["window"]`` says what was loaded.
+    budgets : mapping
+        ``"total"``, a model slug or ``"workflow:<id>"`` -> USD (:func:`parse_budgets` reads
+        them from command-line text); may be empty when ``anomalies=True``.
+    period, thresholds
+        As :func:`~eachlabs_analytics.watch.check_budgets`: the calendar period (``day``,
+        ``week`` from Monday, ``month``; UTC) and the shares of a budget that alert.
+    anomalies : bool
+        Also look for anomalies of the last :data:`RECENT_DAYS` complete days.
+    as_of : timestamp-like, optional
+        "Now"; default the window's end, else just after the newest row. Rows created at or
+        after it are ignored.
+    anomaly_metrics, anomaly_by, sensitivity
+        What :func:`~eachlabs_analytics.watch.detect_anomalies` watches (default spend of the
+        total and per model, daily, ``"normal"``).
+
+    Returns
+    -------
+    CheckResult
+        ``status`` by the rules of the module's docstring, with the budgets frame, the
+        recent anomalies, one :class:`Alert` per problem and notes.
+
+    Raises
+    ------
+    InvalidQueryError
+        Nothing to check (no budgets and ``anomalies=False``), a bad budget, threshold,
+        period, metric, grouping, sensitivity or ``as_of``, a frame without the columns.
+
+    Examples
+    --------
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=3_000, seed=7, end="2026-10-20T12:00:00Z")
+    >>> october = df.loc[df["created_at"] >= "2026-10-01", "execution_cost"].sum()
+    >>> result = run_check(df, {"total": october / 0.85})   # 85 % used on the 20th
+    >>> result.status_name, [(a.key, a.level) for a in result.alerts]
+    ('WARNING', [('budget:total:0.8:2026-10', 'warning'), ('budget:total:projected:2026-10', \
+'warning')])
+    >>> run_check(df.iloc[:0], {"total": 100.0}).summary()
+    'EACHLABS UNKNOWN - no executions in the data before 2026-10-20T12:00:00Z (window \
+2026-07-22T12:00:00Z to 2026-10-20T12:00:00Z): nothing to judge'
+    >>> run_check(df, {})
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: run_check has nothing to check: give \
+budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --anomalies)
+    """
+    _rows.check_frame(df, "run_check", ["created_at", "execution_cost"])
+    amounts = _check_budgets(budgets) if budgets else {}
+    if not amounts and not anomalies:
+        raise InvalidQueryError(
+            "run_check has nothing to check: give budgets (e.g. {'total': 500}, CLI --budget "
+            "total=500) or anomalies=True (CLI --anomalies)"
+        )
+    _check_thresholds(thresholds)
+    if period not in PERIODS:
+        raise InvalidQueryError(
+            f"period={period!r} is not allowed; use one of {', '.join(PERIODS)}"
+        )
+    metrics, groupings = _check_anomaly_options(anomaly_metrics, anomaly_by, sensitivity)
+
+    window = df.attrs.get("window")
+    has_window = isinstance(window, dict) and bool(window.get("end"))
+    if as_of is None and not has_window and df["created_at"].dropna().empty:
+        return CheckResult(
+            UNKNOWN,
+            anomalies=_unjudged() if anomalies else None,
+            window=_window_of(df, None),
+            period=period,
+            notes=["the frame has no executions and no window: nothing to judge"],
+        )
+    now = resolve_as_of(df, as_of, "run_check")
+    data_window = _window_of(df, now)
+    start = (
+        pd.Timestamp(window["start"]) if isinstance(window, dict) and window.get("start") else None
+    )
+    if rows_before(df, now, start).empty:
+        where = f" (window {data_window.get('start', '?')} to {data_window.get('end', '?')})"
+        return CheckResult(
+            UNKNOWN,
+            anomalies=_unjudged() if anomalies else None,
+            window=data_window,
+            as_of=now,
+            period=period,
+            notes=[
+                f"no executions in the data before {format_timestamp(now)}"
+                f"{where if data_window else ''}: nothing to judge"
+            ],
+        )
+
+    statuses: list[int] = []
+    reasons: list[str] = []  # why it could not judge: first, the summary names the first
+    notes: list[str] = []
+    alerts: list[Alert] = []
+    table = _empty_budgets()
+    label = _period_label(period, now)
+    last_day = (period_bounds(period, now)[1] - DAY).strftime("%Y-%m-%d")
+    if amounts:
+        table = check_budgets(df, amounts, period=period, thresholds=thresholds, as_of=now)
+        budget_status = _worst(_BUDGET_STATUS[str(s)] for s in table["status"])
+        if table.attrs.get("partial_period"):
+            start = table.attrs["period_start"][:10]
+            first = data_window.get("start", "?")
+            reasons.append(
+                f"the data starts at {first}, after the {period}'s start {start}: the spend so "
+                f"far is incomplete; load the data from {start} to judge the budgets"
+            )
+            if budget_status == OK:
+                budget_status = UNKNOWN
+        statuses.append(budget_status)
+        for key in table.attrs.get("unseen", []):
+            what = "workflow" if key.startswith(WORKFLOW_PREFIX) else "model"
+            notes.append(f"budget {key!r}: no executions of this {what} in the data (a typo?)")
+        alerts.extend(_budget_alerts(table, label, last_day))
+
+    found = None
+    if anomalies:
+        found = _recent_anomalies(df, now, metrics, groupings, sensitivity)
+        if not found.attrs["judged"]:
+            days = [
+                (now.floor("D") - k * DAY).strftime("%Y-%m-%d") for k in range(RECENT_DAYS, 0, -1)
+            ]
+            reasons.append(
+                f"anomalies could not be judged for {' and '.join(days)}: detection needs about "
+                "five weeks of daily history before a day"
+            )
+            statuses.append(UNKNOWN)
+        elif len(found):
+            statuses.append(WARNING)
+        alerts.extend(_anomaly_alerts(found))
+
+    return CheckResult(
+        _worst(statuses),
+        budgets=table,
+        anomalies=found,
+        alerts=alerts,
+        window=data_window,
+        as_of=now,
+        period=period,
+        notes=reasons + notes,
+    )
+
+
+def _check_anomaly_options(
+    metrics: Sequence[str], by: Sequence[str | None], sensitivity: str
+) -> tuple[tuple[str, ...], tuple[str | None, ...]]:
+    if isinstance(metrics, str) or not all(m in METRICS for m in metrics) or not metrics:
+        raise InvalidQueryError(
+            f"anomaly_metrics={metrics!r} is not allowed; use a non-empty list of "
+            f"{', '.join(METRICS)}"
+        )
+    if isinstance(by, str) or not by or not all(b is None or isinstance(b, str) for b in by):
+        raise InvalidQueryError(
+            f"anomaly_by={by!r} is not allowed; use a non-empty list of None (the total) and "
+            "column names such as 'model'"
+        )
+    if sensitivity not in SENSITIVITY:
+        raise InvalidQueryError(
+            f"sensitivity={sensitivity!r} is not allowed; use one of {', '.join(SENSITIVITY)}"
+        )
+    return tuple(metrics), tuple(by)
+
+
+# ---------------------------------------------------------------------------- notify
+
+
+class NotificationError(EachlabsError):
+    """A webhook did not take the notification: it could not be reached, timed out, or
+    answered other than 2xx (redirects are not followed: a moved webhook is a failure to
+    fix, not a place to send alerts to). ``status`` is the HTTP status when there was an
+    answer; ``target`` the webhook's ``scheme://host[:port]``. The message never holds the
+    URL's path, query or user info (webhook URLs carry their secret there), nor an API key.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, target: str = "") -> None:
+        self.status = status
+        self.target = target
+        super().__init__(message)
+
+
+def _webhook_target(url: object) -> str:
+    """``scheme://host[:port]`` of an ``http(s)`` URL, refusing anything else (the URL itself
+    is never echoed: its path or query may be the webhook's secret)."""
+    if not isinstance(url, str):
+        raise InvalidQueryError(f"a webhook URL must be text, not {type(url).__name__}")
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise InvalidQueryError(
+            "the webhook URL is not a valid URL; use http://host/... or https://host/..."
+        ) from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        raise InvalidQueryError(
+            f"the webhook URL has {shown}; only http:// and https:// URLs are allowed"
+        )
+    host = parts.hostname
+    if not host or any(c.isspace() for c in url.strip()):
+        raise InvalidQueryError(
+            f"the webhook URL names no usable host; use {scheme}://host/... (no spaces)"
+        )
+    shown_host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{shown_host}{'' if port is None else f':{port}'}"
+
+
+def _scrub(text: str, url: str) -> str:
+    """``text`` without the URL's secrets (its path, query, user info), API keys or long
+    tokens, on one line, short."""
+    parts = urlsplit(url)
+    userinfo = parts.netloc.rpartition("@")[0]
+    pieces = [url, parts.path, parts.query, userinfo, *userinfo.split(":")]
+    pieces += parts.path.split("/") + re.split("[&=]", parts.query)
+    for secret in sorted((p for p in pieces if len(p) >= 3), key=len, reverse=True):
+        text = text.replace(secret, "<redacted>")
+    text = redact(text)
+    text = re.sub(r"[A-Za-z0-9_\-]{24,}", "<redacted>", text)
+    text = " ".join(text.split())
+    return text[:120] + ("..." if len(text) > 120 else "")
+
+
+def _payload(result: CheckResult, alerts: Sequence[Alert]) -> dict[str, Any]:
+    text = "\n".join([result.summary(), *(alert.text for alert in alerts)])
+    return {
+        "text": redact(text),
+        "eachlabs": {
+            "status": result.status_name,
+            "code": result.status,
+            "as_of": None if result.as_of is None else format_timestamp(result.as_of),
+            "window": dict(result.window),
+            "alerts": [{k: redact(v) for k, v in alert.as_json().items()} for alert in alerts],
+        },
+    }
+
+
+def notify(
+    url: str,
+    result: CheckResult,
+    alerts: Sequence[Alert],
+    *,
+    timeout: float = 10.0,
+    session: requests.Session | None = None,
+) -> None:
+    """POST a short JSON message about ``result`` and ``alerts`` to a webhook.
+
+    The body is Slack-compatible (incoming webhooks, and the many services that take the
+    same shape): ``{"text": ..., "eachlabs": {...}}``; ``text`` is the result's first line
+    and one line per alert, ``eachlabs`` holds ``status``, ``code``, ``as_of``, ``window`` and
+    ``alerts`` (``key``, ``level``, ``text``). It is posted whatever ``alerts`` holds (give
+    ``AlertState(...).unsent(result.alerts)`` and skip the call when it is empty to send only
+    what is new). API keys never appear in it (the check never has one; any ``smk_...`` text
+    is redacted all the same).
+
+    Only ``http://`` and ``https://`` URLs are allowed (checked before anything is sent).
+    Redirects are not followed. Environment proxy settings apply, as for ``requests``.
+
+    Raises
+    ------
+    InvalidQueryError
+        The URL is not ``http(s)://host...``, or ``timeout`` is not a positive number.
+    NotificationError
+        The webhook could not be reached, timed out, or answered other than 2xx. The message
+        names the webhook by ``scheme://host[:port]`` only and the failure (a short, scrubbed
+        piece of the answer's body when there was one).
+
+    Examples
+    --------
+    >>> notify("ftp://hooks.example.com/T0/B0/secret", CheckResult(OK), [])
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: the webhook URL has scheme 'ftp'; only \
+http:// and https:// URLs are allowed
+    """
+    target = _webhook_target(url)
+    number = not isinstance(timeout, bool) and isinstance(timeout, int | float)
+    if not (number and math.isfinite(float(timeout)) and timeout > 0):
+        raise InvalidQueryError(
+            f"timeout={timeout!r} is not allowed; use a positive number of seconds"
+        )
+    body = json.dumps(_payload(result, alerts), allow_nan=False).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "eachlabs-analytics-check"}
+    where = f"the webhook at {target}"
+    try:
+        if session is None:
+            with requests.Session() as own:
+                answer = own.post(
+                    url.strip(), data=body, headers=headers, timeout=timeout, allow_redirects=False
+                )
+        else:
+            answer = session.post(
+                url.strip(), data=body, headers=headers, timeout=timeout, allow_redirects=False
+            )
+    except requests.Timeout:
+        raise NotificationError(
+            f"notification not sent: {where} did not answer within {float(timeout):g} s",
+            target=target,
+        ) from None
+    except requests.RequestException as exc:
+        # the exception's text holds the full URL: keep only the cause (e.g. "[Errno 111]
+        # Connection refused") and the exception's kind
+        cause = re.search(r"\[Errno -?\d+\][^'\")]*", str(exc))
+        reason = cause.group(0).strip() if cause else type(exc).__name__
+        raise NotificationError(
+            f"notification not sent: could not reach {where} ({_scrub(reason, url)})",
+            target=target,
+        ) from None
+    with answer:
+        if not 200 <= answer.status_code < 300:
+            snippet = _scrub(answer.text or "", url) if answer.content else ""
+            detail = f": {snippet}" if snippet else ""
+            moved = " (redirects are not followed; use the final URL)" if answer.is_redirect else ""
+            raise NotificationError(
+                f"notification not sent: {where} answered HTTP {answer.status_code}{moved}{detail}",
+                status=answer.status_code,
+                target=target,
+            )
+
+
+# ---------------------------------------------------------------------------- state
+
+
+class AlertState:
+    """Alerts already sent, in a small JSON file, so a cron does not repeat them.
+
+    The file maps each sent alert's key to when it was first sent (RFC 3339, UTC):
+    ``{"version": 1, "sent": {"budget:total:0.8:2026-10": "2026-10-20T12:00:00Z"}}``. Keys
+    hold their period, so the same budget alerts again next month. It is read afresh by every
+    call (a missing file is empty), written whole with
+    :func:`~eachlabs_analytics._util.files.atomic_write`, and entries older than
+    :attr:`RETENTION` (35 days, a month and its stragglers) are dropped when it is written.
+    A file that cannot be read or is not such JSON raises :class:`StoreError` naming it;
+    deleting it is safe (what was sent is sent once more).
+
+    >>> import tempfile, pathlib
+    >>> state = AlertState(pathlib.Path(tempfile.mkdtemp()) / "alerts.json")
+    >>> alert = Alert("budget:total:0.8:2026-10", "warning", "total: 82% of $500.00 used")
+    >>> [a.key for a in state.unsent([alert])]
+    ['budget:total:0.8:2026-10']
+    >>> state.mark_sent([alert], now="2026-10-20T12:00:00Z")
+    >>> state.unsent([alert]), state.sent()
+    ([], {'budget:total:0.8:2026-10': Timestamp('2026-10-20 12:00:00+0000', tz='UTC')})
+    """
+
+    #: How long an entry is kept after it was first sent.
+    RETENTION = pd.Timedelta(days=35)
+    VERSION = 1
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"AlertState({str(self.path)!r})"
+
+    def _broken(self, why: str) -> StoreError:
+        return StoreError(
+            f"alert state file {self.path} {why}; delete it to start afresh (alerts already "
+            "sent will then be sent once more)",
+            path=self.path,
+        )
+
+    def sent(self) -> dict[str, pd.Timestamp]:
+        """Key -> when it was first sent, as stored now (empty when there is no file)."""
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise self._broken(f"cannot be read ({exc.strerror or type(exc).__name__})") from None
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise self._broken("is not valid JSON") from None
+        if not isinstance(data, dict) or not isinstance(data.get("sent"), dict):
+            raise self._broken('is not an alert state (no "sent" object)')
+        if data.get("version") != self.VERSION:
+            raise self._broken(f"has version {data.get('version')!r}, not {self.VERSION}")
+        out: dict[str, pd.Timestamp] = {}
+        for key, when in data["sent"].items():
+            stamp = _stamp_or_none(when)
+            if stamp is None:
+                raise self._broken(f"holds {when!r} for {key!r}, not an RFC 3339 timestamp")
+            out[str(key)] = stamp
+        return out
+
+    def unsent(self, alerts: Iterable[Alert]) -> list[Alert]:
+        """The ``alerts`` not sent yet, in order, each key once.
+
+        >>> import tempfile, pathlib
+        >>> state = AlertState(pathlib.Path(tempfile.mkdtemp()) / "alerts.json")
+        >>> a = Alert("anomaly:spend:veo-3:2026-10-28", "warning", "spend up")
+        >>> len(state.unsent([a, a]))
+        1
+        """
+        sent = self.sent()
+        out, seen = [], set()
+        for alert in alerts:
+            if alert.key not in sent and alert.key not in seen:
+                seen.add(alert.key)
+                out.append(alert)
+        return out
+
+    def mark_sent(self, alerts: Iterable[Alert], now: object = None) -> None:
+        """Record ``alerts`` as sent at ``now`` (default: the clock, UTC); keys already there
+        keep their first time. Entries older than :attr:`RETENTION` before ``now`` are dropped.
+
+        >>> import tempfile, pathlib
+        >>> state = AlertState(pathlib.Path(tempfile.mkdtemp()) / "alerts.json")
+        >>> state.mark_sent([Alert("old", "warning", "t")], now="2026-09-01T00:00:00Z")
+        >>> state.mark_sent([Alert("new", "warning", "t")], now="2026-10-20T00:00:00Z")
+        >>> list(state.sent())
+        ['new']
+        """
+        when = pd.Timestamp.now(tz="UTC") if now is None else _stamp_or_none(now)
+        if when is None:
+            raise InvalidQueryError(
+                f"now={now!r} is not a timestamp; use ISO 8601 with an offset, such as "
+                "'2026-10-20T12:00:00Z', or a tz-aware datetime"
+            )
+        sent = self.sent()
+        for alert in alerts:
+            sent.setdefault(alert.key, when)
+        kept = {k: t for k, t in sent.items() if t >= when - self.RETENTION}
+        text = json.dumps(
+            {
+                "version": self.VERSION,
+                "sent": {k: format_timestamp(t) for k, t in sorted(kept.items())},
+            },
+            indent=2,
+        )
+        try:
+            atomic_write(self.path, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+        except OSError as exc:
+            raise StoreError(
+                f"alert state file {self.path} cannot be written ({exc}); check that its "
+                "directory exists and is writable",
+                path=self.path,
+            ) from None
+
+
+def _stamp_or_none(value: object) -> pd.Timestamp | None:
+    """A tz-aware timestamp as UTC (microseconds), else None."""
+    if not isinstance(value, str | pd.Timestamp) and not hasattr(value, "tzinfo"):
+        return None
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if stamp is pd.NaT or stamp.tzinfo is None:
+        return None
+    return stamp.tz_convert("UTC").as_unit("us")
