@@ -130,3 +130,18 @@ def test_the_reported_repro_no_longer_breaks_a_record():
     records = parse(tables["cost_by_model"])
     assert len(records) == 2 and len(records[1]) == len(records[0])
     assert records[1][0] == "ok\r'=1+cmd|' /C calc'!A0"
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(TEXT, min_size=1, max_size=4), TEXT)
+def test_the_explorer_download_writes_the_same_safe_records(base_frame, models, output):
+    from eachlabs_analytics.notebook.drilldown import COLUMNS, selection_csv
+
+    df = base_frame.copy()
+    df["model"] = pd.array(
+        np.resize(np.array(models, dtype=object), len(df)), dtype=schema.STRING_DTYPE
+    )
+    df["output"] = pd.array([output] * len(df), dtype=schema.STRING_DTYPE)
+    assert_safe(parse(selection_csv(df)), len(df), len(COLUMNS))

@@ -282,20 +282,57 @@ def test_charts_render_for_the_visible_tab_and_the_rest_on_demand(sandbox_frame)
         ]
 
     explorer = explore(sandbox_frame)
-    assert drawn(explorer) == [True, False, False, False]  # only the open tab
+    # the executions tab (last) is a table, never a chart
+    assert drawn(explorer) == [True, False, False, False, False]  # only the open tab
     explorer.refresh()
-    assert drawn(explorer) == [True, True, True, True]
+    assert drawn(explorer) == [True, True, True, True, False]
     explorer.filters = {"models": explorer.models[:3]}
-    assert drawn(explorer) == [True, False, False, False]  # hidden tabs never show stale charts
+    assert drawn(explorer) == [True, False, False, False, False]  # never a stale chart
     explorer.tabs.selected_index = 2
-    assert drawn(explorer) == [True, False, True, False]
+    assert drawn(explorer) == [True, False, True, False, False]
     assert explorer.errors == {}
     assert [image.layout.display for image in explorer.pane_images.values()] == [
         None,
         "none",
         None,
         "none",
+        "none",
     ]
+
+
+def test_drilldown_finds_sorts_pages_and_downloads_the_selection(sandbox_frame):
+    import base64
+    import csv
+    import io
+
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.filters = {"status_groups": ["failed"]}
+    failed = sandbox_frame[sandbox_frame.status.astype(str).isin(["error", "failed"])]
+    model = failed["model"].value_counts().index[0]
+    explorer.drill_search.value = model.upper()  # any case
+    want = failed[failed["model"].astype(str).str.contains(model, regex=False)]
+    got = explorer.tables["executions"]
+    assert set(got["id"]) == set(want["id"]) and len(got) == len(want)
+    assert got["created_at"].is_monotonic_decreasing  # newest first by default
+    explorer.drill_sort.value = "execution_cost"
+    assert explorer.tables["executions"]["execution_cost"].is_monotonic_decreasing
+    shown = explorer.pane_tables["executions"].value
+    assert shown.count("<tr>") == min(len(want), 25) + 1  # a page, and the header row
+    assert f"· {len(want):,} executions" in explorer.drill_pages.value
+    explorer.drill_next.click()
+    pages = -(-len(want) // 25)
+    assert f"page {min(2, pages)} of {pages}" in explorer.drill_pages.value
+    explorer.drill_download.click()
+    link = explorer.drill_link.value
+    payload = link.split("base64,", 1)[1].split("'", 1)[0]
+    records = list(csv.DictReader(io.StringIO(base64.b64decode(payload).decode(), newline="")))
+    assert {r["id"] for r in records} == set(want["id"])  # every row, not only the page
+    assert sum(float(r["execution_cost"] or 0) for r in records) == pytest.approx(
+        want["execution_cost"].sum()
+    )
+    explorer.drill_search.value = "no-such-thing"
+    assert "No executions match" in explorer.pane_tables["executions"].value
+    assert explorer.drill_link.value == ""  # a stale download never stays offered
 
 
 def test_charts_can_be_switched_off(sandbox_frame):

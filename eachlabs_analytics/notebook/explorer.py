@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import asyncio
+import base64
 import functools
 import html
 import re
@@ -34,6 +35,7 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
     QUICK_RANGES,
@@ -54,7 +56,10 @@ PANES: dict[str, str] = {
     "cost_over_time": "Cost over time",
     "latency": "Latency",
     "errors": "Errors",
+    "executions": "Executions",
 }
+#: Panes that show a table and no chart.
+_TABLE_ONLY = ("executions",)
 # Looks only: the numbers stay plain text in each widget's value, so tests read them as shown.
 _CSS = (
     ".ea-card-value { font-size: 1.5em; font-weight: 600; } "
@@ -256,10 +261,18 @@ class Explorer:
             self.pane_tables[name].add_class(f"ea-table-{name.replace('_', '-')}")
             self.pane_images[name].add_class(f"ea-chart-{name.replace('_', '-')}")
             self.pane_messages[name].add_class("ea-pane-message")
+        self._build_drilldown()
         self.tabs = widgets.Tab(
             children=[
                 widgets.VBox(
                     [self.pane_messages[name], self.pane_images[name], self.pane_tables[name]]
+                    if name != "executions"
+                    else [
+                        self.pane_messages[name],
+                        self.drill_controls,
+                        self.pane_tables[name],
+                        self.drill_link,
+                    ]
                 )
                 for name in PANES
             ],
@@ -362,6 +375,76 @@ class Explorer:
             self._pending.cancel()
             self._pending = None
 
+    def _build_drilldown(self) -> None:
+        """The executions tab: search, sort, pages, and a CSV download of the selection."""
+        self.drill_search = widgets.Text(
+            placeholder="search id, model or workflow", continuous_update=True, layout=_wide()
+        )
+        self.drill_search.add_class("ea-drill-search")
+        self.drill_sort = widgets.Dropdown(
+            options=[(f"sort: {label}", column) for column, label in drilldown.SORTS.items()],
+            value="created_at",
+            layout=widgets.Layout(width="180px"),
+        )
+        self.drill_previous = widgets.Button(description="◀", layout=widgets.Layout(width="40px"))
+        self.drill_next = widgets.Button(description="▶", layout=widgets.Layout(width="40px"))
+        self.drill_pages = widgets.HTML()
+        self.drill_download = widgets.Button(description="Download CSV", icon="download")
+        self.drill_download.add_class("ea-drill-download")
+        self.drill_link = widgets.HTML()
+        self.drill_link.add_class("ea-drill-link")
+        self._drill_page = 0
+        self.drill_search.observe(lambda _c: self._turn_page(None), names="value")
+        self.drill_sort.observe(lambda _c: self._turn_page(None), names="value")
+        self.drill_previous.on_click(lambda _b: self._turn_page(self._drill_page - 1))
+        self.drill_next.on_click(lambda _b: self._turn_page(self._drill_page + 1))
+        self.drill_download.on_click(lambda _b: self._offer_download())
+        self.drill_controls = widgets.HBox(
+            [
+                self.drill_search,
+                self.drill_sort,
+                self.drill_previous,
+                self.drill_pages,
+                self.drill_next,
+                self.drill_download,
+            ],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+
+    def drilled(self) -> pd.DataFrame:
+        """The executions of the current filters that the search keeps, in the chosen order."""
+        return drilldown.search_executions(
+            self.filtered, self.drill_search.value, sort=self.drill_sort.value
+        )
+
+    def selection_csv(self) -> str:
+        """The executions tab's selection (filters and search) as CSV text, every row."""
+        return drilldown.selection_csv(self.drilled())
+
+    def _turn_page(self, page: int | None) -> None:
+        self._drill_page = 0 if page is None else page
+        self.drill_link.value = ""  # a download link is for the selection it was made for
+        self._guard("executions table", self._render_executions)
+        self._show_messages()
+
+    def _render_executions(self) -> None:
+        rows = self.drilled()
+        shown, pages = drilldown.page_of(rows, self._drill_page)
+        self._drill_page = min(self._drill_page, pages - 1)
+        self.tables["executions"] = rows
+        self.pane_tables["executions"].value = drilldown.page_html(shown)
+        self.drill_pages.value = html.escape(
+            f" page {self._drill_page + 1:,} of {pages:,} · {len(rows):,} executions "
+        )
+
+    def _offer_download(self) -> None:
+        rows = self.drilled()
+        payload = base64.b64encode(drilldown.selection_csv(rows).encode("utf-8")).decode("ascii")
+        self.drill_link.value = (
+            f"<a download='executions.csv' href='data:text/csv;charset=utf-8;base64,{payload}'>"
+            f"Save executions.csv ({len(rows):,} executions)</a>"
+        )
+
     def _visible(self) -> tuple[str, ...]:
         index = self.tabs.selected_index
         return (list(PANES)[index],) if index is not None else ()
@@ -394,6 +477,9 @@ class Explorer:
         for name, compute in tables.items():
             self.tables.pop(name, None)
             self._guard(f"{name} table", functools.partial(self._render_table, name, compute))
+        self._drill_page = 0
+        self.drill_link.value = ""
+        self._guard("executions table", self._render_executions)
         self._stale = set(PANES)
         for name in PANES:
             if name in panes:
@@ -413,7 +499,7 @@ class Explorer:
         self.errors.pop(f"{name} chart", None)
         self._show_image(name, b"")
         data = self.filtered
-        if self.charts and not data.empty:
+        if self.charts and not data.empty and name not in _TABLE_ONLY:
             self._guard(f"{name} chart", lambda: self._draw_chart(name, data))
 
     def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
