@@ -28,7 +28,7 @@ PLOTS = (
 )
 SAFE_COLORS = {
     mcolors.to_hex(c)
-    for c in (*_palette.OKABE_ITO, *_palette.TOL_MUTED, _palette.OTHER_COLOR, "white")
+    for c in (*_palette.OKABE_ITO, *_palette.ERROR_CLASS_COLORS, _palette.OTHER_COLOR, "white")
 }
 
 
@@ -260,3 +260,49 @@ def test_hostile_model_names_are_drawn_literally():
     labels = tick_labels(ea.plot_cost_by_model(frame))
     assert "<script>alert(1)</script>" in labels and "(none)" in labels
     assert r"a\$^\$b\$\frac\$" in labels
+
+
+# --- colour-vision deficiency: the ten error classes stay apart -----------------------------
+#: Machado, Oliveira & Fernandes (2009), severity 1.0, on linear sRGB.
+CVD = {
+    "normal": np.eye(3),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+         [-0.011820, 0.042940, 0.968881]]
+    ),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+         [-0.003882, -0.048116, 1.051998]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+         [0.004733, 0.691367, 0.303900]]
+    ),
+}  # fmt: skip
+#: Smallest CIELAB (CIE76) distance allowed between two class colours, in every view.
+MIN_DISTANCE = 25.0
+
+
+def _lab(hex_color: str, view: np.ndarray) -> np.ndarray:
+    srgb = np.array([int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = np.clip(view @ linear, 0, 1)
+    to_xyz = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    )
+    xyz = to_xyz @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("view", sorted(CVD))
+def test_error_class_colours_stay_apart_under_colour_vision_deficiency(view):
+    colours = [_palette.error_class_color(c) for c in schema.ERROR_CLASSES]
+    assert len(set(colours)) == len(schema.ERROR_CLASSES)
+    labs = [_lab(c, CVD[view]) for c in colours]
+    closest = min(
+        float(np.linalg.norm(labs[i] - labs[j]))
+        for i in range(len(labs))
+        for j in range(i + 1, len(labs))
+    )
+    assert closest >= MIN_DISTANCE, f"{view}: two classes only {closest:.1f} apart"

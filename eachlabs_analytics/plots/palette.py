@@ -1,12 +1,17 @@
-"""Colour-blind-safe colours for the charts: Okabe-Ito for series, Paul Tol's "muted" for classes.
+"""Colour-blind-safe colours for the charts: Okabe-Ito for series, a searched set for classes.
 
-Both palettes stay distinguishable for the common colour-vision deficiencies. Beyond eight
-series, colours repeat with a hatch so every series still looks different.
+Okabe-Ito stays distinguishable for the common colour-vision deficiencies; beyond eight
+series, colours repeat with a hatch so every series still looks different. The ten error
+classes need ten colours at once (stacked bars): :data:`ERROR_CLASS_COLORS` was chosen by a
+search that maximises the smallest CIELAB distance between any two of them under normal vision
+and under simulated deuteranopia, protanopia and tritanopia (Machado et al. 2009, full
+severity): at least 27 (Paul Tol's "muted", used before, fell to 16 between rose and teal).
+``tests/test_plots.py`` checks the distances.
 
 >>> series_style(0), series_style(8)
 (('#E69F00', ''), ('#E69F00', '//'))
->>> error_class_color("content_moderation"), error_class_color("unknown")
-('#CC6677', '#DDDDDD')
+>>> error_class_color("execution_timeout"), error_class_color("not-a-class")
+('#EE5522', '#999999')
 """
 
 from __future__ import annotations
@@ -24,18 +29,18 @@ OKABE_ITO: tuple[str, ...] = (
     "#CC79A7",  # reddish purple
     "#000000",  # black
 )
-#: Paul Tol's "muted" scheme: nine colours and a pale grey, one per error class.
-TOL_MUTED: tuple[str, ...] = (
-    "#CC6677",  # rose
-    "#332288",  # indigo
-    "#DDCC77",  # sand
-    "#117733",  # green
-    "#88CCEE",  # cyan
-    "#882255",  # wine
-    "#44AA99",  # teal
-    "#999933",  # olive
-    "#AA4499",  # purple
-    "#DDDDDD",  # pale grey
+#: One colour per error class, in ``schema.ERROR_CLASSES`` order (see the module docstring).
+ERROR_CLASS_COLORS: tuple[str, ...] = (
+    "#BB55AA",  # content_moderation: magenta
+    "#EE5522",  # execution_timeout: orange red
+    "#CCDD00",  # invalid_user_input: yellow green
+    "#998877",  # invalid_model_config: taupe
+    "#553344",  # provider_auth: plum
+    "#772211",  # provider_error: brown
+    "#4477FF",  # provider_rate_limit: blue
+    "#1100CC",  # provider_unavailable: deep blue
+    "#44DD77",  # internal_error: green
+    "#FFBBCC",  # unknown: pink
 )
 HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\")
 
@@ -74,5 +79,5 @@ def line_style(i: int) -> tuple[str, str]:
 def error_class_color(name: str) -> str:
     """The fixed colour of an error class (same class, same colour, in every chart)."""
     if name in schema.ERROR_CLASSES:
-        return TOL_MUTED[schema.ERROR_CLASSES.index(name) % len(TOL_MUTED)]
+        return ERROR_CLASS_COLORS[schema.ERROR_CLASSES.index(name) % len(ERROR_CLASS_COLORS)]
     return OTHER_COLOR
