@@ -199,7 +199,5 @@ def compare_periods(
     out.index.name = by
     out = _rows.sort_groups(out, ["spend_current", "spend_previous"])
     out.attrs = _rows.result_attrs(df)
-    out.attrs.update(
-        current=_iso(now), previous=_iso(before), metric=metric, empty_periods=empty
-    )
+    out.attrs.update(current=_iso(now), previous=_iso(before), metric=metric, empty_periods=empty)
     return out

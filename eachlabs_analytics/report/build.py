@@ -1,11 +1,18 @@
 """The ad hoc cost report: one call from an executions DataFrame to a file you can hand over.
 
 ``cost_report(df)`` covers the period, the headline numbers, spend by model and by workflow,
-the daily trend, latency percentiles per model (queue, execution, end to end), the error
-breakdown and the money spent on failures, the most expensive executions, and the change
-against the previous period of the same length (``previous=``). Every number comes from the
-analytics helpers in :mod:`eachlabs_analytics.metrics` and every chart from
-:mod:`eachlabs_analytics.plots`; this module only arranges them.
+the daily trend, a forecast with alerts (the month-end projection, spend per day forecast to
+the month's end, and the anomalies of daily spend in the period), latency percentiles per
+model (queue, execution, end to end), the error breakdown and the money spent on failures,
+the most expensive executions, and the change against the previous period of the same length
+(``previous=``). Every number comes from the analytics helpers in
+:mod:`eachlabs_analytics.metrics` and :mod:`eachlabs_analytics.watch`, and every chart from
+:mod:`eachlabs_analytics.plots` (the forecast's is drawn here, on the forecast's numbers);
+this module only arranges them.
+
+The forecast needs statsmodels (``pip install 'eachlabs-analytics[watch]'``): without it, or
+with data too short to judge, the "Forecast and alerts" section says so and the rest of the
+report is unchanged. ``forecast=False`` leaves the section out.
 
 Formats: ``"html"`` (one self-contained file: charts embedded, opens offline), ``"markdown"``
 and ``"csv"`` (one file per table, in a directory). ``redact=True`` drops execution ids,
@@ -33,6 +40,7 @@ import pandas as pd
 from eachlabs_analytics import __version__, schema
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.formats import (
+    fmt_date,
     fmt_money,
     fmt_pct,
     fmt_seconds,
@@ -144,6 +152,7 @@ def cost_report(
     top: int = 10,
     title: str | None = None,
     charts: bool = True,
+    forecast: bool = True,
 ) -> str | dict[str, str] | Path:
     """Build the cost report of ``df`` and return it, or write it to ``path``.
 
@@ -162,6 +171,17 @@ def cost_report(
         top: rows in the "most expensive" and workflow tables.
         title: the report's title.
         charts: embed charts in the HTML (off: tables only, faster).
+        forecast: add the "Forecast and alerts" section (after the daily trend), judged as
+            of the period's end (``df.attrs["window"]["end"]``, else just after the newest
+            row): the projected spend of the month holding that instant
+            (:func:`~eachlabs_analytics.month_end_projection`), spend per day forecast to
+            the month's end with 80 % and 95 % intervals
+            (:func:`~eachlabs_analytics.forecast_spend`), and the anomalies of daily spend,
+            total and per model, in the period (:func:`~eachlabs_analytics.detect_anomalies`).
+            A ``previous`` period that ends where ``df`` starts extends the history they
+            learn from. Needs statsmodels (the ``[watch]`` extra); without it, or with too
+            little data, the section says why in its note instead of failing the report.
+            False leaves the section out (faster).
 
     Returns:
         None ``path``: the HTML or Markdown text, or for CSV a dict of file stem -> CSV text.
@@ -184,6 +204,7 @@ def cost_report(
         top=top,
         title=title,
         charts=charts and format == "html",
+        forecast=forecast,
     )
     if format == "html":
         rendered: str | dict[str, str] = report.to_html()
@@ -204,10 +225,12 @@ def build_report(
     top: int = 10,
     title: str | None = None,
     charts: bool = True,
+    forecast: bool = True,
 ) -> CostReport:
     """The report's content (tables with raw numbers, charts), ready to render.
 
-    Same arguments as :func:`cost_report`. Tests and custom layouts use this directly.
+    Same arguments as :func:`cost_report` (``forecast=False`` leaves out the "Forecast and
+    alerts" section, key ``forecast``). Tests and custom layouts use this directly.
 
     >>> import eachlabs_analytics as ea
     >>> report = build_report(ea.generate_executions(executions=500, seed=1), charts=False)
@@ -223,6 +246,8 @@ def build_report(
         raise InvalidQueryError(f"top must be an integer >= 1, not {top!r}")
     if title is not None and not isinstance(title, str):
         raise InvalidQueryError(f"title must be a string, not {type(title).__name__}")
+    if not isinstance(forecast, (bool, np.bool_)):
+        raise InvalidQueryError(f"forecast must be True or False, not {forecast!r}")
     top = int(top)
     frame = encode(df)  # the report calls a dozen helpers: group the models once
     s = metrics.summary(frame, top=top)
@@ -234,6 +259,10 @@ def build_report(
         _spend_by_model(frame, by_model, helpers, charts),
         _spend_by_workflow(frame, top, helpers),
         _daily_trend(frame, helpers, charts),
+    ]
+    if forecast:
+        sections.append(_forecast(frame, previous, s, helpers, charts))
+    sections += [
         _latency(frame, helpers, charts),
         _errors(frame, by_model, helpers, charts),
         _most_expensive(frame, top, redact),
@@ -253,7 +282,7 @@ def build_report(
             )
         )
     if redact:
-        _redact(sections, helpers, df)
+        _redact(sections, helpers, df, previous)
     headline, headline_table = _headline(s, helpers.get("compare_all"))
     return CostReport(
         title=title or "each::labs cost report",
@@ -283,14 +312,24 @@ def _check_frame(df: Any, name: str) -> None:
         )
 
 
-def _redact(sections: list[Section], helpers: dict[str, Any], df: pd.DataFrame) -> None:
+def _redact(
+    sections: list[Section],
+    helpers: dict[str, Any],
+    df: pd.DataFrame,
+    previous: pd.DataFrame | None = None,
+) -> None:
     """Alias workflow ids in what the report shows, after every number is computed.
 
     Redaction only relabels or leaves out text (ids and outputs are left out by the sections
     themselves), so no number can depend on it. Aliases follow the order in which workflows
-    first appear in ``df``: ``workflow 1``, ``workflow 2``, ...
+    first appear in ``df``: ``workflow 1``, ``workflow 2``, ..., then those seen only in
+    ``previous`` (an anomaly's driver may be a workflow that stopped). Workflows named as an
+    anomaly's driver (``driver`` where ``driver_by`` is ``workflow_id``) get the same aliases.
     """
-    _, uniques = pd.factorize(df["workflow_id"])
+    seen = df["workflow_id"]
+    if previous is not None:
+        seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
+    _, uniques = pd.factorize(seen)
     aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
     by_workflow = helpers.get("cost_by_workflow")
     if by_workflow is not None:
@@ -302,6 +341,14 @@ def _redact(sections: list[Section], helpers: dict[str, Any], df: pd.DataFrame) 
             if "workflow_id" in table.frame.columns:
                 table.frame = table.frame.assign(
                     workflow_id=[aliases.get(v, "workflow ?") for v in table.frame["workflow_id"]]
+                )
+            if {"driver_by", "driver"} <= set(table.frame.columns):
+                drivers = [
+                    aliases.get(v, "workflow ?") if by == "workflow_id" else v
+                    for by, v in zip(table.frame["driver_by"], table.frame["driver"], strict=True)
+                ]
+                table.frame = table.frame.assign(
+                    driver=pd.Series(drivers, index=table.frame.index, dtype=object)
                 )
 
 
@@ -503,6 +550,377 @@ def _daily_trend(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> 
         )
     )
     return section
+
+
+# --- forecast and alerts -------------------------------------------------------------------
+#: Interval levels of the forecast (percent).
+FORECAST_LEVELS = (80, 95)
+#: Whole days of actual spend the forecast chart shows before the forecast.
+FORECAST_CHART_DAYS = 56
+
+
+def _history(
+    frame: pd.DataFrame, previous: pd.DataFrame | None, s: Any
+) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+    """The rows the forecast and the detection learn from, and where the previous period's
+    part starts (None when only ``frame`` is used).
+
+    ``previous`` extends ``frame`` when its window reaches ``frame``'s start: its rows from
+    its own start to ``frame``'s start come first, and ``attrs["window"]`` spans both (so
+    "as of" stays ``frame``'s end). A previous period that ends before ``frame`` starts would
+    leave days without data that look like days without spend: it is not used.
+    """
+    from eachlabs_analytics.metrics.periods import window_of
+
+    if previous is None or s.start is None or s.end is None:
+        return frame, None
+    span, _ = window_of(previous)
+    if span is None or span[1] < s.start or span[0] >= s.start:
+        return frame, None
+    created = previous["created_at"]
+    keep = ((created >= span[0]) & (created < s.start)).to_numpy(dtype=bool, na_value=False)
+    both = encode(_concat(frame, previous.loc[keep]))
+    both.attrs = {"window": {"start": _rfc3339(span[0]), "end": _rfc3339(s.end)}}
+    return both, span[0]
+
+
+def _forecast(
+    frame: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    s: Any,
+    helpers: dict[str, Any],
+    charts: bool,
+) -> Section:
+    """Forecast and alerts: the month-end projection, spend per day forecast to the end of
+    the month, and the anomalies of daily spend in the period, as of the period's end.
+
+    Every number is :func:`month_end_projection`'s, :func:`forecast_spend`'s or
+    :func:`detect_anomalies`'s. Without statsmodels, or without spend to forecast from, the
+    forecast is replaced by a sentence saying why (detection needs no statsmodels).
+    """
+    from eachlabs_analytics import watch
+
+    section = Section("forecast", "Forecast and alerts")
+    if s.start is None or s.end is None or not len(frame):
+        section.intro = "No forecast and no anomalies: the period has no executions."
+        return section
+    history, extended_from = _history(frame, previous, s)
+    intro: list[str] = []
+    try:
+        projection = watch.month_end_projection(history)
+        daily = watch.forecast_spend(history, horizon="month", freq="D", levels=FORECAST_LEVELS)
+    except ImportError as exc:
+        intro.append(f"No forecast: {str(exc).rstrip('.')}.")
+    except InvalidQueryError as exc:
+        intro.append(f"No forecast: {exc.message.rstrip('.')}.")
+    else:
+        helpers["month_end_projection"] = projection
+        helpers["forecast_spend"] = daily
+        intro.append(_projection_note(projection, daily))
+        section.tables += _forecast_tables(projection, daily)
+        if charts:
+            section.charts.append(_forecast_chart(daily, projection.as_of))
+    if extended_from is not None:
+        intro.append(
+            f"The forecast and the detection learn from the previous period too (history from "
+            f"{fmt_time(extended_from)} UTC)."
+        )
+    elif previous is not None:
+        intro.append(
+            "The previous period does not reach this one's start, so the forecast and the "
+            "detection learn from this period only."
+        )
+    table, summary = _anomalies(history, s, helpers, previous is None)
+    intro.append(summary)
+    if table is not None:
+        section.tables.append(table)
+    section.intro = " ".join(intro)
+    return section
+
+
+def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
+    """The headline sentence: spent so far, projected month end and its intervals, method."""
+    p = projection
+    month = f"{p.month:%B %Y}"
+    interval = (
+        f"80% interval {fmt_money(p.lo_80)} to {fmt_money(p.hi_80)}, "
+        f"95% {fmt_money(p.lo_95)} to {fmt_money(p.hi_95)}"
+        if not (pd.isna(p.lo_80) or pd.isna(p.hi_95))
+        else "no interval"
+    )
+    if p.as_of == p.month:
+        text = (
+            f"The period ends as {month} begins ({fmt_time(p.as_of)} UTC): {month} is "
+            f"projected to cost {fmt_money(p.projected)} ({interval})."
+        )
+    else:
+        text = (
+            f"As of the period's end, {fmt_time(p.as_of)} UTC, {month} has cost "
+            f"{fmt_money(p.spent)} so far and is projected to end at {fmt_money(p.projected)} "
+            f"({interval})."
+        )
+        first_day = pd.Timestamp(daily["period"].min())
+        if first_day > p.month:
+            text += (
+                f" So far counts the executions from {fmt_date(first_day)} on, where the data's "
+                "whole days start, not the whole month."
+            )
+    text += f" Method: {p.method}" + (f", because {p.fallback}." if p.fallback else ".")
+    backtest = daily.attrs.get("backtest", {}).get("total") or {}
+    mase, baseline = backtest.get("mase"), backtest.get("baseline_mase")
+    if isinstance(mase, float) and np.isfinite(mase) and isinstance(baseline, float):
+        text += (
+            f" Forecasting the last {backtest.get('holdout_days')} whole days from those "
+            f"before scored MASE {mase:.2f}, against {baseline:.2f} for the same weekday a "
+            "week before (lower is better)."
+        )
+    return text
+
+
+def _forecast_tables(projection: Any, daily: pd.DataFrame) -> list[Table]:
+    interval_formats = {f"{side}_{level}": "money" for level in (80, 95) for side in ("lo", "hi")}
+    interval_labels = {
+        f"{side}_{level}": f"{level}% {'low' if side == 'lo' else 'high'}"
+        for level in (80, 95)
+        for side in ("lo", "hi")
+    }
+    shown = projection.to_frame()
+    month = shown.drop(columns=["method", "fallback"])
+    backtest = daily.attrs.get("backtest", {}).get("total") or {}
+    method = shown[["method", "fallback"]].assign(
+        backtest_days=int(backtest.get("holdout_days") or 0),
+        backtest_mase=float(backtest.get("mase", np.nan)),
+        baseline_mase=float(backtest.get("baseline_mase", np.nan)),
+    )
+    ahead = daily.loc[daily["forecast"].notna()].reset_index(drop=True)
+    ahead = ahead.drop(columns="group").rename(columns={"period": "day"})
+    return [
+        Table(
+            "month_end_projection",
+            "Month-end projection",
+            month,
+            {
+                "month": "date",
+                "as_of": "time",
+                "spent": "money",
+                "projected": "money",
+                **interval_formats,
+            },
+            {
+                "month": "month from",
+                "as_of": "as of (UTC)",
+                "spent": "spent so far",
+                "projected": "projected month end",
+                **interval_labels,
+            },
+        ),
+        Table(
+            "forecast_method",
+            "How it was forecast",
+            method,
+            {
+                "method": "text",
+                "fallback": "text",
+                "backtest_days": "int",
+                "backtest_mase": "decimal",
+                "baseline_mase": "decimal",
+            },
+            {
+                "fallback": "why this method",
+                "backtest_days": "backtest days",
+                "backtest_mase": "backtest MASE",
+                "baseline_mase": "seasonal naive MASE",
+            },
+            "Backtest: the last whole days forecast from those before. MASE: its mean absolute "
+            "error scaled by that of 'the same weekday a week before'; below 1 beats it.",
+            wrap=("method", "fallback"),
+        ),
+        Table(
+            "forecast_daily",
+            "Spend per day to the month's end",
+            ahead,
+            {"day": "date", "actual": "money", "forecast": "money", **interval_formats},
+            {"actual": "spent so far", "forecast": "forecast", **interval_labels},
+            "The day holding the period's end counts what was spent so far plus the expected "
+            "rest of the day; intervals are simulated from the fitted model (never below $0).",
+        ),
+    ]
+
+
+def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
+    from eachlabs_analytics.plots.parts import png
+
+    return Chart(
+        title="Spend per day: actual and forecast to the month's end (USD)",
+        png=png(lambda ax: _plot_forecast(daily, ax, as_of=as_of), (10, 4.2)),
+        alt=(
+            "Line chart of spend per day: the actual spend, then the forecast to the end of "
+            "the month with its 80% and 95% intervals as bands"
+        ),
+    )
+
+
+def _plot_forecast(
+    daily: pd.DataFrame, ax: Any, *, as_of: pd.Timestamp, days: int = FORECAST_CHART_DAYS
+) -> Any:
+    """Spend per day: the last ``days`` whole days' actual spend (blue line), then the
+    forecast (orange, dashed) with its 80 % and 95 % intervals (bands), opening from the last
+    whole day's actual spend, and a dotted line at ``as_of``. Draws :func:`forecast_spend`'s
+    ``freq="D"`` rows as they are; days are placed at their start (UTC)."""
+    from eachlabs_analytics.plots import palette
+    from eachlabs_analytics.plots import parts as _parts
+
+    title = "Spend per day: actual and forecast"
+    color = palette.OKABE_ITO[0]  # orange: apart from the actual spend's blue
+    past = daily.loc[daily["forecast"].isna() & daily["actual"].notna()].tail(days)
+    ahead = daily.loc[daily["forecast"].notna()]
+    if past.empty and ahead.empty:
+        return _parts.empty(ax, title)
+
+    def naive(values: pd.Series) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
+
+    x = naive(ahead["period"])
+    columns = ["forecast", *(f"{side}_{level}" for level in (80, 95) for side in ("lo", "hi"))]
+    fan = {c: ahead[c].to_numpy(dtype=float) for c in columns}
+    if len(past) and len(ahead):
+        # the fan opens at the last whole day's spend, which is known
+        x = naive(past["period"].tail(1)).append(x)
+        known = float(past["actual"].iloc[-1])
+        fan = {c: np.r_[known, values] for c, values in fan.items()}
+    for level, alpha in ((95, 0.15), (80, 0.3)):
+        ax.fill_between(
+            x,
+            fan[f"lo_{level}"],
+            fan[f"hi_{level}"],
+            color=color,
+            alpha=alpha,
+            linewidth=0,
+            label=f"{level}% interval",
+            gid=f"interval_{level}",
+        )
+    ax.plot(
+        naive(past["period"]),
+        past["actual"].to_numpy(dtype=float),
+        "-",
+        color=palette.SPEND_COLOR,
+        marker="." if len(past) < 60 else None,
+        label="actual",
+        gid="actual",
+    )
+    ax.plot(
+        x,
+        fan["forecast"],
+        "--",
+        color=color,
+        marker=".",
+        label="forecast",
+        gid="forecast",
+    )
+    ax.axvline(
+        pd.Timestamp(as_of).tz_convert("UTC").tz_localize(None),
+        color="#555555",
+        linestyle=":",
+        linewidth=1.2,
+        label="period end (as of)",
+        gid="as_of",
+    )
+    ax.yaxis.set_major_formatter(_parts.MoneyFormatter())
+    ax.set_ylabel("Spend per day (USD)")
+    ax.set_xlabel("Day (UTC)")
+    ax.set_title(title)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    _parts.dates(ax)
+    return ax
+
+
+def _anomalies(
+    history: pd.DataFrame, s: Any, helpers: dict[str, Any], alone: bool
+) -> tuple[Table | None, str]:
+    """The anomalies of daily spend (total and per model) in the period, and a sentence."""
+    from eachlabs_analytics import watch
+
+    try:
+        total = watch.detect_anomalies(history, metric="spend")
+        per_model = watch.detect_anomalies(history, metric="spend", by="model")
+    except InvalidQueryError as exc:
+        return None, f"No anomalies could be judged: {exc.message.rstrip('.')}."
+    helpers["anomalies"] = total
+    helpers["anomalies_by_model"] = per_model
+    found = [f.loc[f["period"] >= s.start] for f in (total, per_model)]
+    found = [f for f in found if len(f)]
+    flagged = pd.concat(found, ignore_index=True) if found else total.iloc[:0]
+    flagged = flagged.assign(_abs=flagged["score"].abs()).sort_values(
+        ["period", "_abs"], ascending=[True, False], kind="stable"
+    )
+    flagged = flagged.drop(columns="_abs").reset_index(drop=True)
+    first = [d[0] if isinstance(d, list) and d else None for d in flagged["drivers"]]
+    rows = flagged[["period", "group", "actual", "expected", "lower", "upper", "direction"]].astype(
+        {"group": object, "direction": object}
+    )
+    rows["driver_by"] = pd.Series([d["by"] if d else None for d in first], dtype=object)
+    rows["driver"] = pd.Series([d["group"] if d else None for d in first], dtype=object)
+    rows["driver_share"] = np.array([d["share"] if d else np.nan for d in first], dtype=float)
+    first_judged = total.attrs.get("first_judged")
+    judged, begin = 0, pd.Timestamp(s.start)
+    if first_judged is not None:
+        begin = max(pd.Timestamp(first_judged), pd.Timestamp(s.start).ceil("D"))
+        judged = max(0, (pd.Timestamp(s.end).floor("D") - begin).days)
+    threshold = total.attrs.get("threshold", np.nan)
+    if judged == 0:
+        start = pd.Timestamp(history["created_at"].min())
+        summary = (
+            "No day of the period could be judged for anomalies: a day is judged against "
+            f"about five weeks of history before it, and the data starts {fmt_date(start)}."
+        )
+        if alone:
+            summary += " Give the previous period (previous=) to judge more."
+        note = summary
+    else:
+        days = f"{judged:,} judged day{'s' * (judged != 1)} from {fmt_date(begin)}"
+        if rows.empty:
+            summary = f"No anomalies of daily spend in the period ({days})."
+            note = f"None: no day's spend, total or of one model, left its usual range ({days})."
+        else:
+            count = f"{len(rows):,} anomal{'y' if len(rows) == 1 else 'ies'}"
+            summary = f"{count} of daily spend in the period ({days}): see the table."
+            note = (
+                f"{count} ({days}). A day is flagged when its spend, total or of one model, "
+                f"is more than {threshold:g} robust deviations from the same weekday of the "
+                "weeks before (range: the spend that would not be flagged). The top driver "
+                "explains the largest share of the change."
+            )
+    table = Table(
+        "anomalies",
+        "Anomalies of daily spend",
+        rows,
+        {
+            "period": "date",
+            "group": "text",
+            "actual": "money",
+            "expected": "money",
+            "lower": "money",
+            "upper": "money",
+            "direction": "text",
+            "driver_by": "text",
+            "driver": "text",
+            "driver_share": "pct",
+        },
+        {
+            "period": "day",
+            "group": "spend of",
+            "lower": "range low",
+            "upper": "range high",
+            "driver_by": "driver is a",
+            "driver": "top driver",
+            "driver_share": "driver's share",
+        },
+        note,
+        wrap=("group", "driver"),
+    )
+    return table, summary
 
 
 def _latency(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:

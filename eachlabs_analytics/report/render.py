@@ -22,6 +22,7 @@ import pandas as pd
 
 from eachlabs_analytics._util.csv_safe import frame_to_csv
 from eachlabs_analytics._util.formats import (
+    MISSING,
     fmt_date,
     fmt_int,
     fmt_money,
@@ -49,6 +50,16 @@ def fmt_flag(value: Any) -> str:
     return "yes" if bool(value) and not missing(value) else ""
 
 
+def fmt_decimal(value: Any) -> str:
+    """A plain number to two decimals (a ratio such as a MASE): ``0.80``."""
+    return MISSING if missing(value) else f"{float(value):,.2f}"
+
+
+def fmt_score(value: Any) -> str:
+    """A signed score to one decimal (robust deviations): ``+5.8``."""
+    return MISSING if missing(value) else f"{float(value):+.1f}"
+
+
 FORMATS = {
     "money": fmt_money,
     "signed_money": fmt_signed_money,
@@ -63,6 +74,8 @@ FORMATS = {
     "date": fmt_date,
     "text": fmt_text,
     "flag": fmt_flag,
+    "decimal": fmt_decimal,
+    "score": fmt_score,
 }
 #: Formats whose cells are numbers (right-aligned).
 NUMERIC_FORMATS = frozenset(FORMATS) - {"text", "time", "date", "flag"}
@@ -179,6 +192,27 @@ figure { margin: 10px 0 16px; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 figcaption { color: var(--muted); font-size: 12px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
+th { white-space: normal; min-width: 5ch; }
+table.wide { font-size: 12.5px; }
+table.wide th, table.wide td { padding: 3px 6px; }
+@media (max-width: 900px) {
+  body { font-size: 13px; }
+  main { padding: 16px 12px 32px; }
+  th, td { padding: 2px 4px; }
+  table.wide { font-size: 10px; }
+  table.wide th, table.wide td { padding: 2px 3px; }
+  td.text { white-space: normal; }
+}
+@media print {
+  body { background: #fff; font-size: 9.5px; }
+  main { max-width: none; padding: 0; }
+  .scroll { overflow: visible; }
+  th, td, table.wide th, table.wide td { padding: 2px 3px; white-space: normal; }
+  table.wide { font-size: 8.5px; }
+  td.wrap { max-width: 24ch; }
+  table, figure, .card { break-inside: avoid; }
+  h2 { break-after: avoid; }
+}
 """
 
 
@@ -202,9 +236,11 @@ def _html_table(table: Table) -> str:
         rows.append(f"<tr>{tds}</tr>")
     body = "\n".join(rows) if rows else f'<tr><td colspan="{len(columns)}">none</td></tr>'
     note = f'<p class="note">{html_text(table.note)}</p>' if table.note else ""
+    # many columns (the comparison, errors by model): a compact face so they fit the page
+    wide = ' class="wide"' if len(columns) > 8 else ""
     return (
         f'<h3 id="{html_text(table.key)}">{html_text(table.title)}</h3>{note}'
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll"><table{wide}><thead><tr>{head}</tr></thead>'
         f"<tbody>\n{body}\n</tbody></table></div>"
     )
 
