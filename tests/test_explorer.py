@@ -18,7 +18,7 @@ import eachlabs_analytics as ea
 from eachlabs_analytics import metrics, schema
 from eachlabs_analytics._util.formats import fmt_seconds
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.notebook.explorer import Explorer, explore
+from eachlabs_analytics.notebook.explorer import PANES, Explorer, explore
 from eachlabs_analytics.notebook.filters import NO_WORKFLOW, Filters
 
 
@@ -282,19 +282,20 @@ def test_charts_render_for_the_visible_tab_and_the_rest_on_demand(sandbox_frame)
         ]
 
     explorer = explore(sandbox_frame)
-    # the executions tab (last) is a table, never a chart
-    assert drawn(explorer) == [True, False, False, False, False]  # only the open tab
+    # the forecast tab draws only when opened; the executions tab (last) is a table
+    assert drawn(explorer) == [True, False, False, False, False, False]  # only the open tab
     explorer.refresh()
-    assert drawn(explorer) == [True, True, True, True, False]
+    assert drawn(explorer) == [True, True, True, True, True, False]  # all, forecast included
     explorer.filters = {"models": explorer.models[:3]}
-    assert drawn(explorer) == [True, False, False, False, False]  # never a stale chart
+    assert drawn(explorer) == [True, False, False, False, False, False]  # never stale
     explorer.tabs.selected_index = 2
-    assert drawn(explorer) == [True, False, True, False, False]
+    assert drawn(explorer) == [True, False, True, False, False, False]
     assert explorer.errors == {}
     assert [image.layout.display for image in explorer.pane_images.values()] == [
         None,
         "none",
         None,
+        "none",
         "none",
         "none",
     ]
@@ -352,3 +353,29 @@ def test_explorer_displays_as_a_widget_and_reads_as_text(sandbox_frame):
     assert repr(explorer) == (
         f"Explorer({n_failed:,} of {len(sandbox_frame):,} executions; status groups: failed)"
     )
+
+
+def test_the_forecast_tab_shows_the_forecast_and_the_injected_spike():
+    pytest.importorskip("statsmodels")
+    from eachlabs_analytics.local_api import Incident, generate_executions, inject_incidents
+
+    clean = generate_executions(executions=12_000, seed=5, end="2026-10-31T00:00:00Z")
+    model = clean.groupby(clean["model"].astype(str))["execution_cost"].sum().idxmax()
+    spiked, truth = inject_incidents(
+        clean, [Incident("spend_spike", "2026-10-25", group=model)], seed=1
+    )
+    explorer = explore(spiked)
+    assert "forecast" not in explorer.tables  # on demand: nothing fitted before the tab opens
+    explorer.tabs.selected_index = list(PANES).index("forecast")
+    assert explorer.errors == {}
+    pd.testing.assert_frame_equal(explorer.tables["forecast"], ea.forecast_spend(spiked))
+    anomalies = explorer.tables["anomalies"]
+    pd.testing.assert_frame_equal(
+        anomalies, ea.detect_anomalies(spiked, metric="spend", by="model"), check_like=True
+    )
+    day = pd.Timestamp(truth["start"].iloc[0])
+    flagged = anomalies[(anomalies["period"] == day) & (anomalies["group"] == model)]
+    assert len(flagged) == 1 and flagged["direction"].iloc[0] == "up"
+    shown = explorer.pane_tables["forecast"].value
+    assert f"<td>{day.date()}</td><td>{model}</td>" in shown
+    assert bytes(explorer.pane_images["forecast"].value).startswith(b"\x89PNG")

@@ -20,7 +20,7 @@ import eachlabs_analytics as ea
 from eachlabs_analytics import metrics, schema
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.local_api.incidents import Incident, inject_incidents
-from eachlabs_analytics.report import build as report_build
+from eachlabs_analytics.plots import plot_spend_forecast
 from eachlabs_analytics.report import build_report, cost_report
 from eachlabs_analytics.report import render as tpl
 
@@ -114,7 +114,7 @@ def test_the_chart_draws_the_forecast(df):
     fc = ea.forecast_spend(df)
     figure = Figure()
     FigureCanvasAgg(figure)
-    ax = report_build._plot_forecast(fc, figure.add_subplot(), as_of=END)
+    ax = plot_spend_forecast(fc, figure.add_subplot(), as_of=END)
     lines = {line.get_gid(): line for line in ax.get_lines()}
     whole = fc[fc["forecast"].isna()]
     assert np.allclose(lines["actual"].get_ydata(), whole["actual"].tail(56))

@@ -56,10 +56,13 @@ PANES: dict[str, str] = {
     "cost_over_time": "Cost over time",
     "latency": "Latency",
     "errors": "Errors",
+    "forecast": "Forecast & alerts",
     "executions": "Executions",
 }
 #: Panes that show a table and no chart.
 _TABLE_ONLY = ("executions",)
+#: Panes computed only when their tab opens (a forecast fits a model: about a second).
+_ON_DEMAND = ("forecast",)
 # Looks only: the numbers stay plain text in each widget's value, so tests read them as shown.
 _CSS = (
     ".ea-card-value { font-size: 1.5em; font-weight: 600; } "
@@ -477,6 +480,10 @@ class Explorer:
         for name, compute in tables.items():
             self.tables.pop(name, None)
             self._guard(f"{name} table", functools.partial(self._render_table, name, compute))
+        for name in _ON_DEMAND:
+            self.tables.pop(name, None)
+            self.tables.pop("anomalies", None)
+            self.pane_tables[name].value = ""
         self._drill_page = 0
         self.drill_link.value = ""
         self._guard("executions table", self._render_executions)
@@ -499,7 +506,9 @@ class Explorer:
         self.errors.pop(f"{name} chart", None)
         self._show_image(name, b"")
         data = self.filtered
-        if self.charts and not data.empty and name not in _TABLE_ONLY:
+        if name in _ON_DEMAND and not data.empty:
+            self._guard(f"{name} chart", lambda: self._draw_forecast(data))
+        elif self.charts and not data.empty and name not in _TABLE_ONLY:
             self._guard(f"{name} chart", lambda: self._draw_chart(name, data))
 
     def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
@@ -512,6 +521,25 @@ class Explorer:
             "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
         }
         self._show_image(name, png(draw[name], _FIGSIZE, _DPI))
+
+    def _draw_forecast(self, data: pd.DataFrame) -> None:
+        """Spend per day with its forecast band to the month's end, and recent anomalies."""
+        from eachlabs_analytics import plots, watch
+
+        self.tables["anomalies"] = anomalies = watch.detect_anomalies(
+            data, metric="spend", by="model"
+        )
+        self.pane_tables["forecast"].value = _anomalies_html(anomalies)
+        forecast = watch.forecast_spend(data)
+        self.tables["forecast"] = forecast
+        if self.charts:
+            as_of = forecast.attrs.get("as_of")
+            self._show_image(
+                "forecast",
+                png(
+                    lambda ax: plots.plot_spend_forecast(forecast, ax, as_of=as_of), _FIGSIZE, _DPI
+                ),
+            )
 
     def _show_image(self, name: str, png: bytes) -> None:
         """Set a chart, hiding the image while there is none (no broken-image icon)."""
@@ -577,6 +605,34 @@ def _table_html(name: str, table: pd.DataFrame) -> str:
             for c in table.columns
         }
     return table.to_html(classes="ea-table", formatters=formatters, border=0, na_rep="–")
+
+
+def _anomalies_html(anomalies: pd.DataFrame) -> str:
+    """The flagged days for people: day, group, actual against its expected range, why."""
+    if anomalies.empty:
+        return "<p>No unusual daily spend in this selection.</p>"
+    rows = []
+    for _, row in anomalies.sort_values("period", ascending=False).head(20).iterrows():
+        drivers = row.get("drivers") or []
+        why = ", ".join(
+            f"{d.get('group')} ({fmt_pct(d.get('share'))})" for d in drivers[:2] if d.get("group")
+        )
+        cells = [
+            str(pd.Timestamp(row["period"]).date()),
+            str(row["group"]),
+            fmt_money(row["actual"]),
+            f"{fmt_money(row['lower'])} to {fmt_money(row['upper'])}",
+            str(row["direction"]),
+            why,
+        ]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    head = "".join(
+        f"<th>{t}</th>" for t in ("day", "group", "spend", "expected", "direction", "drivers")
+    )
+    return (
+        "<h4>Unusual daily spend</h4><table class='ea-table ea-anomalies'>"
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _describe(filters: Filters) -> str:

@@ -16,6 +16,7 @@ from eachlabs_analytics.plots.charts import (
     plot_error_rate_over_time,
     plot_latency,
     plot_queue_vs_execution,
+    plot_spend_forecast,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "plot_error_rate_over_time",
     "plot_latency",
     "plot_queue_vs_execution",
+    "plot_spend_forecast",
 ]

@@ -748,92 +748,17 @@ def _forecast_tables(projection: Any, daily: pd.DataFrame) -> list[Table]:
 
 
 def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
+    from eachlabs_analytics.plots import plot_spend_forecast
     from eachlabs_analytics.plots.parts import png
 
     return Chart(
         title="Spend per day: actual and forecast to the month's end (USD)",
-        png=png(lambda ax: _plot_forecast(daily, ax, as_of=as_of), (10, 4.2)),
+        png=png(lambda ax: plot_spend_forecast(daily, ax, as_of=as_of), (10, 4.2)),
         alt=(
             "Line chart of spend per day: the actual spend, then the forecast to the end of "
             "the month with its 80% and 95% intervals as bands"
         ),
     )
-
-
-def _plot_forecast(
-    daily: pd.DataFrame, ax: Any, *, as_of: pd.Timestamp, days: int = FORECAST_CHART_DAYS
-) -> Any:
-    """Spend per day: the last ``days`` whole days' actual spend (blue line), then the
-    forecast (orange, dashed) with its 80 % and 95 % intervals (bands), opening from the last
-    whole day's actual spend, and a dotted line at ``as_of``. Draws :func:`forecast_spend`'s
-    ``freq="D"`` rows as they are; days are placed at their start (UTC)."""
-    from eachlabs_analytics.plots import palette
-    from eachlabs_analytics.plots import parts as _parts
-
-    title = "Spend per day: actual and forecast"
-    color = palette.OKABE_ITO[0]  # orange: apart from the actual spend's blue
-    past = daily.loc[daily["forecast"].isna() & daily["actual"].notna()].tail(days)
-    ahead = daily.loc[daily["forecast"].notna()]
-    if past.empty and ahead.empty:
-        return _parts.empty(ax, title)
-
-    def naive(values: pd.Series) -> pd.DatetimeIndex:
-        return pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
-
-    x = naive(ahead["period"])
-    columns = ["forecast", *(f"{side}_{level}" for level in (80, 95) for side in ("lo", "hi"))]
-    fan = {c: ahead[c].to_numpy(dtype=float) for c in columns}
-    if len(past) and len(ahead):
-        # the fan opens at the last whole day's spend, which is known
-        x = naive(past["period"].tail(1)).append(x)
-        known = float(past["actual"].iloc[-1])
-        fan = {c: np.r_[known, values] for c, values in fan.items()}
-    for level, alpha in ((95, 0.15), (80, 0.3)):
-        ax.fill_between(
-            x,
-            fan[f"lo_{level}"],
-            fan[f"hi_{level}"],
-            color=color,
-            alpha=alpha,
-            linewidth=0,
-            label=f"{level}% interval",
-            gid=f"interval_{level}",
-        )
-    ax.plot(
-        naive(past["period"]),
-        past["actual"].to_numpy(dtype=float),
-        "-",
-        color=palette.SPEND_COLOR,
-        marker="." if len(past) < 60 else None,
-        label="actual",
-        gid="actual",
-    )
-    ax.plot(
-        x,
-        fan["forecast"],
-        "--",
-        color=color,
-        marker=".",
-        label="forecast",
-        gid="forecast",
-    )
-    ax.axvline(
-        pd.Timestamp(as_of).tz_convert("UTC").tz_localize(None),
-        color="#555555",
-        linestyle=":",
-        linewidth=1.2,
-        label="period end (as of)",
-        gid="as_of",
-    )
-    ax.yaxis.set_major_formatter(_parts.MoneyFormatter())
-    ax.set_ylabel("Spend per day (USD)")
-    ax.set_xlabel("Day (UTC)")
-    ax.set_title(title)
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(axis="y", alpha=0.3)
-    _parts.dates(ax)
-    return ax
 
 
 def _anomalies(
