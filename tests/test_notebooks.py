@@ -3,6 +3,8 @@
 The notebooks' first cell chooses the data: the sandbox (``executions=10_000, seed=7``, ending
 at ``EACHLABS_END``) by default, an API when ``EACHLABS_API_KEY`` is set. Expected values are
 computed here with plain pandas/numpy from the same generated data (or the sandbox's truth).
+``05-forecast-and-alerts`` loads more history (``FORECAST_SANDBOX``) into which it injects one
+labelled incident (``INCIDENT``): the spike must be found, and only it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
+from eachlabs_analytics.local_api import Incident, inject_incidents
 
 nbformat = pytest.importorskip("nbformat")
 NotebookClient = pytest.importorskip("nbclient").NotebookClient
@@ -29,6 +32,12 @@ END = "2026-06-10T12:00:00Z"
 DAYS = 30
 #: What the notebooks' sandbox branch generates (their first cell says the same).
 NOTEBOOK_SANDBOX = {"executions": 10_000, "seed": 7}
+#: 05-forecast-and-alerts needs more history (it loads EACHLABS_DAYS, at least 63): its sandbox
+#: holds 450 executions a day over those days, with one labelled incident on the Wednesday
+#: three weeks before END's day: every veo-3 execution of the day sent 20 more times.
+FORECAST_DAYS = 90
+FORECAST_SANDBOX = {"executions": 450 * FORECAST_DAYS, "seed": 7, "days": FORECAST_DAYS}
+INCIDENT = Incident("spend_spike", "2026-05-20", group="veo-3", magnitude=20)
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +109,13 @@ def finished(frame: pd.DataFrame, metric: str) -> np.ndarray:
 
 def test_notebooks_are_stored_small_and_without_outputs():
     names = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["01-quickstart", "02-cost-report", "03-latency-and-errors", "04-explorer"]
+    assert names == [
+        "01-quickstart",
+        "02-cost-report",
+        "03-latency-and-errors",
+        "04-explorer",
+        "05-forecast-and-alerts",
+    ]
     for path in NOTEBOOKS.glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
@@ -219,3 +234,142 @@ def test_explorer_notebook_shows_the_total_in_its_widget(kernel_env, tmp_path, n
         "ea-total-spend": dollars(notebook_data.execution_cost.sum()),
         "ea-executions": f"{len(notebook_data):,}",
     }
+
+
+# --- 05-forecast-and-alerts -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def forecast_data() -> pd.DataFrame:
+    """The rows 05-forecast-and-alerts loads by default: its sandbox's history, incident in."""
+    day = pd.Timestamp(INCIDENT.start, tz="UTC")
+    assert day.day_name() == "Wednesday"
+    assert pd.Timestamp(END).floor("D") - day == pd.Timedelta(days=21)  # "three weeks ago"
+    generated = ea.generate_executions(**FORECAST_SANDBOX, end=END)
+    data, _ = inject_incidents(generated, [INCIDENT])
+    return in_window(data, END, FORECAST_DAYS)
+
+
+def cell_output(nb: nbformat.NotebookNode, code: str) -> str:
+    """What the one code cell whose source holds ``code`` printed."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and code in c.source]
+    assert len(cells) == 1, code
+    return "".join(
+        o.text for o in cells[0].outputs if o.output_type == "stream" and o.name == "stdout"
+    )
+
+
+def spend(frame: pd.DataFrame, start: str, end: str, model: str | None = None) -> float:
+    """Cost of the rows created in [start, end) (of ``model`` only, when given)."""
+    rows = (frame.created_at >= pd.Timestamp(start)) & (frame.created_at < pd.Timestamp(end))
+    if model is not None:
+        rows &= frame.model.astype(object) == model
+    return float(frame.loc[rows, "execution_cost"].sum())
+
+
+def interval(text: str) -> tuple[float, float]:
+    """``$1,234.56 to $2,345.67`` as two numbers."""
+    match = re.fullmatch(r"(\$[\d,.]+) to (\$[\d,.]+)", text)
+    assert match, text
+    return money(match.group(1)), money(match.group(2))
+
+
+def money(text: str) -> float:
+    return float(text.removeprefix("$").replace(",", ""))
+
+
+def test_forecast_and_alerts_on_the_sandbox(kernel_env, tmp_path, forecast_data):
+    kernel_env.setenv("EACHLABS_DAYS", str(FORECAST_DAYS))
+    nb = run("05-forecast-and-alerts", tmp_path)
+    out = printed(nb)
+    data = forecast_data
+    assert value_after("Loaded", out) == (
+        f"{len(data):,} executions from a local sandbox (generated data, one injected incident)"
+    )
+    assert value_after("Injected:", out) == (
+        "spend_spike of veo-3 on 2026-05-20 (every execution that day sent 20 more times)"
+    )
+
+    # 1. the month-end projection: June so far is a plain sum; the intervals nest
+    assert value_after("Month:", out) == "June 2026, as of 2026-06-10 12:00 UTC"
+    june = spend(data, "2026-06-01T00:00:00Z", END)
+    assert value_after("Spent so far:", out) == dollars(june)
+    projected = money(value_after("Projected month end:", out))
+    lo_80, hi_80 = interval(value_after("80% interval:", out))
+    lo_95, hi_95 = interval(value_after("95% interval:", out))
+    assert june < lo_95 <= lo_80 <= projected <= hi_80 <= hi_95
+
+    # 2. spend per day forecast from today to the month's last day, drawn
+    days = pd.date_range(pd.Timestamp(END).floor("D"), "2026-06-30T00:00:00Z", freq="D")
+    assert value_after("Forecast:", out) == (
+        f"{len(days)} days, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}"
+    )
+    images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == 2  # the forecast band and the flagged days
+
+    # 3. the injected spike, and only it, is flagged: total and veo-3, veo-3 the top driver
+    day = "2026-05-20"
+    total = spend(data, f"{day}T00:00:00Z", "2026-05-21T00:00:00Z")
+    veo3 = spend(data, f"{day}T00:00:00Z", "2026-05-21T00:00:00Z", model="veo-3")
+    flagged = re.findall(r"^Total (\S+) (up|down): (\$[\d,.]+) .*drivers: (.*)$", out, re.M)
+    assert [(d, direction, amount) for d, direction, amount, _ in flagged] == [
+        (day, "up", dollars(total))
+    ]
+    assert flagged[0][3].startswith("model veo-3 ")
+    models = re.findall(r"^Model (\S+) (\S+) (up|down): (\$[\d,.]+) ", out, re.M)
+    assert ("veo-3", day, "up", dollars(veo3)) in models
+    assert value_after("  flagged for veo-3:", out) == "yes"
+    assert value_after("  flagged for the total:", out) == "yes"
+    assert value_after("  top driver:", out) == "model veo-3"
+
+    # 4. budgets: June so far against each amount
+    assert value_after("Budget total:", out).startswith(
+        f"{dollars(june)} of $3,000.00 ({june / 3000:.1%}), projected "
+    )
+    june_veo3 = spend(data, "2026-06-01T00:00:00Z", END, model="veo-3")
+    assert value_after("Budget veo-3:", out).startswith(
+        f"{dollars(june_veo3)} of $500.00 ({june_veo3 / 500:.1%}), projected "
+    )
+
+    # 5. the cron verdict: the worst budget (no anomaly in the last two days) sets the status
+    verdict = cell_output(nb, "result = run_check(")
+    statuses = re.findall(r"^Budget \S+: .*: (ok|warning|critical)$", out, re.M)
+    worst = max(statuses, key=["ok", "warning", "critical"].index).upper()
+    code = {"OK": 0, "WARNING": 1, "CRITICAL": 2}[worst]
+    assert verdict.startswith(f"EACHLABS {worst} - ") and "no anomalies" in verdict.splitlines()[0]
+    assert value_after("Exit status:", verdict) == f"{code} ({worst})"
+
+    # ... and replayed the morning after the spike: both anomalies alert, May's veo-3 spend so far
+    replay = cell_output(nb, "replay = run_check(")
+    assert "as of 2026-05-21T06:00:00Z" in replay
+    alerts = value_after("Alerts:", replay).split(", ")
+    assert {f"anomaly:spend:total:{day}", f"anomaly:spend:veo-3:{day}"} <= set(alerts)
+    may_veo3 = spend(data, "2026-05-01T00:00:00Z", "2026-05-21T06:00:00Z", model="veo-3")
+    assert f"used ({dollars(may_veo3)} spent)" in value_after("budget veo-3:", replay)
+    assert value_after("Exit status:", replay) == "2 (CRITICAL)"  # veo-3's budget went in a day
+
+    assert "smk_" not in json.dumps(nb)  # not even the sandbox's demo key
+
+
+def test_forecast_and_alerts_against_the_api_named_by_the_environment(kernel_env, tmp_path):
+    end, key = "2026-03-18T06:00:00Z", "smk_live_0123456789abcdef0123456789abcdef"
+    with ea.sandbox(executions=25_000, seed=11, end=end, days=90, api_key=key) as api:
+        kernel_env.setenv("EACHLABS_API_KEY", api.api_key)
+        kernel_env.setenv("EACHLABS_BASE_URL", api.base_url)
+        kernel_env.setenv("EACHLABS_END", end)  # EACHLABS_DAYS stays 30: too little history
+        nb = run("05-forecast-and-alerts", tmp_path)
+        expected = in_window(api.truth, end, 63)
+        requests = len(api.request_log)
+    out = printed(nb)
+    assert requests > 0  # the notebook talked to this server, not to a sandbox of its own
+    assert value_after("EACHLABS_DAYS=30", out) == (
+        "is too little history to forecast and detect; loading 63 days"
+    )
+    assert value_after("Loaded", out) == f"{len(expected):,} executions from the each::labs API"
+    assert value_after("Window:", out) == "2026-01-14 06:00 to 2026-03-18 06:00 UTC"
+    march = spend(expected, "2026-03-01T00:00:00Z", end)
+    assert value_after("Spent so far:", out) == dollars(march)
+    assert "Injected:" not in out
+    assert value_after("Nothing was injected:", out) == "your own data"
+    # the key never reaches an output, the widget state or the notebook's metadata
+    assert key not in json.dumps(nb)
