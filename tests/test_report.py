@@ -435,3 +435,14 @@ def test_html_opens_in_a_browser_with_no_request_but_itself(df, before, tmp_path
     assert dialogs == []  # no injected script ran
     assert loaded >= 4  # the embedded charts render
     assert HOSTILE in shown
+
+
+def test_an_empty_period_says_so_in_a_banner(df):
+    empty = df.iloc[:0].copy()
+    empty.attrs = {"window": {"start": "2025-01-01T00:00:00Z", "end": "2025-02-01T00:00:00Z"}}
+    html = cost_report(empty, charts=False)
+    assert 'class="banner" role="alert">No executions were created in this period' in html
+    assert "Period: 2025-01-01 to 2025-01-31 (31 days, UTC)" in html
+    markdown = cost_report(empty, format="markdown")
+    assert "> **No executions were created in this period" in markdown
+    assert "banner" not in cost_report(df, charts=False).split("<main>")[1].split("<h2")[0]

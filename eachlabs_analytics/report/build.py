@@ -99,6 +99,8 @@ class CostReport:
     period: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
     previous_period: tuple[pd.Timestamp, pd.Timestamp] | None = None
     helpers: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Shown above everything when the numbers need a warning first (an empty period).
+    banner: str = ""
 
     def section(self, key: str) -> Section:
         """The section with this key (``spend_by_model``, ``errors``, ...)."""
@@ -284,7 +286,14 @@ def build_report(
     if redact:
         _redact(sections, helpers, df, previous)
     headline, headline_table = _headline(s, helpers.get("compare_all"))
+    banner = (
+        "No executions were created in this period: every table below is empty. Check the "
+        "window and the filters (slugs and ids must match exactly)."
+        if s.executions == 0
+        else ""
+    )
     return CostReport(
+        banner=banner,
         title=title or "each::labs cost report",
         meta=_meta(s, frame, previous_period, redact),
         headline=headline,

@@ -193,6 +193,8 @@ figure img { max-width: 100%; height: auto; border: 1px solid var(--line); borde
 figcaption { color: var(--muted); font-size: 12px; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 th { white-space: normal; min-width: 5ch; }
+.banner { border: 1px solid #e0a96d; background: #fff4e5; color: #7a3e00; font-weight: 600;
+          border-radius: 6px; padding: 8px 12px; margin: 12px 0; }
 table.wide { font-size: 12.5px; }
 table.wide th, table.wide td { padding: 3px 6px; }
 @media (max-width: 900px) {
@@ -286,6 +288,7 @@ def render_html(report: CostReport) -> str:
 <main>
 <h1>{html_text(report.title)}</h1>
 <p class="meta">{meta}</p>
+{f'<p class="banner" role="alert">{html_text(report.banner)}</p>' if report.banner else ""}
 <div class="cards">{cards}</div>
 {f"<ul>{notes}</ul>" if notes else ""}
 {chr(10).join(sections)}
@@ -318,6 +321,8 @@ def render_markdown(report: CostReport) -> str:
     """The report as Markdown (tables; charts are left to the HTML format)."""
     out = [f"# {markdown_text(report.title)}", ""]
     out += [markdown_block(" · ".join(report.meta)), ""]
+    if report.banner:
+        out += [f"> **{markdown_text(report.banner)}**", ""]
     for label, value, detail in report.headline:
         extra = f" ({markdown_text(detail)})" if detail else ""
         out.append(f"- **{markdown_text(label)}**: {markdown_text(value)}{extra}")
