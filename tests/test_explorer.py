@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 
 import numpy as np
 import pandas as pd
@@ -379,3 +380,18 @@ def test_the_forecast_tab_shows_the_forecast_and_the_injected_spike():
     shown = explorer.pane_tables["forecast"].value
     assert f"<td>{day.date()}</td><td>{model}</td>" in shown
     assert bytes(explorer.pane_images["forecast"].value).startswith(b"\x89PNG")
+
+
+def test_pane_tables_are_for_people_and_the_data_window_is_shown(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False)
+    shown = explorer.pane_tables["cost_by_model"].value
+    assert "<th>spend</th>" in shown and "total_cost" not in shown  # the report's words
+    assert "<th>share of spend</th>" in shown
+    assert shown.count("<tr") == len(explorer.tables["cost_by_model"]) + 1  # no index-name row
+    executions = int(explorer.tables["cost_by_model"]["executions"].max())
+    assert executions >= 1000 and f"<td>{executions:,}</td>" in shown  # thousands separators
+    window = sandbox_frame.attrs["window"]
+    start, end = pd.Timestamp(window["start"]), pd.Timestamp(window["end"])
+    from eachlabs_analytics._util.formats import fmt_window
+
+    assert f"data: {fmt_window(start, end)}" in html.unescape(explorer.status_line.value)

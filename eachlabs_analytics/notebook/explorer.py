@@ -33,7 +33,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds
+from eachlabs_analytics._util.formats import fmt_int, fmt_money, fmt_pct, fmt_seconds, fmt_window
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
@@ -463,8 +463,10 @@ class Explorer:
         for card in self._cards:
             card.value = "–"  # a failed summary must not leave the previous numbers up
         self._guard("summary", lambda: self._render_headline(metrics.summary(data)))
+        window = self.df.attrs.get("window") or {}
         self.status_line.value = html.escape(
-            f"{len(data):,} of {len(self.df):,} executions · {_describe(self._filters)}"
+            f"{len(data):,} of {len(self.df):,} executions · {_describe(self._filters)} · "
+            f"data: {fmt_window(window.get('start'), window.get('end'))}"
         )
         if "summary" in self.errors:
             self.status_line.value += (
@@ -601,10 +603,34 @@ def _table_html(name: str, table: pd.DataFrame) -> str:
             "mean": fmt_seconds,
         }
         formatters = {
-            c: kinds.get(str(c), fmt_seconds if _PERCENTILE.fullmatch(str(c)) else str)
+            c: kinds.get(
+                str(c),
+                fmt_seconds
+                if _PERCENTILE.fullmatch(str(c))
+                else fmt_int
+                if pd.api.types.is_integer_dtype(table[c])
+                else str,
+            )
             for c in table.columns
         }
-    return table.to_html(classes="ea-table", formatters=formatters, border=0, na_rep="–")
+    # headers for people, like the report's: "spend", "share of spend", "p95", ...
+    shown = table.rename(columns=lambda c: _LABELS.get(str(c), str(c).replace("_", " ")))
+    formatters = {_LABELS.get(str(c), str(c).replace("_", " ")): f for c, f in formatters.items()}
+    return shown.to_html(
+        classes="ea-table", formatters=formatters, border=0, na_rep="–", index_names=False
+    )
+
+
+#: Column headers for people (the report's words).
+_LABELS = {
+    "total_cost": "spend",
+    "mean_cost": "mean cost",
+    "share": "share of spend",
+    "failed_cost": "spent on failures",
+    "cost_per_success": "cost per success",
+    "low_count": "few rows",
+    "error_rate": "error rate",
+}
 
 
 def _anomalies_html(anomalies: pd.DataFrame) -> str:
