@@ -395,3 +395,13 @@ def test_pane_tables_are_for_people_and_the_data_window_is_shown(sandbox_frame):
     from eachlabs_analytics._util.formats import fmt_window
 
     assert f"data: {fmt_window(start, end)}" in html.unescape(explorer.status_line.value)
+
+
+def test_the_multi_selects_say_how_they_work_and_show_what_is_picked(sandbox_frame):
+    from eachlabs_analytics.notebook import explorer as explorer_module
+
+    explorer = explore(sandbox_frame, charts=False)
+    assert "Ctrl-click" in explorer.select_hint.value and "means all" in explorer.select_hint.value
+    css = explorer.widget.children[0].value
+    assert "option:checked" in css and "#0072B2" in css  # a strong highlight, not faint grey
+    assert explorer_module.SELECT_HINT in html.unescape(explorer.select_hint.value)

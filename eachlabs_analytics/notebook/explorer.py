@@ -67,7 +67,16 @@ _ON_DEMAND = ("forecast",)
 _CSS = (
     ".ea-card-value { font-size: 1.5em; font-weight: 600; } "
     ".ea-table td, .ea-table th { padding: 2px 8px; text-align: right; } "
-    ".ea-pane-error { color: #b00020; }"
+    ".ea-pane-error { color: #b00020; } "
+    # a picked option must be seen at a glance, not a faint grey
+    ".ea-explorer select option:checked { background: #0072B2 linear-gradient(#0072B2, #0072B2);"
+    " color: #fff; } "
+    ".ea-hint { color: #5b6475; font-size: 0.9em; }"
+)
+#: How the multi-selects work, said under them (browsers do not say it).
+SELECT_HINT = (
+    "Click to pick one; Ctrl-click (⌘-click on a Mac) or Shift-click to pick several. "
+    "Nothing picked in a list means all of it."
 )
 _PERCENTILE = re.compile(r"p[0-9]+(\.[0-9]+)?", re.ASCII)
 _FIGSIZE = (9.0, 4.0)
@@ -208,6 +217,7 @@ class Explorer:
         )
         self.error_select = _select("error-classes", list(schema.ERROR_CLASSES), rows=8)
         self.workflow_select = _select("workflows", list(self.workflows), rows=8)
+        self.select_hint = widgets.HTML(f"<span class='ea-hint'>{html.escape(SELECT_HINT)}</span>")
         self.reset_button = widgets.Button(description="Reset filters", icon="times")
         self.reset_button.add_class("ea-reset")
         self.reset_button.on_click(lambda _b: self.reset())
@@ -289,6 +299,7 @@ class Explorer:
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
                 widgets.HBox([self.start, self.end]),
+                self.select_hint,
                 widgets.HBox(
                     [
                         _column("Models (by spend)", self.model_search, self.model_select),
