@@ -70,10 +70,7 @@ def fmt_signed_pct(value: Any) -> str:
     >>> fmt_signed_pct(0.123), fmt_signed_pct(-0.0004)
     ('+12.3%', '0.0%')
     """
-    if missing(value):
-        return MISSING
-    tenths = round(float(value) * 100, 1)
-    return "0.0%" if tenths == 0 else f"{tenths:+.1f}%"
+    return _signed_percent(value, "%")
 
 
 def fmt_points(value: Any) -> str:
@@ -82,10 +79,16 @@ def fmt_points(value: Any) -> str:
     >>> fmt_points(0.0123), fmt_points(-0.0001)
     ('+1.2 pp', '0.0 pp')
     """
+    return _signed_percent(value, " pp")
+
+
+def _signed_percent(value: Any, unit: str) -> str:
+    """``value`` x 100 to one decimal with its sign; a change that rounds to nothing is
+    unsigned (never ``-0.0``)."""
     if missing(value):
         return MISSING
     tenths = round(float(value) * 100, 1)
-    return "0.0 pp" if tenths == 0 else f"{tenths:+.1f} pp"
+    return f"0.0{unit}" if tenths == 0 else f"{tenths:+.1f}{unit}"
 
 
 def fmt_seconds(value: Any) -> str:
