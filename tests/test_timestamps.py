@@ -10,6 +10,7 @@ import re
 import pandas as pd
 import pytest
 
+import eachlabs_analytics as ea
 from eachlabs_analytics._util import windows as _dates
 from eachlabs_analytics._util.timestamps import parse_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
@@ -62,3 +63,13 @@ def test_any_number_of_fraction_digits_is_rfc3339(digits):
     assert parse_rfc3339(text) == want.value // 1_000
     assert parse_timestamp(text, "start") == want
     assert _dates.parse_time(text, "start") == want
+
+
+def test_periods_and_explorer_days_refuse_non_ascii_digits():
+    frame = ea.generate_executions(executions=50, seed=1, end="2026-10-31T00:00:00Z")
+    with pytest.raises(InvalidQueryError, match="non-ASCII"):
+        ea.compare_periods(frame, current="\uff12\uff10\uff12\uff16-10")  # a full-width year
+    with pytest.raises(InvalidQueryError, match="non-ASCII"):
+        ea.compare_periods(frame, current=("\uff12\uff10\uff12\uff16-10-01", "2026-11-01"))
+    with pytest.raises(InvalidQueryError, match="non-ASCII"):
+        ea.explore(frame, charts=False).filters = {"start": "\uff12\uff10\uff12\uff16-10-01"}

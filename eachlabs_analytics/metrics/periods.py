@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS, latency_rows
@@ -30,6 +31,8 @@ _ALLOWED_PERIOD = (
 
 
 def _utc(value: object, what: str) -> pd.Timestamp:
+    if isinstance(value, str):
+        require_ascii(value, what, _ALLOWED_PERIOD)
     try:
         ts = pd.Timestamp(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
@@ -44,6 +47,8 @@ def _span(value: object, what: str) -> Span:
     if isinstance(value, (tuple, list)) and len(value) == 2:
         start, end = _utc(value[0], f"{what}[0]"), _utc(value[1], f"{what}[1]")
     elif isinstance(value, (str, pd.Period)):
+        if isinstance(value, str):
+            require_ascii(value, what, _ALLOWED_PERIOD)
         try:
             period = value if isinstance(value, pd.Period) else pd.Period(value)
         except (TypeError, ValueError) as exc:

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util.timestamps import format_timestamp
+from eachlabs_analytics._util.timestamps import format_timestamp, require_ascii
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
@@ -310,6 +310,8 @@ def _to_date(value: object, name: str) -> dt.date | None:
         raise InvalidQueryError(
             f"{name} {value!r} is not a date; use a datetime.date, a Timestamp or 'YYYY-MM-DD'"
         )
+    if isinstance(value, str):
+        require_ascii(value, name, "a datetime.date, a Timestamp or 'YYYY-MM-DD'")
     try:
         ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:

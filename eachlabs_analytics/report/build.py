@@ -564,8 +564,6 @@ def _daily_trend(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> 
 # --- forecast and alerts -------------------------------------------------------------------
 #: Interval levels of the forecast (percent).
 FORECAST_LEVELS = (80, 95)
-#: Whole days of actual spend the forecast chart shows before the forecast.
-FORECAST_CHART_DAYS = 56
 
 
 def _history(
