@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "cost_over_time": "metrics",
     "error_breakdown": "metrics",
     "error_rate_over_time": "metrics",
+    "latency_over_time": "metrics",
     "latency_percentiles": "metrics",
     "summary": "metrics",
     # watch: forecasts, anomalies, budgets
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "plot_error_breakdown": "plots",
     "plot_error_rate_over_time": "plots",
     "plot_latency": "plots",
+    "plot_latency_over_time": "plots",
     "plot_queue_vs_execution": "plots",
     # files
     "ExecutionStore": "store",
@@ -100,6 +102,7 @@ __all__ = [
     "explore",
     "forecast_spend",
     "generate_executions",
+    "latency_over_time",
     "latency_percentiles",
     "load_executions",
     "month_end_projection",
@@ -108,6 +111,7 @@ __all__ = [
     "plot_error_breakdown",
     "plot_error_rate_over_time",
     "plot_latency",
+    "plot_latency_over_time",
     "plot_queue_vs_execution",
     "read_parquet",
     "sandbox",
@@ -143,6 +147,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         cost_over_time,
         error_breakdown,
         error_rate_over_time,
+        latency_over_time,
         latency_percentiles,
         summary,
     )
@@ -153,6 +158,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_error_breakdown,
         plot_error_rate_over_time,
         plot_latency,
+        plot_latency_over_time,
         plot_queue_vs_execution,
     )
     from eachlabs_analytics.report import cost_report

@@ -1,4 +1,4 @@
-"""cost_over_time, error_rate_over_time and compare_periods against independent computations.
+"""Over-time helpers and compare_periods against independent computations.
 
 Expected periods are computed row by row in Python (``Timestamp.tz_convert`` and calendar
 arithmetic), not with the helpers' integer bucketing.
@@ -148,6 +148,46 @@ def test_error_rate_over_time_overall_and_per_model(df):
     in_week = (rest["created_at"] >= week) & (rest["created_at"] < week + pd.Timedelta(days=7))
     mask = in_week.to_numpy()
     assert wide.loc[week, "other"] == pytest.approx(rest_failed[mask].sum() / mask.sum())
+
+
+@pytest.mark.parametrize(("freq", "tz"), [("D", "UTC"), ("W", "UTC"), ("D", "America/New_York")])
+@pytest.mark.parametrize("metric", ["total_seconds", "queue_seconds"])
+def test_latency_over_time_matches_np_percentile_per_period(df, freq, tz, metric):
+    got = ea.latency_over_time(df, freq=freq, metric=metric, tz=None if tz == "UTC" else tz)
+    assert list(got.columns) == ["count", "mean", "p50", "p95"]
+    assert got.attrs["metric"] == metric and got.attrs["percentiles"] == [50.0, 95.0]
+    values: dict[pd.Timestamp, list[float]] = {}
+    statuses = df["status"].astype(object)
+    for created, status, value in zip(df["created_at"], statuses, df[metric], strict=True):
+        start = period_start(created, freq, tz)
+        values.setdefault(start, [])
+        if status not in IN_FLIGHT and not math.isnan(value):
+            values[start].append(value)
+    assert set(values) <= set(got.index)
+    for start, kept in values.items():
+        assert got.loc[start, "count"] == len(kept)
+        if kept:
+            assert got.loc[start, "p50"] == np.percentile(kept, 50)
+            assert got.loc[start, "p95"] == np.percentile(kept, 95)
+            assert got.loc[start, "mean"] == pytest.approx(np.mean(kept), rel=1e-12)
+        else:
+            assert np.isnan(got.loc[start, "p95"])
+
+
+def test_latency_over_time_leaves_out_in_flight_rows_and_gaps():
+    frame = typed_frame(
+        [
+            row("a", status="success", created="2026-10-01T00:00:00Z"),
+            row("a", status="running", created="2026-10-01T01:00:00Z"),
+            row("b", status="error", created="2026-10-03T00:00:00Z"),
+        ]
+    )
+    got = ea.latency_over_time(frame, percentiles=[50])
+    assert got["count"].tolist() == [1, 0, 1] and list(got.columns) == ["count", "mean", "p50"]
+    assert np.isnan(got["p50"].iloc[1])
+    assert ea.latency_over_time(schema.empty_frame()).empty
+    with pytest.raises(ea.InvalidQueryError, match="not a latency column"):
+        ea.latency_over_time(frame, metric="execution_cost")
 
 
 def test_error_rate_is_nan_for_a_period_without_executions():

@@ -25,6 +25,7 @@ PLOTS = (
     "plot_queue_vs_execution",
     "plot_error_breakdown",
     "plot_error_rate_over_time",
+    "plot_latency_over_time",
 )
 SAFE_COLORS = {
     mcolors.to_hex(c)
@@ -207,6 +208,16 @@ def test_error_rate_over_time_lines_are_the_helpers_rates(df):
     assert by_model.get_legend_handles_labels()[1] == list(wide.columns)
     for line, name in zip(by_model.lines, wide.columns, strict=True):
         np.testing.assert_array_equal(line.get_ydata(), wide[name].to_numpy())
+
+
+def test_latency_over_time_lines_are_the_helpers_percentiles(df):
+    ax = ea.plot_latency_over_time(df, freq="W", metric="queue_seconds")
+    table = ea.latency_over_time(df, freq="W", metric="queue_seconds")
+    assert [line.get_label() for line in ax.lines] == ["p50", "p95"]
+    for line, name in zip(ax.lines, ["p50", "p95"], strict=True):
+        np.testing.assert_array_equal(line.get_ydata(), table[name].to_numpy())
+    assert ax.get_title() == "Queue time per week"
+    assert ax.yaxis.get_major_formatter()(30, 0) == "30 s"
 
 
 @pytest.mark.parametrize("name", ["plot_cost_by_model", "plot_latency", "plot_error_breakdown",

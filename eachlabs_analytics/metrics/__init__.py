@@ -7,7 +7,7 @@ returns a new tidy DataFrame; none prints, reads or writes anything. Results car
 
 - where the money goes: :func:`cost_by_model`, :func:`cost_by_workflow`,
   :func:`cost_over_time`;
-- how fast: :func:`latency_percentiles`;
+- how fast: :func:`latency_percentiles`, :func:`latency_over_time`;
 - why it fails: :func:`error_breakdown`, :func:`error_rate_over_time`;
 - what changed: :func:`compare_periods`; the headline numbers: :func:`summary`.
 
@@ -39,7 +39,11 @@ from eachlabs_analytics.metrics.aggregates import (
     latency_percentiles,
 )
 from eachlabs_analytics.metrics.headline import Summary, summary
-from eachlabs_analytics.metrics.over_time import cost_over_time, error_rate_over_time
+from eachlabs_analytics.metrics.over_time import (
+    cost_over_time,
+    error_rate_over_time,
+    latency_over_time,
+)
 from eachlabs_analytics.metrics.periods import compare_periods
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "cost_over_time",
     "error_breakdown",
     "error_rate_over_time",
+    "latency_over_time",
     "latency_percentiles",
     "summary",
 ]

@@ -207,7 +207,8 @@ def percentile_column(p: float) -> str:
     return f"p{p:g}"
 
 
-def _check_percentiles(percentiles: Sequence[float] | float) -> tuple[float, ...]:
+def check_percentiles(percentiles: Sequence[float] | float) -> tuple[float, ...]:
+    """The percentiles asked for, as floats; refuses values outside 0-100 and duplicates."""
     if isinstance(percentiles, (int, float)):
         percentiles = (percentiles,)
     try:
@@ -288,7 +289,7 @@ def latency_percentiles(
         )
     if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
         raise InvalidQueryError(f"min_count must be an integer >= 0, not {min_count!r}")
-    qs = _check_percentiles(percentiles)
+    qs = check_percentiles(percentiles)
     grouping = _rows.grouping_for(df, by, "latency_percentiles")
     outcomes = _rows.outcome_codes(df)
     values = _rows.floats(df, metric)

@@ -15,6 +15,7 @@ from eachlabs_analytics.plots.charts import (
     plot_error_breakdown,
     plot_error_rate_over_time,
     plot_latency,
+    plot_latency_over_time,
     plot_queue_vs_execution,
     plot_spend_forecast,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "plot_error_breakdown",
     "plot_error_rate_over_time",
     "plot_latency",
+    "plot_latency_over_time",
     "plot_queue_vs_execution",
     "plot_spend_forecast",
 ]

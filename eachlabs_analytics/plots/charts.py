@@ -31,7 +31,12 @@ from eachlabs_analytics.metrics.aggregates import (
     error_breakdown,
     latency_percentiles,
 )
-from eachlabs_analytics.metrics.over_time import OTHER, cost_over_time, error_rate_over_time
+from eachlabs_analytics.metrics.over_time import (
+    OTHER,
+    cost_over_time,
+    error_rate_over_time,
+    latency_over_time,
+)
 from eachlabs_analytics.plots import palette as _palette
 from eachlabs_analytics.plots import parts as _parts
 
@@ -41,6 +46,7 @@ __all__ = [
     "plot_error_breakdown",
     "plot_error_rate_over_time",
     "plot_latency",
+    "plot_latency_over_time",
     "plot_queue_vs_execution",
     "plot_spend_forecast",
 ]
@@ -409,6 +415,56 @@ def plot_error_rate_over_time(
     ax.set_ylim(bottom=0)
     if by is not None:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title=by, fontsize=8)
+    ax.grid(alpha=0.3)
+    _parts.dates(ax)
+    return ax
+
+
+def plot_latency_over_time(
+    df: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    freq: str = "D",
+    metric: str = "total_seconds",
+    tz: str | None = None,
+) -> Axes:
+    """Lines of the median (p50) and p95 latency per period: is it getting slower?
+
+    The values are :func:`latency_over_time` with the same arguments (rows in flight left
+    out, linear-interpolation percentiles, seconds). Periods without a usable row leave a gap.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7)
+    >>> ax = ea.plot_latency_over_time(df)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['p50', 'p95']
+    """
+    table = latency_over_time(df, freq=freq, metric=metric, percentiles=(50, 95), tz=tz)
+    ax = _parts.axes(ax, width=10.0)
+    words = {
+        "queue_seconds": "Queue time",
+        "execution_seconds": "Execution time",
+        "total_seconds": "End-to-end latency",
+        "run_time": "Run time (API)",
+    }
+    title = f"{words.get(metric, metric)} per {_parts.freq_word(freq)}"
+    if table.empty:
+        return _parts.empty(ax, title)
+    x = table.index.tz_localize(None) if table.index.tz is not None else table.index
+    for i, name in enumerate(["p50", "p95"]):
+        color, style = _palette.line_style(i)
+        ax.plot(
+            x, table[name].to_numpy(), style, color=color, label=name,
+            marker="." if len(x) < 60 else None,
+        )
+    ax.yaxis.set_major_formatter(FuncFormatter(_parts.seconds))
+    ax.set_ylabel("Seconds (p50, p95)")
+    zone = table.index.tz
+    ax.set_xlabel(f"Period start ({zone})" if zone is not None else "Period start")
+    ax.set_title(title)
+    ax.set_ylim(bottom=0)
+    ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     _parts.dates(ax)
     return ax
