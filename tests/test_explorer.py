@@ -71,6 +71,13 @@ def assert_panes_match_helpers(explorer: Explorer, expected: pd.DataFrame) -> No
     )
     pd.testing.assert_frame_equal(explorer.tables["latency"], metrics.latency_percentiles(expected))
     pd.testing.assert_frame_equal(explorer.tables["errors"], metrics.error_breakdown(expected))
+    trends = explorer.tables["trends"]
+    pd.testing.assert_series_equal(
+        trends["p95"], metrics.latency_over_time(expected)["p95"], check_names=False
+    )
+    pd.testing.assert_series_equal(
+        trends["error_rate"], metrics.error_rate_over_time(expected)["error_rate"]
+    )
     total = float(expected["execution_cost"].sum())
     assert explorer.total_spend.value == dollars(total)
     assert explorer.executions.value == f"{len(expected):,}"
@@ -115,8 +122,8 @@ def test_setting_filters_from_code_changes_filtered_and_panes(sandbox_frame):
     assert_panes_match_helpers(explorer, expected)
     # the controls show the selection
     assert explorer.model_select.value == tuple(top_two)
-    assert explorer.start.value == dt.date(2026, 5, 20)
-    assert explorer.end.value == dt.date(2026, 6, 3)
+    assert explorer.start.value == "2026-05-20"
+    assert explorer.end.value == "2026-06-03"
     # a mapping changes only the fields it names
     explorer.filters = {"status_groups": ["failed"]}
     assert explorer.filters.models == tuple(top_two)
@@ -161,19 +168,19 @@ def test_changing_the_controls_like_a_user_does(sandbox_frame):
     assert_panes_match_helpers(explorer, sandbox_frame[sandbox_frame.workflow_id.isna()])
 
     explorer.workflow_select.value = ()
-    explorer.start.value = dt.date(2026, 6, 1)
-    explorer.end.value = dt.date(2026, 6, 2)
+    explorer.start.value = "2026-06-01"
+    explorer.end.value = "2026-06-02"
     assert_panes_match_helpers(
         explorer, pandas_slice(sandbox_frame, start="2026-06-01", end="2026-06-02")
     )
     # picking a start after the end moves the end rather than failing
-    explorer.start.value = dt.date(2026, 6, 5)
+    explorer.start.value = "2026-06-05"
     assert (explorer.filters.start, explorer.filters.end) == (dt.date(2026, 6, 5),) * 2
-    assert explorer.end.value == dt.date(2026, 6, 5)
+    assert explorer.end.value == "2026-06-05"
 
     explorer.reset_button.click()
     assert explorer.filters == Filters()
-    assert explorer.start.value is None and explorer.model_select.value == ()
+    assert explorer.start.value == "" and explorer.model_select.value == ()
     assert_panes_match_helpers(explorer, sandbox_frame)
 
 
@@ -283,23 +290,19 @@ def test_charts_render_for_the_visible_tab_and_the_rest_on_demand(sandbox_frame)
         ]
 
     explorer = explore(sandbox_frame)
+    n = len(PANES)
+    assert list(PANES)[-1] == "executions" and "forecast" in PANES
     # the forecast tab draws only when opened; the executions tab (last) is a table
-    assert drawn(explorer) == [True, False, False, False, False, False]  # only the open tab
+    assert drawn(explorer) == [True] + [False] * (n - 1)  # only the open tab
     explorer.refresh()
-    assert drawn(explorer) == [True, True, True, True, True, False]  # all, forecast included
+    assert drawn(explorer) == [True] * (n - 1) + [False]  # all, forecast included
     explorer.filters = {"models": explorer.models[:3]}
-    assert drawn(explorer) == [True, False, False, False, False, False]  # never stale
+    assert drawn(explorer) == [True] + [False] * (n - 1)  # never stale
     explorer.tabs.selected_index = 2
-    assert drawn(explorer) == [True, False, True, False, False, False]
+    assert drawn(explorer) == [True, False, True] + [False] * (n - 3)
     assert explorer.errors == {}
-    assert [image.layout.display for image in explorer.pane_images.values()] == [
-        None,
-        "none",
-        None,
-        "none",
-        "none",
-        "none",
-    ]
+    shown = [image.layout.display for image in explorer.pane_images.values()]
+    assert shown == [None, "none", None] + ["none"] * (n - 3)
 
 
 def test_drilldown_finds_sorts_pages_and_downloads_the_selection(sandbox_frame):
@@ -405,3 +408,69 @@ def test_the_multi_selects_say_how_they_work_and_show_what_is_picked(sandbox_fra
     css = explorer.widget.children[0].value
     assert "option:checked" in css and "#0072B2" in css  # a strong highlight, not faint grey
     assert explorer_module.SELECT_HINT in html.unescape(explorer.select_hint.value)
+
+
+def test_month_to_date_compares_with_the_same_point_of_last_month(sandbox_frame):
+    # data to 2026-06-15 09:30: June 1 to 09:30 on the 15th against May 1 to 09:30 on the 15th
+    data = sandbox_frame.copy()
+    data.attrs = {**sandbox_frame.attrs, "window": {**sandbox_frame.attrs["window"]}}
+    data.attrs["window"]["end"] = "2026-06-15T09:30:00Z"
+    explorer = explore(data, charts=False, filters={"models": [ea_top_model(data)]})
+    explorer.filters = {"start": "2026-06-14", "end": "2026-06-14"}  # the day range is ignored
+    model = explorer.filters.models[0]
+    rows = data[data["model"] == model]
+
+    def spend(first: str, stop: str) -> float:
+        inside = (rows["created_at"] >= first) & (rows["created_at"] < stop)
+        return float(rows.loc[inside, "execution_cost"].sum())
+
+    now = spend("2026-06-01T00:00:00Z", "2026-06-15T09:30:00Z")
+    then = spend("2026-05-01T00:00:00Z", "2026-05-15T09:30:00Z")
+    assert now > 0 and then > 0 and now != then
+    table = explorer.tables["month_to_date"]
+    assert table.loc[model, "spend_current"] == pytest.approx(now, rel=1e-12)
+    assert table.loc[model, "spend_previous"] == pytest.approx(then, rel=1e-12)
+    shown = html.unescape(explorer.pane_tables["month_to_date"].value)
+    assert "2026-06-01 00:00:00 to 2026-06-15 09:30:00 UTC" in shown
+    assert "2026-05-01 00:00:00 to 2026-05-15 09:30:00 UTC" in shown
+    assert f"<td>{dollars(then)}</td><td>{dollars(now)}</td>" in shown
+    sign = "+" if now > then else "-"
+    assert f"<td>{sign}{dollars(abs(now - then))}</td>" in shown
+
+
+def ea_top_model(df: pd.DataFrame) -> str:
+    spend = df.groupby(df.model.astype(object))["execution_cost"].sum()
+    return str(spend.sort_values(ascending=False, kind="stable").index[0])
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("06/01/2026", "is not a day; use YYYY-MM-DD"),
+        ("2026-06-31", "is not a day; use YYYY-MM-DD"),
+        ("２０２６-06-01", "non-ASCII"),
+        ("2026-6-1", "is not a day; use YYYY-MM-DD"),
+    ],
+)
+def test_day_fields_take_iso_days_and_say_what_is_wrong(sandbox_frame, typed, message):
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.start.value = "2026-06-01"
+    assert explorer.filters.start == dt.date(2026, 6, 1)
+    explorer.end.value = typed
+    assert explorer.filters.end is None and explorer.filters.start == dt.date(2026, 6, 1)
+    assert message in html.unescape(explorer.day_message.value)
+    assert "ea-pane-error" in explorer.day_message.value
+    explorer.end.value = " 2026-06-02 "  # spaces around a day are fine
+    assert explorer.filters.end == dt.date(2026, 6, 2)
+    assert "YYYY-MM-DD (UTC)" in explorer.day_message.value  # the hint is back
+    assert len(explorer.filtered) == len(
+        pandas_slice(sandbox_frame, start="2026-06-01", end="2026-06-02")
+    )
+
+
+def test_a_title_heads_the_explorer(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False, title="Spend <sample>")
+    heading = explorer.widget.children[1]
+    assert heading.value == "<h2 class='ea-title'>Spend &lt;sample&gt;</h2>"
+    plain = explore(sandbox_frame, charts=False).widget.children
+    assert all("ea-title" not in getattr(child, "value", "") for child in plain)

@@ -188,6 +188,30 @@ def previous_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestam
     return start - (end - start), start
 
 
+def month_to_date(
+    last: pd.Timestamp,
+) -> tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Timestamp, pd.Timestamp]]:
+    """This month so far and the same point of last month, both ``[start, end)`` in UTC.
+
+    ``last`` is the last instant of the data (e.g. a window's end minus a microsecond): the
+    current span runs from the first of its month to just after it; the previous span starts
+    on the first of the month before and lasts as long, cut at that month's end (March 31
+    compares with all of February).
+
+    >>> (now, then) = month_to_date(pd.Timestamp("2026-11-15T11:59:59.999999Z"))
+    >>> [str(t) for t in (*now, *then)]
+    ['2026-11-01 00:00:00+00:00', '2026-11-15 12:00:00+00:00', '2026-10-01 00:00:00+00:00', '2026-10-15 12:00:00+00:00']
+    >>> month_to_date(pd.Timestamp("2026-03-31T12:00:00Z"))[1][1]
+    Timestamp('2026-03-01 00:00:00+0000', tz='UTC')
+    """  # noqa: E501
+    last = pd.Timestamp(last)
+    last = (last.tz_localize("UTC") if last.tz is None else last.tz_convert("UTC")).as_unit("us")
+    start = last.normalize().replace(day=1)
+    end = last + _ONE_US
+    previous_start = (start - pd.Timedelta(days=1)).replace(day=1)
+    return (start, end), (previous_start, min(previous_start + (end - start), start))
+
+
 def select_window(
     df: pd.DataFrame, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.DataFrame:

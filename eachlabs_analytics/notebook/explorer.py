@@ -2,9 +2,11 @@
 
 ``explore(df)`` shows a filter bar (quick date ranges and a day range, models ordered by spend
 with a search box, status groups, error classes, workflows) above panes that re-render when the
-selection changes: headline numbers, cost by model, cost over time, latency percentiles and the
-error breakdown. Every number comes from :mod:`eachlabs_analytics.metrics` and every chart from
-:mod:`eachlabs_analytics.plots`, called on the filtered slice; nothing is recomputed here.
+selection changes: headline numbers, cost by model, cost over time, month to date, latency
+percentiles, latency and error rate over time, the error breakdown, forecast and alerts, and the
+executions themselves. Every number comes from :mod:`eachlabs_analytics.metrics` and every
+chart from :mod:`eachlabs_analytics.plots`, called on the filtered slice; nothing is
+recomputed here.
 
 Panes are plain widget state (HTML tables and PNG images, no ``Output`` capture), so the
 Explorer behaves the same in JupyterLab, Notebook 7 and Voilà, and is testable without a kernel.
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import functools
 import html
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -33,7 +37,20 @@ import ipywidgets as widgets
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util.formats import fmt_int, fmt_money, fmt_pct, fmt_seconds, fmt_window
+from eachlabs_analytics._util.formats import (
+    fmt_int,
+    fmt_money,
+    fmt_pct,
+    fmt_points,
+    fmt_seconds,
+    fmt_signed_int,
+    fmt_signed_money,
+    fmt_signed_pct,
+    fmt_signed_seconds,
+    fmt_window,
+)
+from eachlabs_analytics._util.timestamps import require_ascii
+from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
@@ -54,7 +71,9 @@ __all__ = ["Explorer", "Filters", "explore"]
 PANES: dict[str, str] = {
     "cost_by_model": "Cost by model",
     "cost_over_time": "Cost over time",
+    "month_to_date": "Month to date",
     "latency": "Latency",
+    "trends": "Latency & errors over time",
     "errors": "Errors",
     "forecast": "Forecast & alerts",
     "executions": "Executions",
@@ -79,6 +98,9 @@ SELECT_HINT = (
     "Nothing picked in a list means all of it."
 )
 _PERCENTILE = re.compile(r"p[0-9]+(\.[0-9]+)?", re.ASCII)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+#: What the day fields accept, said when they get something else.
+DAY_HINT = "Days are YYYY-MM-DD (UTC), both included; leave a field empty for no limit."
 _FIGSIZE = (9.0, 4.0)
 _DPI = 100
 
@@ -106,6 +128,7 @@ class Explorer:
             event loop runs (0: render on every change).
         top: how many models the cost-over-time chart names before folding the rest into "other".
         charts: draw the charts (about half a second each); ``False`` shows the tables only.
+        title: a heading above the filters (the dashboard shows its data source there).
 
     ``filtered`` is the current slice, ``filters`` the current selection (assign a ``Filters``,
     a mapping to change some fields, or ``None`` to clear), ``tables`` the numbers each pane shows
@@ -127,6 +150,7 @@ class Explorer:
         debounce: float = 0.25,
         top: int = 8,
         charts: bool = True,
+        title: str | None = None,
     ) -> None:
         missing = [c for c in schema.COLUMNS if c not in df.columns]
         if missing:
@@ -138,6 +162,7 @@ class Explorer:
         self.debounce = float(debounce)
         self.top = int(top)
         self.charts = bool(charts)
+        self.title = title
         self.models = ordered_by_spend(df, "model")
         self.workflows = ordered_by_spend(df, "workflow_id")
         if df["workflow_id"].isna().any():
@@ -200,8 +225,10 @@ class Explorer:
             button.add_class(f"ea-quick-{name.replace('_', '-')}")
             button.on_click(lambda _b, name=name: self.apply_quick_range(name))
             self.quick_buttons[name] = button
-        self.start = widgets.DatePicker(description="From", layout=widgets.Layout(width="220px"))
-        self.end = widgets.DatePicker(description="To", layout=widgets.Layout(width="220px"))
+        self.start = _day_field("From", "ea-day-start")
+        self.end = _day_field("To", "ea-day-end")
+        self.day_message = widgets.HTML(f"<span class='ea-hint'>{html.escape(DAY_HINT)}</span>")
+        self.day_message.add_class("ea-day-message")
         self.model_search = widgets.Text(
             placeholder="search models", continuous_update=True, layout=_wide()
         )
@@ -298,7 +325,10 @@ class Explorer:
                     [*self.quick_buttons.values(), self.reset_button],
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
-                widgets.HBox([self.start, self.end]),
+                widgets.HBox(
+                    [self.start, self.end, self.day_message],
+                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+                ),
                 self.select_hint,
                 widgets.HBox(
                     [
@@ -312,7 +342,10 @@ class Explorer:
             ]
         )
         style = widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(display="none"))
-        self.widget = widgets.VBox([style, filter_bar, cards, self.status_line, self.tabs])
+        parts = [style, filter_bar, cards, self.status_line, self.tabs]
+        if self.title:
+            parts.insert(1, widgets.HTML(f"<h2 class='ea-title'>{html.escape(self.title)}</h2>"))
+        self.widget = widgets.VBox(parts)
         self.widget.add_class("ea-explorer")
 
     def apply_quick_range(self, name: str) -> None:
@@ -334,8 +367,9 @@ class Explorer:
         self._filters = filters
         self._syncing = True
         try:
-            self.start.value = filters.start
-            self.end.value = filters.end
+            self.start.value = filters.start.isoformat() if filters.start else ""
+            self.end.value = filters.end.isoformat() if filters.end else ""
+            self.day_message.value = f"<span class='ea-hint'>{html.escape(DAY_HINT)}</span>"
             self._show_model_options()
             self.status_select.value = filters.status_groups
             self.error_select.value = filters.error_classes
@@ -346,7 +380,11 @@ class Explorer:
     def _on_control(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        start, end = self.start.value, self.end.value
+        try:
+            start, end = _day(self.start.value, "From"), _day(self.end.value, "To")
+        except InvalidQueryError as exc:
+            self.day_message.value = f"<span class='ea-pane-error'>{html.escape(str(exc))}</span>"
+            return  # the selection stays what it was until the day reads as a date
         if start is not None and end is not None and start > end:
             # the date just picked wins; move the other end to it rather than refuse
             start, end = (start, start) if change["owner"] is self.start else (end, end)
@@ -488,11 +526,14 @@ class Explorer:
             "cost_by_model": lambda: metrics.cost_by_model(data),
             "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
             "latency": lambda: metrics.latency_percentiles(data),
+            "trends": lambda: _trends(data),
             "errors": lambda: metrics.error_breakdown(data),
         }
         for name, compute in tables.items():
             self.tables.pop(name, None)
             self._guard(f"{name} table", functools.partial(self._render_table, name, compute))
+        self.tables.pop("month_to_date", None)
+        self._guard("month_to_date table", self._render_month_to_date)
         for name in _ON_DEMAND:
             self.tables.pop(name, None)
             self.tables.pop("anomalies", None)
@@ -532,8 +573,20 @@ class Explorer:
             "cost_over_time": lambda ax: plots.plot_cost_over_time(data, ax=ax, top=self.top),
             "latency": lambda ax: plots.plot_latency(data, ax=ax),
             "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
+            "month_to_date": lambda ax: plots.plot_month_to_date(
+                self.undated(), ax=ax, as_of=self.anchor
+            ),
         }
-        self._show_image(name, png(draw[name], _FIGSIZE, _DPI))
+        if name == "trends":
+            image = png(
+                lambda ax: plots.plot_latency_over_time(data, ax=ax),
+                _FIGSIZE,
+                _DPI,
+                then=lambda ax: plots.plot_error_rate_over_time(data, ax=ax),
+            )
+        else:
+            image = png(draw[name], _FIGSIZE, _DPI)
+        self._show_image(name, image)
 
     def _draw_forecast(self, data: pd.DataFrame) -> None:
         """Spend per day with its forecast band to the month's end, and recent anomalies."""
@@ -553,6 +606,21 @@ class Explorer:
                     lambda ax: plots.plot_spend_forecast(forecast, ax, as_of=as_of), _FIGSIZE, _DPI
                 ),
             )
+
+    def undated(self) -> pd.DataFrame:
+        """The rows every filter but the day range keeps (what the month-to-date view uses)."""
+        return apply_filters(self.df, self._filters.replace(start=None, end=None))
+
+    def _render_month_to_date(self) -> None:
+        from eachlabs_analytics import metrics
+
+        now, then = month_to_date(self.anchor)
+        with warnings.catch_warnings():  # an empty month is said in the pane, not warned
+            warnings.simplefilter("ignore")
+            overall = metrics.compare_periods(self.undated(), current=now, previous=then, by=None)
+            per_model = metrics.compare_periods(self.undated(), current=now, previous=then)
+        self.tables["month_to_date"] = per_model
+        self.pane_tables["month_to_date"].value = _month_to_date_html(overall, per_model, now, then)
 
     def _show_image(self, name: str, png: bytes) -> None:
         """Set a chart, hiding the image while there is none (no broken-image icon)."""
@@ -595,13 +663,109 @@ class Explorer:
 
 
 # --- formatting and small widget helpers ---------------------------------------------------
+def _trends(data: pd.DataFrame) -> pd.DataFrame:
+    """Per UTC day: latency p50/p95 (end to end) and the error rate, side by side."""
+    from eachlabs_analytics import metrics
+
+    latency = metrics.latency_over_time(data, freq="D")
+    errors = metrics.error_rate_over_time(data, freq="D")
+    out = pd.concat([latency[["p50", "p95"]], errors], axis=1)
+    out.attrs = errors.attrs
+    return out
+
+
+def _month_to_date_html(
+    overall: pd.DataFrame,
+    per_model: pd.DataFrame,
+    now: tuple[pd.Timestamp, pd.Timestamp],
+    then: tuple[pd.Timestamp, pd.Timestamp],
+) -> str:
+    """This month so far against the same point of last month: totals, then spend per model."""
+    heading = (
+        f"<p><b>Month to date</b>: {html.escape(fmt_window(*now))} against the same point of "
+        f"last month, {html.escape(fmt_window(*then))}. Every filter but the day range "
+        "applies.</p>"
+    )
+    if overall.empty:
+        return heading + "<p><em>No executions in either month so far.</em></p>"
+    row = overall.iloc[0]
+    measures = (
+        ("spend", fmt_money, fmt_signed_money),
+        ("executions", fmt_int, fmt_signed_int),
+        ("error_rate", fmt_pct, fmt_points),
+        ("latency_p95", fmt_seconds, fmt_signed_seconds),
+    )
+    labels = {"error_rate": "error rate", "latency_p95": "p95 end to end"}
+    body = "".join(
+        "<tr>"
+        f"<th>{labels.get(m, m)}</th><td>{html.escape(show(row[f'{m}_previous']))}</td>"
+        f"<td>{html.escape(show(row[f'{m}_current']))}</td>"
+        f"<td>{html.escape(signed(row[f'{m}_change']))}</td>"
+        f"<td>{html.escape(fmt_signed_pct(row[f'{m}_rel_change']))}</td></tr>"
+        for m, show, signed in measures
+    )
+    totals = (
+        "<table class='ea-table ea-month-to-date'><thead><tr><th></th>"
+        "<th>last month, same point</th><th>this month</th><th>change</th>"
+        f"<th>relative</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+    spend = per_model[["spend_previous", "spend_current", "spend_change"]].head(15)
+    spend = spend.rename(
+        columns={
+            "spend_previous": "last month, same point",
+            "spend_current": "this month",
+            "spend_change": "change",
+        }
+    )
+    models = spend.to_html(
+        classes="ea-table",
+        formatters={
+            "last month, same point": fmt_money,
+            "this month": fmt_money,
+            "change": fmt_signed_money,
+        },
+        border=0,
+        na_rep="–",
+        index_names=False,
+    )
+    return heading + totals + "<h4>Spend by model</h4>" + models
+
+
+def _day(text: str, name: str) -> dt.date | None:
+    """A day typed as ``YYYY-MM-DD`` (empty: no limit); anything else says what is allowed."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    require_ascii(text, name, "YYYY-MM-DD")
+    try:
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidQueryError(
+            f"{name} {text!r} is not a day; use YYYY-MM-DD, e.g. 2026-10-01"
+        ) from None
+
+
+def _day_field(description: str, css_class: str) -> widgets.Text:
+    field = widgets.Text(
+        description=description,
+        placeholder="YYYY-MM-DD",
+        continuous_update=False,  # on Enter or leaving the field, not on every key
+        layout=widgets.Layout(width="220px"),
+    )
+    field.add_class(css_class)
+    return field
+
+
 def _table_html(name: str, table: pd.DataFrame) -> str:
     """A pane's table as HTML: money in dollars, rates in percent, durations in seconds."""
     if table.empty:
         return ""
-    if name == "cost_over_time":  # newest day first; a month is what fits on a screen
+    if name in ("cost_over_time", "trends"):  # newest day first; a month fits on a screen
         table = table.iloc[::-1].head(31)
         table.index = table.index.strftime("%Y-%m-%d")
+    if name == "cost_over_time":
         formatters: dict[Any, Callable[[Any], str]] = dict.fromkeys(table.columns, fmt_money)
     else:
         kinds = {

@@ -16,6 +16,7 @@ from eachlabs_analytics.plots.charts import (
     plot_error_rate_over_time,
     plot_latency,
     plot_latency_over_time,
+    plot_month_to_date,
     plot_queue_vs_execution,
     plot_spend_forecast,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "plot_error_rate_over_time",
     "plot_latency",
     "plot_latency_over_time",
+    "plot_month_to_date",
     "plot_queue_vs_execution",
     "plot_spend_forecast",
 ]

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.aggregates import (
     cost_by_model,
@@ -47,6 +48,7 @@ __all__ = [
     "plot_error_rate_over_time",
     "plot_latency",
     "plot_latency_over_time",
+    "plot_month_to_date",
     "plot_queue_vs_execution",
     "plot_spend_forecast",
 ]
@@ -467,6 +469,78 @@ def plot_latency_over_time(
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
     _parts.dates(ax)
+    return ax
+
+
+def month_to_date_spend(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Cumulative spend per day of month: this month to ``as_of`` and all of last month.
+
+    Index ``day`` (1..31); columns ``this_month`` (NaN after ``as_of``'s day) and
+    ``last_month`` (NaN past that month's last day), in USD, from :func:`cost_over_time`.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7, end="2026-10-16T00:00:00Z")
+    >>> table = month_to_date_spend(df, pd.Timestamp("2026-10-15T23:59:59Z"))
+    >>> october = df[df["created_at"] >= "2026-10-01T00:00:00Z"]["execution_cost"].sum()
+    >>> bool(abs(table["this_month"].max() - october) < 1e-6), int(table["this_month"].count())
+    (True, 15)
+    """
+    (start, end), (previous_start, _) = month_to_date(as_of)
+    days = pd.RangeIndex(1, 32, name="day")
+    columns = {}
+    for name, first, stop in (
+        ("this_month", start, end),
+        ("last_month", previous_start, start),
+    ):
+        created = df["created_at"]
+        rows = df[((created >= first) & (created < stop)).to_numpy(dtype=bool, na_value=False)]
+        daily = cost_over_time(rows, freq="D", by=None)["total"] if len(rows) else None
+        length = int((stop - pd.Timedelta(microseconds=1) - first) / pd.Timedelta(days=1)) + 1
+        spent = np.zeros(length)
+        if daily is not None:
+            offsets = ((daily.index - first) // pd.Timedelta(days=1)).to_numpy()
+            spent[offsets] = daily.to_numpy()
+        values = np.full(len(days), np.nan)
+        values[:length] = np.cumsum(spent)
+        columns[name] = values
+    return pd.DataFrame(columns, index=days)
+
+
+def plot_month_to_date(df: pd.DataFrame, ax: Axes | None = None, *, as_of: object) -> Axes:
+    """Cumulative spend by day of month: this month to ``as_of`` (solid) against last month
+    (dashed, the whole month), so "are we ahead of last month?" is one glance. UTC months;
+    the values are :func:`month_to_date_spend`.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=2_000, seed=7, end="2026-10-16T00:00:00Z")
+    >>> ax = plot_month_to_date(df, as_of="2026-10-15T23:59:59Z")
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['October 2026 (to Oct 15)', 'September 2026']
+    """
+    last = pd.Timestamp(as_of)
+    last = last.tz_localize("UTC") if last.tz is None else last.tz_convert("UTC")
+    table = month_to_date_spend(df, last)
+    ax = _parts.axes(ax, width=10.0)
+    (start, _), (previous_start, _) = month_to_date(last)
+    title = "Spend so far this month against last month (UTC)"
+    if df.empty:
+        return _parts.empty(ax, title)
+    names = {
+        "this_month": f"{start:%B %Y} (to {last:%b} {last.day})",
+        "last_month": f"{previous_start:%B %Y}",
+    }
+    for i, (column, style) in enumerate((("this_month", "-"), ("last_month", "--"))):
+        color, _ = _palette.line_style(i)
+        ax.plot(table.index, table[column].to_numpy(), style, color=color, label=names[column])
+    ax.yaxis.set_major_formatter(_parts.MoneyFormatter())
+    ax.set_ylabel("Spend since the 1st (USD)")
+    ax.set_xlabel("Day of month")
+    ax.set_xlim(1, 31)
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.grid(alpha=0.3)
     return ax
 
 

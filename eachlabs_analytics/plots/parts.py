@@ -140,9 +140,16 @@ def check_top(top: int | None) -> None:
         raise InvalidQueryError(f"top must be None or an integer >= 1, not {top!r}")
 
 
-def png(draw: Callable[[Axes], object], size: tuple[float, float], dpi: int = 100) -> bytes:
+def png(
+    draw: Callable[[Axes], object],
+    size: tuple[float, float],
+    dpi: int = 100,
+    *,
+    then: Callable[[Axes], object] | None = None,
+) -> bytes:
     """Draw on a fresh Agg figure (never pyplot: no global state, no leaked figures) and
     return the PNG bytes, without a timestamp or software tag, so equal charts are equal bytes.
+    ``then`` draws a second chart below the first (the figure grows to twice the height).
 
     >>> png(lambda ax: ax.plot([0, 1]), (2, 1))[1:4]
     b'PNG'
@@ -150,9 +157,12 @@ def png(draw: Callable[[Axes], object], size: tuple[float, float], dpi: int = 10
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=size, dpi=dpi, layout="constrained")
+    rows = 1 if then is None else 2
+    figure = Figure(figsize=(size[0], size[1] * rows), dpi=dpi, layout="constrained")
     FigureCanvasAgg(figure)
-    draw(figure.add_subplot())
+    draw(figure.add_subplot(rows, 1, 1))
+    if then is not None:
+        then(figure.add_subplot(rows, 1, 2))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
