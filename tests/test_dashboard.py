@@ -10,6 +10,7 @@ lifecycle (ready, failures, cleanup, where the key goes) is tested with a stand-
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import socket
@@ -72,7 +73,14 @@ def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
             data.loc[last_7_days & (data.model == top_model), "execution_cost"].sum()
         ),
     }
-    assert len(set(expected.values())) == 3  # each step must visibly change the total
+    first_day = (end_day - pd.Timedelta(days=29)).date()  # typed into the "From" field
+    in_typed = (data.created_at >= end_day - pd.Timedelta(days=29)) & (data.model == top_model)
+    in_typed_days = in_typed & (data.created_at < end_day + pd.Timedelta(days=1))
+    expected["model, typed days"] = dollars(data.loc[in_typed_days, "execution_cost"].sum())
+    assert len(set(expected.values())) == 4  # each step must visibly change the total
+    candidates = data.loc[in_typed_days, "id"].astype(str)
+    prefixes = data["id"].astype(str).str[:12]
+    wanted_id = next(i for i in candidates if (prefixes == i[:12]).sum() == 1)
 
     state = tmp_path / "jupyter"
     env = {
@@ -110,6 +118,36 @@ def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
 
             expect(page.locator("img.ea-chart-cost-by-model")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "explorer-dashboard.png"), full_page=True)
+            # a dashboard, not a notebook: the title says the source; no notebook prose
+            expect(page.locator(".ea-title")).to_contain_text("executions.parquet")
+            assert "explorer.filters" not in page.content()
+            assert "notebook-only" not in page.content()
+
+            # a day typed as ISO text narrows the selection; nonsense says what is allowed
+            day_start = page.locator(".ea-day-start input")
+            day_start.fill("2026/10/30")
+            day_start.press("Enter")
+            expect(page.locator(".ea-day-message")).to_contain_text("use YYYY-MM-DD")
+            expect(total).to_have_text(expected["model, last 7 days"])  # unchanged
+            day_start.fill(first_day.isoformat())
+            day_start.press("Enter")
+            expect(total).to_have_text(expected["model, typed days"])
+
+            # drill-down: find one execution by id and download the selection as CSV
+            page.get_by_role("tab", name="Executions").click()
+            search = page.locator(".ea-drill-search input")
+            search.fill(wanted_id[:12].upper())
+            expect(page.locator("table.ea-executions tbody tr")).to_have_count(1)
+            expect(page.locator("table.ea-executions")).to_contain_text(wanted_id)
+            page.locator(".ea-drill-download").click()
+            with page.expect_download() as download:
+                page.locator(".ea-drill-link a").click()
+            saved = tmp_path / "selection.csv"
+            download.value.save_as(saved)
+            with saved.open(newline="", encoding="utf-8") as text:
+                records = list(csv.DictReader(text))
+            assert [r["id"] for r in records] == [wanted_id]
+            assert records[0]["model"] == top_model
             assert page.locator(".voila-error").count() == 0
             assert "There was an error when executing cell" not in page.content()
             assert page.locator(".ea-pane-error").count() == 0

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -215,7 +216,8 @@ class Dashboard:
         self._data = data
         self._log = log
         self._tmp: str | None = None
-        self._command = voila_command(
+        self._cell_timeout = cell_timeout
+        voila_command(  # refuses a bad port or timeout before anything starts
             self.notebook, port=self.port, host=host, cell_timeout=cell_timeout
         )
         self._env = {**os.environ, **(env or {})}
@@ -250,17 +252,22 @@ class Dashboard:
         if self.process is not None:
             raise EachlabsError("this dashboard is already running")
         env = dict(self._env)
+        self._tmp = tempfile.mkdtemp(prefix="eachlabs-dashboard-")
+        served = dashboard_notebook(self.notebook, Path(self._tmp))
+        command = voila_command(
+            served, port=self.port, host=self.host, cell_timeout=self._cell_timeout
+        )
         if isinstance(self._data, pd.DataFrame) or self._data == "sample":
             from eachlabs_analytics.local_api import load_sample
             from eachlabs_analytics.store.parquet import to_parquet
 
             frame = self._data if isinstance(self._data, pd.DataFrame) else load_sample()
-            self._tmp = tempfile.mkdtemp(prefix="eachlabs-dashboard-")
             name = "data.parquet" if isinstance(self._data, pd.DataFrame) else "sample.parquet"
             env["EACHLABS_DATA"] = str(to_parquet(frame, Path(self._tmp) / name))
         elif self._data is not None:
             path = Path(self._data)
             if not path.is_file():
+                self.stop()
                 raise InvalidQueryError(f"data {path} is not a file; pass a Parquet file")
             env["EACHLABS_DATA"] = str(path.resolve())
         if not is_loopback(self.host):
@@ -270,7 +277,7 @@ class Dashboard:
                 file=sys.stderr,
             )
         self.process = subprocess.Popen(
-            self._command,
+            command,
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT if self._log is not None else None,
@@ -333,6 +340,35 @@ class Dashboard:
                 f"the dashboard page at {self.url} failed to render ({reason}); run "
                 "`eachlabs-analytics dashboard --debug` to see Voilà's log"
             )
+
+
+#: Cells with this tag are for notebook readers only (prose, how-tos): the dashboard drops them.
+NOTEBOOK_ONLY_TAG = "notebook-only"
+
+
+def dashboard_notebook(notebook: Path, folder: Path) -> Path:
+    """A copy of ``notebook`` in ``folder`` without its cells tagged ``notebook-only``.
+
+    Voilà hides code but shows every Markdown cell; the prose a notebook reader needs (how to
+    set filters from code) is noise on a dashboard. Voilà does not apply nbconvert's tag
+    filters itself, so the dashboard serves this copy.
+
+    >>> import json, tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> served = dashboard_notebook(default_notebook(), folder)
+    >>> cells = json.loads(served.read_text())["cells"]
+    >>> [c["cell_type"] for c in cells], served.name == default_notebook().name
+    (['code', 'code'], True)
+    """
+    document = json.loads(notebook.read_text(encoding="utf-8"))
+    document["cells"] = [
+        cell
+        for cell in document.get("cells", [])
+        if NOTEBOOK_ONLY_TAG not in (cell.get("metadata", {}).get("tags") or [])
+    ]
+    served = folder / notebook.name
+    served.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    return served
 
 
 def _accepts(host: str, port: int) -> bool:

@@ -73,7 +73,7 @@ PANES: dict[str, str] = {
     "cost_over_time": "Cost over time",
     "month_to_date": "Month to date",
     "latency": "Latency",
-    "trends": "Latency & errors over time",
+    "trends": "Trends",
     "errors": "Errors",
     "forecast": "Forecast & alerts",
     "executions": "Executions",
