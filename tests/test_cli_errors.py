@@ -64,3 +64,30 @@ def test_a_usage_error_is_one_error_line_and_status_2(command, tmp_path, monkeyp
 
 def test_an_unknown_command_is_a_usage_error(tmp_path, monkeypatch):
     assert_one_error_line(run(["nope"], tmp_path, monkeypatch), 2, "nope")
+
+
+def test_report_creates_the_folders_of_its_output_like_demo(tmp_path, monkeypatch):
+    from eachlabs_analytics.local_api import load_sample
+    from eachlabs_analytics.store import to_parquet
+
+    data = to_parquet(load_sample().head(500), tmp_path / "sample.parquet")
+    target = tmp_path / "new" / "deeper" / "out.md"
+    result = run(["report", "--input", str(data), "-o", str(target)], tmp_path, monkeypatch)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(target)
+    assert target.read_text().startswith("# ")  # Markdown, from the suffix
+
+
+@pytest.mark.parametrize("command", ["fetch", "report"])
+def test_an_output_folder_that_cannot_be_made_fails_before_any_work(
+    command, tmp_path, monkeypatch
+):
+    # a closed port: had a request gone out, the error would be about the connection
+    monkeypatch.setenv("EACHLABS_API_KEY", "smk_test_0123456789abcdef")
+    args = [command, "--last", "7d", "--base-url", "http://127.0.0.1:9",
+            "-o", "{tmp}/a-file/out." + ("csv" if command == "fetch" else "md")]  # fmt: skip
+    (tmp_path / "a-file").write_text("not a directory")
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(main, args, prog_name="eachlabs-analytics")
+    assert_one_error_line(result, 1, "cannot create the folder")
+    assert "a-file" in result.stderr and "connect" not in result.stderr.lower()

@@ -97,6 +97,19 @@ def _existing(kind: str) -> Any:
     return check
 
 
+def _make_parent(path: Path, option: str = "-o/--output") -> None:
+    """Create the folders ``path`` goes in (as ``demo --output-dir`` does), before any work.
+
+    A file standing where a folder must go fails now, not after the fetch or the rendering.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise click.ClickException(
+            f"{option} {path}: cannot create the folder {path.parent} ({exc.strerror or exc})"
+        ) from None
+
+
 def _loopback(ctx: click.Context, param: click.Parameter, value: str) -> str:
     from eachlabs_analytics._util.keys import is_loopback
 
@@ -471,6 +484,7 @@ def fetch(
 
     fmt = fmt or _format_from_suffix(output)
     window_start, window_end = resolve_range(start, end, last, month).resolve(_now())
+    _make_parent(output)
     arguments = _filters(**filters).arguments()
     with _client(base_url) as client, warnings.catch_warnings(record=True) as issues:
         warnings.simplefilter("always", DataQualityWarning)
@@ -673,6 +687,8 @@ def report(
     window = resolve_range(start, end, last, month)
     fmt = fmt or _report_format(output)
     chosen = _filters(**filters)
+    if output is not None:
+        _make_parent(output)
     if input_path is not None:
         periods = sources.from_files(input_path, previous_path, window, chosen)
     elif store_path is not None:
