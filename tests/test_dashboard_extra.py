@@ -3,7 +3,8 @@
 A fresh virtualenv with only the ``dashboard`` extra (no test tools, no ``dev`` extra hiding a
 missing dependency) serves the dashboard on the bundled sample: the CLI says it serves only
 once the page has rendered, headless Chromium (driven from the test's own environment) sees
-the sample's numbers and no error mark, and SIGTERM stops the server and its kernels. A
+the sample's numbers and no error mark, follows a filter, finds an execution in the
+drill-down and downloads it as CSV, and SIGTERM stops the server and its kernels. A
 screenshot goes to ``test-artifacts/dashboard.png``.
 
 Slow (it installs the package and its dependencies, from pip's cache when warm).
@@ -11,6 +12,7 @@ Slow (it installs the package and its dependencies, from pip's cache when warm).
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import socket
@@ -86,6 +88,23 @@ def test_the_dashboard_extra_alone_serves_a_rendered_page(tmp_path):
                 )
                 page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
                 assert page.locator(".voila-error").count() == 0
+                # a filter change, a drill-down search and the CSV download, in this venv too
+                failed = sample[sample.status.astype(str).isin(["error", "failed"])]
+                page.locator(".ea-filter-status-groups select").select_option("failed")
+                expect(page.locator(".ea-total-spend")).to_have_text(
+                    f"${failed.execution_cost.sum():,.2f}"
+                )
+                wanted = str(failed["id"].iloc[0])
+                page.get_by_role("tab", name="Executions").click()
+                page.locator(".ea-drill-search input").fill(wanted)
+                expect(page.locator("table.ea-executions tbody tr")).to_have_count(1)
+                page.locator(".ea-drill-download").click()
+                with page.expect_download() as download:
+                    page.locator(".ea-drill-link a").click()
+                saved = tmp_path / "selection.csv"
+                download.value.save_as(saved)
+                with saved.open(newline="", encoding="utf-8") as text:
+                    assert [row["id"] for row in csv.DictReader(text)] == [wanted]
                 assert "There was an error when executing cell" not in page.content()
             finally:
                 browser.close()
