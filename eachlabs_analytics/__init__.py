@@ -63,6 +63,7 @@ _LAZY: dict[str, str] = {
     "plot_error_rate_over_time": "plots",
     "plot_latency": "plots",
     "plot_latency_over_time": "plots",
+    "plot_month_to_date": "plots",
     "plot_queue_vs_execution": "plots",
     # files
     "ExecutionStore": "store",
@@ -112,6 +113,7 @@ __all__ = [
     "plot_error_rate_over_time",
     "plot_latency",
     "plot_latency_over_time",
+    "plot_month_to_date",
     "plot_queue_vs_execution",
     "read_parquet",
     "sandbox",
@@ -159,6 +161,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_error_rate_over_time,
         plot_latency,
         plot_latency_over_time,
+        plot_month_to_date,
         plot_queue_vs_execution,
     )
     from eachlabs_analytics.report import cost_report

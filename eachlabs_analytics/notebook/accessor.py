@@ -81,6 +81,19 @@ class EachlabsAccessor:
             self._frame, by, metric, percentiles, min_count=min_count, outcome=outcome
         )
 
+    def latency_over_time(
+        self,
+        freq: str = "D",
+        metric: str = "total_seconds",
+        percentiles: Sequence[float] = (50, 95),
+        *,
+        tz: str | None = None,
+    ) -> pd.DataFrame:
+        """Latency percentiles per period: :func:`eachlabs_analytics.latency_over_time`."""
+        return _function("metrics", "latency_over_time")(
+            self._frame, freq, metric, percentiles, tz=tz
+        )
+
     # --- why it fails -----------------------------------------------------------------------
     def error_breakdown(
         self, by: str | None = "model", *, all_classes: bool = False
@@ -188,6 +201,23 @@ class EachlabsAccessor:
         return _function("plots", "plot_error_rate_over_time")(
             self._frame, ax, freq=freq, by=by, top=top, tz=tz
         )
+
+    def plot_latency_over_time(
+        self,
+        ax: Axes | None = None,
+        *,
+        freq: str = "D",
+        metric: str = "total_seconds",
+        tz: str | None = None,
+    ) -> Axes:
+        """p50 and p95 per period: :func:`eachlabs_analytics.plot_latency_over_time`."""
+        return _function("plots", "plot_latency_over_time")(
+            self._frame, ax, freq=freq, metric=metric, tz=tz
+        )
+
+    def plot_month_to_date(self, ax: Axes | None = None, *, as_of: object = None) -> Axes:
+        """This month's spend so far against last month's: :func:`eachlabs_analytics.plot_month_to_date`."""  # noqa: E501
+        return _function("plots", "plot_month_to_date")(self._frame, ax, as_of=as_of)
 
     # --- files and notebooks (other modules' functions; options passed through) --------------
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:

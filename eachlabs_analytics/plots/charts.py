@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from eachlabs_analytics._util.windows import month_to_date
+from eachlabs_analytics._util.windows import data_end, month_to_date
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.aggregates import (
     cost_by_model,
@@ -506,10 +506,13 @@ def month_to_date_spend(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return pd.DataFrame(columns, index=days)
 
 
-def plot_month_to_date(df: pd.DataFrame, ax: Axes | None = None, *, as_of: object) -> Axes:
+def plot_month_to_date(
+    df: pd.DataFrame, ax: Axes | None = None, *, as_of: object = None
+) -> Axes:
     """Cumulative spend by day of month: this month to ``as_of`` (solid) against last month
     (dashed, the whole month), so "are we ahead of last month?" is one glance. UTC months;
-    the values are :func:`month_to_date_spend`.
+    the values are :func:`month_to_date_spend`. ``as_of`` defaults to the data's last instant
+    (the end of ``attrs["window"]``, else the newest row).
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import eachlabs_analytics as ea
@@ -518,6 +521,9 @@ def plot_month_to_date(df: pd.DataFrame, ax: Axes | None = None, *, as_of: objec
     >>> [line.get_label() for line in ax.get_lines()]
     ['October 2026 (to Oct 15)', 'September 2026']
     """
+    if as_of is None:
+        end = data_end(df)
+        as_of = end - pd.Timedelta(microseconds=1) if end is not None else pd.Timestamp.now("UTC")
     last = pd.Timestamp(as_of)
     last = last.tz_localize("UTC") if last.tz is None else last.tz_convert("UTC")
     table = month_to_date_spend(df, last)
