@@ -139,8 +139,8 @@ def test_apply_filters_keeps_exactly_the_rows_of_a_row_by_row_check(frame, selec
     if selection.start is not None:
         start = max(start, pd.Timestamp(selection.start, tz="UTC"))
     if selection.end is not None:
-        last = pd.Timestamp(selection.end, tz="UTC") + pd.Timedelta(days=1, microseconds=-1)
-        end = min(end, last)
+        after = pd.Timestamp(selection.end, tz="UTC") + pd.Timedelta(days=1)  # [start, end)
+        end = min(end, after)
     assert pd.Timestamp(out.attrs["window"]["start"]) == start
     assert pd.Timestamp(out.attrs["window"]["end"]) == end
     assert out.attrs["filters"] == selection.as_dict()
@@ -260,7 +260,10 @@ def test_a_date_filtered_slice_is_compared_over_its_own_days(df_90_days):
     df.attrs["window"] = {"start": "2026-08-02T00:00:00Z", "end": "2026-10-31T00:00:00Z"}
     piece = apply_filters(df, {"start": "2026-10-17", "end": "2026-10-30"})
     assert piece.attrs["window"]["start"] == "2026-10-17T00:00:00Z"
-    assert piece.attrs["window"]["end"] == "2026-10-30T23:59:59.999999Z"
+    assert piece.attrs["window"]["end"] == "2026-10-31T00:00:00Z"  # [start, end)
+    narrower = apply_filters(df, {"end": "2026-10-20"})
+    assert narrower.attrs["window"]["end"] == "2026-10-21T00:00:00Z"
+    assert narrower.attrs["window"]["end_source"] == "filter"
     table = ea.compare_periods(piece)
     assert table["spend_previous"].sum() > 0  # both halves fall inside the slice's days
     total = table["spend_previous"].sum() + table["spend_current"].sum()

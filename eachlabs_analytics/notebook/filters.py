@@ -194,9 +194,10 @@ def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None)
 
 
 def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
-    """The data's window cut to the filter's days (inclusive UTC days), or None if unchanged.
+    """The data's window cut to the filter's days, or None if unchanged.
 
-    The end is the last microsecond of the end day: inclusive, like the loader's windows.
+    Half-open like every window, ``[start, end)``: the filter's days are inclusive, so the end
+    is midnight after the last day.
     """
     if filters.start is None and filters.end is None:
         return None
@@ -205,7 +206,7 @@ def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
     if filters.start is not None:
         cuts["start"] = _day_start(filters.start)
     if filters.end is not None:
-        cuts["end"] = _day_start(filters.end + dt.timedelta(days=1)) - pd.Timedelta(1, "us")
+        cuts["end"] = _day_start(filters.end + dt.timedelta(days=1))
     for side, cut in cuts.items():
         try:
             current = _utc(pd.Timestamp(out[side]))
