@@ -474,3 +474,25 @@ def test_a_title_heads_the_explorer(sandbox_frame):
     assert heading.value == "<h2 class='ea-title'>Spend &lt;sample&gt;</h2>"
     plain = explore(sandbox_frame, charts=False).widget.children
     assert all("ea-title" not in getattr(child, "value", "") for child in plain)
+
+
+@pytest.mark.parametrize("encoded", [False, True])
+@pytest.mark.parametrize("text", ["VEO", "wf_", "exec_9", "  kling-2 ", "no-such-thing"])
+def test_drilldown_search_and_sort_match_a_row_by_row_check(sandbox_frame, encoded, text):
+    from eachlabs_analytics.metrics.grouping import encode
+    from eachlabs_analytics.notebook.drilldown import search_executions
+
+    frame = encode(sandbox_frame, ("model", "workflow_id")) if encoded else sandbox_frame
+    needle = text.strip().casefold()
+    columns = ["id", "model", "workflow_id", "workflow_execution_id"]
+    expected = [
+        values[0]
+        for values in sandbox_frame[columns].astype(object).itertuples(index=False)
+        if any(isinstance(v, str) and needle in v.casefold() for v in values)
+    ]
+    got = search_executions(frame, text, sort="model", descending=False)
+    assert sorted(got["id"]) == sorted(expected)
+    models = got["model"].astype(object).tolist()
+    assert models == sorted(models)  # by name, whatever the category order
+    newest = search_executions(frame, text)
+    assert newest["created_at"].is_monotonic_decreasing and len(newest) == len(expected)

@@ -60,17 +60,46 @@ def search_executions(
     """
     if sort not in SORTS:
         raise InvalidQueryError(f"sort={sort!r} is not allowed; allowed: {', '.join(SORTS)}")
-    keep = np.ones(len(df), dtype=bool)
-    needle = text.strip().casefold()
+    keep = None
+    needle = text.strip()
     if needle:
         keep = np.zeros(len(df), dtype=bool)
         for column in _SEARCHED:
-            values = df[column].astype(object).fillna("").astype(str).str.casefold()
-            keep |= values.str.contains(needle, regex=False).to_numpy(dtype=bool)
-    rows = df[keep]
-    key = rows[sort].astype(object) if sort in ("model", "status") else rows[sort]
-    order = key.sort_values(ascending=not descending, na_position="last", kind="stable").index
+            keep |= _contains(df[column], needle)
+    rows = df if keep is None else df[keep]
+    key = _sort_key(rows[sort])
+    ascending = not descending
+    if key.is_monotonic_decreasing if descending else key.is_monotonic_increasing:
+        return rows  # already in order (a loaded frame is newest first): no sort, no copy
+    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index
     return rows.loc[order]
+
+
+def _contains(values: pd.Series, needle: str) -> np.ndarray:
+    """Rows whose value contains ``needle``, any case, literally; missing values never match.
+
+    Typed all the way: a categorical is searched in its categories only, strings with the
+    string dtype's own (Arrow) kernels; no value becomes a Python object.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories.astype("str"))
+        hit = categories.str.contains(needle, case=False, regex=False).to_numpy(dtype=bool)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, hit[np.maximum(codes, 0)] if len(hit) else False, False)
+    if not pd.api.types.is_string_dtype(values.dtype):
+        values = values.astype("str")
+    found = values.str.contains(needle, case=False, regex=False)
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
+def _sort_key(values: pd.Series) -> pd.Series:
+    """What a column sorts by: categoricals by their labels (not their category order)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        ranks = np.argsort(np.argsort(values.cat.categories.astype("str").to_numpy()))
+        codes = values.cat.codes.to_numpy()
+        rank = np.where(codes >= 0, ranks[np.maximum(codes, 0)] if len(ranks) else 0, -1)
+        return pd.Series(rank, index=values.index).where(codes >= 0)
+    return values
 
 
 def page_of(rows: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> tuple[pd.DataFrame, int]:

@@ -52,6 +52,7 @@ from eachlabs_analytics._util.formats import (
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
@@ -62,6 +63,7 @@ from eachlabs_analytics.notebook.filters import (
     apply_filters,
     ordered_by_spend,
     quick_range,
+    spend_by_value,
 )
 from eachlabs_analytics.plots.parts import png
 
@@ -157,14 +159,16 @@ class Explorer:
             raise InvalidQueryError(
                 f"explore() needs an executions DataFrame; missing column(s): {', '.join(missing)}"
             )
-        self.df = df
+        # model and workflow as categoricals, once: every pane then groups on their codes
+        self.df = encode(df, ("model", "workflow_id"))
         self.anchor = anchor_of(df) if anchor is None else anchor_of(df.iloc[:0], now=anchor)
         self.debounce = float(debounce)
         self.top = int(top)
         self.charts = bool(charts)
         self.title = title
-        self.models = ordered_by_spend(df, "model")
-        self.workflows = ordered_by_spend(df, "workflow_id")
+        self._model_spend = spend_by_value(self.df, "model")
+        self.models = list(self._model_spend)
+        self.workflows = ordered_by_spend(self.df, "workflow_id")
         if df["workflow_id"].isna().any():
             self.workflows.insert(0, NO_WORKFLOW)
         self.tables: dict[str, pd.DataFrame] = {}
@@ -172,6 +176,7 @@ class Explorer:
         self.errors: dict[str, str] = {}
         self._filters = Filters()
         self._cache: tuple[Filters, pd.DataFrame] | None = None
+        self._undated_cache: tuple[Filters, pd.DataFrame] | None = None
         self._syncing = False
         self._pending: asyncio.TimerHandle | None = None
         self._stale: set[str] = set()
@@ -197,6 +202,15 @@ class Explorer:
         if self._cache is None or self._cache[0] != self._filters:
             self._cache = (self._filters, apply_filters(self.df, self._filters))
         return self._cache[1]
+
+    def undated(self) -> pd.DataFrame:
+        """The rows every filter but the day range keeps (what the month-to-date view uses)."""
+        undated = self._filters.replace(start=None, end=None)
+        if undated == self._filters:
+            return self.filtered
+        if self._undated_cache is None or self._undated_cache[0] != undated:
+            self._undated_cache = (undated, apply_filters(self.df, undated))
+        return self._undated_cache[1]
 
     def reset(self) -> None:
         """Clear every filter."""
@@ -232,10 +246,7 @@ class Explorer:
         self.model_search = widgets.Text(
             placeholder="search models", continuous_update=True, layout=_wide()
         )
-        totals = self.df.groupby(self.df["model"].astype(object))["execution_cost"].sum()
-        self._model_labels = {
-            m: f"{m}  ({fmt_money(float(totals.get(m, 0.0)))})" for m in self.models
-        }
+        self._model_labels = {m: f"{m}  ({fmt_money(self._model_spend[m])})" for m in self.models}
         self.model_select = _select(
             "models", [(self._model_labels[m], m) for m in self.models], rows=8
         )
@@ -607,18 +618,15 @@ class Explorer:
                 ),
             )
 
-    def undated(self) -> pd.DataFrame:
-        """The rows every filter but the day range keeps (what the month-to-date view uses)."""
-        return apply_filters(self.df, self._filters.replace(start=None, end=None))
-
     def _render_month_to_date(self) -> None:
         from eachlabs_analytics import metrics
 
         now, then = month_to_date(self.anchor)
+        data = self.undated()
         with warnings.catch_warnings():  # an empty month is said in the pane, not warned
             warnings.simplefilter("ignore")
-            overall = metrics.compare_periods(self.undated(), current=now, previous=then, by=None)
-            per_model = metrics.compare_periods(self.undated(), current=now, previous=then)
+            overall = metrics.compare_periods(data, current=now, previous=then, by=None)
+            per_model = metrics.compare_periods(data, current=now, previous=then)
         self.tables["month_to_date"] = per_model
         self.pane_tables["month_to_date"].value = _month_to_date_html(overall, per_model, now, then)
 

@@ -29,6 +29,7 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.timestamps import format_timestamp, require_ascii
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.grouping import group_by, sums
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
 NO_WORKFLOW = "(no workflow)"
@@ -185,7 +186,8 @@ def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None)
     (['succeeded'], True)
     """
     filters = Filters.coerce(filters)
-    out = df.loc[filter_mask(df, filters)]
+    # no filter: the same rows without copying them (copy-on-write keeps df safe)
+    out = df.copy(deep=False) if filters == Filters() else df.loc[filter_mask(df, filters)]
     out.attrs = {**df.attrs, "filters": filters.as_dict()}
     window = _narrowed_window(df.attrs.get("window"), filters)
     if window is not None:
@@ -267,6 +269,28 @@ def quick_range(name: str, anchor: pd.Timestamp) -> tuple[dt.date | None, dt.dat
     raise InvalidQueryError(f"unknown quick range {name!r}; allowed: {', '.join(QUICK_RANGES)}")
 
 
+def spend_by_value(df: pd.DataFrame, column: str) -> dict[str, float]:
+    """Total ``execution_cost`` per distinct non-missing value of ``column``, biggest first.
+
+    Ties (and zero spend) are broken by name, so the order is stable. Grouped on integer
+    codes (the column's categories, or one factorization): no value becomes a Python object
+    but the distinct ones.
+
+    >>> df = schema.empty_frame()
+    >>> spend_by_value(df, "model")
+    {}
+    """
+    grouping = group_by(df[column])
+    cost = df["execution_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
+    totals = sums(grouping.codes, grouping.size, cost)
+    pairs = [
+        (str(label), float(total))
+        for label, total in zip(grouping.labels, totals, strict=True)
+        if not pd.isna(label)
+    ]
+    return dict(sorted(pairs, key=lambda item: (-item[1], item[0])))
+
+
 def ordered_by_spend(df: pd.DataFrame, column: str) -> list[str]:
     """The distinct non-missing values of ``column``, biggest total ``execution_cost`` first.
 
@@ -276,15 +300,7 @@ def ordered_by_spend(df: pd.DataFrame, column: str) -> list[str]:
     >>> ordered_by_spend(df, "model")
     []
     """
-    keys = df[column].astype(object)
-    spend = (
-        pd.DataFrame({"key": keys, "cost": df["execution_cost"].fillna(0.0).to_numpy()})
-        .dropna(subset=["key"])
-        .groupby("key", sort=False)["cost"]
-        .sum()
-    )
-    ordered = sorted(spend.items(), key=lambda item: (-item[1], str(item[0])))
-    return [str(key) for key, _ in ordered]
+    return list(spend_by_value(df, column))
 
 
 # --- helpers -------------------------------------------------------------------------------
