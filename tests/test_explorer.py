@@ -496,3 +496,16 @@ def test_drilldown_search_and_sort_match_a_row_by_row_check(sandbox_frame, encod
     assert models == sorted(models)  # by name, whatever the category order
     newest = search_executions(frame, text)
     assert newest["created_at"].is_monotonic_decreasing and len(newest) == len(expected)
+
+
+def test_a_tables_only_explorer_never_imports_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, eachlabs_analytics as ea\n"
+        "ea.explore(ea.generate_executions(executions=300, seed=1), charts=False).refresh()\n"
+        "print('matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # about a second of import saved

@@ -65,7 +65,6 @@ from eachlabs_analytics.notebook.filters import (
     quick_range,
     spend_by_value,
 )
-from eachlabs_analytics.plots.parts import png
 
 __all__ = ["Explorer", "Filters", "explore"]
 
@@ -578,6 +577,7 @@ class Explorer:
 
     def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
         from eachlabs_analytics import plots
+        from eachlabs_analytics.plots.parts import png
 
         draw: dict[str, Callable[[Any], Any]] = {
             "cost_by_model": lambda ax: plots.plot_cost_by_model(data, ax=ax),
@@ -601,7 +601,7 @@ class Explorer:
 
     def _draw_forecast(self, data: pd.DataFrame) -> None:
         """Spend per day with its forecast band to the month's end, and recent anomalies."""
-        from eachlabs_analytics import plots, watch
+        from eachlabs_analytics import watch
 
         self.tables["anomalies"] = anomalies = watch.detect_anomalies(
             data, metric="spend", by="model"
@@ -610,6 +610,9 @@ class Explorer:
         forecast = watch.forecast_spend(data)
         self.tables["forecast"] = forecast
         if self.charts:
+            from eachlabs_analytics import plots
+            from eachlabs_analytics.plots.parts import png
+
             as_of = forecast.attrs.get("as_of")
             self._show_image(
                 "forecast",
