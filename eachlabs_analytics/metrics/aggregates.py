@@ -112,7 +112,7 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
         keys = combine(grouping.codes, _rows.partial_outcomes(table), len(_rows.OUTCOMES))
         cells = grouping.size * len(_rows.OUTCOMES)
         per_outcome = _rows.per_group_counts(keys, cells, _lazy.ints(table, "rows"))
-        spent = _rows.per_group(keys, cells, _lazy.reals(table, "cost"))
+        spent = _rows.per_group(keys, cells, _lazy.sums(table, "cost"))
         priced = _rows.per_group_counts(grouping.codes, grouping.size, _lazy.ints(table, "priced"))
         attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(table))
     else:
@@ -190,8 +190,8 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
         codes = workflows.codes
         runs = _rows.per_group_counts(codes, size, _lazy.ints(table, "runs"))
         executions = _rows.per_group_counts(codes, size, _lazy.ints(table, "executions"))
-        total = _rows.per_group(codes, size, _lazy.reals(table, "cost"))
-        run_cost = _rows.per_group(codes, size, _lazy.reals(table, "run_cost"))
+        total = _rows.per_group(codes, size, _lazy.sums(table, "cost"))
+        run_cost = _rows.per_group(codes, size, _lazy.sums(table, "run_cost"))
         stats = _rows.per_group_values(
             codes, size, np.column_stack([_lazy.reals(table, "q0"), _lazy.reals(table, "q1")])
         )
@@ -371,7 +371,7 @@ def latency_percentiles(
         grouping = _rows.partial_groups(table, by, "latency_percentiles")
         size = grouping.size
         n = _rows.per_group_counts(grouping.codes, size, _lazy.ints(table, "count"))
-        total = _rows.per_group(grouping.codes, size, _lazy.reals(table, "total"))
+        total = _rows.per_group(grouping.codes, size, _lazy.sums(table, "total"))
         stats = _rows.per_group_values(grouping.codes, size, _quantile_columns(table, qs))
         attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(table))
     else:

@@ -17,11 +17,12 @@ one per combination of the keys the request lists, with these columns:
   is one of the schema's ten, else null.
 - ``period``: the wall-clock start (microseconds since the epoch, in ``tz``) of the row's
   period, null without ``created_at``; ``span``: 0 (previous) or 1 (current) or null.
-- counts (int64, never null) and sums (float64, 0 when nothing was summed; NaN and null values
-  skipped); percentiles ``q0``, ``q1``... (linear interpolation, as ``np.percentile``; null
-  for a group without a value).
+- counts (int64) and sums (float64; NaN and null values skipped; a null sum means 0);
+  percentiles ``q0``, ``q1``... (linear interpolation, as ``np.percentile``; null for a group
+  without a value).
 - :data:`OVERVIEW` counts on every request that does not split by outcome and class, so a
-  result's ``attrs`` are counted in the same query.
+  result's ``attrs`` are counted in the same query (for :class:`Spans`, on the rows whose
+  ``span`` is null, which then stand for every row).
 
 >>> GroupCounts(by="model").by
 'model'
@@ -96,8 +97,8 @@ class PeriodLatency:
 @dataclass(frozen=True)
 class Spans:
     """Per (``span``, ``key``): ``rows``, ``cost``, ``errors`` and ``q0`` (p95 of ``metric``
-    over latency rows); a row is in span ``i`` when ``spans[i][0] <= created_at <
-    spans[i][1]``, and a row in neither has a null span."""
+    over latency rows) of the rows with ``spans[i][0] <= created_at < spans[i][1]`` (the spans
+    may overlap); partial rows with a null ``span`` carry the overview of all rows."""
 
     spans: tuple[tuple[pd.Timestamp, pd.Timestamp], tuple[pd.Timestamp, pd.Timestamp]]
     by: str | None
@@ -153,6 +154,16 @@ def reals(table: pa.Table, name: str) -> np.ndarray:
     """
     column = table[name].cast(pa.float64())
     return np.asarray(pc.fill_null(column, np.nan).to_numpy(), dtype=np.float64)
+
+
+def sums(table: pa.Table, name: str) -> np.ndarray:
+    """A sum column as float64 (a null sum, of nothing, is 0 as in ``np.bincount``).
+
+    >>> sums(pa.table({"x": [1.5, None]}), "x").tolist()
+    [1.5, 0.0]
+    """
+    column = table[name].cast(pa.float64())
+    return np.asarray(pc.fill_null(column, 0.0).to_numpy(), dtype=np.float64)
 
 
 def labels(table: pa.Table, name: str) -> list[Any]:

@@ -254,8 +254,8 @@ class _LazyGrid:
     attrs: dict[str, object]
 
     def add(self, column: str) -> np.ndarray:
-        """A partial column added up per (period, group) cell, shape (periods, groups)."""
-        values = _lazy.reals(self.table, column)[self.dated]
+        """A partial sum added up per (period, group) cell, shape (periods, groups)."""
+        values = _lazy.sums(self.table, column)[self.dated]
         size = self.found.size * self.grouping.size
         return _rows.per_group(self.cells, size, values).reshape(self.found.size, -1)
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
@@ -190,7 +191,8 @@ def compare_periods(
         table = df.partials(_lazy.Spans((before, now), by, metric))
         grouping = _rows.partial_groups(table, by, "compare_periods")
         parts, in_span = _lazy_measures(table, grouping)
-        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(table))
+        whole = table.filter(pc.is_null(table["span"]))
+        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(whole))
         any_rows = attrs["rows"] != 0
     else:
         created = df["created_at"]
@@ -247,7 +249,7 @@ def _lazy_measures(
         executions = _rows.per_group_counts(codes, size, rows[mine])
         errors = _rows.per_group_counts(codes, size, _lazy.ints(table, "errors")[mine])
         parts[name] = {
-            "spend": _rows.per_group(codes, size, _lazy.reals(table, "cost")[mine]),
+            "spend": _rows.per_group(codes, size, _lazy.sums(table, "cost")[mine]),
             "executions": executions,
             "error_rate": _rows.rate(errors, executions),
             "latency_p95": _rows.per_group_values(codes, size, _lazy.reals(table, "q0")[mine]),
