@@ -116,7 +116,7 @@ class DuckDBEngine:
             ibis = require_ibis("lazy")
             # the order of rows does not matter to an aggregate: not keeping it saves memory
             self._backend = ibis.duckdb.connect(preserve_insertion_order=False, **self._config())
-            self._backend.raw_sql("SET TimeZone = 'UTC'")
+            self._backend.con.execute("SET TimeZone = 'UTC'").fetchall()
         return self._backend
 
     def settings(self) -> dict[str, str]:
@@ -128,8 +128,8 @@ class DuckDBEngine:
         names = ("memory_limit", "temp_directory", "threads")
         found = {}
         for name in names:
-            row = self.backend.raw_sql(f"SELECT current_setting('{name}')").fetchone()
-            found[name] = str(row[0])
+            rows = self.backend.con.execute(f"SELECT current_setting('{name}')").fetchall()
+            found[name] = str(rows[0][0])
         return found
 
     def execute(self, expr: Any) -> pa.Table:

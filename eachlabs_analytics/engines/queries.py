@@ -242,5 +242,8 @@ def created_range(t: Any) -> Any:
 
 
 def _utc(value: pd.Timestamp) -> Any:
+    """A bound of a half-open window as a microsecond literal: on microsecond data,
+    ``x >= t`` is ``x >= ceil(t)`` and ``x < t`` is ``x < ceil(t)``, so rounding up is exact."""
     ibis = _ibis()
-    return ibis.literal(pd.Timestamp(value).tz_convert("UTC").to_pydatetime(), "timestamp('UTC')")
+    bound = pd.Timestamp(value).tz_convert("UTC").ceil("us")
+    return ibis.literal(bound.to_pydatetime(), "timestamp('UTC')")

@@ -277,7 +277,7 @@ def _table_of(source: Any, engine: Engine | None) -> tuple[Engine, Any]:
             engine = SparkEngine() if backend.name == "pyspark" else DuckDBEngine()
             engine._backend = backend
             if isinstance(engine, DuckDBEngine):
-                engine.backend.raw_sql("SET TimeZone = 'UTC'")
+                engine.backend.con.execute("SET TimeZone = 'UTC'").fetchall()
         return engine, source
     raise TypeError(
         "scan_table takes an Ibis table, a PySpark DataFrame, a Parquet path, a pandas "

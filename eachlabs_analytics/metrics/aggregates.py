@@ -107,6 +107,7 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
     True
     """
     if _lazy.is_lazy(df):
+        _rows.check_by(by, "cost_by_model")
         table = df.partials(_lazy.GroupCounts(by))
         grouping = _rows.partial_groups(table, by, "cost_by_model")
         keys = combine(grouping.codes, _rows.partial_outcomes(table), len(_rows.OUTCOMES))
@@ -436,6 +437,7 @@ def error_breakdown(
     True
     """
     if _lazy.is_lazy(df):
+        _rows.check_by(by, "error_breakdown")
         table = df.partials(_lazy.GroupCounts(by, cost=False))
         grouping = _rows.partial_groups(table, by, "error_breakdown")
         classes = group_by(

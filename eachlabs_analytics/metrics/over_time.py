@@ -257,13 +257,17 @@ class _LazyGrid:
         """A partial sum added up per (period, group) cell, shape (periods, groups)."""
         values = _lazy.sums(self.table, column)[self.dated]
         size = self.found.size * self.grouping.size
-        return _rows.per_group(self.cells, size, values).reshape(self.found.size, -1)
+        return _rows.per_group(self.cells, size, values).reshape(
+            self.found.size, self.grouping.size
+        )
 
     def count(self, column: str) -> np.ndarray:
         """A partial count added up per (period, group) cell, as int64."""
         values = _lazy.ints(self.table, column)[self.dated]
         size = self.found.size * self.grouping.size
-        return _rows.per_group_counts(self.cells, size, values).reshape(self.found.size, -1)
+        return _rows.per_group_counts(self.cells, size, values).reshape(
+            self.found.size, self.grouping.size
+        )
 
 
 def _lazy_grid(
