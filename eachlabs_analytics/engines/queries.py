@@ -48,32 +48,42 @@ def outcome(t: Any) -> Any:
 
 
 def is_outcome(t: Any, name: str) -> Any:
-    """Whether a row's status is in the group ``name`` (never null)."""
+    """Whether a row's status is in the group ``name`` (null, i.e. not counted, for a missing
+    status unless ``name`` is ``other``)."""
     if name == schema.UNKNOWN_STATUS_GROUP:
-        return ~t.status.isin(list(schema.KNOWN_STATUSES)).fill_null(False)
-    return t.status.isin(list(schema.STATUS_GROUPS[name])).fill_null(False)
+        return t.status.isnull() | ~t.status.isin(list(schema.KNOWN_STATUSES))
+    return t.status.isin(list(schema.STATUS_GROUPS[name]))
 
 
-def error_class(t: Any) -> Any:
-    """The error class when it is one of the schema's ten, else null."""
-    ibis = _ibis()
+def finished(t: Any) -> Any:
+    """Not in flight (a missing or unknown status is not in flight). Never null."""
+    return t.status.isnull() | ~t.status.isin(list(schema.IN_FLIGHT_STATUSES))
+
+
+def unclassified(t: Any) -> Any:
+    """No error class the schema knows (a loaded frame has NA there too). Never null."""
     column = t.error_classification
-    return ibis.ifelse(
-        column.isin(list(schema.ERROR_CLASSES)).fill_null(False), column, ibis.null("string")
-    )
+    return column.isnull() | ~column.isin(list(schema.ERROR_CLASSES))
+
+
+def is_known(values: Any) -> Any:
+    """A float is known: not null and not NaN (NaN compares above infinity in DuckDB and
+    Spark, null compares as null: one comparison rules both out)."""
+    ibis = _ibis()
+    return values <= ibis.literal(float("inf"), "float64")
 
 
 def known(values: Any) -> Any:
     """A float column with NaN as null (the numpy helpers skip both)."""
     ibis = _ibis()
-    return ibis.ifelse(values.isnan().fill_null(False), ibis.null("float64"), values)
+    return ibis.ifelse(is_known(values), values, ibis.null("float64"))
 
 
 def latency_rows(t: Any, metric: str, outcome_name: str | None = None) -> Any:
     """The rows a latency statistic uses: not in flight (or of ``outcome_name``), metric
     known -- :func:`eachlabs_analytics.metrics.aggregates.latency_rows` on rows."""
-    kept = ~is_outcome(t, "in_flight") if outcome_name is None else is_outcome(t, outcome_name)
-    return kept & known(t[metric]).notnull()
+    kept = finished(t) if outcome_name is None else is_outcome(t, outcome_name)
+    return kept & is_known(t[metric])
 
 
 def group_key(t: Any, by: str | None) -> dict[str, Any]:
@@ -90,14 +100,28 @@ def grouped(t: Any, keys: dict[str, Any], **measures: Any) -> Any:
     return t.group_by(**keys).aggregate(**measures) if keys else t.aggregate(**measures)
 
 
-def overview(t: Any) -> dict[str, Any]:
-    """The counts behind a result's ``attrs`` (rows, in flight, failed, failed unclassified)."""
+def flagged(t: Any, keys: dict[str, Any], **flags: Any) -> tuple[Any, dict[str, Any]]:
+    """``t`` with its keys and the row flags the aggregates filter on, computed once per row
+    (the status tests of the overview, and any other flag given)."""
     failed = is_outcome(t, "failed")
+    columns = {
+        **keys,
+        "_in_flight": is_outcome(t, "in_flight"),
+        "_failed": failed,
+        "_unclassified": failed & unclassified(t),
+        **flags,
+    }
+    out = t.mutate(**columns)
+    return out, {name: out[name] for name in keys}
+
+
+def overview(t: Any) -> dict[str, Any]:
+    """The counts behind a result's ``attrs``, over a :func:`flagged` table."""
     return {
         "rows": t.count(),
-        "in_flight_rows": t.count(where=is_outcome(t, "in_flight")),
-        "error_rows": t.count(where=failed),
-        "unclassified_errors": t.count(where=failed & error_class(t).isnull()),
+        "in_flight_rows": t.count(where=t._in_flight),
+        "error_rows": t.count(where=t._failed),
+        "unclassified_errors": t.count(where=t._unclassified),
     }
 
 
@@ -139,7 +163,11 @@ def period_start(t: Any, engine: Any, freq: str, zone: str) -> Any:
 
 # --- the requests ----------------------------------------------------------------------------
 def group_counts(t: Any, request: _lazy.GroupCounts) -> Any:
-    keys = {**group_key(t, request.by), "outcome": outcome(t), "error_class": error_class(t)}
+    # plain columns as keys (hashing them is what a hand-written query does); the helpers
+    # map statuses and classes with the schema afterwards, on a few hundred partial rows
+    by = request.by
+    keys = {} if by in (None, _rows.STATUS_GROUP) else {"key": t[by]}
+    keys.update(status=t.status, error_classification=t.error_classification)
     measures: dict[str, Any] = {"rows": t.count()}
     if request.cost:
         cost = known(t.execution_cost)
@@ -148,24 +176,26 @@ def group_counts(t: Any, request: _lazy.GroupCounts) -> Any:
 
 
 def latency(t: Any, request: _lazy.Latency) -> Any:
-    usable = latency_rows(t, request.metric, request.outcome)
-    values = t[request.metric]
+    # only the rows used (a WHERE, as a hand-written query): the groups without any, and the
+    # overview, come from the GroupCounts query the helper also asks for
+    used = t.filter(latency_rows(t, request.metric, request.outcome))
+    values = used[request.metric]
     expr = grouped(
-        t,
-        group_key(t, request.by),
-        count=t.count(where=usable),
-        total=values.sum(where=usable),
-        qs=_quantiles(values, request.percentiles, usable),
-        **overview(t),
+        used,
+        group_key(used, request.by),
+        count=used.count(),
+        total=values.sum(),
+        qs=_quantiles(values, request.percentiles, None),
     )
     return _unpack(expr, "qs", len(request.percentiles))
 
 
 def workflows(t: Any, request: _lazy.Workflows) -> Any:
-    runs = t.group_by(key=t.workflow_id, run=t.workflow_execution_id).aggregate(
-        executions=t.count(),
-        cost=known(t.execution_cost).sum(),
-        **overview(t),
+    f, _ = flagged(t, {})
+    runs = f.group_by(key=f.workflow_id, run=f.workflow_execution_id).aggregate(
+        executions=f.count(),
+        cost=known(f.execution_cost).sum(),
+        **overview(f),
     )
     has_run = runs.run.notnull()
     run_cost = runs.cost.fill_null(0.0)
@@ -183,23 +213,27 @@ def workflows(t: Any, request: _lazy.Workflows) -> Any:
 def period_counts(t: Any, request: _lazy.PeriodCounts, engine: Any) -> Any:
     keys = {"period": period_start(t, engine, request.freq, request.tz)}
     keys.update(group_key(t, request.by))
+    f, keys = flagged(t, keys)
     return grouped(
-        t,
+        f,
         keys,
-        errors=t.count(where=is_outcome(t, "failed")),
-        cost=known(t.execution_cost).sum(),
-        **overview(t),
+        errors=f.count(where=f._failed),
+        cost=known(f.execution_cost).sum(),
+        **overview(f),
     )
 
 
 def period_latency(t: Any, request: _lazy.PeriodLatency, engine: Any) -> Any:
-    usable = latency_rows(t, request.metric)
-    values = t[request.metric]
-    expr = t.group_by(period=period_start(t, engine, request.freq, request.tz)).aggregate(
-        count=t.count(where=usable),
-        total=values.sum(where=usable),
-        qs=_quantiles(values, request.percentiles, usable),
-        **overview(t),
+    keys = {"period": period_start(t, engine, request.freq, request.tz)}
+    f, keys = flagged(t, keys, _usable=latency_rows(t, request.metric))
+    values = f[request.metric]
+    expr = grouped(
+        f,
+        keys,
+        count=f.count(where=f._usable),
+        total=values.sum(where=f._usable),
+        qs=_quantiles(values, request.percentiles, f._usable),
+        **overview(f),
     )
     return _unpack(expr, "qs", len(request.percentiles))
 
@@ -211,21 +245,26 @@ def spans(t: Any, request: _lazy.Spans) -> Any:
     zero = ibis.literal(0, "int64")
     for i, (start, end) in enumerate(request.spans):
         inside = t.filter(t.created_at >= _utc(start), t.created_at < _utc(end))
-        usable = latency_rows(inside, request.metric)
-        part = grouped(
+        f, keys = flagged(
             inside,
             group_key(inside, request.by),
-            rows=inside.count(),
-            cost=known(inside.execution_cost).sum(),
-            errors=inside.count(where=is_outcome(inside, "failed")),
-            q0=inside[request.metric].quantile(0.95, where=usable),
+            _usable=latency_rows(inside, request.metric),
+        )
+        part = grouped(
+            f,
+            keys,
+            rows=f.count(),
+            cost=known(f.execution_cost).sum(),
+            errors=f.count(where=f._failed),
+            q0=f[request.metric].quantile(0.95, where=f._usable),
         )
         part = part.mutate(
             span=ibis.literal(i, "int64"),
             **{name: zero for name in OVERVIEW if name != "rows"},
         )
         parts.append(part)
-    whole = grouped(t, group_key(t, request.by), **overview(t))
+    f, keys = flagged(t, group_key(t, request.by))
+    whole = grouped(f, keys, **overview(f))
     whole = whole.mutate(
         span=ibis.null("int64"),
         cost=ibis.literal(0.0, "float64"),

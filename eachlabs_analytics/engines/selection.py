@@ -161,7 +161,9 @@ def typed_frame(table: pa.Table) -> pd.DataFrame:
             else:
                 dtype = schema.DTYPES[name]
             if isinstance(dtype, pd.CategoricalDtype):
-                columns[name] = pd.Series(pd.Categorical(values, dtype=dtype))
+                allowed = set(dtype.categories)
+                kept = [v if v in allowed else None for v in values]
+                columns[name] = pd.Series(pd.Categorical(kept, dtype=dtype))
             else:
                 columns[name] = pd.Series(pd.array(values, dtype=dtype))
     return pd.DataFrame(columns)

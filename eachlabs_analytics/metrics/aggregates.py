@@ -368,13 +368,17 @@ def latency_percentiles(
     qs = check_percentiles(percentiles)
     if lazy:
         _rows.check_by(by, "latency_percentiles")
+        groups = df.partials(_lazy.GroupCounts(by, cost=False))
         table = df.partials(_lazy.Latency(by, metric, qs, outcome))
-        grouping = _rows.partial_groups(table, by, "latency_percentiles")
+        # the groups of every row (some have no latency row), then the latency rows' ones
+        both = pa.concat_tables([_keys_of(groups, by), _keys_of(table, by)])
+        grouping = _rows.partial_groups(both, by, "latency_percentiles")
         size = grouping.size
-        n = _rows.per_group_counts(grouping.codes, size, _lazy.ints(table, "count"))
-        total = _rows.per_group(grouping.codes, size, _lazy.sums(table, "total"))
-        stats = _rows.per_group_values(grouping.codes, size, _quantile_columns(table, qs))
-        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(table))
+        codes = grouping.codes[groups.num_rows :]
+        n = _rows.per_group_counts(codes, size, _lazy.ints(table, "count"))
+        total = _rows.per_group(codes, size, _lazy.sums(table, "total"))
+        stats = _rows.per_group_values(codes, size, _quantile_columns(table, qs))
+        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(groups))
     else:
         grouping = _rows.grouping_for(df, by, "latency_percentiles")
         outcomes = _rows.outcome_codes(df)
@@ -394,6 +398,17 @@ def latency_percentiles(
     out.attrs = attrs
     out.attrs.update(metric=metric, percentiles=list(qs), min_count=int(min_count))
     return out
+
+
+def _keys_of(table: pa.Table, by: str | None) -> pa.Table:
+    """The group keys of partial rows as one ``key`` column (the status group's name for
+    ``by="status_group"``), so two partial tables can be grouped together."""
+    if by is None:
+        return pa.table({"key": pa.array([None] * table.num_rows, pa.string())})
+    if "key" in table.column_names:
+        return pa.table({"key": table["key"]})
+    names = [_rows.OUTCOMES[code] for code in _rows.partial_outcomes(table)]
+    return pa.table({"key": pa.array(names, pa.string())})
 
 
 def _quantile_columns(table: pa.Table, qs: Sequence[float]) -> np.ndarray:
@@ -440,9 +455,7 @@ def error_breakdown(
         _rows.check_by(by, "error_breakdown")
         table = df.partials(_lazy.GroupCounts(by, cost=False))
         grouping = _rows.partial_groups(table, by, "error_breakdown")
-        classes = group_by(
-            _lazy.typed_keys(_lazy.labels(table, "error_class"), "error_classification")
-        )
+        classes = group_by(_rows.partial_classes(table))
         failed = _rows.partial_outcomes(table) == _rows.FAILED
         n = _lazy.ints(table, "rows")
         cells = combine(grouping.codes[failed], classes.codes[failed], classes.size)

@@ -12,15 +12,15 @@ one per combination of the keys the request lists, with these columns:
 
 - ``key``: the value of ``by`` (a column's value, or the status group's name for
   ``by="status_group"``; missing values are null); absent when ``by`` is None.
-- ``outcome``: the status group's name (:data:`~eachlabs_analytics.metrics.rows.OUTCOMES`;
-  unknown and missing statuses are ``other``); ``error_class``: the class of the row when it
-  is one of the schema's ten, else null.
+- :class:`GroupCounts` only: ``status`` and ``error_classification``, the raw values (null
+  when missing): the helpers map them to status groups and error classes with the schema, so
+  the engine groups plain columns, and no ``key`` for ``by="status_group"`` (the status says it).
 - ``period``: the wall-clock start (microseconds since the epoch, in ``tz``) of the row's
   period, null without ``created_at``; ``span``: 0 (previous) or 1 (current) or null.
 - counts (int64) and sums (float64; NaN and null values skipped; a null sum means 0);
   percentiles ``q0``, ``q1``... (linear interpolation, as ``np.percentile``; null for a group
   without a value).
-- :data:`OVERVIEW` counts on every request that does not split by outcome and class, so a
+- :data:`OVERVIEW` counts on the other requests (not :class:`Latency`), so a
   result's ``attrs`` are counted in the same query (for :class:`Spans`, on the rows whose
   ``span`` is null, which then stand for every row).
 
@@ -48,8 +48,8 @@ OVERVIEW: tuple[str, ...] = ("rows", "in_flight_rows", "error_rows", "unclassifi
 
 @dataclass(frozen=True)
 class GroupCounts:
-    """Rows per (``key``, ``outcome``, ``error_class``): ``rows``; with ``cost``, also
-    ``cost`` (sum of ``execution_cost``) and ``priced`` (rows whose cost is known)."""
+    """Rows per (``key``, ``status``, ``error_classification``): ``rows``; with ``cost``,
+    also ``cost`` (sum of ``execution_cost``) and ``priced`` (rows whose cost is known)."""
 
     by: str | None
     cost: bool = True
@@ -57,8 +57,9 @@ class GroupCounts:
 
 @dataclass(frozen=True)
 class Latency:
-    """Per ``key``: ``count``, ``total`` and ``q0..`` of ``metric`` over the rows a latency
-    statistic uses (not in flight, or of ``outcome``; metric known), plus the overview."""
+    """Per ``key`` with at least one such row: ``count``, ``total`` and ``q0..`` of ``metric``
+    over the rows a latency statistic uses (not in flight, or of ``outcome``; metric known).
+    No overview: the helper takes the groups and the overview from a :class:`GroupCounts`."""
 
     by: str | None
     metric: str
@@ -187,7 +188,10 @@ def typed_keys(values: list[object], column: str) -> pd.Series:
     else:
         dtype = schema.DTYPES[column]
     if isinstance(dtype, pd.CategoricalDtype):
-        return pd.Series(pd.Categorical(pd.array(values, dtype=object), dtype=dtype))
+        # a value outside the categories is missing, as the loader makes it
+        allowed = set(dtype.categories)
+        kept = [v if v in allowed else None for v in values]
+        return pd.Series(pd.Categorical(pd.array(kept, dtype=object), dtype=dtype))
     return pd.Series(pd.array(values, dtype=dtype))
 
 

@@ -245,23 +245,37 @@ def rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 # --- partial tables from a lazy selection -----------------------------------------------------
 def partial_outcomes(table: pa.Table) -> np.ndarray:
-    """Each partial row's outcome code, from the ``outcome`` names an engine returns.
+    """Each partial row's outcome code, from its raw ``status`` (as :func:`outcome_codes`).
 
     >>> import pyarrow as pa
-    >>> partial_outcomes(pa.table({"outcome": ["failed", "other", "in_flight"]})).tolist()
-    [1, 4, 3]
+    >>> partial_outcomes(pa.table({"status": ["failed", "paused", None, "running"]})).tolist()
+    [1, 4, 4, 3]
     """
-    index = {name: i for i, name in enumerate(OUTCOMES)}
-    names = _lazy.labels(table, "outcome")
-    return np.array([index.get(n, OTHER) for n in names], dtype=np.uint8)
+    statuses = _lazy.labels(table, "status")
+    return np.array([_outcome_of(s) for s in statuses], dtype=np.uint8)
+
+
+def partial_classes(table: pa.Table) -> pd.Series:
+    """Each partial row's error class, typed as a loaded frame types it (an unknown class is
+    missing there, so it is unclassified here too).
+
+    >>> import pyarrow as pa
+    >>> classes = pa.table({"error_classification": ["unknown", "odd", None]})
+    >>> partial_classes(classes).isna().tolist()
+    [False, True, True]
+    """
+    return _lazy.typed_keys(_lazy.labels(table, "error_classification"), "error_classification")
 
 
 def partial_groups(table: pa.Table, by: str | None, helper: str) -> Grouping:
-    """The groups of an engine's partial rows (the ``key`` column), as :func:`grouping_for`
+    """The groups of an engine's partial rows (the ``key`` column, or the status group of a
+    :class:`~eachlabs_analytics.metrics.lazy.GroupCounts` row), as :func:`grouping_for`
     would label the rows themselves."""
-    rows = table.num_rows
-    keys = _lazy.labels(table, "key") if by is not None else None
-    return key_grouping(keys, rows, by, helper)
+    if by == STATUS_GROUP and "key" not in table.column_names:
+        keys: list[Any] | None = [OUTCOMES[code] for code in partial_outcomes(table)]
+    else:
+        keys = _lazy.labels(table, "key") if by is not None else None
+    return key_grouping(keys, table.num_rows, by, helper)
 
 
 def outcome_overview(table: pa.Table) -> dict[str, int]:
@@ -269,14 +283,14 @@ def outcome_overview(table: pa.Table) -> dict[str, int]:
     the same numbers :func:`result_attrs` counts on rows.
 
     >>> import pyarrow as pa
-    >>> t = pa.table({"outcome": ["failed", "failed", "in_flight"], "error_class": [None, "unknown",
-    ...               None], "rows": [2, 3, 4]})
+    >>> t = pa.table({"status": ["error", "failed", "running"],
+    ...               "error_classification": [None, "unknown", None], "rows": [2, 3, 4]})
     >>> outcome_overview(t)
     {'rows': 9, 'in_flight_rows': 4, 'error_rows': 5, 'unclassified_errors': 2}
     """
     n = _lazy.ints(table, "rows")
     outcome = partial_outcomes(table)
-    unclassified = np.array([c is None for c in _lazy.labels(table, "error_class")], dtype=bool)
+    unclassified = partial_classes(table).isna().to_numpy(dtype=bool)
     failed = outcome == FAILED
     return {
         "rows": int(n.sum()),
