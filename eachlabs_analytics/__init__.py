@@ -65,6 +65,11 @@ _LAZY: dict[str, str] = {
     "plot_latency_over_time": "plots",
     "plot_month_to_date": "plots",
     "plot_queue_vs_execution": "plots",
+    # lazy selections (DuckDB, Spark)
+    "DuckDBEngine": "engines",
+    "Selection": "engines",
+    "SparkEngine": "engines",
+    "scan_table": "engines",
     # files
     "ExecutionStore": "store",
     "read_parquet": "store",
@@ -80,6 +85,7 @@ __all__ = [
     "AuthenticationError",
     "Client",
     "DataQualityWarning",
+    "DuckDBEngine",
     "EachlabsError",
     "ExecutionStore",
     "Explorer",
@@ -88,6 +94,8 @@ __all__ = [
     "PaginationError",
     "RateLimitError",
     "Sandbox",
+    "Selection",
+    "SparkEngine",
     "StoreError",
     "Summary",
     "__version__",
@@ -117,6 +125,7 @@ __all__ = [
     "plot_queue_vs_execution",
     "read_parquet",
     "sandbox",
+    "scan_table",
     "summary",
     "to_parquet",
 ]
@@ -139,6 +148,7 @@ def __dir__() -> list[str]:
 from eachlabs_analytics.notebook import accessor as _accessor  # noqa: E402,F401
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from eachlabs_analytics.engines import DuckDBEngine, Selection, SparkEngine, scan_table
     from eachlabs_analytics.loader import Client, load_executions
     from eachlabs_analytics.local_api import Faults, Sandbox, generate_executions, sandbox
     from eachlabs_analytics.metrics import (

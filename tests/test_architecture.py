@@ -3,7 +3,9 @@
 - ``schema`` and ``exceptions`` import nothing of ours;
 - ``_util`` imports only ``schema``, ``exceptions`` and itself;
 - metrics, plots and watch (the analytics) never reach the network: no loader, store or
-  sandbox;
+  sandbox; metrics never import the engines either (a selection answers its contract,
+  ``metrics.lazy``);
+- the engines (lazy selections) import no loader, store, face or sandbox;
 - the report is computed from frames: no loader, no sandbox;
 - the loader imports no analytics, files, faces or sandbox, and its network module
   (``loader.client``) never imports the loader above it (``load``, ``fetch``);
@@ -81,7 +83,18 @@ RULES = {
     "schema": EVERYTHING - {"schema"},
     "exceptions": EVERYTHING - {"exceptions"},
     "_util": EVERYTHING - {"_util", "schema", "exceptions"},
-    "metrics": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
+    "metrics": {
+        "loader",
+        "store",
+        "engines",
+        "local_api",
+        "report",
+        "notebook",
+        "cli",
+        "sources",
+        "demo",
+    },
+    "engines": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
     "plots": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
     "report": {"loader", "store", "local_api", "notebook", "cli", "sources", "demo"},
     "loader": {"metrics", "plots", "report", "store", "notebook", "cli", "local_api", "sources"},
@@ -93,9 +106,17 @@ RULES = {
 
 
 def test_the_graph_sees_the_whole_package():
-    assert {"loader", "metrics", "plots", "report", "store", "notebook", "cli", "local_api"} <= (
-        EVERYTHING
-    )
+    assert {
+        "loader",
+        "metrics",
+        "plots",
+        "report",
+        "store",
+        "engines",
+        "notebook",
+        "cli",
+        "local_api",
+    } <= EVERYTHING
     assert "eachlabs_analytics.loader.load" in GRAPH["eachlabs_analytics.store.incremental"]
 
 

@@ -16,9 +16,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.grouping import (
     Grouping,
@@ -104,25 +106,52 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
     >>> bool(table["total_cost"].is_monotonic_decreasing)
     True
     """
-    _rows.check_frame(df, "cost_by_model", ["status", "execution_cost"])
-    grouping = _rows.grouping_for(df, by, "cost_by_model")
-    outcomes = _rows.outcome_codes(df)
+    if _lazy.is_lazy(df):
+        _rows.check_by(by, "cost_by_model")
+        table = df.partials(_lazy.GroupCounts(by))
+        grouping = _rows.partial_groups(table, by, "cost_by_model")
+        keys = combine(grouping.codes, _rows.partial_outcomes(table), len(_rows.OUTCOMES))
+        cells = grouping.size * len(_rows.OUTCOMES)
+        per_outcome = _rows.per_group_counts(keys, cells, _lazy.ints(table, "rows"))
+        spent = _rows.per_group(keys, cells, _lazy.sums(table, "cost"))
+        priced = _rows.per_group_counts(grouping.codes, grouping.size, _lazy.ints(table, "priced"))
+        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(table))
+    else:
+        _rows.check_frame(df, "cost_by_model", ["status", "execution_cost"])
+        grouping = _rows.grouping_for(df, by, "cost_by_model")
+        outcomes = _rows.outcome_codes(df)
+        keys = combine(grouping.codes, outcomes, len(_rows.OUTCOMES))
+        cells = grouping.size * len(_rows.OUTCOMES)
+        cost = _rows.floats(df, "execution_cost")
+        per_outcome = counts(keys, cells)
+        spent = sums(keys, cells, cost)
+        priced = counts(grouping.codes[~np.isnan(cost)], grouping.size)
+        attrs = _rows.result_attrs(df, outcomes)
+    out = _cost_table(grouping, by, per_outcome, spent, priced)
+    out.attrs = attrs
+    return out
+
+
+def _cost_table(
+    grouping: Grouping,
+    by: str | None,
+    per_outcome: np.ndarray,
+    spent: np.ndarray,
+    priced: np.ndarray,
+) -> pd.DataFrame:
+    """cost_by_model's columns from rows and spend per (group, outcome) and priced rows."""
     size, n_out = grouping.size, len(_rows.OUTCOMES)
-    keys = combine(grouping.codes, outcomes, n_out)
-    cost = _rows.floats(df, "execution_cost")
-    known = ~np.isnan(cost)
-    per_outcome = counts(keys, size * n_out).reshape(size, n_out)
-    spent = sums(keys, size * n_out, cost).reshape(size, n_out)
-    executions = per_outcome.sum(axis=1)
+    per_outcome = per_outcome.reshape(size, n_out)
+    spent = spent.reshape(size, n_out)
     total = spent.sum(axis=1)
     succeeded = per_outcome[:, _rows.SUCCEEDED]
     out = _frame(
         _labels(grouping),
         by,
         {
-            "executions": executions,
+            "executions": per_outcome.sum(axis=1),
             "total_cost": total,
-            "mean_cost": _rows.rate(total, counts(grouping.codes[known], size)),
+            "mean_cost": _rows.rate(total, priced),
             "share": _rows.rate(total, np.full(size, total.sum())),
             "succeeded": succeeded,
             "failed": per_outcome[:, _rows.FAILED],
@@ -130,9 +159,7 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
             "cost_per_success": _rows.rate(total, succeeded),
         },
     )
-    out = _rows.sort_groups(out, ["total_cost"])
-    out.attrs = _rows.result_attrs(df, outcomes)
-    return out
+    return _rows.sort_groups(out, ["total_cost"])
 
 
 def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
@@ -157,44 +184,90 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
     >>> int(table["executions"].sum()) == int(df["workflow_id"].notna().sum())
     True
     """
-    _rows.check_frame(
-        df, "cost_by_workflow", ["workflow_id", "workflow_execution_id", "execution_cost", "status"]
-    )
-    in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
-    # group the whole columns; missing workflow ids form the last group, which is simply
-    # not reported
-    workflows = group_by(df["workflow_id"])
-    labels = workflows.labels[: workflows.size - int(not in_workflow.all())]
-    size = len(labels)
-    codes = workflows.codes[in_workflow]
-    cost = _rows.floats(df, "execution_cost")
-    run_ids = group_by(df["workflow_execution_id"])
-    has_run = in_workflow & df["workflow_execution_id"].notna().to_numpy(dtype=bool)
-    # a run is a (workflow, run id) pair; its workflow is the one of its rows
-    pair = combine(workflows.codes[has_run], run_ids.codes[has_run], run_ids.size)
-    run_codes, run_keys = pd.factorize(pair)
-    n_runs = len(run_keys)
-    run_cost = sums(run_codes, n_runs, cost[has_run])
-    run_workflow = np.zeros(n_runs, dtype=np.intp)
-    run_workflow[run_codes] = workflows.codes[has_run]
-    runs = counts(run_workflow, size)
-    stats = grouped_percentiles(run_workflow, size, run_cost, (50, 95))
+    if _lazy.is_lazy(df):
+        table = df.partials(_lazy.Workflows())
+        workflows = _rows.partial_groups(table, "workflow_id", "cost_by_workflow")
+        size = workflows.size
+        codes = workflows.codes
+        runs = _rows.per_group_counts(codes, size, _lazy.ints(table, "runs"))
+        executions = _rows.per_group_counts(codes, size, _lazy.ints(table, "executions"))
+        total = _rows.per_group(codes, size, _lazy.sums(table, "cost"))
+        run_cost = _rows.per_group(codes, size, _lazy.sums(table, "run_cost"))
+        stats = _rows.per_group_values(
+            codes, size, np.column_stack([_lazy.reals(table, "q0"), _lazy.reals(table, "q1")])
+        )
+        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(table))
+        outside = workflows.labels.isna()
+        keep = ~np.asarray(outside, dtype=bool)
+        without = int(executions[~keep].sum())
+        out = _workflow_table(
+            workflows.labels[keep],
+            runs[keep],
+            executions[keep],
+            total[keep],
+            run_cost[keep],
+            stats[keep],
+        )
+    else:
+        _rows.check_frame(
+            df,
+            "cost_by_workflow",
+            ["workflow_id", "workflow_execution_id", "execution_cost", "status"],
+        )
+        in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
+        # group the whole columns; missing workflow ids form the last group, which is simply
+        # not reported
+        workflows = group_by(df["workflow_id"])
+        labels = workflows.labels[: workflows.size - int(not in_workflow.all())]
+        size = len(labels)
+        codes = workflows.codes[in_workflow]
+        cost = _rows.floats(df, "execution_cost")
+        run_ids = group_by(df["workflow_execution_id"])
+        has_run = in_workflow & df["workflow_execution_id"].notna().to_numpy(dtype=bool)
+        # a run is a (workflow, run id) pair; its workflow is the one of its rows
+        pair = combine(workflows.codes[has_run], run_ids.codes[has_run], run_ids.size)
+        run_codes, run_keys = pd.factorize(pair)
+        n_runs = len(run_keys)
+        run_costs = sums(run_codes, n_runs, cost[has_run])
+        run_workflow = np.zeros(n_runs, dtype=np.intp)
+        run_workflow[run_codes] = workflows.codes[has_run]
+        out = _workflow_table(
+            pd.Index(labels),
+            counts(run_workflow, size),
+            counts(codes, size),
+            sums(codes, size, cost[in_workflow]),
+            sums(run_workflow, size, run_costs),
+            grouped_percentiles(run_workflow, size, run_costs, (50, 95)),
+        )
+        attrs = _rows.result_attrs(df)
+        without = int(np.count_nonzero(~in_workflow))
+    out.attrs = attrs
+    out.attrs["rows_without_workflow"] = without
+    return out
+
+
+def _workflow_table(
+    labels: pd.Index,
+    runs: np.ndarray,
+    executions: np.ndarray,
+    total: np.ndarray,
+    run_cost: np.ndarray,
+    stats: np.ndarray,
+) -> pd.DataFrame:
+    """cost_by_workflow's columns from runs, rows, spend, the runs' spend and p50/p95."""
     out = _frame(
         pd.Index(labels),
         "workflow_id",
         {
             "runs": runs,
-            "executions": counts(codes, size),
-            "total_cost": sums(codes, size, cost[in_workflow]),
-            "cost_per_run_mean": _rows.rate(sums(run_workflow, size, run_cost), runs),
+            "executions": executions,
+            "total_cost": total,
+            "cost_per_run_mean": _rows.rate(run_cost, runs),
             "cost_per_run_p50": stats[:, 0],
             "cost_per_run_p95": stats[:, 1],
         },
     )
-    out = _rows.sort_groups(out, ["total_cost"])
-    out.attrs = _rows.result_attrs(df)
-    out.attrs["rows_without_workflow"] = int(np.count_nonzero(~in_workflow))
-    return out
+    return _rows.sort_groups(out, ["total_cost"])
 
 
 # --- latency --------------------------------------------------------------------------------
@@ -275,12 +348,15 @@ def latency_percentiles(
     >>> bool(table.loc["all", "p95"] == expected)
     True
     """
-    _rows.check_frame(df, "latency_percentiles", ["status"])
+    lazy = _lazy.is_lazy(df)
+    if not lazy:
+        _rows.check_frame(df, "latency_percentiles", ["status"])
     if metric not in LATENCY_METRICS:
         raise InvalidQueryError(
             f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
         )
-    _rows.check_frame(df, "latency_percentiles", [metric])
+    if not lazy:
+        _rows.check_frame(df, "latency_percentiles", [metric])
     allowed_outcomes = [o for o in _rows.OUTCOMES if o != "in_flight"]
     if outcome is not None and outcome not in allowed_outcomes:
         raise InvalidQueryError(
@@ -290,23 +366,56 @@ def latency_percentiles(
     if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
         raise InvalidQueryError(f"min_count must be an integer >= 0, not {min_count!r}")
     qs = check_percentiles(percentiles)
-    grouping = _rows.grouping_for(df, by, "latency_percentiles")
-    outcomes = _rows.outcome_codes(df)
-    values = _rows.floats(df, metric)
-    usable = latency_rows(outcomes, values, outcome)
-    codes, kept = grouping.codes[usable], values[usable]
-    size = grouping.size
-    n = counts(codes, size)
-    total = sums(codes, size, kept, skipna=False)  # NaN already left out
+    if lazy:
+        _rows.check_by(by, "latency_percentiles")
+        groups = df.partials(_lazy.GroupCounts(by, cost=False))
+        table = df.partials(_lazy.Latency(by, metric, qs, outcome))
+        # the groups of every row (some have no latency row), then the latency rows' ones
+        both = pa.concat_tables([_keys_of(groups, by), _keys_of(table, by)])
+        grouping = _rows.partial_groups(both, by, "latency_percentiles")
+        size = grouping.size
+        codes = grouping.codes[groups.num_rows :]
+        n = _rows.per_group_counts(codes, size, _lazy.ints(table, "count"))
+        total = _rows.per_group(codes, size, _lazy.sums(table, "total"))
+        stats = _rows.per_group_values(codes, size, _quantile_columns(table, qs))
+        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(groups))
+    else:
+        grouping = _rows.grouping_for(df, by, "latency_percentiles")
+        outcomes = _rows.outcome_codes(df)
+        values = _rows.floats(df, metric)
+        usable = latency_rows(outcomes, values, outcome)
+        codes, kept = grouping.codes[usable], values[usable]
+        size = grouping.size
+        n = counts(codes, size)
+        total = sums(codes, size, kept, skipna=False)  # NaN already left out
+        stats = grouped_percentiles(codes, size, kept, qs)
+        attrs = _rows.result_attrs(df, outcomes)
     columns: dict[str, np.ndarray] = {"count": n, "mean": _rows.rate(total, n)}
-    table = grouped_percentiles(codes, size, kept, qs)
     for i, p in enumerate(qs):
-        columns[percentile_column(p)] = table[:, i]
+        columns[percentile_column(p)] = stats[:, i]
     columns["low_count"] = n < min_count
     out = _rows.sort_groups(_frame(_labels(grouping), by, columns), ["count"])
-    out.attrs = _rows.result_attrs(df, outcomes)
+    out.attrs = attrs
     out.attrs.update(metric=metric, percentiles=list(qs), min_count=int(min_count))
     return out
+
+
+def _keys_of(table: pa.Table, by: str | None) -> pa.Table:
+    """The group keys of partial rows as one ``key`` column (the status group's name for
+    ``by="status_group"``), so two partial tables can be grouped together."""
+    if by is None:
+        return pa.table({"key": pa.array([None] * table.num_rows, pa.string())})
+    if "key" in table.column_names:
+        return pa.table({"key": table["key"]})
+    names = [_rows.OUTCOMES[code] for code in _rows.partial_outcomes(table)]
+    return pa.table({"key": pa.array(names, pa.string())})
+
+
+def _quantile_columns(table: pa.Table, qs: Sequence[float]) -> np.ndarray:
+    """The ``q0, q1, ...`` columns of a partial table as one (rows, len(qs)) array."""
+    columns = [_lazy.reals(table, f"q{i}") for i in range(len(qs))]
+    rows = table.num_rows
+    return np.column_stack(columns) if columns else np.empty((rows, 0))
 
 
 # --- errors ---------------------------------------------------------------------------------
@@ -342,18 +451,46 @@ def error_breakdown(
     >>> int(table["errors"].sum()) == int(df["status"].isin(["error", "failed"]).sum())
     True
     """
-    _rows.check_frame(df, "error_breakdown", ["status", "error_classification"])
-    grouping = _rows.grouping_for(df, by, "error_breakdown")
-    outcomes = _rows.outcome_codes(df)
-    classes = group_by(df["error_classification"])
-    failed = outcomes == _rows.FAILED
+    if _lazy.is_lazy(df):
+        _rows.check_by(by, "error_breakdown")
+        table = df.partials(_lazy.GroupCounts(by, cost=False))
+        grouping = _rows.partial_groups(table, by, "error_breakdown")
+        classes = group_by(_rows.partial_classes(table))
+        failed = _rows.partial_outcomes(table) == _rows.FAILED
+        n = _lazy.ints(table, "rows")
+        cells = combine(grouping.codes[failed], classes.codes[failed], classes.size)
+        by_class = _rows.per_group_counts(cells, grouping.size * classes.size, n[failed])
+        executions = _rows.per_group_counts(grouping.codes, grouping.size, n)
+        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(table))
+    else:
+        _rows.check_frame(df, "error_breakdown", ["status", "error_classification"])
+        grouping = _rows.grouping_for(df, by, "error_breakdown")
+        outcomes = _rows.outcome_codes(df)
+        classes = group_by(df["error_classification"])
+        failed = outcomes == _rows.FAILED
+        by_class = counts(
+            combine(grouping.codes[failed], classes.codes[failed], classes.size),
+            grouping.size * classes.size,
+        )
+        executions = counts(grouping.codes, grouping.size)
+        attrs = _rows.result_attrs(df, outcomes)
+    out = _error_table(grouping, classes, by_class, executions, by, all_classes)
+    out.attrs = attrs
+    return out
+
+
+def _error_table(
+    grouping: Grouping,
+    classes: Grouping,
+    by_class: np.ndarray,
+    executions: np.ndarray,
+    by: str | None,
+    all_classes: bool,
+) -> pd.DataFrame:
+    """error_breakdown's columns from failed rows per (group, class) and rows per group."""
     size = grouping.size
-    by_class = counts(
-        combine(grouping.codes[failed], classes.codes[failed], classes.size),
-        size * classes.size,
-    ).reshape(size, classes.size)
+    by_class = by_class.reshape(size, classes.size)
     errors = by_class.sum(axis=1)
-    executions = counts(grouping.codes, size)
     labels = list(classes.labels)
     columns: dict[str, np.ndarray] = {}
     totals = by_class.sum(axis=0)
@@ -370,5 +507,4 @@ def error_breakdown(
     columns.update(errors=errors, executions=executions, error_rate=_rows.rate(errors, executions))
     out = _rows.sort_groups(_frame(_labels(grouping), by, columns), ["errors", "executions"])
     out.columns.name = "error_classification"
-    out.attrs = _rows.result_attrs(df, outcomes)
     return out

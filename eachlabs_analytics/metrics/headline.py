@@ -16,6 +16,7 @@ import pandas as pd
 
 from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds, fmt_window, plural
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import (
     cost_by_model,
@@ -149,16 +150,23 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
     >>> print(repr(s).splitlines()[0])
     eachlabs summary
     """
-    _rows.check_frame(df, "summary", ["model", "status", "execution_cost", "total_seconds"])
-    _rows.check_frame(df, "summary", ["created_at", "error_classification"])
+    lazy = _lazy.is_lazy(df)
+    if not lazy:
+        _rows.check_frame(df, "summary", ["model", "status", "execution_cost", "total_seconds"])
+        _rows.check_frame(df, "summary", ["created_at", "error_classification"])
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise InvalidQueryError(f"top must be an integer >= 0, not {top!r}")
-    outcomes = _rows.outcome_codes(df)
-    per_outcome = np.bincount(outcomes, minlength=len(_rows.OUTCOMES))
+    if lazy:
+        table = df.partials(_lazy.GroupCounts(None, cost=False))
+        per_outcome = _rows.per_group_counts(
+            _rows.partial_outcomes(table), len(_rows.OUTCOMES), _lazy.ints(table, "rows")
+        )
+    else:
+        per_outcome = np.bincount(_rows.outcome_codes(df), minlength=len(_rows.OUTCOMES))
     by_model = cost_by_model(df)
     errors = error_breakdown(df, by=None)
     latency = latency_percentiles(df, by=None, percentiles=(50, 95))
-    n = len(df)
+    n = int(by_model.attrs["rows"])
     spend = float(by_model["total_cost"].sum())
     succeeded = int(per_outcome[_rows.SUCCEEDED])
     failed = int(per_outcome[_rows.FAILED])
@@ -186,7 +194,7 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
         cost_per_success=float(_rows.rate(np.asarray(spend), np.asarray(succeeded))),
         p50_seconds=float(latency["p50"].iloc[0]),
         p95_seconds=float(latency["p95"].iloc[0]),
-        models=int(df["model"].nunique()),
+        models=int(by_model.index.notna().sum()),  # distinct models: one row each
         top_models=tuple(
             (str(name), float(cost)) for name, cost in by_model["total_cost"].head(top).items()
         ),

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import (
     LATENCY_METRICS,
@@ -88,6 +90,27 @@ def _parse_freq(freq: object) -> tuple[str, int | str]:
     raise InvalidQueryError(f"freq={freq!r} is not allowed; use {_ALLOWED_FREQS}")
 
 
+def parse_freq(freq: object) -> tuple[str, int | str]:
+    """What ``freq`` means: ``("fixed", step in microseconds)`` or ``("calendar", period)``.
+
+    Engines bucket rows with it; an unknown ``freq`` is an
+    :class:`~eachlabs_analytics.InvalidQueryError` saying what is allowed.
+
+    >>> parse_freq("15min"), parse_freq("W")
+    (('fixed', 900000000), ('calendar', 'W-SUN'))
+    """
+    return _parse_freq(freq)
+
+
+def check_tz(tz: object) -> str:
+    """The IANA zone name ``tz`` stands for (``"UTC"`` for None); refuses unknown zones.
+
+    >>> check_tz(None), check_tz("Europe/Berlin")
+    ('UTC', 'Europe/Berlin')
+    """
+    return _check_tz(tz)
+
+
 def _check_tz(tz: object) -> str:
     if tz is None:
         return "UTC"
@@ -113,12 +136,32 @@ def periods(created: pd.Series, freq: str = "D", tz: str | None = None) -> Perio
     >>> p.codes.tolist(), [str(s.date()) for s in p.starts]
     ([0, 2], ['2026-03-01', '2026-03-02', '2026-03-03'])
     """
-    kind, step = _parse_freq(freq)
+    _parse_freq(freq)
     zone = _check_tz(tz)
     values = pd.Series(created, copy=False)
     if not isinstance(values.dtype, pd.DatetimeTZDtype):
         raise InvalidQueryError("created_at must hold tz-aware timestamps (the loader's UTC)")
     local = values.dt.tz_convert(zone).dt.tz_localize(None).astype("datetime64[us]")
+    return _bucket(local, freq, zone)
+
+
+def wall_periods(wall: np.ndarray, missing: np.ndarray, freq: str, tz: str | None) -> Periods:
+    """:func:`periods` of wall-clock times already in ``tz`` (microseconds since the epoch),
+    as an engine computes them: the same periods, starts and codes.
+
+    >>> wall = np.array([0, 86_400_000_000 + 5])
+    >>> p = wall_periods(wall, np.array([False, False]), "D", None)
+    >>> p.codes.tolist(), p.size
+    ([0, 1], 2)
+    """
+    naive = pd.Series(wall.astype("datetime64[us]"))
+    naive[missing] = pd.NaT
+    return _bucket(naive, freq, _check_tz(tz))
+
+
+def _bucket(local: pd.Series, freq: str, zone: str) -> Periods:
+    """Periods of naive wall-clock times (NaT for missing) in ``zone``."""
+    kind, step = _parse_freq(freq)
     wall = local.to_numpy().view(np.int64)
     missing = local.isna().to_numpy(dtype=bool)
     if kind == "fixed":
@@ -199,6 +242,61 @@ def _attrs(df: pd.DataFrame, dated: np.ndarray, freq: str, tz: str | None) -> di
     return attrs
 
 
+@dataclass(frozen=True)
+class _LazyGrid:
+    """The partial rows of a selection placed on the (period, group) grid, and the attrs."""
+
+    found: Periods
+    grouping: Grouping
+    table: pa.Table
+    cells: np.ndarray
+    dated: np.ndarray
+    attrs: dict[str, object]
+
+    def add(self, column: str) -> np.ndarray:
+        """A partial sum added up per (period, group) cell, shape (periods, groups)."""
+        values = _lazy.sums(self.table, column)[self.dated]
+        size = self.found.size * self.grouping.size
+        return _rows.per_group(self.cells, size, values).reshape(
+            self.found.size, self.grouping.size
+        )
+
+    def count(self, column: str) -> np.ndarray:
+        """A partial count added up per (period, group) cell, as int64."""
+        values = _lazy.ints(self.table, column)[self.dated]
+        size = self.found.size * self.grouping.size
+        return _rows.per_group_counts(self.cells, size, values).reshape(
+            self.found.size, self.grouping.size
+        )
+
+
+def _lazy_grid(
+    selection: _lazy.LazyExecutions,
+    request: _lazy.PeriodCounts | _lazy.PeriodLatency,
+    by: str | None,
+    helper: str,
+) -> _LazyGrid:
+    table = selection.partials(request)
+    wall, missing = _lazy.periods_of(table)
+    found = wall_periods(wall, missing, request.freq, request.tz)
+    grouping = _rows.partial_groups(table, by, helper)
+    dated = found.codes >= 0
+    cells = combine(found.codes[dated], grouping.codes[dated], grouping.size)
+    attrs = _rows.lazy_attrs(selection.attrs, _lazy.overview(table))
+    undated = int(_lazy.ints(table, "rows")[~dated].sum())
+    attrs.update(freq=request.freq, tz=request.tz, rows_without_created_at=undated)
+    return _LazyGrid(found, grouping, table, cells, dated, attrs)
+
+
+def _lazy_request(
+    helper: str, freq: str, tz: str | None, by: str | None = None
+) -> _lazy.PeriodCounts:
+    _parse_freq(freq)
+    zone = _check_tz(tz)
+    _rows.check_by(by, helper)
+    return _lazy.PeriodCounts(freq, zone, by)
+
+
 def cost_over_time(
     df: pd.DataFrame,
     freq: str = "D",
@@ -224,16 +322,23 @@ def cost_over_time(
     >>> list(daily.columns)[-1], bool(abs(spent - df["execution_cost"].sum()) < 1e-6)
     ('other', True)
     """
-    _rows.check_frame(df, "cost_over_time", ["execution_cost"])
-    top = _check_top(top)
-    found, grouping, cells, dated = _grid(df, "cost_over_time", freq, by, tz)
-    cost = _rows.floats(df, "execution_cost")[dated]
-    table = sums(cells, found.size * grouping.size, cost).reshape(found.size, grouping.size)
+    if _lazy.is_lazy(df):
+        top = _check_top(top)
+        grid = _lazy_grid(df, _lazy_request("cost_over_time", freq, tz, by), by, "cost_over_time")
+        found, grouping, table = grid.found, grid.grouping, grid.add("cost")
+        attrs = grid.attrs
+    else:
+        _rows.check_frame(df, "cost_over_time", ["execution_cost"])
+        top = _check_top(top)
+        found, grouping, cells, dated = _grid(df, "cost_over_time", freq, by, tz)
+        cost = _rows.floats(df, "execution_cost")[dated]
+        table = sums(cells, found.size * grouping.size, cost).reshape(found.size, grouping.size)
+        attrs = _attrs(df, dated, freq, tz)
     labels = ["total"] if by is None else list(grouping.labels)
     plan = _columns(labels, table.sum(axis=0), top)
     out = pd.DataFrame(plan.apply(table), index=found.starts, columns=pd.Index(plan.names, name=by))
     out = out.loc[out.index.notna()]
-    out.attrs = _attrs(df, dated, freq, tz)
+    out.attrs = attrs
     return out
 
 
@@ -262,11 +367,18 @@ def error_rate_over_time(
     (['executions', 'errors', 'error_rate'], True)
     """
     top = _check_top(top)
-    found, grouping, cells, dated = _grid(df, "error_rate_over_time", freq, by, tz)
-    failed = (_rows.outcome_codes(df) == _rows.FAILED)[dated]
-    size = found.size * grouping.size
-    executions = counts(cells, size).reshape(found.size, grouping.size)
-    errors = counts(cells[failed], size).reshape(found.size, grouping.size)
+    if _lazy.is_lazy(df):
+        request = _lazy_request("error_rate_over_time", freq, tz, by)
+        grid = _lazy_grid(df, request, by, "error_rate_over_time")
+        found, grouping, attrs = grid.found, grid.grouping, grid.attrs
+        executions, errors = grid.count("rows"), grid.count("errors")
+    else:
+        found, grouping, cells, dated = _grid(df, "error_rate_over_time", freq, by, tz)
+        failed = (_rows.outcome_codes(df) == _rows.FAILED)[dated]
+        size = found.size * grouping.size
+        executions = counts(cells, size).reshape(found.size, grouping.size)
+        errors = counts(cells[failed], size).reshape(found.size, grouping.size)
+        attrs = _attrs(df, dated, freq, tz)
     if by is None:
         out = pd.DataFrame(
             {
@@ -284,7 +396,7 @@ def error_rate_over_time(
             columns=pd.Index(plan.names, name=by),
         )
     out = out.loc[out.index.notna()]
-    out.attrs = _attrs(df, dated, freq, tz)
+    out.attrs = attrs
     return out
 
 
@@ -322,22 +434,36 @@ def latency_over_time(
         raise InvalidQueryError(
             f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
         )
-    _rows.check_frame(df, "latency_over_time", [metric])
     qs = check_percentiles(percentiles)
-    found, _, _, dated = _grid(df, "latency_over_time", freq, None, tz)
-    values = _rows.floats(df, metric)
-    usable = latency_rows(_rows.outcome_codes(df), values) & dated
-    codes, kept = found.codes[usable], values[usable]
-    n = counts(codes, found.size)
-    columns: dict[str, np.ndarray] = {
-        "count": n,
-        "mean": _rows.rate(sums(codes, found.size, kept, skipna=False), n),
-    }
-    table = grouped_percentiles(codes, found.size, kept, qs)
+    if _lazy.is_lazy(df):
+        _parse_freq(freq)
+        request = _lazy.PeriodLatency(freq, _check_tz(tz), metric, qs)
+        grid = _lazy_grid(df, request, None, "latency_over_time")
+        found, attrs = grid.found, grid.attrs
+        n, total = grid.count("count")[:, 0], grid.add("total")[:, 0]
+        dated = grid.dated
+        stats = [_lazy.reals(grid.table, f"q{i}")[dated] for i in range(len(qs))]
+        periods_of_rows = grid.found.codes[dated]
+        table = _rows.per_group_values(
+            periods_of_rows,
+            found.size,
+            np.column_stack(stats) if stats else np.empty((len(periods_of_rows), 0)),
+        )
+    else:
+        _rows.check_frame(df, "latency_over_time", [metric])
+        found, _, _, dated = _grid(df, "latency_over_time", freq, None, tz)
+        values = _rows.floats(df, metric)
+        usable = latency_rows(_rows.outcome_codes(df), values) & dated
+        codes, kept = found.codes[usable], values[usable]
+        n = counts(codes, found.size)
+        total = sums(codes, found.size, kept, skipna=False)
+        table = grouped_percentiles(codes, found.size, kept, qs)
+        attrs = _attrs(df, dated, freq, tz)
+    columns: dict[str, np.ndarray] = {"count": n, "mean": _rows.rate(total, n)}
     for i, p in enumerate(qs):
         columns[percentile_column(p)] = table[:, i]
     out = pd.DataFrame(columns, index=found.starts)
     out = out.loc[out.index.notna()]
-    out.attrs = _attrs(df, dated, freq, tz)
+    out.attrs = attrs
     out.attrs.update(metric=metric, percentiles=list(qs))
     return out

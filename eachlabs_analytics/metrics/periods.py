@@ -12,9 +12,12 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS, latency_rows
 from eachlabs_analytics.metrics.grouping import Grouping, counts, grouped_percentiles, sums
@@ -34,7 +37,7 @@ def _utc(value: object, what: str) -> pd.Timestamp:
     if isinstance(value, str):
         require_ascii(value, what, _ALLOWED_PERIOD)
     try:
-        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+        ts = pd.Timestamp(value)
     except (TypeError, ValueError) as exc:
         raise InvalidQueryError(f"{what}={value!r} is not a time; use {_ALLOWED_PERIOD}") from exc
     if ts is pd.NaT:
@@ -81,12 +84,19 @@ def window_of(df: pd.DataFrame) -> tuple[Span | None, str]:
             return _span((window.get("start"), window.get("end")), "window"), "query"
         except InvalidQueryError:
             pass  # an unreadable window: fall back to the data itself
-    if "created_at" not in df.columns:
-        return None, "none"
-    created = df["created_at"].dropna()
-    if created.empty:
-        return None, "none"
-    start, end = _utc(created.min(), "start"), _utc(created.max(), "end")
+    if _lazy.is_lazy(df):
+        found = df.partials(_lazy.CreatedRange())
+        first, last = found["first"][0].as_py(), found["last"][0].as_py()
+        if first is None:
+            return None, "none"
+    else:
+        if "created_at" not in df.columns:
+            return None, "none"
+        created = df["created_at"].dropna()
+        if created.empty:
+            return None, "none"
+        first, last = created.min(), created.max()
+    start, end = _utc(first, "start"), _utc(last, "end")
     return (start, end + pd.Timedelta(1, "us")), "data"
 
 
@@ -153,12 +163,15 @@ def compare_periods(
     >>> bool(abs(table["spend_current"].sum() - october["execution_cost"].sum()) < 1e-6)
     True
     """
-    _rows.check_frame(df, "compare_periods", ["created_at", "status", "execution_cost"])
+    lazy = _lazy.is_lazy(df)
+    if not lazy:
+        _rows.check_frame(df, "compare_periods", ["created_at", "status", "execution_cost"])
     if metric not in LATENCY_METRICS:
         raise InvalidQueryError(
             f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
         )
-    _rows.check_frame(df, "compare_periods", [metric])
+    if not lazy:
+        _rows.check_frame(df, "compare_periods", [metric])
     if current is None:
         window, _ = window_of(df)
         if window is None:
@@ -172,15 +185,29 @@ def compare_periods(
         before = _span(previous, "previous")
     elif before is None:
         before = (now[0] - (now[1] - now[0]), now[0])
-    created = df["created_at"]
-    grouping = _rows.grouping_for(df, by, "compare_periods")
-    outcomes = _rows.outcome_codes(df)
-    parts = {}
+    names = ("previous", "current")
+    if lazy:
+        _rows.check_by(by, "compare_periods")
+        table = df.partials(_lazy.Spans((before, now), by, metric))
+        grouping = _rows.partial_groups(table, by, "compare_periods")
+        parts, in_span = _lazy_measures(table, grouping)
+        whole = table.filter(pc.is_null(table["span"]))
+        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(whole))
+        any_rows = attrs["rows"] != 0
+    else:
+        created = df["created_at"]
+        grouping = _rows.grouping_for(df, by, "compare_periods")
+        outcomes = _rows.outcome_codes(df)
+        parts, in_span = {}, {}
+        for name, (start, end) in zip(names, (before, now), strict=True):
+            rows = ((created >= start) & (created < end)).to_numpy(dtype=bool, na_value=False)
+            parts[name] = _measures(df, grouping, outcomes, metric, rows)
+            in_span[name] = bool(rows.any())
+        attrs = _rows.result_attrs(df)
+        any_rows = len(df) != 0
     empty = []
-    for name, (start, end) in (("previous", before), ("current", now)):
-        rows = ((created >= start) & (created < end)).to_numpy(dtype=bool, na_value=False)
-        parts[name] = _measures(df, grouping, outcomes, metric, rows)
-        if len(df) and not rows.any():  # (an empty frame gives an empty table: nothing to say)
+    for name, (start, end) in zip(names, (before, now), strict=True):
+        if any_rows and not in_span[name]:  # (an empty frame gives an empty table: nothing to say)
             empty.append(name)
             consequence = "-100 %" if name == "current" else "NaN (nothing to compare with)"
             span = _iso((start, end))
@@ -203,6 +230,29 @@ def compare_periods(
     out = pd.DataFrame(columns, index=groups)
     out.index.name = by
     out = _rows.sort_groups(out, ["spend_current", "spend_previous"])
-    out.attrs = _rows.result_attrs(df)
+    out.attrs = attrs
     out.attrs.update(current=_iso(now), previous=_iso(before), metric=metric, empty_periods=empty)
     return out
+
+
+def _lazy_measures(
+    table: pa.Table, grouping: Grouping
+) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, bool]]:
+    """:func:`_measures` of both spans from a selection's partial rows (span, group)."""
+    size = grouping.size
+    spans = _lazy.reals(table, "span")
+    rows = _lazy.ints(table, "rows")
+    parts, in_span = {}, {}
+    for i, name in enumerate(("previous", "current")):
+        mine = spans == i
+        codes = grouping.codes[mine]
+        executions = _rows.per_group_counts(codes, size, rows[mine])
+        errors = _rows.per_group_counts(codes, size, _lazy.ints(table, "errors")[mine])
+        parts[name] = {
+            "spend": _rows.per_group(codes, size, _lazy.sums(table, "cost")[mine]),
+            "executions": executions,
+            "error_rate": _rows.rate(errors, executions),
+            "latency_p95": _rows.per_group_values(codes, size, _lazy.reals(table, "q0")[mine]),
+        }
+        in_span[name] = bool(rows[mine].sum() > 0)
+    return parts, in_span

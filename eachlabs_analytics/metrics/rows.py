@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import Grouping, category_slots, group_by
 
 #: Outcome codes, in this order: the schema's status groups, then unknown statuses.
@@ -119,12 +122,7 @@ allowed: None, 'status_group' or one of model
     if by is None:
         return Grouping(np.zeros(len(df), dtype=np.uint8), pd.Index([ALL]))
     if by == STATUS_GROUP:
-        codes = outcome_codes(df)
-        present = np.bincount(codes, minlength=len(OUTCOMES)) > 0
-        remap = np.cumsum(present) - 1
-        return Grouping(
-            remap[codes].astype(np.uint8), pd.Index(np.array(OUTCOMES)[present], dtype=object)
-        )
+        return _outcome_grouping(outcome_codes(df))
     if not isinstance(by, str) or by not in df.columns:
         allowed = [c for c in df.columns if not _is_numeric_or_time(df[c])]
         raise InvalidQueryError(
@@ -132,6 +130,62 @@ allowed: None, 'status_group' or one of model
             f"{', '.join(map(str, allowed))}"
         )
     return group_by(df[by])
+
+
+def _outcome_grouping(codes: np.ndarray) -> Grouping:
+    """Groups by outcome: the outcomes present, in :data:`OUTCOMES` order."""
+    present = np.bincount(codes, minlength=len(OUTCOMES)) > 0
+    remap = np.cumsum(present) - 1
+    return Grouping(
+        remap[codes].astype(np.uint8), pd.Index(np.array(OUTCOMES)[present], dtype=object)
+    )
+
+
+def check_by(by: str | None, helper: str) -> None:
+    """Refuse a ``by=`` that a loaded frame would refuse (for selections, which hold no rows).
+
+    >>> check_by("modle", "cost_by_model")
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: cost_by_model: by='modle' is not a \
+column; allowed: None, 'status_group' or one of id, model, requested_model, status, workflow_id, \
+workflow_execution_id, output, error_classification
+    """
+    grouping_for(schema.empty_frame(), by, helper)
+
+
+def key_grouping(keys: list[Any] | None, size: int, by: str | None, helper: str) -> Grouping:
+    """The groups of ``size`` partial rows an engine computed, labelled as :func:`grouping_for`
+    labels rows: ``keys`` are the values of ``by`` (outcome names for ``"status_group"``).
+
+    >>> key_grouping(["b", None, "a"], 3, "model", "x").labels.tolist()
+    ['b', 'a', <NA>]
+    >>> key_grouping(["other", "succeeded"], 2, "status_group", "x").labels.tolist()
+    ['succeeded', 'other']
+    """
+    if by is None:
+        return Grouping(np.zeros(size, dtype=np.uint8), pd.Index([ALL]))
+    check_by(by, helper)
+    values = list(keys or [])
+    if by == STATUS_GROUP:
+        index = {name: i for i, name in enumerate(OUTCOMES)}
+        codes = np.array([index.get(str(v), OTHER) for v in values], dtype=np.uint8)
+        return _outcome_grouping(codes)
+    return group_by(_lazy.typed_keys(values, by))
+
+
+def lazy_attrs(kept: dict[str, object], counts: dict[str, int]) -> dict[str, object]:
+    """``attrs`` of a result computed on a lazy selection: what :func:`result_attrs` gives on
+    the frame of the same rows (``kept`` is the selection's ``attrs``, ``counts`` the
+    overview counted by its engine).
+
+    >>> lazy_attrs({"window": {}, "store": "x"}, {"rows": 2, "in_flight_rows": 0,
+    ...            "error_rows": 1, "unclassified_errors": 0})["rows"]
+    2
+    """
+    attrs: dict[str, object] = {k: copy.deepcopy(kept[k]) for k in KEPT_ATTRS if k in kept}
+    attrs.update(counts)
+    return attrs
 
 
 def _is_numeric_or_time(column: pd.Series) -> bool:
@@ -186,4 +240,91 @@ def rate(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
     den = np.asarray(denominator, dtype=np.float64)
     out = np.full(np.broadcast(num, den).shape, np.nan)
     np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+# --- partial tables from a lazy selection -----------------------------------------------------
+def partial_outcomes(table: pa.Table) -> np.ndarray:
+    """Each partial row's outcome code, from its raw ``status`` (as :func:`outcome_codes`).
+
+    >>> import pyarrow as pa
+    >>> partial_outcomes(pa.table({"status": ["failed", "paused", None, "running"]})).tolist()
+    [1, 4, 4, 3]
+    """
+    statuses = _lazy.labels(table, "status")
+    return np.array([_outcome_of(s) for s in statuses], dtype=np.uint8)
+
+
+def partial_classes(table: pa.Table) -> pd.Series:
+    """Each partial row's error class, typed as a loaded frame types it (an unknown class is
+    missing there, so it is unclassified here too).
+
+    >>> import pyarrow as pa
+    >>> classes = pa.table({"error_classification": ["unknown", "odd", None]})
+    >>> partial_classes(classes).isna().tolist()
+    [False, True, True]
+    """
+    return _lazy.typed_keys(_lazy.labels(table, "error_classification"), "error_classification")
+
+
+def partial_groups(table: pa.Table, by: str | None, helper: str) -> Grouping:
+    """The groups of an engine's partial rows (the ``key`` column, or the status group of a
+    :class:`~eachlabs_analytics.metrics.lazy.GroupCounts` row), as :func:`grouping_for`
+    would label the rows themselves."""
+    if by == STATUS_GROUP and "key" not in table.column_names:
+        keys: list[Any] | None = [OUTCOMES[code] for code in partial_outcomes(table)]
+    else:
+        keys = _lazy.labels(table, "key") if by is not None else None
+    return key_grouping(keys, table.num_rows, by, helper)
+
+
+def outcome_overview(table: pa.Table) -> dict[str, int]:
+    """The overview counts of a :class:`~eachlabs_analytics.metrics.lazy.GroupCounts` table:
+    the same numbers :func:`result_attrs` counts on rows.
+
+    >>> import pyarrow as pa
+    >>> t = pa.table({"status": ["error", "failed", "running"],
+    ...               "error_classification": [None, "unknown", None], "rows": [2, 3, 4]})
+    >>> outcome_overview(t)
+    {'rows': 9, 'in_flight_rows': 4, 'error_rows': 5, 'unclassified_errors': 2}
+    """
+    n = _lazy.ints(table, "rows")
+    outcome = partial_outcomes(table)
+    unclassified = partial_classes(table).isna().to_numpy(dtype=bool)
+    failed = outcome == FAILED
+    return {
+        "rows": int(n.sum()),
+        "in_flight_rows": int(n[outcome == IN_FLIGHT].sum()),
+        "error_rows": int(n[failed].sum()),
+        "unclassified_errors": int(n[failed & unclassified].sum()),
+    }
+
+
+def per_group(codes: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """Partial counts or sums added up per group (``np.bincount`` with weights), as float.
+
+    >>> per_group(np.array([1, 1, 0]), 2, np.array([1.0, 2.0, 4.0])).tolist()
+    [4.0, 3.0]
+    """
+    return np.bincount(codes, weights=values, minlength=size).astype(np.float64, copy=False)
+
+
+def per_group_counts(codes: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """Partial counts added up per group, as int64 (exact below 2**53 rows).
+
+    >>> per_group_counts(np.array([1, 1]), 2, np.array([2, 3])).tolist()
+    [0, 5]
+    """
+    return np.rint(per_group(codes, size, values)).astype(np.int64)
+
+
+def per_group_values(codes: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+    """One value per group from partial rows that are one per group (percentiles); NaN for a
+    group without a row.
+
+    >>> per_group_values(np.array([1]), 2, np.array([3.5])).tolist()
+    [nan, 3.5]
+    """
+    out = np.full((size, *values.shape[1:]), np.nan)
+    out[codes] = values
     return out

@@ -457,7 +457,11 @@ def plot_latency_over_time(
     for i, name in enumerate(["p50", "p95"]):
         color, style = _palette.line_style(i)
         ax.plot(
-            x, table[name].to_numpy(), style, color=color, label=name,
+            x,
+            table[name].to_numpy(),
+            style,
+            color=color,
+            label=name,
             marker="." if len(x) < 60 else None,
         )
     ax.yaxis.set_major_formatter(FuncFormatter(_parts.seconds))

@@ -371,6 +371,87 @@ class ExecutionStore:
         }
         return frame
 
+    def scan(
+        self,
+        start: Any = None,
+        end: Any = None,
+        model: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        workflow_id: str | None = None,
+        workflow_execution_id: str | None = None,
+        error_classification: str | Iterable[str] | None = None,
+        *,
+        engine: Any = None,
+        memory_limit: str | None = None,
+        temp_directory: str | os.PathLike[str] | None = None,
+    ) -> Any:
+        """The rows ``load`` would return with these arguments, as a lazy selection.
+
+        Holds no rows: every analytics helper accepts it and computes its figures in the
+        engine (DuckDB by default; ``engine=ea.SparkEngine(spark)`` for Spark), reading only
+        the day files of the window and only the columns it needs; ``.to_pandas()`` gives the
+        rows. ``memory_limit`` (e.g. ``"2GB"``) and ``temp_directory`` (where DuckDB spills)
+        set up the default DuckDB engine. Needs ``pip install "eachlabs-analytics[lazy]"``.
+
+        A selection reads the files as they are: after a sync that died while moving a row
+        between days, the row counts twice until the next sync (``load`` drops the copy).
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).scan(model="veo-3").count()
+        0
+        """
+        from eachlabs_analytics.engines import DuckDBEngine, Selection
+
+        start_ts = _timestamp(start, "start")
+        end_ts = _timestamp(end, "end")
+        if start_ts is not None and end_ts is not None and start_ts > end_ts:
+            raise InvalidQueryError(
+                f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})"
+            )
+        filters = Filters.parse(
+            model, status, workflow_id, workflow_execution_id, error_classification, any_status=True
+        )
+        if engine is None:
+            engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=temp_directory)
+        elif memory_limit is not None or temp_directory is not None:
+            raise InvalidQueryError(
+                "memory_limit and temp_directory set up the default DuckDB engine; with "
+                "engine=..., give them to the engine (ea.DuckDBEngine(memory_limit=...))"
+            )
+        first = start_ts.date() if start_ts is not None else None
+        last = (end_ts - _ONE_US).date() if end_ts is not None else None
+        days = [
+            day
+            for day in self.partitions()
+            if (first is None or day >= first) and (last is None or day <= last)
+        ]
+        for day in days:
+            self._check_footer(day)
+        manifest = self.manifest
+        window = manifest["window"] if manifest else None
+        attrs = {  # what load() puts on its frame (tests/test_scan.py holds them equal)
+            "source": "store",
+            "store": str(self.path),
+            "store_window": dict(window) if window else None,
+            "window": {
+                "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
+                "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
+            },
+            "query": {
+                **(manifest or {}).get("query", {}),
+                **{name: value for name, value in filters.arguments().items() if value},
+            },
+            "last_sync": (manifest or {}).get("last_sync"),
+        }
+        return Selection.from_parquet(
+            [self._file(day) for day in days],
+            engine=engine,
+            start=start_ts,
+            end=end_ts,
+            where=filters.columns(),
+            attrs=attrs,
+        )
+
     def _read(self, expression: ds.Expression | None = None) -> pd.DataFrame:
         dataset = self._dataset()
         if dataset is None:
