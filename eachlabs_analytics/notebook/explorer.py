@@ -53,6 +53,7 @@ from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.grouping import encode
+from eachlabs_analytics.metrics.lazy import is_lazy
 from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
@@ -61,7 +62,7 @@ from eachlabs_analytics.notebook.filters import (
     Filters,
     anchor_of,
     apply_filters,
-    ordered_by_spend,
+    narrow_selection,
     quick_range,
     spend_by_value,
 )
@@ -153,22 +154,41 @@ class Explorer:
         charts: bool = True,
         title: str | None = None,
     ) -> None:
-        missing = [c for c in schema.COLUMNS if c not in df.columns]
-        if missing:
-            raise InvalidQueryError(
-                f"explore() needs an executions DataFrame; missing column(s): {', '.join(missing)}"
-            )
-        # model and workflow as categoricals, once: every pane then groups on their codes
-        self.df = encode(df, ("model", "workflow_id"))
-        self.anchor = anchor_of(df) if anchor is None else anchor_of(df.iloc[:0], now=anchor)
+        if not isinstance(df, pd.DataFrame) and callable(getattr(df, "scan", None)):
+            df = df.scan()  # an ExecutionStore: explore all of it, lazily
+        #: True when the Explorer re-queries an engine (a store scan) instead of a frame.
+        self.lazy = is_lazy(df)
+        if self.lazy:
+            self.df = df
+            spend = _lazy_spend(df, "model")
+            self._rows = int(spend.attrs.get("rows", 0))
+            by_model = dict(spend.items())
+            by_workflow = dict(_lazy_spend(df, "workflow_id").items())
+            has_no_workflow = any(pd.isna(w) for w in by_workflow)
+        else:
+            missing = [c for c in schema.COLUMNS if c not in df.columns]
+            if missing:
+                raise InvalidQueryError(
+                    "explore() needs an executions DataFrame or a store scan; missing "
+                    f"column(s): {', '.join(missing)}"
+                )
+            # model and workflow as categoricals, once: every pane then groups on their codes
+            self.df = encode(df, ("model", "workflow_id"))
+            by_model = spend_by_value(self.df, "model")
+            by_workflow = spend_by_value(self.df, "workflow_id")
+            self._rows = len(df)
+            has_no_workflow = bool(df["workflow_id"].isna().any())
+        self.anchor = (
+            anchor_of(df) if anchor is None else anchor_of(schema.empty_frame(), now=anchor)
+        )
         self.debounce = float(debounce)
         self.top = int(top)
         self.charts = bool(charts)
         self.title = title
-        self._model_spend = spend_by_value(self.df, "model")
+        self._model_spend = {str(k): v for k, v in by_model.items() if not pd.isna(k)}
         self.models = list(self._model_spend)
-        self.workflows = ordered_by_spend(self.df, "workflow_id")
-        if df["workflow_id"].isna().any():
+        self.workflows = [str(w) for w in by_workflow if not pd.isna(w)]
+        if has_no_workflow:
             self.workflows.insert(0, NO_WORKFLOW)
         self.tables: dict[str, pd.DataFrame] = {}
         self.summary: Any = None
@@ -196,19 +216,26 @@ class Explorer:
         self._schedule()
 
     @property
-    def filtered(self) -> pd.DataFrame:
-        """The rows the current selection keeps (a new frame; ``attrs["filters"]`` says which)."""
+    def filtered(self) -> Any:
+        """The rows the current selection keeps (a new frame; ``attrs["filters"]`` says which).
+
+        Over a store scan, a narrower lazy selection (``.to_pandas()`` for its rows)."""
         if self._cache is None or self._cache[0] != self._filters:
-            self._cache = (self._filters, apply_filters(self.df, self._filters))
+            self._cache = (self._filters, self._select(self._filters))
         return self._cache[1]
 
-    def undated(self) -> pd.DataFrame:
+    def _select(self, filters: Filters) -> Any:
+        if self.lazy:
+            return narrow_selection(self.df, filters)
+        return apply_filters(self.df, filters)
+
+    def undated(self) -> Any:
         """The rows every filter but the day range keeps (what the month-to-date view uses)."""
         undated = self._filters.replace(start=None, end=None)
         if undated == self._filters:
             return self.filtered
         if self._undated_cache is None or self._undated_cache[0] != undated:
-            self._undated_cache = (undated, apply_filters(self.df, undated))
+            self._undated_cache = (undated, self._select(undated))
         return self._undated_cache[1]
 
     def reset(self) -> None:
@@ -221,8 +248,9 @@ class Explorer:
         self._render(panes=tuple(PANES))
 
     def __repr__(self) -> str:
+        shown = self.summary.executions if self.summary is not None else len(self.filtered)
         return (
-            f"Explorer({len(self.filtered):,} of {len(self.df):,} executions; "
+            f"Explorer({shown:,} of {self._rows:,} executions; "
             f"{_describe(self._filters)})"
         )
 
@@ -474,7 +502,17 @@ class Explorer:
         )
 
     def drilled(self) -> pd.DataFrame:
-        """The executions of the current filters that the search keeps, in the chosen order."""
+        """The executions of the current filters that the search keeps, in the chosen order
+        (over a store scan, fetched from the engine: every matching row)."""
+        if self.lazy:
+            from eachlabs_analytics.engines.narrow import page
+
+            rows, total = page(self.filtered, self.drill_search.value, sort=self.drill_sort.value)
+            rows, _ = page(
+                self.filtered, self.drill_search.value, sort=self.drill_sort.value,
+                size=max(total, 1),
+            )  # fmt: skip
+            return rows
         return drilldown.search_executions(
             self.filtered, self.drill_search.value, sort=self.drill_sort.value
         )
@@ -490,13 +528,25 @@ class Explorer:
         self._show_messages()
 
     def _render_executions(self) -> None:
-        rows = self.drilled()
-        shown, pages = drilldown.page_of(rows, self._drill_page)
-        self._drill_page = min(self._drill_page, pages - 1)
-        self.tables["executions"] = rows
+        if self.lazy:  # one page from the engine, never the whole selection
+            from eachlabs_analytics.engines.narrow import page
+
+            search, sort = self.drill_search.value, self.drill_sort.value
+            shown, total = page(self.filtered, search, sort=sort, number=self._drill_page)
+            pages = max(1, -(-total // drilldown.PAGE_SIZE))
+            if self._drill_page > pages - 1:
+                self._drill_page = pages - 1
+                shown, total = page(self.filtered, search, sort=sort, number=self._drill_page)
+            self.tables["executions"] = shown
+        else:
+            rows = self.drilled()
+            shown, pages = drilldown.page_of(rows, self._drill_page)
+            self._drill_page = min(self._drill_page, pages - 1)
+            self.tables["executions"] = rows
+            total = len(rows)
         self.pane_tables["executions"].value = drilldown.page_html(shown)
         self.drill_pages.value = html.escape(
-            f" page {self._drill_page + 1:,} of {pages:,} · {len(rows):,} executions "
+            f" page {self._drill_page + 1:,} of {pages:,} · {total:,} executions "
         )
 
     def _offer_download(self) -> None:
@@ -523,8 +573,9 @@ class Explorer:
             card.value = "–"  # a failed summary must not leave the previous numbers up
         self._guard("summary", lambda: self._render_headline(metrics.summary(data)))
         window = self.df.attrs.get("window") or {}
+        kept = self.summary.executions if self.summary is not None else 0
         self.status_line.value = html.escape(
-            f"{len(data):,} of {len(self.df):,} executions · {_describe(self._filters)} · "
+            f"{kept:,} of {self._rows:,} executions · {_describe(self._filters)} · "
             f"data: {fmt_window(window.get('start'), window.get('end'))}"
         )
         if "summary" in self.errors:
@@ -570,9 +621,10 @@ class Explorer:
         self.errors.pop(f"{name} chart", None)
         self._show_image(name, b"")
         data = self.filtered
-        if name in _ON_DEMAND and not data.empty:
+        empty = self.summary is not None and self.summary.executions == 0
+        if name in _ON_DEMAND and not empty:
             self._guard(f"{name} chart", lambda: self._draw_forecast(data))
-        elif self.charts and not data.empty and name not in _TABLE_ONLY:
+        elif self.charts and not empty and name not in _TABLE_ONLY:
             self._guard(f"{name} chart", lambda: self._draw_chart(name, data))
 
     def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
@@ -654,7 +706,7 @@ class Explorer:
         self.pane_tables[name].value = _table_html(name, table)
 
     def _show_messages(self) -> None:
-        empty = self.filtered.empty
+        empty = self.summary is not None and self.summary.executions == 0
         for name, message in self.pane_messages.items():
             failures = [f"{step}: {error}" for step, error in self.errors.items() if name in step]
             if failures:
@@ -674,6 +726,19 @@ class Explorer:
 
 
 # --- formatting and small widget helpers ---------------------------------------------------
+def _lazy_spend(selection: Any, column: str) -> pd.Series:
+    """Spend per value of ``column`` over a selection (one grouped query), biggest first,
+    ties by name, missing values included (as NA); ``attrs["rows"]`` counts every row."""
+    from eachlabs_analytics import metrics
+
+    table = metrics.cost_by_model(selection, by=column)
+    spend = table["total_cost"]
+    order = sorted(spend.items(), key=lambda item: (-item[1], str(item[0])))
+    out = pd.Series(dict(order), dtype="float64")
+    out.attrs = table.attrs
+    return out
+
+
 def _trends(data: pd.DataFrame) -> pd.DataFrame:
     """Per UTC day: latency p50/p95 (end to end) and the error rate, side by side."""
     from eachlabs_analytics import metrics

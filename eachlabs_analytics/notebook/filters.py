@@ -195,6 +195,36 @@ def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None)
     return out
 
 
+def narrow_selection(selection: Any, filters: Filters | Mapping[str, Any] | None) -> Any:
+    """What :func:`apply_filters` keeps, for a lazy selection (``store.scan()``): a narrower
+    selection, filtered in its engine, with the same ``attrs`` a filtered frame gets.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=500, seed=3, end="2026-10-31T00:00:00Z")
+    >>> chosen = {"models": ["veo-3"], "status_groups": ["failed"], "start": "2026-10-20"}
+    >>> narrow_selection(ea.scan_table(df), chosen).count() == len(apply_filters(df, chosen))
+    True
+    """
+    from eachlabs_analytics.engines.narrow import narrow
+
+    filters = Filters.coerce(filters)
+    attrs = {**selection.attrs, "filters": filters.as_dict()}
+    window = _narrowed_window(selection.attrs.get("window"), filters)
+    if window is not None:
+        attrs["window"] = window
+    return narrow(
+        selection,
+        start=_day_start(filters.start) if filters.start is not None else None,
+        end=_day_start(filters.end + dt.timedelta(days=1)) if filters.end is not None else None,
+        models=filters.models,
+        status_groups=filters.status_groups,
+        error_classes=filters.error_classes,
+        workflows=[w for w in filters.workflows if w != NO_WORKFLOW],
+        no_workflow=NO_WORKFLOW in filters.workflows,
+        attrs=attrs,
+    )
+
+
 def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
     """The data's window cut to the filter's days, or None if unchanged.
 

@@ -491,23 +491,24 @@ def month_to_date_spend(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     """
     (start, end), (previous_start, _) = month_to_date(as_of)
     days = pd.RangeIndex(1, 32, name="day")
+    daily = cost_over_time(df, freq="D", by=None)  # a lazy selection answers this too
+    spent = daily["total"] if len(daily.columns) else pd.Series(dtype="float64")
     columns = {}
     for name, first, stop in (
         ("this_month", start, end),
         ("last_month", previous_start, start),
     ):
-        created = df["created_at"]
-        rows = df[((created >= first) & (created < stop)).to_numpy(dtype=bool, na_value=False)]
-        daily = cost_over_time(rows, freq="D", by=None)["total"] if len(rows) else None
         length = int((stop - pd.Timedelta(microseconds=1) - first) / pd.Timedelta(days=1)) + 1
-        spent = np.zeros(length)
-        if daily is not None:
-            offsets = ((daily.index - first) // pd.Timedelta(days=1)).to_numpy()
-            spent[offsets] = daily.to_numpy()
+        inside = spent[(spent.index >= first) & (spent.index < stop)] if len(spent) else spent
+        per_day = np.zeros(length)
+        offsets = ((inside.index - first) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+        per_day[offsets] = inside.to_numpy()
         values = np.full(len(days), np.nan)
-        values[:length] = np.cumsum(spent)
+        values[:length] = np.cumsum(per_day)
         columns[name] = values
-    return pd.DataFrame(columns, index=days)
+    out = pd.DataFrame(columns, index=days)
+    out.attrs = daily.attrs
+    return out
 
 
 def plot_month_to_date(
@@ -534,7 +535,7 @@ def plot_month_to_date(
     ax = _parts.axes(ax, width=10.0)
     (start, _), (previous_start, _) = month_to_date(last)
     title = "Spend so far this month against last month (UTC)"
-    if df.empty:
+    if not table.attrs.get("rows"):
         return _parts.empty(ax, title)
     names = {
         "this_month": f"{start:%B %Y} (to {last:%b} {last.day})",

@@ -1,0 +1,132 @@
+"""Narrowing a selection as the Explorer does, and fetching one page of its rows.
+
+:func:`narrow` keeps the rows of a :class:`~eachlabs_analytics.engines.Selection` that the
+Explorer's filters keep (a half-open window on ``created_at``, models, status groups,
+error classes, workflows), as one more ``WHERE`` in the engine; status groups and error
+classes come from the schema exactly as the helpers count them. :func:`page` is the
+drill-down: the rows whose id, model or workflow contains a text (any case), sorted, one
+page at a time, with the number of rows that match; nothing but that page leaves the engine.
+
+>>> import pandas as pd, eachlabs_analytics as ea
+>>> df = ea.generate_executions(executions=1_000, seed=2, end="2026-10-31T00:00:00Z")
+>>> failed = narrow(ea.scan_table(df), status_groups=["failed"])
+>>> failed.count() == int(df["status"].isin(["error", "failed"]).sum())
+True
+>>> rows, total = page(failed, "veo", sort="execution_cost", size=5)
+>>> len(rows) <= 5, bool(rows["execution_cost"].is_monotonic_decreasing)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from eachlabs_analytics import schema
+from eachlabs_analytics.engines import queries
+from eachlabs_analytics.engines.selection import Selection, typed_frame
+from eachlabs_analytics.exceptions import InvalidQueryError
+
+#: Columns the drill-down searches (literal text, any case).
+SEARCHED = ("id", "model", "workflow_id", "workflow_execution_id")
+#: Columns it can sort by.
+SORTABLE = ("created_at", "execution_cost", "total_seconds", "queue_seconds", "model", "status")
+
+
+def narrow(
+    selection: Selection,
+    *,
+    start: pd.Timestamp | None = None,
+    end: pd.Timestamp | None = None,
+    models: Iterable[str] = (),
+    status_groups: Iterable[str] = (),
+    error_classes: Iterable[str] = (),
+    workflows: Iterable[str] = (),
+    no_workflow: bool = False,
+    attrs: Mapping[str, Any] | None = None,
+) -> Selection:
+    """The rows of ``selection`` created in ``[start, end)`` whose model, status group, error
+    class and workflow are among those given (an empty list: any). ``no_workflow`` also keeps
+    rows outside a workflow. ``attrs`` replace the selection's (default: kept).
+
+    Status groups are the schema's (``succeeded``, ``failed``, ``cancelled``, ``in_flight``,
+    and ``other``: unknown or missing statuses).
+    """
+    t = selection.to_ibis()
+    conditions = []
+    if start is not None:
+        conditions.append(t.created_at >= queries._utc(start))
+    if end is not None:
+        conditions.append(t.created_at < queries._utc(end))
+    models, classes = list(models), list(error_classes)
+    if models:
+        conditions.append(t.model.isin(models))
+    groups = list(status_groups)
+    unknown = [g for g in groups if g not in schema.STATUS_GROUPS and g != "other"]
+    if unknown:
+        raise InvalidQueryError(
+            f"unknown status group(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join([*schema.STATUS_GROUPS, schema.UNKNOWN_STATUS_GROUP])}"
+        )
+    if groups:
+        kept = [queries.is_outcome(t, g).fill_null(False) for g in groups]
+        either = kept[0]
+        for condition in kept[1:]:
+            either = either | condition
+        conditions.append(either)
+    if classes:
+        conditions.append(t.error_classification.isin(classes))
+    named = list(workflows)
+    if named or no_workflow:
+        in_workflow = t.workflow_id.isin(named) if named else None
+        missing = t.workflow_id.isnull() if no_workflow else None
+        if in_workflow is not None and missing is not None:
+            conditions.append(in_workflow | missing)
+        else:
+            conditions.append(in_workflow if in_workflow is not None else missing)
+    table = t.filter(*conditions) if conditions else t
+    kept_attrs = copy.deepcopy(dict(attrs)) if attrs is not None else selection.attrs
+    files = getattr(selection, "_files", None)  # keeps the partials' cache of a store scan
+    extra = {"files": files} if files is not None else {}
+    return Selection(table, selection.engine, kept_attrs, **extra)
+
+
+def page(
+    selection: Selection,
+    text: str = "",
+    *,
+    sort: str = "created_at",
+    descending: bool = True,
+    number: int = 0,
+    size: int = 25,
+) -> tuple[pd.DataFrame, int]:
+    """Page ``number`` (0-based) of the rows whose id, model or workflow contains ``text``
+    (any case, literally), sorted by ``sort`` (missing values last, ties newest first then
+    by id), as the loader's typed frame; and how many rows match.
+    """
+    if sort not in SORTABLE:
+        raise InvalidQueryError(f"sort={sort!r} is not allowed; allowed: {', '.join(SORTABLE)}")
+    t = selection.to_ibis()
+    needle = text.strip().lower()
+    if needle:
+        found = [t[c].lower().contains(needle).fill_null(False) for c in SEARCHED]
+        either = found[0]
+        for condition in found[1:]:
+            either = either | condition
+        t = t.filter(either)
+    total = int(selection.engine.execute(t.count()).as_py())
+    key = t[sort]
+    if sort in schema.FLOAT_FIELDS:
+        key = queries.known(key)  # NaN sorts as missing, last
+    order = [key.desc(nulls_first=False) if descending else key.asc(nulls_first=False)]
+    if sort != "created_at":
+        order.append(t.created_at.desc(nulls_first=False))
+    order.append(t.id.asc())
+    number = max(0, int(number))
+    rows = t.order_by(order).limit(size, offset=number * size)
+    frame = typed_frame(selection.engine.execute(rows))
+    frame.attrs = copy.deepcopy(selection.attrs)
+    return frame, total
