@@ -509,3 +509,14 @@ def test_a_tables_only_explorer_never_imports_matplotlib():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # about a second of import saved
+
+
+def test_an_explicit_anchor_wins_over_the_datas_window(sandbox_frame):
+    assert sandbox_frame.attrs["window"]["end"]  # the data has a window of its own
+    explorer = explore(sandbox_frame, charts=False, anchor="2026-05-20T08:00:00Z")
+    assert explorer.anchor == pd.Timestamp("2026-05-20T08:00:00Z")
+    explorer.apply_quick_range("last_7_days")
+    assert (explorer.filters.start, explorer.filters.end) == (
+        dt.date(2026, 5, 14),
+        dt.date(2026, 5, 20),
+    )
