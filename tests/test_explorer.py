@@ -520,3 +520,17 @@ def test_an_explicit_anchor_wins_over_the_datas_window(sandbox_frame):
         dt.date(2026, 5, 14),
         dt.date(2026, 5, 20),
     )
+
+
+def test_a_change_computes_the_open_tab_only_and_the_others_when_they_open(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.filters = {"status_groups": ["failed"]}
+    assert set(dict.keys(explorer.tables)) == {"cost_by_model"}  # the open tab, nothing else
+    assert explorer.pane_tables["latency"].value == ""  # never the previous selection's numbers
+    explorer.tabs.selected_index = list(PANES).index("latency")
+    assert "latency" in explorer.tables and "<th>p95</th>" in explorer.pane_tables["latency"].value
+    failed = pandas_slice(sandbox_frame, statuses=["error", "failed"])
+    pd.testing.assert_frame_equal(explorer.tables["latency"], metrics.latency_percentiles(failed))
+    # reading a table that is not drawn yet computes it, as opening its tab would
+    pd.testing.assert_frame_equal(explorer.tables["errors"], metrics.error_breakdown(failed))
+    assert explorer.pane_tables["errors"].value != ""

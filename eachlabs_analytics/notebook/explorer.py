@@ -190,7 +190,9 @@ class Explorer:
         self.workflows = [str(w) for w in by_workflow if not pd.isna(w)]
         if has_no_workflow:
             self.workflows.insert(0, NO_WORKFLOW)
-        self.tables: dict[str, pd.DataFrame] = {}
+        #: What each tab shows, as the helpers return it; a tab not drawn yet is computed
+        #: when read (``explorer.tables["latency"]``), as when its tab opens.
+        self.tables: dict[str, pd.DataFrame] = _Tables(self)
         self.summary: Any = None
         self.errors: dict[str, str] = {}
         self._filters = Filters()
@@ -583,6 +585,32 @@ class Explorer:
                 "<br><span class='ea-pane-error'>Could not compute the headline numbers: "
                 f"{html.escape(self.errors['summary'])}</span>"
             )
+        self._drill_page = 0
+        self.drill_link.value = ""
+        self._stale = set(PANES)
+        self.tables.clear()
+        for name in PANES:
+            if name in panes:
+                self._render_pane(name)
+            else:  # computed when its tab opens (or its table is read): never stale numbers
+                self.pane_tables[name].value = ""
+                self._show_image(name, b"")
+        self._show_messages()
+
+    def _render_stale(self) -> None:
+        for name in self._visible():
+            if name in self._stale:
+                self._render_pane(name)
+        self._show_messages()
+
+    def _render_pane(self, name: str) -> None:
+        """One tab: its table (the helper's result, as HTML for people), then its chart."""
+        from eachlabs_analytics import metrics
+
+        self._stale.discard(name)
+        for step in (f"{name} table", f"{name} chart"):
+            self.errors.pop(step, None)
+        data = self.filtered
         tables: dict[str, Callable[[], pd.DataFrame]] = {
             "cost_by_model": lambda: metrics.cost_by_model(data),
             "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
@@ -590,35 +618,17 @@ class Explorer:
             "trends": lambda: _trends(data),
             "errors": lambda: metrics.error_breakdown(data),
         }
-        for name, compute in tables.items():
-            self.tables.pop(name, None)
-            self._guard(f"{name} table", functools.partial(self._render_table, name, compute))
-        self.tables.pop("month_to_date", None)
-        self._guard("month_to_date table", self._render_month_to_date)
-        for name in _ON_DEMAND:
-            self.tables.pop(name, None)
-            self.tables.pop("anomalies", None)
+        if name in tables:
+            self._guard(f"{name} table", functools.partial(self._render_table, name, tables[name]))
+        elif name == "month_to_date":
+            self._guard("month_to_date table", self._render_month_to_date)
+        elif name == "executions":
+            self._guard("executions table", self._render_executions)
+        if name in _ON_DEMAND:
             self.pane_tables[name].value = ""
-        self._drill_page = 0
-        self.drill_link.value = ""
-        self._guard("executions table", self._render_executions)
-        self._stale = set(PANES)
-        for name in PANES:
-            if name in panes:
-                self._render_chart(name)
-            else:
-                self._show_image(name, b"")  # drawn when its tab opens; never a stale chart
-        self._show_messages()
-
-    def _render_stale(self) -> None:
-        for name in self._visible():
-            if name in self._stale:
-                self._render_chart(name)
-        self._show_messages()
+        self._render_chart(name)
 
     def _render_chart(self, name: str) -> None:
-        self._stale.discard(name)
-        self.errors.pop(f"{name} chart", None)
         self._show_image(name, b"")
         data = self.filtered
         empty = self.summary is not None and self.summary.executions == 0
@@ -726,6 +736,29 @@ class Explorer:
 
 
 # --- formatting and small widget helpers ---------------------------------------------------
+class _Tables(dict):  # type: ignore[type-arg]
+    """The Explorer's tables: a tab not rendered since the last change renders when read
+    (``in`` says what is computed already, without computing)."""
+
+    def __init__(self, explorer: Explorer) -> None:
+        super().__init__()
+        self._explorer = explorer
+
+    def _fresh(self, key: object) -> None:
+        pane = "forecast" if key == "anomalies" else key
+        if pane in self._explorer._stale:
+            self._explorer._render_pane(str(pane))
+            self._explorer._show_messages()
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        self._fresh(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._fresh(key)
+        return super().get(key, default)
+
+
 def _lazy_spend(selection: Any, column: str) -> pd.Series:
     """Spend per value of ``column`` over a selection (one grouped query), biggest first,
     ties by name, missing values included (as NA); ``attrs["rows"]`` counts every row."""
