@@ -62,7 +62,7 @@ from eachlabs_analytics.exceptions import (
 )
 from eachlabs_analytics.loader.load import load_query
 from eachlabs_analytics.loader.query import Filters, Query, build_query
-from eachlabs_analytics.store.parquet import table_to_frame, write_table
+from eachlabs_analytics.store.parquet import write_table
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
@@ -281,14 +281,29 @@ class ExecutionStore:
         try:
             return dataset.to_table(**options)
         except (OSError, pa.ArrowException) as exc:
-            for day in self.partitions():
-                try:
-                    pq.read_table(self._file(day))
-                except (OSError, pa.ArrowException) as file_exc:
-                    raise self._damaged(day, f"cannot be read ({_reason(file_exc)})") from None
-            raise StoreError(
-                f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path
-            ) from None
+            raise self._unreadable(exc) from None
+
+    def _scan_files(self, dataset: ds.Dataset, **options: Any) -> list[pa.Table]:
+        """Like :meth:`_scan`, but one table per file of ``dataset``, in its order."""
+        batches: dict[str, list[pa.RecordBatch]] = {path: [] for path in dataset.files}
+        try:
+            scanner = dataset.scanner(**options)
+            for tagged in scanner.scan_batches():
+                batches[tagged.fragment.path].append(tagged.record_batch)
+        except (OSError, pa.ArrowException) as exc:
+            raise self._unreadable(exc) from None
+        return [
+            pa.Table.from_batches(found, scanner.projected_schema) for found in batches.values()
+        ]
+
+    def _unreadable(self, exc: BaseException) -> StoreError:
+        """The error for a scan that failed: the damaged day file named when one is found."""
+        for day in self.partitions():
+            try:
+                pq.read_table(self._file(day))
+            except (OSError, pa.ArrowException) as file_exc:
+                return self._damaged(day, f"cannot be read ({_reason(file_exc)})")
+        return StoreError(f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path)
 
     def verify(self) -> list[StoreError]:
         """Every damaged day file (unreadable, truncated, another schema), as errors; [] if none.
@@ -326,6 +341,10 @@ class ExecutionStore:
         strings or tz-aware datetimes; default: the whole store). The filters match like the API's:
         one value or a list; ``status`` takes any status the data holds. ``df.attrs`` says
         which window and store the rows came from.
+
+        Rows come newest first, rows created at the same instant by ``id``. Day files are
+        written in that order, so they are read newest day first and the order is only
+        checked (linear); a file written unsorted by another tool makes it sort instead.
 
         >>> import tempfile
         >>> ExecutionStore(tempfile.mkdtemp()).load(model=["veo-3"]).columns.tolist()[:2]
@@ -375,9 +394,18 @@ class ExecutionStore:
         dataset = self._dataset()
         if dataset is None:
             return schema.empty_frame()
-        table = self._scan(dataset, columns=list(schema.COLUMNS), filter=expression)
-        frame = _finish(table_to_frame(table.replace_schema_metadata(None)))
-        if not frame["id"].is_unique:
+        files = self._scan_files(dataset, columns=list(schema.COLUMNS), filter=expression)
+        # Every day file is written newest first (see _commit_partition), so the newest day's
+        # file first is already the final order: checked in one pass, no sort.
+        table = pa.concat_tables(files[::-1])
+        if not _newest_first(table):
+            # a file some other writer left unsorted: sort (stable, missing values last), over
+            # the files oldest first as they were always read, so rows equal in both keys keep
+            # the order they had
+            table = pa.concat_tables(files)
+            table = table.take(pc.sort_indices(table, sort_keys=NEWEST_FIRST))
+        frame = _typed(table)
+        if not _distinct(table["id"]):
             # only after a sync died while moving a row between days; the next sync repairs it
             frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
         return frame
@@ -893,13 +921,134 @@ def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _finish(frame: pd.DataFrame) -> pd.DataFrame:
-    """Newest first, then by id; a fresh RangeIndex; status categories as the schema says."""
-    frame = _normalize(frame)
-    frame = frame.sort_values(
-        ["created_at", "id"], ascending=[False, True], na_position="last", kind="stable"
+def _typed(table: pa.Table) -> pd.DataFrame:
+    """The data files' rows as the loader's frame: schema dtypes, ``status`` extended with
+    the unknown statuses present, error classes outside the ten as NA, a RangeIndex.
+
+    Strings stay in their Arrow buffers and categoricals are recoded on their codes: no
+    value is converted to a Python object.
+    """
+    frame = table.to_pandas(types_mapper=_string_dtype)
+    for column in schema.COLUMNS:
+        series = frame[column]
+        target = schema.DTYPES[column]
+        if column == "status":
+            target = schema.status_dtype(_present(series))
+        if series.dtype != target:
+            if isinstance(series.dtype, pd.CategoricalDtype) or not isinstance(
+                target, pd.CategoricalDtype
+            ):
+                frame[column] = series.astype(target)
+            else:
+                frame[column] = pd.Categorical(series.astype(object), dtype=target)
+    return frame
+
+
+def _string_dtype(kind: pa.DataType) -> Any | None:
+    return (
+        schema.STRING_DTYPE if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
     )
-    return frame.reset_index(drop=True)
+
+
+def _present(values: pd.Series) -> list[str]:
+    """The distinct non-missing values of a column, as strings (a categorical's from its codes)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = np.asarray(values.array.codes)
+        used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+        return [str(value) for value in values.cat.categories[used]]
+    return [str(value) for value in values.dropna().astype(str).unique()]
+
+
+#: The order of a loaded frame (and of every day file): newest first, then by id.
+NEWEST_FIRST = [("created_at", "descending"), ("id", "ascending")]
+
+
+def _newest_first(table: pa.Table) -> bool:
+    """True when ``table`` is strictly in :data:`NEWEST_FIRST` order: ``created_at`` never
+    missing nor increasing, and rows with equal ``created_at`` in increasing ``id`` order with
+    no id missing or repeated. Then every stable sort by those keys leaves it as it is.
+    """
+    created = table["created_at"]
+    if created.null_count:
+        return False
+    times = created.to_numpy().view(np.int64)
+    if not bool(np.all(times[1:] <= times[:-1])):
+        return False
+    ties = np.flatnonzero(times[1:] == times[:-1])
+    if not len(ties):
+        return True
+    ids = table["id"]
+    ordered = pc.less(pc.take(ids, pa.array(ties)), pc.take(ids, pa.array(ties + 1)))
+    return bool(pc.all(pc.fill_null(ordered, False)).as_py())
+
+
+#: Ids longer than this (bytes) are checked for repeats by Arrow's hash table instead.
+_HASHED_ID_BYTES = 256
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_LOW_BYTES = np.array(
+    [(1 << (8 * n)) - 1 for n in range(8)] + [0xFFFF_FFFF_FFFF_FFFF], dtype=np.uint64
+)
+
+
+def _distinct(ids: pa.ChunkedArray) -> bool:
+    """True when no id occurs twice (two missing ids count as a repeat, as in pandas).
+
+    Exact, and cheap enough to run on every load: each id is hashed to 64 bits with numpy
+    and the hashes sorted; only ids whose hashes collide are compared as strings. (A hash
+    table of 10M strings, ``pc.count_distinct``, takes several times longer than reading them.)
+    """
+    if ids.null_count > 1:
+        return False
+    chunks = [chunk for chunk in ids.chunks if len(chunk)]
+    if not chunks:
+        return True
+    if max(_longest(chunk) for chunk in chunks) > _HASHED_ID_BYTES:
+        return bool(pc.count_distinct(ids, mode="all").as_py() == len(ids))
+    hashes = np.concatenate([_hash_strings(chunk) for chunk in chunks])
+    valid = pc.is_valid(ids).to_numpy(zero_copy_only=False) if ids.null_count else None
+    ordered = np.sort(hashes if valid is None else hashes[valid])
+    collided = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(collided):
+        return True
+    suspects = np.isin(hashes, collided)
+    if valid is not None:
+        suspects &= valid
+    picked = ids.filter(pa.array(suspects))
+    return bool(pc.count_distinct(picked).as_py() == len(picked))
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    return np.frombuffer(
+        chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4
+    )
+
+
+def _longest(chunk: pa.Array) -> int:
+    return int(np.diff(_offsets(chunk)).max())
+
+
+def _hash_strings(chunk: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each string of ``chunk`` (its length and its bytes, 8 at a time)."""
+    offsets = _offsets(chunk)
+    starts = offsets[:-1].astype(np.int64)
+    lengths = np.diff(offsets).astype(np.int64)
+    end = int(offsets[-1])
+    padded = np.zeros(end + 8, dtype=np.uint8)  # 8 readable bytes past the last string
+    data = chunk.buffers()[2]
+    if data is not None and end:
+        padded[:end] = np.frombuffer(data, dtype=np.uint8, count=end)
+    # every 8-byte window of the buffer, unaligned: window i holds bytes i .. i + 7
+    windows = np.ndarray((end + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    hashes = lengths.astype(np.uint64) * _MIX
+    for at in range(0, int(lengths.max(initial=0)), 8):
+        left = np.clip(lengths - at, 0, 8)
+        mixed = windows[np.minimum(starts + at, end)] & _LOW_BYTES[left]
+        mixed ^= hashes
+        mixed *= _MIX
+        mixed ^= mixed >> np.uint64(29)
+        # a string already hashed whole keeps its hash (it must not depend on its neighbours)
+        np.copyto(hashes, mixed, where=left > 0)
+    return hashes
 
 
 def _to_table(frame: pd.DataFrame) -> pa.Table:
