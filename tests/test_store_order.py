@@ -9,6 +9,8 @@ deduplicated by id keeping the first row, as it always did.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -18,6 +20,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_parquet import typed_frame
 
+import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.store import ExecutionStore
 from eachlabs_analytics.store import incremental as store_module
@@ -164,3 +167,35 @@ def test_long_ids_are_checked_too(longest):
     unique = [f"{i:0{longest}d}" for i in range(5)]
     assert store_module._distinct(pa.chunked_array([unique]))
     assert not store_module._distinct(pa.chunked_array([[*unique, unique[2]]]))
+
+
+# --- sync: the fetched rows are split by day once ------------------------------------------
+def test_split_by_day_keeps_each_days_rows_in_order():
+    days = pa.chunked_array(
+        [pa.array([dt.date(2026, 10, d) for d in (3, 1, 3, 2, 1, 3)], pa.date32())]
+    )
+    table = pa.table({"n": list(range(6))})
+    split = store_module._by_day(table, days)
+    assert list(split) == [dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2026, 10, 3)]
+    assert {day: t["n"].to_pylist() for day, t in split.items()} == {
+        dt.date(2026, 10, 1): [1, 4],
+        dt.date(2026, 10, 2): [3],
+        dt.date(2026, 10, 3): [0, 2, 5],
+    }
+    assert store_module._by_day(table.slice(0, 0), days.slice(0, 0)) == {}
+
+
+def test_first_sync_stores_what_load_executions_returns(tmp_path):
+    end = pd.Timestamp("2026-10-31T00:00:00Z")
+    window = {"start": "2026-10-06T00:00:00Z", "end": "2026-10-29T00:00:00Z"}
+    with ea.sandbox(executions=12_000, seed=21, end=end, days=30, now=end) as api:
+        options = {"base_url": api.base_url, "api_key": api.api_key, "progress": False}
+        loaded = ea.load_executions(**window, **options)
+        result = ExecutionStore(tmp_path).sync(**window, **options)
+    store = ExecutionStore(tmp_path)
+    assert result.rows == result.inserted == len(loaded) and result.partitions_written == 23
+    pd.testing.assert_frame_equal(store.load(), loaded, check_categorical=False)
+    for day in store.partitions():  # each file holds its day's rows, newest first
+        on_disk = pq.read_table(store._file(day)).to_pandas()
+        want = loaded[loaded.created_at.dt.date == day].reset_index(drop=True)
+        assert on_disk["id"].tolist() == want["id"].tolist()

@@ -652,7 +652,9 @@ class ExecutionStore:
         """Merge ``fetched`` into the partitions it touches; the fetched rows win.
 
         Works on Arrow tables: a partition is filtered, concatenated and sorted without
-        a round trip through pandas.
+        a round trip through pandas. The fetched rows are split by day once and their ids
+        hashed once, so a sync costs in proportion to the rows fetched plus the rows of the
+        days it rewrites, not rows x days.
         """
         dated = fetched["created_at"].notna()
         if not dated.all():
@@ -662,11 +664,15 @@ class ExecutionStore:
                 DataQualityWarning,
                 stacklevel=3,
             )
-        new = _to_table(fetched[dated])
+            fetched = fetched[dated]
+        new = _to_table(fetched)
         new_days = pc.cast(new["created_at"], pa.date32())
         index = self._index()
-        # a day holding an old version of a fetched id is touched too (the row moves out)
-        known = index.filter(pc.is_in(index["id"], value_set=new["id"]))
+        # each stored row whose id was fetched again, and where that id is among the new rows
+        found = pc.index_in(index["id"], value_set=new["id"])
+        again = pc.is_valid(found)
+        known = index.filter(again)
+        known_at = found.filter(again)
         touched = sorted(
             set(pc.unique(new_days).to_pylist()) | set(known[PARTITION_COLUMN].to_pylist())
         )
@@ -677,16 +683,26 @@ class ExecutionStore:
             "partitions_written": 0,
             "rows": index.num_rows + new.num_rows - known.num_rows,
         }
+        arriving_by_day = _by_day(new, new_days)
+        known_by_day = _by_day(
+            pa.table({"id": known["id"], "at": known_at}), known[PARTITION_COLUMN]
+        )
         staging = self.path / STAGING_DIR / uuid.uuid4().hex
         staging.mkdir(parents=True)
         for day in touched:
             old = self._read_partition(day)
-            replaced_mask = pc.is_in(old["id"], value_set=new["id"])
-            replaced = old.filter(replaced_mask)
-            arriving = new.filter(pc.equal(new_days, pa.scalar(day, pa.date32())))
-            updated, unchanged = _compare(
-                replaced, new.filter(pc.is_in(new["id"], value_set=replaced["id"]))
-            )
+            arriving = arriving_by_day.get(day, new.schema.empty_table())
+            stored = known_by_day.get(day)
+            if stored is None:  # no stored row of this day was fetched again
+                replaced_mask = pa.array(np.zeros(old.num_rows, dtype=bool))
+                replaced, again_fetched = old.schema.empty_table(), new.schema.empty_table()
+            else:
+                replaced_mask = pc.is_in(old["id"], value_set=stored["id"])
+                replaced = old.filter(replaced_mask)
+                # the fetched versions of those rows, in fetched order
+                at = np.unique(stored["at"].to_numpy(zero_copy_only=False))
+                again_fetched = new.take(pa.array(at))
+            updated, unchanged = _compare(replaced, again_fetched)
             counts["updated"] += updated
             counts["unchanged"] += unchanged
             if (
@@ -867,7 +883,7 @@ def _fetch(
     for first, last in windows:
         frame = load_query(build_query(first, last, checked), client, **options)
         dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
-        frames.append(_loose(frame))
+        frames.append(frame.reindex(columns=list(schema.COLUMNS)))
     if not frames:
         return schema.empty_frame(), []
     if dropped:
@@ -875,7 +891,7 @@ def _fetch(
             f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
             stacklevel=3,
         )
-    combined = pd.concat(frames, ignore_index=True)
+    combined = frames[0] if len(frames) == 1 else pd.concat(_alike(frames), ignore_index=True)
     combined = combined.drop_duplicates("id", keep="last")
     return _normalize(combined), sorted(dropped)
 
@@ -895,26 +911,37 @@ def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> 
 
 
 # --- frames --------------------------------------------------------------------------------
-def _loose(frame: pd.DataFrame) -> pd.DataFrame:
-    """The schema's columns with status and class as plain strings, so frames concatenate."""
-    frame = frame.reindex(columns=list(schema.COLUMNS))
-    return frame.astype({"status": object, "error_classification": object})
+def _alike(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """``frames`` with one ``status`` and one ``error_classification`` categorical, so they
+    concatenate as categoricals (different categories would make them strings)."""
+    statuses = schema.status_dtype(sorted({s for f in frames for s in _present(f["status"])}))
+    dtypes = {"status": statuses, "error_classification": schema.ERROR_CLASS_DTYPE}
+    return [
+        f.assign(**{column: _categorical(f[column], dtype) for column, dtype in dtypes.items()})
+        for f in frames
+    ]
+
+
+def _categorical(series: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
+    """``series`` as ``dtype``; values outside its categories become NA."""
+    if series.dtype == dtype:
+        return series
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype(dtype)  # recoded on the codes
+    return pd.Series(pd.Categorical(series.astype(object), dtype=dtype), index=series.index)
 
 
 def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """The schema's columns and dtypes (``status`` extended with what it holds)."""
     frame = frame.reindex(columns=list(schema.COLUMNS))
-    statuses = frame["status"].dropna().astype(str).unique()
-    dtypes = dict(schema.DTYPES, status=schema.status_dtype(statuses))
+    dtypes = dict(schema.DTYPES, status=schema.status_dtype(_present(frame["status"])))
     out = {}
     for column in schema.COLUMNS:
         series = frame[column]
         target = dtypes[column]
         if series.dtype != target:
             if isinstance(target, pd.CategoricalDtype):
-                series = pd.Series(
-                    pd.Categorical(series.astype(object), dtype=target), index=frame.index
-                )
+                series = _categorical(series, target)
             else:
                 series = series.astype(target)
         out[column] = series
@@ -1049,6 +1076,27 @@ def _hash_strings(chunk: pa.Array) -> np.ndarray:
         # a string already hashed whole keeps its hash (it must not depend on its neighbours)
         np.copyto(hashes, mixed, where=left > 0)
     return hashes
+
+
+def _by_day(table: pa.Table, days: pa.ChunkedArray) -> dict[dt.date, pa.Table]:
+    """``table``'s rows per day (``days``: one date per row), each in ``table``'s order.
+
+    One stable sort by day and one take, then zero-copy slices: linear in the rows, however
+    many days they span.
+    """
+    if table.num_rows == 0:
+        return {}
+    numbers = pc.cast(days, pa.int32()).to_numpy()
+    order = np.argsort(numbers, kind="stable")
+    ordered = numbers[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(ordered)]
+    grouped = table.take(pa.array(order))
+    epoch = dt.date(1970, 1, 1)
+    return {
+        epoch + dt.timedelta(days=int(ordered[a])): grouped.slice(a, b - a)
+        for a, b in zip(starts, ends, strict=True)
+    }
 
 
 def _to_table(frame: pd.DataFrame) -> pa.Table:
