@@ -22,6 +22,7 @@ from test_parquet import typed_frame
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
+from eachlabs_analytics._util import typed
 from eachlabs_analytics.store import ExecutionStore
 from eachlabs_analytics.store import incremental as store_module
 
@@ -152,14 +153,21 @@ def test_distinct_ids_is_exact(values, cut, start):
     for column in (chunked, sliced):
         listed = column.to_pylist()
         assert store_module._distinct(column) == (len(set(listed)) == len(listed))
+        expected = pd.Series(listed, dtype=object).duplicated(keep="first").tolist()
+        assert typed.duplicated(column).tolist() == expected
 
 
 def test_distinct_ids_compares_strings_when_hashes_collide(monkeypatch):
-    monkeypatch.setattr(
-        store_module, "_hash_strings", lambda chunk: np.zeros(len(chunk), np.uint64)
-    )
+    monkeypatch.setattr(typed, "_hash_chunk", lambda chunk: np.zeros(len(chunk), np.uint64))
     assert store_module._distinct(pa.chunked_array([["a", "b", "c"]]))
     assert not store_module._distinct(pa.chunked_array([["a", "b"], ["c", "b"]]))
+    assert typed.duplicated(pa.chunked_array([["a", "b"], ["c", "b", "a"]])).tolist() == [
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 @pytest.mark.parametrize("longest", [8, 300])
@@ -199,3 +207,23 @@ def test_first_sync_stores_what_load_executions_returns(tmp_path):
         on_disk = pq.read_table(store._file(day)).to_pandas()
         want = loaded[loaded.created_at.dt.date == day].reset_index(drop=True)
         assert on_disk["id"].tolist() == want["id"].tolist()
+
+
+def test_newest_first_check_across_chunks():
+    t = pd.Timestamp("2026-10-01T00:00:00Z")
+    s = pd.Timedelta(seconds=1)
+
+    def chunked(times, ids, cut):
+        created = pa.array(times, schema.ARROW_TIMESTAMP)
+        names = pa.array(ids, pa.string())
+        return pa.table(
+            {
+                "created_at": pa.chunked_array([created.slice(0, cut), created.slice(cut)]),
+                "id": pa.chunked_array([names.slice(0, cut), names.slice(cut)]),
+            }
+        )
+
+    assert store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "a", "b", "a"], 2))
+    assert not store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "b", "a", "a"], 2))
+    assert not store_module._newest_first(chunked([t, t - s, t, t - s], ["a", "b", "c", "d"], 2))
+    assert store_module._newest_first(chunked([t, t - s], ["a", "b"], 0))

@@ -53,6 +53,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util import typed
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics.exceptions import (
     DataQualityWarning,
@@ -404,8 +405,9 @@ class ExecutionStore:
             # the order they had
             table = pa.concat_tables(files)
             table = table.take(pc.sort_indices(table, sort_keys=NEWEST_FIRST))
-        frame = _typed(table)
-        if not _distinct(table["id"]):
+        distinct = _distinct(table["id"])
+        frame = _typed(table)  # (consumes the table)
+        if not distinct:
             # only after a sync died while moving a row between days; the next sync repairs it
             frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
         return frame
@@ -914,34 +916,27 @@ def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> 
 def _alike(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     """``frames`` with one ``status`` and one ``error_classification`` categorical, so they
     concatenate as categoricals (different categories would make them strings)."""
-    statuses = schema.status_dtype(sorted({s for f in frames for s in _present(f["status"])}))
+    statuses = schema.status_dtype(sorted({s for f in frames for s in typed.present(f["status"])}))
     dtypes = {"status": statuses, "error_classification": schema.ERROR_CLASS_DTYPE}
     return [
-        f.assign(**{column: _categorical(f[column], dtype) for column, dtype in dtypes.items()})
+        f.assign(
+            **{column: typed.as_categorical(f[column], dtype) for column, dtype in dtypes.items()}
+        )
         for f in frames
     ]
-
-
-def _categorical(series: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
-    """``series`` as ``dtype``; values outside its categories become NA."""
-    if series.dtype == dtype:
-        return series
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.astype(dtype)  # recoded on the codes
-    return pd.Series(pd.Categorical(series.astype(object), dtype=dtype), index=series.index)
 
 
 def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """The schema's columns and dtypes (``status`` extended with what it holds)."""
     frame = frame.reindex(columns=list(schema.COLUMNS))
-    dtypes = dict(schema.DTYPES, status=schema.status_dtype(_present(frame["status"])))
+    dtypes = dict(schema.DTYPES, status=schema.status_dtype(typed.present(frame["status"])))
     out = {}
     for column in schema.COLUMNS:
         series = frame[column]
         target = dtypes[column]
         if series.dtype != target:
             if isinstance(target, pd.CategoricalDtype):
-                series = _categorical(series, target)
+                series = typed.as_categorical(series, target)
             else:
                 series = series.astype(target)
         out[column] = series
@@ -955,12 +950,14 @@ def _typed(table: pa.Table) -> pd.DataFrame:
     Strings stay in their Arrow buffers and categoricals are recoded on their codes: no
     value is converted to a Python object.
     """
-    frame = table.to_pandas(types_mapper=_string_dtype)
+    # one block per column, each Arrow column freed once converted: no 2-D block is built and
+    # copied, and the table and the frame are never both whole in memory
+    frame = table.to_pandas(types_mapper=_string_dtype, split_blocks=True, self_destruct=True)
     for column in schema.COLUMNS:
         series = frame[column]
         target = schema.DTYPES[column]
         if column == "status":
-            target = schema.status_dtype(_present(series))
+            target = schema.status_dtype(typed.present(series))
         if series.dtype != target:
             if isinstance(series.dtype, pd.CategoricalDtype) or not isinstance(
                 target, pd.CategoricalDtype
@@ -977,15 +974,6 @@ def _string_dtype(kind: pa.DataType) -> Any | None:
     )
 
 
-def _present(values: pd.Series) -> list[str]:
-    """The distinct non-missing values of a column, as strings (a categorical's from its codes)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = np.asarray(values.array.codes)
-        used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
-        return [str(value) for value in values.cat.categories[used]]
-    return [str(value) for value in values.dropna().astype(str).unique()]
-
-
 #: The order of a loaded frame (and of every day file): newest first, then by id.
 NEWEST_FIRST = [("created_at", "descending"), ("id", "ascending")]
 
@@ -998,10 +986,22 @@ def _newest_first(table: pa.Table) -> bool:
     created = table["created_at"]
     if created.null_count:
         return False
-    times = created.to_numpy().view(np.int64)
-    if not bool(np.all(times[1:] <= times[:-1])):
-        return False
-    ties = np.flatnonzero(times[1:] == times[:-1])
+    found: list[np.ndarray] = []
+    last = None  # the previous chunk's last time
+    at = 0
+    for chunk in created.chunks:  # chunk by chunk: views, no 80 MB copy of 10M times
+        times = chunk.to_numpy().view(np.int64)
+        if not len(times):
+            continue
+        if last is not None and times[0] >= last:
+            if times[0] > last:
+                return False
+            found.append(np.array([at - 1]))
+        if not bool(np.all(times[1:] <= times[:-1])):
+            return False
+        found.append(at + np.flatnonzero(times[1:] == times[:-1]))
+        last, at = times[-1], at + len(times)
+    ties = np.concatenate(found) if found else np.empty(0, np.int64)
     if not len(ties):
         return True
     ids = table["id"]
@@ -1009,73 +1009,12 @@ def _newest_first(table: pa.Table) -> bool:
     return bool(pc.all(pc.fill_null(ordered, False)).as_py())
 
 
-#: Ids longer than this (bytes) are checked for repeats by Arrow's hash table instead.
-_HASHED_ID_BYTES = 256
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_LOW_BYTES = np.array(
-    [(1 << (8 * n)) - 1 for n in range(8)] + [0xFFFF_FFFF_FFFF_FFFF], dtype=np.uint64
-)
-
-
 def _distinct(ids: pa.ChunkedArray) -> bool:
     """True when no id occurs twice (two missing ids count as a repeat, as in pandas).
 
-    Exact, and cheap enough to run on every load: each id is hashed to 64 bits with numpy
-    and the hashes sorted; only ids whose hashes collide are compared as strings. (A hash
-    table of 10M strings, ``pc.count_distinct``, takes several times longer than reading them.)
+    Exact, and cheap enough for every load (see :func:`.typed.duplicated`).
     """
-    if ids.null_count > 1:
-        return False
-    chunks = [chunk for chunk in ids.chunks if len(chunk)]
-    if not chunks:
-        return True
-    if max(_longest(chunk) for chunk in chunks) > _HASHED_ID_BYTES:
-        return bool(pc.count_distinct(ids, mode="all").as_py() == len(ids))
-    hashes = np.concatenate([_hash_strings(chunk) for chunk in chunks])
-    valid = pc.is_valid(ids).to_numpy(zero_copy_only=False) if ids.null_count else None
-    ordered = np.sort(hashes if valid is None else hashes[valid])
-    collided = ordered[1:][ordered[1:] == ordered[:-1]]
-    if not len(collided):
-        return True
-    suspects = np.isin(hashes, collided)
-    if valid is not None:
-        suspects &= valid
-    picked = ids.filter(pa.array(suspects))
-    return bool(pc.count_distinct(picked).as_py() == len(picked))
-
-
-def _offsets(chunk: pa.Array) -> np.ndarray:
-    return np.frombuffer(
-        chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4
-    )
-
-
-def _longest(chunk: pa.Array) -> int:
-    return int(np.diff(_offsets(chunk)).max())
-
-
-def _hash_strings(chunk: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string of ``chunk`` (its length and its bytes, 8 at a time)."""
-    offsets = _offsets(chunk)
-    starts = offsets[:-1].astype(np.int64)
-    lengths = np.diff(offsets).astype(np.int64)
-    end = int(offsets[-1])
-    padded = np.zeros(end + 8, dtype=np.uint8)  # 8 readable bytes past the last string
-    data = chunk.buffers()[2]
-    if data is not None and end:
-        padded[:end] = np.frombuffer(data, dtype=np.uint8, count=end)
-    # every 8-byte window of the buffer, unaligned: window i holds bytes i .. i + 7
-    windows = np.ndarray((end + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    hashes = lengths.astype(np.uint64) * _MIX
-    for at in range(0, int(lengths.max(initial=0)), 8):
-        left = np.clip(lengths - at, 0, 8)
-        mixed = windows[np.minimum(starts + at, end)] & _LOW_BYTES[left]
-        mixed ^= hashes
-        mixed *= _MIX
-        mixed ^= mixed >> np.uint64(29)
-        # a string already hashed whole keeps its hash (it must not depend on its neighbours)
-        np.copyto(hashes, mixed, where=left > 0)
-    return hashes
+    return not typed.duplicated(ids).any()
 
 
 def _by_day(table: pa.Table, days: pa.ChunkedArray) -> dict[dt.date, pa.Table]:
