@@ -102,9 +102,12 @@ def test_the_same_row_in_two_files_keeps_the_older_files_version(tmp_path):
     assert got["id"].is_unique
 
 
-def test_a_row_left_in_two_days_by_a_dead_sync_is_loaded_once(tmp_path):
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_row_left_in_two_days_by_a_dead_sync_is_loaded_once(tmp_path, monkeypatch, threaded):
     # a sync that died while moving a row to another day leaves both versions; both files
     # are sorted, so load takes the fast path and must still drop the older version
+    if threaded:  # big loads check the ids in a thread while the frame is built
+        monkeypatch.setattr(store_module, "_OVERLAP_ROWS", 0)
     store = ExecutionStore(tmp_path)
     first, second = day_rows(30, "2026-10-01", 8), day_rows(30, "2026-10-02", 9)
     moved = first.iloc[[3]].assign(created_at=second["created_at"].max(), status="success")
@@ -158,7 +161,7 @@ def test_distinct_ids_is_exact(values, cut, start):
 
 
 def test_distinct_ids_compares_strings_when_hashes_collide(monkeypatch):
-    monkeypatch.setattr(typed, "_hash_chunk", lambda chunk: np.zeros(len(chunk), np.uint64))
+    monkeypatch.setattr(typed, "_hash_chunk", lambda chunk, out: out.fill(0))
     assert store_module._distinct(pa.chunked_array([["a", "b", "c"]]))
     assert not store_module._distinct(pa.chunked_array([["a", "b"], ["c", "b"]]))
     assert typed.duplicated(pa.chunked_array([["a", "b"], ["c", "b", "a"]])).tolist() == [
@@ -227,3 +230,14 @@ def test_newest_first_check_across_chunks():
     assert not store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "b", "a", "a"], 2))
     assert not store_module._newest_first(chunked([t, t - s, t, t - s], ["a", "b", "c", "d"], 2))
     assert store_module._newest_first(chunked([t, t - s], ["a", "b"], 0))
+
+
+def test_ids_are_hashed_the_same_across_blocks(monkeypatch):
+    values = [f"exec_{i % 17:x}" * (1 + i % 5) for i in range(60)] + [None, "", None]
+    expected = pd.Series(values, dtype=object).duplicated(keep="first").tolist()
+    whole = typed.string_hashes(pa.chunked_array([values]))
+    monkeypatch.setattr(typed, "_BLOCK", 4)
+    assert typed.duplicated(pa.chunked_array([values[:30], values[30:]])).tolist() == expected
+    blocked = typed.string_hashes(pa.chunked_array([values]))
+    valid = [v is not None for v in values]
+    assert (blocked[valid] == whole[valid]).all()

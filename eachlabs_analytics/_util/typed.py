@@ -22,6 +22,8 @@ __all__ = ["as_categorical", "duplicated", "present", "string_hashes"]
 
 #: Strings longer than this (bytes) are compared by pandas instead of hashed here.
 HASHED_BYTES = 256
+#: Strings hashed at a time (temporaries of a few MB: fresh memory costs page faults).
+_BLOCK = 1 << 16
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _LOW_BYTES = np.array(
     [(1 << (8 * n)) - 1 for n in range(8)] + [0xFFFF_FFFF_FFFF_FFFF], dtype=np.uint64
@@ -30,7 +32,7 @@ _LOW_BYTES = np.array(
 
 def _strings(values: pa.ChunkedArray | pa.Array | pd.Series) -> pa.ChunkedArray:
     if isinstance(values, pd.Series):
-        values = pa.chunked_array(pa.array(values.array))  # no copy for Arrow-backed strings
+        values = pa.table({"values": values.array})["values"]  # Arrow-backed: chunks, no copy
     elif isinstance(values, pa.Array):
         values = pa.chunked_array([values])
     if pa.types.is_large_string(values.type):
@@ -46,28 +48,31 @@ def _offsets(chunk: pa.Array) -> np.ndarray:
     )
 
 
-def _hash_chunk(chunk: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each string of ``chunk`` (its length and its bytes, 8 at a time)."""
+def _hash_chunk(chunk: pa.Array, out: np.ndarray) -> None:
+    """A 64-bit hash of each string of ``chunk`` (its length and its bytes, 8 at a time),
+    into ``out``; in blocks of :data:`_BLOCK` strings, so the temporaries stay small."""
     offsets = _offsets(chunk)
-    starts = offsets[:-1].astype(np.int64)
-    lengths = np.diff(offsets).astype(np.int64)
-    end = int(offsets[-1])
-    padded = np.zeros(end + 8, dtype=np.uint8)  # 8 readable bytes past the last string
-    data = chunk.buffers()[2]
-    if data is not None and end:
-        padded[:end] = np.frombuffer(data, dtype=np.uint8, count=end)
-    # every 8-byte window of the buffer, unaligned: window i holds bytes i .. i + 7
-    windows = np.ndarray((end + 1,), dtype="<u8", buffer=padded, strides=(1,))
-    hashes = lengths.astype(np.uint64) * _MIX
-    for at in range(0, int(lengths.max(initial=0)), 8):
-        left = np.clip(lengths - at, 0, 8)
-        mixed = windows[np.minimum(starts + at, end)] & _LOW_BYTES[left]
-        mixed ^= hashes
-        mixed *= _MIX
-        mixed ^= mixed >> np.uint64(29)
-        # a string already hashed whole keeps its hash (it must not depend on its neighbours)
-        np.copyto(hashes, mixed, where=left > 0)
-    return hashes
+    buffer = chunk.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    for first in range(0, len(chunk), _BLOCK):
+        last = min(first + _BLOCK, len(chunk))
+        low, high = int(offsets[first]), int(offsets[last])
+        padded = np.zeros(high - low + 8, dtype=np.uint8)  # 8 readable bytes past the end
+        padded[: high - low] = data[low:high]
+        # every 8-byte window of the block's bytes, unaligned: window i holds bytes i .. i + 7
+        windows = np.ndarray((high - low + 1,), dtype="<u8", buffer=padded, strides=(1,))
+        starts = (offsets[first:last] - low).astype(np.intp)
+        lengths = np.diff(offsets[first : last + 1]).astype(np.intp)
+        hashes = lengths.astype(np.uint64) * _MIX
+        for at in range(0, int(lengths.max(initial=0)), 8):
+            left = np.minimum(np.maximum(lengths - at, 0), 8)
+            mixed = windows[np.minimum(starts + at, high - low)] & _LOW_BYTES[left]
+            mixed ^= hashes
+            mixed *= _MIX
+            mixed ^= mixed >> np.uint64(29)
+            # a string already hashed whole keeps its hash (not dependent on its neighbours)
+            np.copyto(hashes, mixed, where=left > 0)
+        out[first:last] = hashes
 
 
 def string_hashes(values: pa.ChunkedArray) -> np.ndarray | None:
@@ -78,7 +83,12 @@ def string_hashes(values: pa.ChunkedArray) -> np.ndarray | None:
         return np.empty(0, dtype=np.uint64)
     if max(int(np.diff(_offsets(chunk)).max()) for chunk in chunks) > HASHED_BYTES:
         return None
-    return np.concatenate([_hash_chunk(chunk) for chunk in chunks])
+    out = np.empty(len(values), dtype=np.uint64)
+    at = 0
+    for chunk in chunks:
+        _hash_chunk(chunk, out[at : at + len(chunk)])
+        at += len(chunk)
+    return out
 
 
 def duplicated(values: pa.ChunkedArray | pa.Array | pd.Series) -> np.ndarray:
@@ -94,9 +104,12 @@ def duplicated(values: pa.ChunkedArray | pa.Array | pd.Series) -> np.ndarray:
     if strings.null_count:
         valid = strings.is_valid().to_numpy(zero_copy_only=False)
         out[np.flatnonzero(~valid)[1:]] = True  # every missing value after the first
-    ordered = np.sort(hashes if valid is None else hashes[valid])
+    ordered = hashes if valid is None else hashes[valid]
+    ordered.sort()  # in place: no second array of 8 bytes a row
     collided = ordered[1:][ordered[1:] == ordered[:-1]]
     if len(collided):
+        hashes = string_hashes(strings)  # rare (a repeat): hash again rather than keep a copy
+        assert hashes is not None
         suspects = np.isin(hashes, collided)
         if valid is not None:
             suspects &= valid

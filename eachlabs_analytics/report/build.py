@@ -1200,13 +1200,9 @@ def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
 
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
-    """A string column as Arrow strings (no copy when it is Arrow-backed already)."""
-    strings = (
-        pa.chunked_array(pa.array(values.array)) if values.dtype == schema.STRING_DTYPE else None
-    )
-    if strings is None or not pa.types.is_string(strings.type):
-        strings = pa.chunked_array([pa.array(values.astype(object).tolist(), pa.string())])
-    return strings
+    """A string column as Arrow strings (its own chunks, no copy, when Arrow-backed)."""
+    strings = pa.table({"values": values.array})["values"]
+    return strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
 
 
 # --- headline, meta, notes -----------------------------------------------------------------
