@@ -137,8 +137,8 @@ def as_categorical(values: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
     """``values`` as ``dtype``; values outside its categories become NA. A categorical is
     recoded on its codes.
 
-    >>> as_categorical(pd.Series(["x", "y"]), pd.CategoricalDtype(["y"])).tolist()
-    [nan, 'y']
+    >>> as_categorical(pd.Series(["y", None]), pd.CategoricalDtype(["x", "y"])).cat.codes.tolist()
+    [1, -1]
     """
     if values.dtype == dtype:
         return values
