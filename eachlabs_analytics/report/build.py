@@ -36,8 +36,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eachlabs_analytics import __version__, schema
+from eachlabs_analytics._util import typed
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.formats import (
     fmt_date,
@@ -996,11 +998,28 @@ def _errors(
     return section
 
 
+def _top_by_cost(frame: pd.DataFrame, top: int) -> np.ndarray:
+    """Positions of the ``top`` costliest rows: cost then ``created_at`` descending (missing
+    times last), ties in frame order; rows without a cost left out.
+
+    What a stable ``sort_values`` of the whole frame would put first, found by selecting the
+    rows at or above the ``top``-th cost (``np.partition``) and sorting only those.
+    """
+    cost = frame["execution_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
+    priced = np.flatnonzero(~np.isnan(cost))
+    if len(priced) > top:
+        threshold = np.partition(cost[priced], len(priced) - top)[len(priced) - top]
+        priced = priced[cost[priced] >= threshold]  # every row tied with the last one too
+    created = frame["created_at"].iloc[priced]
+    missing = created.isna().to_numpy()
+    times = created.to_numpy(dtype="datetime64[us]").view(np.int64)
+    newest = np.where(missing, 0, -times)  # descending times, as an ascending key
+    order = np.lexsort((priced, newest, missing, -cost[priced]))
+    return priced[order[:top]]
+
+
 def _most_expensive(frame: pd.DataFrame, top: int, redact: bool) -> Section:
-    costly = frame[frame["execution_cost"].notna()].sort_values(
-        ["execution_cost", "created_at"], ascending=[False, False], kind="stable"
-    )
-    costly = costly.head(top)
+    costly = frame.iloc[_top_by_cost(frame, top)]
     columns = ["id", "model", "status", "created_at", "execution_cost", "total_seconds", "output"]
     if redact:
         columns = [c for c in columns if c not in ("id", "output")]
@@ -1136,20 +1155,54 @@ def _comparison(
     return section, previous_span
 
 
+#: The columns the helpers read from both periods at once (compare_periods, the forecast
+#: and anomaly helpers); the other columns of the two periods are not copied.
+BOTH_PERIODS_COLUMNS = (
+    "model",
+    "status",
+    "workflow_id",
+    "execution_cost",
+    "created_at",
+    "total_seconds",
+    "error_classification",
+)
+
+
 def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Both periods in one frame (categoricals unified, rows of ``current`` win on an id)."""
-    columns = list(schema.COLUMNS)
-    loose = [
-        f[columns].astype({"status": object, "error_classification": object})
-        for f in (current, previous)
-    ]
-    both = pd.concat(loose, ignore_index=True)
-    if both["id"].notna().all():
-        both = both.drop_duplicates("id", keep="first")
-    statuses = both["status"].dropna().astype(str).unique()
-    return both.astype(
-        {"status": schema.status_dtype(statuses), "error_classification": schema.ERROR_CLASS_DTYPE}
+    """Both periods in one frame of :data:`BOTH_PERIODS_COLUMNS` (categoricals unified, rows
+    of ``current`` first; a row whose id was seen before is dropped, so ``current`` wins).
+
+    Typed throughout: status and error class stay categoricals (recoded on their codes) and
+    ids are compared through 64-bit hashes, never as Python objects.
+    """
+    ids = [current["id"], previous["id"]]
+    repeated = None
+    if not any(i.isna().any() for i in ids):
+        repeated = typed.duplicated(pa.chunked_array([_arrow_strings(i) for i in ids]))
+    columns = list(BOTH_PERIODS_COLUMNS)
+    classes = schema.ERROR_CLASS_DTYPE
+    statuses = schema.status_dtype(
+        sorted({s for f in (current, previous) for s in typed.present(f["status"])})
     )
+    both = pd.concat(
+        [
+            f[columns].assign(
+                status=typed.as_categorical(f["status"], statuses),
+                error_classification=typed.as_categorical(f["error_classification"], classes),
+            )
+            for f in (current, previous)
+        ],
+        ignore_index=True,
+    )
+    if repeated is not None and repeated.any():
+        both = both[~repeated]
+    return both.astype({"status": schema.status_dtype(typed.present(both["status"]))})
+
+
+def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
+    """A string column as Arrow strings (its own chunks, no copy, when Arrow-backed)."""
+    strings = pa.table({"values": values.array})["values"]
+    return strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
 
 
 # --- headline, meta, notes -----------------------------------------------------------------
