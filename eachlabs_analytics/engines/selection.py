@@ -34,6 +34,9 @@ from eachlabs_analytics.engines.backends import (
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 
+#: Partial tables up to this many rows are kept for reuse (groups, not rows).
+_CACHE_MAX_ROWS = 100_000
+
 
 class Selection:
     """Executions selected lazily: computed by an engine, never held in memory.
@@ -53,10 +56,21 @@ class Selection:
     True
     """
 
-    def __init__(self, table: Any, engine: Engine, attrs: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        table: Any,
+        engine: Engine,
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        files: Sequence[str] | None = None,
+    ) -> None:
         self._table = table
         self.engine = engine
         self.attrs: dict[str, Any] = copy.deepcopy(dict(attrs or {}))
+        # partial aggregates already computed, while the files they came from are unchanged
+        self._files = list(files) if files is not None else None
+        self._cache: dict[_lazy.Request, pa.Table] = {}
+        self._signature: tuple[tuple[str, int, int], ...] | None = None
 
     def __repr__(self) -> str:
         window = self.attrs.get("window") or {}
@@ -68,7 +82,45 @@ class Selection:
     # --- what the helpers ask ----------------------------------------------------------------
     def partials(self, request: _lazy.Request) -> pa.Table:
         """The partial aggregates of one request (see :mod:`eachlabs_analytics.metrics.lazy`),
-        computed by the engine in one query."""
+        computed by the engine in one query.
+
+        A selection of Parquet files (``store.scan``) keeps small partial tables while its
+        files are unchanged (same size and modification time), so helpers that need the same
+        partials (``error_breakdown`` and ``latency_percentiles`` need the rows per group and
+        status that ``cost_by_model`` computes) share one query. A sync that rewrites a file
+        changes its signature and empties the cache.
+        """
+        signature = self._files_signature()
+        if signature is None or signature != self._signature:
+            self._cache.clear()
+            self._signature = signature
+        found = self._cached(request) if signature is not None else None
+        if found is not None:
+            return found
+        result = self._compute(request)
+        if signature is not None and result.num_rows <= _CACHE_MAX_ROWS:
+            self._cache[request] = result
+        return result
+
+    def _cached(self, request: _lazy.Request) -> pa.Table | None:
+        if request in self._cache:
+            return self._cache[request]
+        if isinstance(request, _lazy.GroupCounts) and not request.cost:
+            wider = self._cache.get(_lazy.GroupCounts(request.by, cost=True))
+            if wider is not None:
+                return wider.drop_columns(["cost", "priced"])
+        return None
+
+    def _files_signature(self) -> tuple[tuple[str, int, int], ...] | None:
+        if self._files is None:
+            return None
+        try:
+            stats = [(f, os.stat(f)) for f in self._files]
+        except OSError:
+            return None
+        return tuple((f, st.st_mtime_ns, st.st_size) for f, st in stats)
+
+    def _compute(self, request: _lazy.Request) -> pa.Table:
         t = self._table
         if isinstance(request, _lazy.GroupCounts):
             expr = queries.group_counts(t, request)
@@ -135,8 +187,9 @@ class Selection:
         """The executions in Parquet ``files`` with the schema's columns, created in ``[start,
         end)`` and whose columns hold one of the values in ``where`` (already checked)."""
         engine = engine or DuckDBEngine()
-        table = engine.read_parquet([os.fspath(f) for f in files])
-        return cls(_restrict(table, start, end, where), engine, attrs)
+        paths = [os.fspath(f) for f in files]
+        table = engine.read_parquet(paths)
+        return cls(_restrict(table, start, end, where, engine.name), engine, attrs, files=paths)
 
 
 def typed_frame(table: pa.Table) -> pd.DataFrame:
@@ -174,6 +227,7 @@ def _restrict(
     start: pd.Timestamp | None,
     end: pd.Timestamp | None,
     where: Mapping[str, Iterable[str]] | None,
+    engine_name: str,
 ) -> Any:
     missing = [c for c in schema.COLUMNS if c not in table.columns]
     if missing:
@@ -182,6 +236,13 @@ def _restrict(
             f"(columns: {', '.join(schema.COLUMNS)})"
         )
     table = table.select(*schema.COLUMNS)
+    created = table.schema()["created_at"]
+    if not created.is_timestamp() or (engine_name == "duckdb" and created.timezone is None):
+        # a naive time could mean any zone on DuckDB (Spark's are UTC: Ibis sets the session)
+        raise InvalidQueryError(
+            f"created_at must be a UTC timestamp with a time zone (TIMESTAMPTZ), not {created}; "
+            "cast it first: table.mutate(created_at=table.created_at.cast(\"timestamp('UTC')\"))"
+        )
     conditions = []
     if start is not None:
         conditions.append(table.created_at >= queries._utc(start))
@@ -242,7 +303,7 @@ def scan_table(
         attrs["window"] = window
     if where:
         attrs["query"] = {**(attrs.get("query") or {}), **{k: list(v) for k, v in where.items()}}
-    return Selection(_restrict(table, start_ts, end_ts, where), engine, attrs)
+    return Selection(_restrict(table, start_ts, end_ts, where, engine.name), engine, attrs)
 
 
 def _values(value: str | Iterable[str] | None, name: str) -> tuple[str, ...]:
@@ -277,9 +338,7 @@ def _table_of(source: Any, engine: Engine | None) -> tuple[Engine, Any]:
         backend = source._find_backend()
         if engine is None:
             engine = SparkEngine() if backend.name == "pyspark" else DuckDBEngine()
-            engine._backend = backend
-            if isinstance(engine, DuckDBEngine):
-                engine.backend.con.execute("SET TimeZone = 'UTC'").fetchall()
+            engine._backend = backend  # the table's own connection, settings untouched
         return engine, source
     raise TypeError(
         "scan_table takes an Ibis table, a PySpark DataFrame, a Parquet path, a pandas "
