@@ -89,9 +89,8 @@ def narrow(
             conditions.append(in_workflow if in_workflow is not None else missing)
     table = t.filter(*conditions) if conditions else t
     kept_attrs = copy.deepcopy(dict(attrs)) if attrs is not None else selection.attrs
-    files = getattr(selection, "_files", None)  # keeps the partials' cache of a store scan
-    extra = {"files": files} if files is not None else {}
-    return Selection(table, selection.engine, kept_attrs, **extra)
+    # the same files: partial aggregates are reused while they are unchanged
+    return Selection(table, selection.engine, kept_attrs, files=selection._files)
 
 
 def page(
