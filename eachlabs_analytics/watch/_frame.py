@@ -79,8 +79,9 @@ def _window(df: Any, key: str) -> pd.Timestamp | None:
 def created_range(df: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The first and last ``created_at`` (UTC; None without one) of a frame or a selection.
 
-    >>> created_range(pd.DataFrame({"created_at": pd.to_datetime([None, "2026-10-02"], utc=True)}))
-    (Timestamp('2026-10-02 00:00:00+0000', tz='UTC'), Timestamp('2026-10-02 00:00:00+0000', tz='UTC'))
+    >>> created = pd.to_datetime([None, "2026-10-02", "2026-10-01"], utc=True)
+    >>> [str(t.date()) for t in created_range(pd.DataFrame({"created_at": created}))]
+    ['2026-10-01', '2026-10-02']
     """
     if _lazy.is_lazy(df):
         found = df.partials(_lazy.CreatedRange())
@@ -149,6 +150,21 @@ def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
             f"{end.isoformat()}; the spend in between is unknown. Use an as_of at or before it"
         )
     return stamp
+
+
+def count_before(df: Any, as_of: pd.Timestamp, start: pd.Timestamp | None) -> int:
+    """How many rows were created in ``[start, as_of)`` (``start=None``: no lower bound), in a
+    frame or a selection (counted by its engine)."""
+    if not _lazy.is_lazy(df):
+        return len(rows_before(df, as_of, start))
+    if start is None:
+        start, _ = created_range(df)
+        if start is None or start >= as_of:
+            return 0
+    span = (start, as_of)
+    table = df.partials(_lazy.Spans((span, span), None, _SPAN_METRIC))
+    first = np.asarray(table["span"].fill_null(-1).to_numpy(zero_copy_only=False)) == 0
+    return int(_lazy.ints(table, "rows")[first].sum())
 
 
 def first_full_day(df: Any) -> pd.Timestamp | None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -158,9 +157,7 @@ class _KeySpend:
     hist: History | None
 
 
-def _frame_spend(
-    df: pd.DataFrame, key: str, now: pd.Timestamp, start: pd.Timestamp
-) -> _KeySpend:
+def _frame_spend(df: pd.DataFrame, key: str, now: pd.Timestamp, start: pd.Timestamp) -> _KeySpend:
     rows, seen = _rows_of(df, key)
     current = rows_before(rows, now, start)
     days = current["created_at"].dt.floor("D")
