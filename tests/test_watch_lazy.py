@@ -205,7 +205,8 @@ def test_an_empty_selection_gives_what_an_empty_frame_gives(plain):
     empty.attrs = selection.attrs
     assert selection.count() == 0
     assert_same(ea.detect_anomalies(selection), ea.detect_anomalies(empty))
-    assert_same(ea.check_budgets(selection, {"total": 5.0}), ea.check_budgets(empty, {"total": 5.0}))
+    budget = {"total": 5.0}
+    assert_same(ea.check_budgets(selection, budget), ea.check_budgets(empty, budget))
     errors = []
     for data in (selection, empty):
         with pytest.raises(InvalidQueryError) as caught:
