@@ -34,7 +34,14 @@ holding ``as_of`` (in progress) are skipped (``attrs["in_progress"]``), never fl
 incomplete. The first ``2 x season + 21`` periods only build the baseline (about 5 weeks of
 days, 15 days of hours; 10 weeks or months without a season). Groups with fewer than
 :data:`MIN_EXECUTIONS` executions in a period are not judged on their error rate, nor with
-fewer than :data:`MIN_LATENCY_ROWS` on a p95.
+fewer than :data:`MIN_LATENCY_ROWS` on a p95. Groups (and a driver's sub-groups) are listed
+in label order, so ties come out the same whatever the order of the rows.
+
+Over a lazy selection (``store.scan()``) spend, executions, failures and the error rate per
+period and group, the spend noise (``E[price^2]``) and the drivers come from grouped partial
+aggregates (:class:`~eachlabs_analytics.metrics.lazy.PeriodCounts`, per sub-group for the
+drivers), with the same result. The p95 metrics are refused there: the expectation pools the
+rows of four earlier seasons and the guard counts rows above it, which no partial gives.
 
 On clean generated data (6 seeds, 120 days, 40,000 and 60,000 executions, the total and every
 model, all six metrics) no period was flagged at ``"normal"``; every injected incident of
@@ -635,9 +642,12 @@ def detect_anomalies(
 
     Parameters
     ----------
-    df : DataFrame
-        Executions as :func:`~eachlabs_analytics.load_executions` returns them; judged as of
-        the window's end (``df.attrs["window"]``), else just after the newest row.
+    df : DataFrame or lazy selection
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them, or a lazy
+        selection of them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``: the same
+        result, from grouped partial aggregates, rows never loaded; the p95 metrics need rows
+        and are refused there); judged as of the window's end (``df.attrs["window"]``), else
+        just after the newest row.
     metric : str
         One of :data:`METRICS`: ``spend`` (USD), ``executions``, ``failed``, ``error_rate``,
         ``p95_total_seconds``, ``p95_queue_seconds``.

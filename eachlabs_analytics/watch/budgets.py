@@ -223,8 +223,10 @@ def check_budgets(
 
     Parameters
     ----------
-    df : DataFrame
-        Executions as :func:`~eachlabs_analytics.load_executions` returns them.
+    df : DataFrame or lazy selection
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them, or a lazy
+        selection of them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``): the same
+        result, from its spend per day and key computed in its engine.
     budgets : mapping
         ``"total"``, a model slug or ``"workflow:<id>"`` -> a positive amount in USD. A key
         the data never saw is allowed (spent 0) and listed in ``attrs["unseen"]``.

@@ -672,9 +672,10 @@ def run_check(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or lazy selection
         Executions as :func:`~eachlabs_analytics.load_executions` returns them (or a store's
-        frame); its ``attrs["window"]`` says what was loaded.
+        frame), or a lazy selection (``store.scan(...)``: the same verdict, computed in its
+        engine; ``check --store`` uses one); its ``attrs["window"]`` says what was loaded.
     budgets : mapping
         ``"total"``, a model slug or ``"workflow:<id>"`` -> USD (:func:`parse_budgets` reads
         them from command-line text); may be empty when ``anomalies=True``.

@@ -411,8 +411,10 @@ def forecast_spend(
 
     Parameters
     ----------
-    df : DataFrame
-        Executions as :func:`~eachlabs_analytics.load_executions` returns them.
+    df : DataFrame or lazy selection
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them, or a lazy
+        selection of them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``): the same
+        result, from its spend per day, hour and group computed in its engine.
     horizon : str or Timedelta
         ``"month"`` (the end of ``as_of``'s calendar month) or a duration such as ``"30D"``
         from ``as_of``, rounded up to a midnight (UTC).
@@ -541,7 +543,8 @@ def month_end_projection(df: pd.DataFrame, as_of: object = None) -> MonthEndProj
     """Spend so far this calendar month (UTC) and the projected month-end spend, with intervals.
 
     The month is the one holding ``as_of`` (default: the window's end). The projection is
-    :func:`forecast_spend` with ``freq="M"``: the month's row of its result.
+    :func:`forecast_spend` with ``freq="M"``: the month's row of its result. ``df`` is a frame
+    of executions or a lazy selection (``store.scan()``), with the same result.
 
     Examples
     --------
