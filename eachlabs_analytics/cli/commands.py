@@ -821,18 +821,42 @@ def _run_check(
     if store_path is not None and input_path is not None:
         raise click.UsageError("give --store or --input, not both")
     chosen = parse_budgets(budgets)
+    data: Any  # a frame, or a store's lazy selection
     if input_path is not None:
-        periods = sources.from_files(_existing_file(input_path, "--input"))
+        data = sources.from_files(_existing_file(input_path, "--input")).current
     elif store_path is not None:
-        periods = sources.from_store(store_path, compare=False)
+        data = _check_store(store_path)
         state_path = state_path or Path(store_path) / "check-state.json"
     else:
         window = Window(last=parse_duration(history, "history"))
         with _client(base_url) as client, warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)  # an empty load is UNKNOWN
-            periods = sources.from_api(client, window, compare=False, progress=progress)
-    result = run_check(periods.current, chosen, period=period, anomalies=anomalies)
+            data = sources.from_api(client, window, compare=False, progress=progress).current
+    result = run_check(data, chosen, period=period, anomalies=anomalies)
     return result, AlertState(state_path) if state_path is not None else None
+
+
+def _check_store(store_path: Path) -> Any:
+    """The store's whole window as a lazy selection: the check aggregates it in DuckDB and
+    never holds its rows (a cron check stays small however big the store grows). Without
+    the lazy extra, the loaded frame (the same verdict, in memory)."""
+    from eachlabs_analytics import sources
+    from eachlabs_analytics.exceptions import StoreError
+    from eachlabs_analytics.store import ExecutionStore
+
+    store = ExecutionStore(store_path)
+    stored = store.window
+    if stored is None:  # what sources.from_store says, word for word
+        raise StoreError(
+            f"{store_path} is not a synced store (no manifest.json): create one with "
+            f"`eachlabs-analytics sync {store_path} --last 90d` (an empty or new directory), or "
+            "point --store at the directory a sync wrote",
+            path=store_path,
+        )
+    try:
+        return store.scan(start=stored["start"], end=stored["end"])
+    except ImportError:
+        return sources.from_store(store_path, compare=False).current
 
 
 def _existing_file(path: Path, option: str) -> Path:

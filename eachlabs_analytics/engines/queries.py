@@ -213,14 +213,14 @@ def workflows(t: Any, request: _lazy.Workflows) -> Any:
 def period_counts(t: Any, request: _lazy.PeriodCounts, engine: Any) -> Any:
     keys = {"period": period_start(t, engine, request.freq, request.tz)}
     keys.update(group_key(t, request.by))
+    if request.sub is not None:
+        keys["sub_key"] = group_key(t, request.sub)["key"]
     f, keys = flagged(t, keys)
-    return grouped(
-        f,
-        keys,
-        errors=f.count(where=f._failed),
-        cost=known(f.execution_cost).sum(),
-        **overview(f),
-    )
+    measures = {"errors": f.count(where=f._failed), "cost": known(f.execution_cost).sum()}
+    if request.squares:
+        cost = known(f.execution_cost)
+        measures["cost_squares"] = (cost * cost).sum()
+    return grouped(f, keys, **measures, **overview(f))
 
 
 def period_latency(t: Any, request: _lazy.PeriodLatency, engine: Any) -> Any:

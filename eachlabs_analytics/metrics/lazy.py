@@ -78,11 +78,19 @@ class Workflows:
 
 @dataclass(frozen=True)
 class PeriodCounts:
-    """Per (``period``, ``key``): ``rows``, ``errors`` (failed rows), ``cost``."""
+    """Per (``period``, ``key``): ``rows``, ``errors`` (failed rows), ``cost``.
+
+    With ``sub`` (a column), also per ``sub_key`` (its value) within each key; with
+    ``squares``, also ``cost_squares`` (sum of the squared costs). The anomaly detector needs
+    both: the sub-groups that drove a flagged group's period, and the noise of spend (its
+    variance is executions x E[price^2]).
+    """
 
     freq: str
     tz: str
     by: str | None
+    sub: str | None = None
+    squares: bool = False
 
 
 @dataclass(frozen=True)

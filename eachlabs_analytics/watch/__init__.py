@@ -10,9 +10,12 @@ Owns the forward-looking analytics on an executions DataFrame:
 - :mod:`._frame`: what they share ("now", the rows before it, daily spend, a day's profile).
 
 Like :mod:`eachlabs_analytics.metrics` these are pure functions, DataFrame in and DataFrame
-(or dataclass) out, aggregated by the metrics helpers. Must never import the loader, the
-store, the sandbox (``local_api``), the report, the notebook or the cli: watching works on
-frames, offline, and the faces (CLI ``check``, report, Explorer) import it, not the reverse.
+(or dataclass) out, aggregated by the metrics helpers. Like them they also take a lazy
+selection (``ExecutionStore.scan(...)``) and return the same result: their series then come
+from partial aggregates the selection computes (:mod:`eachlabs_analytics.metrics.lazy`),
+never from its rows. Must never import the loader, the store, the engines, the sandbox
+(``local_api``), the report, the notebook or the cli: watching works on frames and
+selections, offline, and the faces (CLI ``check``, report, Explorer) import it, not the reverse.
 The forecasts need statsmodels (``pip install 'eachlabs-analytics[watch]'``), imported on the
 first forecast so that importing this package stays cheap.
 

@@ -4,6 +4,12 @@ Every watch function looks at the frame *as of* one instant: rows created at or 
 ignored, the day (week, month) holding it is in progress, and the window's first day is left
 out when the window starts part-way through it (a partial day is not a quiet day).
 
+Each of these also takes a lazy selection (``ExecutionStore.scan(...)``,
+``ea.scan_table(...)``; see :mod:`eachlabs_analytics.metrics.lazy`): the same figures then
+come from partial aggregates the selection computes in its engine (spend per UTC day, hour
+and group, the spend of the day in progress from a span, the first and last ``created_at``),
+never from its rows.
+
 >>> import eachlabs_analytics as ea
 >>> df = ea.generate_executions(executions=500, seed=1, end="2026-10-31T12:00:00Z", days=10)
 >>> resolve_as_of(df, None, "x")
@@ -21,12 +27,17 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.over_time import cost_over_time
 
 DAY = pd.Timedelta(days=1)
 #: Label of the one group when ``by=None``.
 TOTAL = "total"
+#: The latency a :class:`~eachlabs_analytics.metrics.lazy.Spans` request carries (unused here).
+_SPAN_METRIC = "total_seconds"
+_DAY_US = 86_400_000_000
+_HOUR_US = 3_600_000_000
 
 
 def require_statsmodels(helper: str) -> Any:
@@ -59,13 +70,57 @@ def _timestamp(value: object, name: str, helper: str) -> pd.Timestamp:
     return stamp.as_unit("us")
 
 
-def _window(df: pd.DataFrame, key: str) -> pd.Timestamp | None:
+def _window(df: Any, key: str) -> pd.Timestamp | None:
     window = df.attrs.get("window")
     value = window.get(key) if isinstance(window, dict) else None
     return None if value is None else _timestamp(value, f"attrs['window']['{key}']", "watch")
 
 
-def resolve_as_of(df: pd.DataFrame, as_of: object, helper: str) -> pd.Timestamp:
+def created_range(df: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The first and last ``created_at`` (UTC; None without one) of a frame or a selection.
+
+    >>> created = pd.to_datetime([None, "2026-10-02", "2026-10-01"], utc=True)
+    >>> [str(t.date()) for t in created_range(pd.DataFrame({"created_at": created}))]
+    ['2026-10-01', '2026-10-02']
+    """
+    if _lazy.is_lazy(df):
+        found = df.partials(_lazy.CreatedRange())
+        first, last = found["first"][0].as_py(), found["last"][0].as_py()
+    else:
+        created = df["created_at"].dropna()
+        first, last = (None, None) if created.empty else (created.min(), created.max())
+    return _utc(first), _utc(last)
+
+
+def _utc(value: object) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.as_unit("us")
+
+
+def row_count(df: Any) -> int:
+    """Rows of a frame or a selection (a selection counts them in its engine).
+
+    >>> row_count(pd.DataFrame({"created_at": []}))
+    0
+    """
+    if _lazy.is_lazy(df):
+        return _lazy.overview(df.partials(_lazy.PeriodCounts("D", "UTC", None)))["rows"]
+    return len(df)
+
+
+def result_attrs(df: Any) -> dict[str, object]:
+    """``attrs`` of a watch result: :func:`~eachlabs_analytics.metrics.rows.result_attrs` of a
+    frame, or the same counted by a selection's engine."""
+    if _lazy.is_lazy(df):
+        table = df.partials(_lazy.PeriodCounts("D", "UTC", None))
+        return _rows.lazy_attrs(df.attrs, _lazy.overview(table))
+    return _rows.result_attrs(df)
+
+
+def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
     """The instant the data is judged at (UTC): ``as_of``, else the window's end, else the
     instant just after the newest ``created_at``.
 
@@ -75,20 +130,19 @@ def resolve_as_of(df: pd.DataFrame, as_of: object, helper: str) -> pd.Timestamp:
     ...               None, "x")
     Timestamp('2026-10-01 00:00:00.000001+0000', tz='UTC')
     """
-    _rows.check_frame(df, helper, ["created_at"])
+    if not _lazy.is_lazy(df):
+        _rows.check_frame(df, helper, ["created_at"])
     end = _window(df, "end")
     if as_of is None:
         if end is not None:
             return end
-        created = df["created_at"].dropna()
-        if created.empty:
+        _, last = created_range(df)
+        if last is None:
             raise InvalidQueryError(
                 f"{helper}: the frame has no rows and no attrs['window']; pass as_of= or a "
                 "frame from load_executions"
             )
-        return pd.Timestamp(created.max()).tz_convert("UTC").as_unit("us") + pd.Timedelta(
-            microseconds=1
-        )
+        return last + pd.Timedelta(microseconds=1)
     stamp = _timestamp(as_of, "as_of", helper)
     if end is not None and stamp > end:
         raise InvalidQueryError(
@@ -98,14 +152,29 @@ def resolve_as_of(df: pd.DataFrame, as_of: object, helper: str) -> pd.Timestamp:
     return stamp
 
 
-def first_full_day(df: pd.DataFrame) -> pd.Timestamp | None:
+def count_before(df: Any, as_of: pd.Timestamp, start: pd.Timestamp | None) -> int:
+    """How many rows were created in ``[start, as_of)`` (``start=None``: no lower bound), in a
+    frame or a selection (counted by its engine)."""
+    if not _lazy.is_lazy(df):
+        return len(rows_before(df, as_of, start))
+    if start is None:
+        start, _ = created_range(df)
+        if start is None or start >= as_of:
+            return 0
+    span = (start, as_of)
+    table = df.partials(_lazy.Spans((span, span), None, _SPAN_METRIC))
+    first = np.asarray(table["span"].fill_null(-1).to_numpy(zero_copy_only=False)) == 0
+    return int(_lazy.ints(table, "rows")[first].sum())
+
+
+def first_full_day(df: Any) -> pd.Timestamp | None:
     """The first whole UTC day of the data: the window's start rounded up to a midnight,
     else the day of the oldest row (None for an empty frame without a window)."""
     start = _window(df, "start")
     if start is not None:
         return start.ceil("D")
-    created = df["created_at"].dropna()
-    return None if created.empty else pd.Timestamp(created.min()).tz_convert("UTC").floor("D")
+    first, _ = created_range(df)
+    return None if first is None else first.floor("D")
 
 
 def rows_before(df: pd.DataFrame, as_of: pd.Timestamp, start: pd.Timestamp | None) -> pd.DataFrame:
@@ -146,7 +215,64 @@ def day_profile(df: pd.DataFrame) -> Callable[[pd.Timestamp], float]:
     """
     hours = df["created_at"].dt.hour.to_numpy(dtype=np.int64, na_value=0)
     cost = np.nan_to_num(_rows.floats(df, "execution_cost"))
-    by_hour: np.ndarray = np.bincount(hours, weights=cost, minlength=24)[:24].astype(float)
+    return _profile(np.bincount(hours, weights=cost, minlength=24))
+
+
+# --- the same from a lazy selection's partial aggregates --------------------------------------
+def _micros(stamp: pd.Timestamp) -> int:
+    return int(stamp.value) // 1_000  # .value is in nanoseconds whatever the unit
+
+
+def lazy_daily_spend(
+    selection: _lazy.LazyExecutions, by: str | None, first: pd.Timestamp, as_of: pd.Timestamp
+) -> pd.DataFrame:
+    """:func:`daily_spend` of the rows created in ``[first, as_of)`` (``first`` a midnight),
+    from the selection's spend per (UTC day, group) and, for the day in progress, per group
+    over ``[today, as_of)``: the same days, groups (those with a row in the range), column
+    order (by spend, then label) and zeros as on the frame."""
+    today = as_of.floor("D")
+    days = pd.date_range(first, today, freq="D", tz="UTC", unit="us", name="period_start")
+    daily = selection.partials(_lazy.PeriodCounts("D", "UTC", by))
+    wall, missing = _lazy.periods_of(daily)
+    whole = (~missing) & (wall >= _micros(first)) & (wall < _micros(today))
+    whole &= _lazy.ints(daily, "rows") > 0
+    spans = ((today, as_of), (first, as_of))
+    now = selection.partials(_lazy.Spans(spans, by, _SPAN_METRIC))
+    span = np.asarray(now["span"].fill_null(-1).to_numpy(zero_copy_only=False))
+    current = (span == 0) & (_lazy.ints(now, "rows") > 0)
+    day = np.concatenate(
+        [(wall[whole] - _micros(first)) // _DAY_US, np.full(int(current.sum()), len(days) - 1)]
+    ).astype(np.intp)
+    cost = np.concatenate([_lazy.sums(daily, "cost")[whole], _lazy.sums(now, "cost")[current]])
+    keys = None
+    if by is not None:
+        keys = [k for k, w in zip(_lazy.labels(daily, "key"), whole, strict=True) if w]
+        keys += [k for k, c in zip(_lazy.labels(now, "key"), current, strict=True) if c]
+    grouping = _rows.key_grouping(keys, len(day), by, "forecast_spend")
+    size = grouping.size
+    cells = day * size + grouping.codes.astype(np.intp)
+    grid = _rows.per_group(cells, len(days) * size, cost).reshape(len(days), size)
+    labels = [TOTAL] if by is None else list(grouping.labels)
+    weight = grid.sum(axis=0)
+    order = sorted(range(size), key=lambda i: (-weight[i], str(labels[i])))
+    columns = pd.Index([labels[i] for i in order], name=by if by is not None else None)
+    return pd.DataFrame(grid[:, order], index=days, columns=columns).astype("float64")
+
+
+def lazy_day_profile(
+    selection: _lazy.LazyExecutions, start: pd.Timestamp, end: pd.Timestamp
+) -> Callable[[pd.Timestamp], float]:
+    """:func:`day_profile` of the rows created in ``[start, end)`` (both midnights), from the
+    selection's spend per UTC hour."""
+    hourly = selection.partials(_lazy.PeriodCounts("h", "UTC", None))
+    wall, missing = _lazy.periods_of(hourly)
+    inside = (~missing) & (wall >= _micros(start)) & (wall < _micros(end))
+    hours = (wall[inside] // _HOUR_US) % 24
+    return _profile(np.bincount(hours, weights=_lazy.sums(hourly, "cost")[inside], minlength=24))
+
+
+def _profile(by_hour: np.ndarray) -> Callable[[pd.Timestamp], float]:
+    by_hour = by_hour[:24].astype(float)
     if not by_hour.sum() > 0:
         by_hour = np.ones(24)
     cumulative = np.concatenate([[0.0], np.cumsum(by_hour) / by_hour.sum()])

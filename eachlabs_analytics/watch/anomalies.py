@@ -34,7 +34,14 @@ holding ``as_of`` (in progress) are skipped (``attrs["in_progress"]``), never fl
 incomplete. The first ``2 x season + 21`` periods only build the baseline (about 5 weeks of
 days, 15 days of hours; 10 weeks or months without a season). Groups with fewer than
 :data:`MIN_EXECUTIONS` executions in a period are not judged on their error rate, nor with
-fewer than :data:`MIN_LATENCY_ROWS` on a p95.
+fewer than :data:`MIN_LATENCY_ROWS` on a p95. Groups (and a driver's sub-groups) are listed
+in label order, so ties come out the same whatever the order of the rows.
+
+Over a lazy selection (``store.scan()``) spend, executions, failures and the error rate per
+period and group, the spend noise (``E[price^2]``) and the drivers come from grouped partial
+aggregates (:class:`~eachlabs_analytics.metrics.lazy.PeriodCounts`, per sub-group for the
+drivers), with the same result. The p95 metrics are refused there: the expectation pools the
+rows of four earlier seasons and the guard counts rows above it, which no partial gives.
 
 On clean generated data (6 seeds, 120 days, 40,000 and 60,000 executions, the total and every
 model, all six metrics) no period was flagged at ``"normal"``; every injected incident of
@@ -54,13 +61,16 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import latency_rows
 from eachlabs_analytics.metrics.grouping import (
@@ -70,7 +80,13 @@ from eachlabs_analytics.metrics.grouping import (
     grouped_percentiles,
     sums,
 )
-from eachlabs_analytics.watch._frame import TOTAL, first_full_day, resolve_as_of
+from eachlabs_analytics.watch._frame import (
+    TOTAL,
+    first_full_day,
+    resolve_as_of,
+    result_attrs,
+    row_count,
+)
 
 #: Metrics ``detect_anomalies`` can watch.
 METRICS: tuple[str, ...] = (
@@ -393,36 +409,48 @@ def _exceedance_z(
     return _binomial_z(slow, n, np.full(n.shape, 0.05))
 
 
-def _dimensions(metric: str, by: str | None, df: pd.DataFrame) -> list[str]:
+def _dimensions(metric: str, by: str | None, columns: Sequence[str]) -> list[str]:
     base = ["model", "workflow_id"]
     if metric in ("failed", "error_rate"):
         base = ["error_classification", *base]
-    return [d for d in base if d != by and d in df.columns]
+    return [d for d in base if d != by and d in columns]
 
 
-def _drivers(
-    cells: _Cells,
-    in_group: np.ndarray,
-    metric: str,
-    period: int,
-    season: int,
-    direction: float,
-    threshold_value: float,
-    dims: list[str],
-) -> list[dict[str, object]]:
-    """Sub-groups of the flagged group that moved with the anomaly, largest share first."""
-    found: list[tuple[float, int, dict[str, object]]] = []
+def _sorted(grouping: Grouping) -> Grouping:
+    """The groups in label order (missing last): ties are then listed in the same order
+    whatever the order of the rows, on a frame or from a selection's partial rows."""
+    labels = list(grouping.labels)
+    order = sorted(range(len(labels)), key=lambda i: (bool(pd.isna(labels[i])), str(labels[i])))
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order), dtype=np.intp)
+    codes = rank[grouping.codes.astype(np.intp)] if len(order) else grouping.codes
+    return Grouping(codes, grouping.labels.take(order))
+
+
+@dataclass(frozen=True)
+class _SubTable:
+    """One dimension of a flagged group: its sub-groups' labels and, per period x sub-group,
+    the measure the drivers compare (spend, executions, failures, or slow executions)."""
+
+    dim: str
+    labels: pd.Index
+    table: np.ndarray
+
+
+def _frame_sub_tables(
+    cells: _Cells, in_group: np.ndarray, metric: str, threshold_value: float, dims: list[str]
+) -> list[_SubTable]:
+    out = []
     rows = cells.rows.loc[in_group]
     codes = cells.period[in_group]
     outcomes = cells.outcomes[in_group]
-    for rank, dim in enumerate(dims):
-        grouping: Grouping = _rows.grouping_for(rows, dim, "detect_anomalies")
+    for dim in dims:
+        grouping = _sorted(_rows.grouping_for(rows, dim, "detect_anomalies"))
         size = grouping.size
         if size == 0:
             continue
         key = combine(codes, grouping.codes, size)
         n_cells = cells.n_periods * size
-        total = counts(codes, cells.n_periods).astype(float)
         if metric == "spend":
             table = sums(key, n_cells, _rows.floats(rows, "execution_cost"))
         elif metric == "executions":
@@ -435,7 +463,23 @@ def _drivers(
             usable = latency_rows(outcomes, values)
             slow = usable & (values > threshold_value)
             table = counts(key[slow], n_cells) - 0.05 * counts(key[usable], n_cells)
-        table = table.reshape(cells.n_periods, size)
+        out.append(_SubTable(dim, grouping.labels, table.reshape(cells.n_periods, size)))
+    return out
+
+
+def _drivers(
+    tables: list[_SubTable],
+    total: np.ndarray,
+    metric: str,
+    period: int,
+    season: int,
+    direction: float,
+) -> list[dict[str, object]]:
+    """Sub-groups of the flagged group that moved with the anomaly, largest share first
+    (``total``: the group's executions per period)."""
+    found: list[tuple[float, int, dict[str, object]]] = []
+    for rank, sub in enumerate(tables):
+        table = sub.table
         if metric == "error_rate":
             # failures per execution of the whole group: expected = usual share x executions
             per_exec = table / np.maximum(total, 1)[:, None]
@@ -452,21 +496,139 @@ def _drivers(
         share = change / change[moved].sum()
         kept = 0.0
         for i in np.argsort(-share, kind="stable"):
-            label = grouping.labels[i]
+            label = sub.labels[i]
             if share[i] <= 0 or pd.isna(label) or kept >= DRIVER_SHARE:
                 continue
             kept += share[i]
             entry = {
-                "by": dim,
+                "by": sub.dim,
                 "group": str(label),
                 "change": float(change[i] * direction),
                 "share": round(float(share[i]), 4),
             }
             found.append((-float(share[i]), rank, entry))
-            if sum(1 for f in found if f[2]["by"] == dim) >= MAX_DRIVERS:
+            if sum(1 for f in found if f[2]["by"] == sub.dim) >= MAX_DRIVERS:
                 break
     found.sort(key=lambda item: (item[0], item[1]))
     return [item[2] for item in found]
+
+
+# --- the same from a lazy selection's partial aggregates --------------------------------------
+@dataclass(frozen=True)
+class _Partials:
+    """A selection's partial rows of the whole periods: each one's period code and group."""
+
+    table: pa.Table
+    period: np.ndarray
+    grouping: Grouping
+
+
+def _over_time_freq(freq: str) -> str:
+    """``freq`` as the metrics helpers (and engines) bucket it: the same period starts."""
+    unit, multiple = _parse_freq(freq)
+    return f"{multiple}h" if unit == "h" else unit
+
+
+def _partials(
+    selection: _lazy.LazyExecutions,
+    cal: _Calendar,
+    freq: str,
+    by: str | None,
+    sub: str | None = None,
+    squares: bool = False,
+) -> _Partials:
+    request = _lazy.PeriodCounts(_over_time_freq(freq), "UTC", by, sub=sub, squares=squares)
+    table = selection.partials(request)
+    wall, missing = _lazy.periods_of(table)
+    bounds = cal.starts.tz_localize(None).as_unit("us").asi8
+    keep = (~missing) & (_lazy.ints(table, "rows") > 0)
+    if len(bounds):
+        end = int(cal.end.value) // 1_000
+        keep &= (wall >= bounds[0]) & (wall < end)
+    else:
+        keep[:] = False
+    table = table.filter(pa.array(keep))
+    code = np.searchsorted(bounds, wall[keep], side="right") - 1
+    keys = _lazy.labels(table, "key") if by is not None else None
+    grouping = _rows.key_grouping(keys, table.num_rows, by, "detect_anomalies")
+    return _Partials(table, code.astype(np.intp), grouping)
+
+
+def _lazy_sub_tables(
+    selection: _lazy.LazyExecutions,
+    cal: _Calendar,
+    freq: str,
+    by: str | None,
+    label: object,
+    metric: str,
+    dims: list[str],
+) -> list[_SubTable]:
+    """:func:`_frame_sub_tables` from the selection's partials per (period, group, sub-group)."""
+    out = []
+    n_periods = len(cal.starts)
+    for dim in dims:
+        found = _partials(selection, cal, freq, by, sub=dim)
+        row_labels = found.grouping.labels[found.grouping.codes.astype(np.intp)]
+        if by is None:
+            mine = np.ones(len(row_labels), dtype=bool)
+        elif pd.isna(label):
+            mine = np.asarray(pd.isna(row_labels), dtype=bool)
+        else:
+            mine = np.asarray(row_labels == label, dtype=bool)
+        part = found.table.filter(pa.array(mine))
+        keys = _lazy.labels(part, "sub_key")
+        grouping = _sorted(_rows.key_grouping(keys, part.num_rows, dim, "detect_anomalies"))
+        size = grouping.size
+        if size == 0:
+            continue
+        key = combine(found.period[mine], grouping.codes, size)
+        column = {"spend": "cost", "executions": "rows"}.get(metric, "errors")
+        values = _lazy.sums(part, column)
+        table = _rows.per_group(key, n_periods * size, values).reshape(n_periods, size)
+        out.append(_SubTable(dim, grouping.labels, table))
+    return out
+
+
+@dataclass(frozen=True)
+class _LazyTables:
+    labels: list[object]
+    value: np.ndarray
+    executions: np.ndarray
+    failed: np.ndarray
+    unit: np.ndarray
+
+
+def _lazy_tables(
+    selection: _lazy.LazyExecutions, cal: _Calendar, freq: str, by: str | None, metric: str
+) -> _LazyTables:
+    """Spend, executions and failures per whole period x group, from one grouped query."""
+    squares = metric == "spend"
+    found = _partials(selection, cal, freq, by, squares=squares)
+    grouping = _sorted(found.grouping)
+    size, n_periods = grouping.size, len(cal.starts)
+    key = combine(found.period, grouping.codes, size)
+
+    def grid(column: str) -> np.ndarray:
+        values = _lazy.sums(found.table, column)
+        return _rows.per_group(key, n_periods * size, values).reshape(n_periods, size)
+
+    executions, failed = grid("rows"), grid("errors")
+    value = {"executions": executions, "failed": failed}.get(metric)
+    unit = np.ones(size)
+    if metric == "error_rate":
+        value = _rows.rate(failed, executions)
+    elif squares:
+        value = grid("cost")
+        codes = grouping.codes.astype(np.intp)
+        unit = np.nan_to_num(
+            _rows.rate(
+                _rows.per_group(codes, size, _lazy.sums(found.table, "cost_squares")),
+                _rows.per_group(codes, size, _lazy.sums(found.table, "cost")),
+            )
+        )
+    assert value is not None
+    labels: list[object] = [TOTAL] if by is None else list(grouping.labels)
+    return _LazyTables(labels, value, executions, failed, unit)
 
 
 def detect_anomalies(
@@ -480,9 +642,12 @@ def detect_anomalies(
 
     Parameters
     ----------
-    df : DataFrame
-        Executions as :func:`~eachlabs_analytics.load_executions` returns them; judged as of
-        the window's end (``df.attrs["window"]``), else just after the newest row.
+    df : DataFrame or lazy selection
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them, or a lazy
+        selection of them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``: the same
+        result, from grouped partial aggregates, rows never loaded; the p95 metrics need rows
+        and are refused there); judged as of the window's end (``df.attrs["window"]``), else
+        just after the newest row.
     metric : str
         One of :data:`METRICS`: ``spend`` (USD), ``executions``, ``failed``, ``error_rate``,
         ``p95_total_seconds``, ``p95_queue_seconds``.
@@ -518,7 +683,9 @@ def detect_anomalies(
     >>> [(str(p.date()), d) for p, d in zip(found["period"], found["direction"])]
     [('2026-10-20', 'up')]
     """
-    _rows.check_frame(df, "detect_anomalies", ["created_at", "status"])
+    lazy = _lazy.is_lazy(df)
+    if not lazy:
+        _rows.check_frame(df, "detect_anomalies", ["created_at", "status"])
     if metric not in METRICS:
         raise InvalidQueryError(
             f"metric={metric!r} is not allowed; use one of {', '.join(METRICS)}"
@@ -527,39 +694,57 @@ def detect_anomalies(
         raise InvalidQueryError(
             f"sensitivity={sensitivity!r} is not allowed; use one of {', '.join(SENSITIVITY)}"
         )
+    if lazy:
+        _rows.check_by(by, "detect_anomalies")
+        if metric.startswith("p95_"):
+            raise InvalidQueryError(
+                f"detect_anomalies(metric={metric!r}) needs the rows: a p95's expectation pools "
+                "the latencies of the same slot in four earlier seasons, which no partial "
+                "aggregate gives; pass selection.to_pandas() (a window that fits in memory), or "
+                "watch spend, executions, failed or error_rate over the selection"
+            )
     needed = {"spend": ["execution_cost"], "p95_total_seconds": ["total_seconds"]}
     needed["p95_queue_seconds"] = ["queue_seconds"]
-    _rows.check_frame(df, "detect_anomalies", needed.get(metric, []))
+    if not lazy:
+        _rows.check_frame(df, "detect_anomalies", needed.get(metric, []))
     threshold = SENSITIVITY[sensitivity]
-    as_of = resolve_as_of(df, None, "detect_anomalies") if len(df) or df.attrs else None
+    as_of = resolve_as_of(df, None, "detect_anomalies") if df.attrs or row_count(df) else None
     if as_of is None:
         raise InvalidQueryError("detect_anomalies needs rows or a frame with attrs['window']")
     cal = _calendar(df, freq, as_of)
-    cells = _cells(df, cal)
-    grouping = _rows.grouping_for(cells.rows, by, "detect_anomalies")
-    labels = [TOTAL] if by is None else list(grouping.labels)
-    group_codes = grouping.codes.astype(np.intp)
-    value, executions = _table(cells, group_codes, grouping.size, metric)
-    if metric == "error_rate":
-        failed, _ = _table(cells, group_codes, grouping.size, "failed")
-        judged = _judge_rate(failed, executions, threshold, cal.season)
+    if lazy:
+        tables = _lazy_tables(df, cal, freq, by, metric)
+        labels, value, executions = tables.labels, tables.value, tables.executions
+        if metric == "error_rate":
+            judged = _judge_rate(tables.failed, executions, threshold, cal.season)
+        else:
+            judged = _judge(value, metric, threshold, cal.season, tables.unit)
     else:
-        unit = np.ones(grouping.size)
-        if metric == "spend":
-            # spend is a sum of prices: its variance is executions x E[price^2], so on the
-            # square-root scale its noise is 0.5 x sqrt(E[price^2] / E[price])
-            cost = np.nan_to_num(_rows.floats(cells.rows, "execution_cost"))
-            unit = np.nan_to_num(
-                _rows.rate(
-                    sums(group_codes, grouping.size, cost**2),
-                    sums(group_codes, grouping.size, cost),
+        cells = _cells(df, cal)
+        grouping = _sorted(_rows.grouping_for(cells.rows, by, "detect_anomalies"))
+        labels = [TOTAL] if by is None else list(grouping.labels)
+        group_codes = grouping.codes.astype(np.intp)
+        value, executions = _table(cells, group_codes, grouping.size, metric)
+        if metric == "error_rate":
+            failed, _ = _table(cells, group_codes, grouping.size, "failed")
+            judged = _judge_rate(failed, executions, threshold, cal.season)
+        else:
+            unit = np.ones(grouping.size)
+            if metric == "spend":
+                # spend is a sum of prices: its variance is executions x E[price^2], so on the
+                # square-root scale its noise is 0.5 x sqrt(E[price^2] / E[price])
+                cost = np.nan_to_num(_rows.floats(cells.rows, "execution_cost"))
+                unit = np.nan_to_num(
+                    _rows.rate(
+                        sums(group_codes, grouping.size, cost**2),
+                        sums(group_codes, grouping.size, cost),
+                    )
                 )
-            )
-        pooled = None
-        if metric.startswith("p95_"):
-            column = metric.removeprefix("p95_")
-            pooled = _pooled_p95(cells, group_codes, grouping.size, column, cal.season)
-        judged = _judge(value, metric, threshold, cal.season, unit, pooled)
+            pooled = None
+            if metric.startswith("p95_"):
+                column = metric.removeprefix("p95_")
+                pooled = _pooled_p95(cells, group_codes, grouping.size, column, cal.season)
+            judged = _judge(value, metric, threshold, cal.season, unit, pooled)
     hits = np.abs(np.nan_to_num(judged.score)) >= threshold
     if metric.startswith("p95_"):
         guard = _exceedance_z(cells, group_codes, grouping.size, column, judged.expected)
@@ -568,11 +753,15 @@ def detect_anomalies(
         hits &= np.sign(np.nan_to_num(guard)) == np.sign(np.nan_to_num(judged.score))
         hits &= np.abs(np.nan_to_num(guard)) >= threshold
     flagged = np.argwhere(hits)
-    dims = _dimensions(metric, by, df)
+    dims = _dimensions(metric, by, schema.COLUMNS if lazy else list(df.columns))
     records = []
     for t, g in flagged:
         up = judged.score[t, g] > 0
-        in_group = group_codes == g
+        if lazy:
+            subs = _lazy_sub_tables(df, cal, freq, by, labels[g], metric, dims)
+        else:
+            in_group = group_codes == g
+            subs = _frame_sub_tables(cells, in_group, metric, float(judged.expected[t, g]), dims)
         records.append(
             {
                 "period": cal.starts[t],
@@ -585,14 +774,7 @@ def detect_anomalies(
                 "score": float(judged.score[t, g]),
                 "direction": "up" if up else "down",
                 "drivers": _drivers(
-                    cells,
-                    in_group,
-                    metric,
-                    int(t),
-                    cal.season,
-                    1.0 if up else -1.0,
-                    float(judged.expected[t, g]),
-                    dims,
+                    subs, executions[:, g], metric, int(t), cal.season, 1.0 if up else -1.0
                 ),
             }
         )
@@ -607,7 +789,7 @@ def detect_anomalies(
     )
     out = out.drop(columns="_abs").reset_index(drop=True)
     scored = ~np.isnan(judged.score).all(axis=1) if len(judged.score) else np.zeros(0, bool)
-    out.attrs = _rows.result_attrs(df)
+    out.attrs = result_attrs(df)
     out.attrs.update(
         metric=metric,
         by=by,

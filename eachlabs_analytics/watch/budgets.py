@@ -25,14 +25,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
-from eachlabs_analytics.watch._frame import DAY, first_full_day, resolve_as_of, rows_before
-from eachlabs_analytics.watch.forecast import forecast_days, history
+from eachlabs_analytics.watch._frame import (
+    DAY,
+    TOTAL,
+    first_full_day,
+    lazy_daily_spend,
+    resolve_as_of,
+    result_attrs,
+    rows_before,
+)
+from eachlabs_analytics.watch.forecast import History, forecast_days, history
 
 #: ``period`` values.
 PERIODS: tuple[str, ...] = ("day", "week", "month")
@@ -127,6 +137,71 @@ def _rows_of(df: pd.DataFrame, key: str) -> tuple[pd.DataFrame, bool]:
     return df.loc[mask], bool(mask.any())
 
 
+def _column_of(key: str) -> tuple[str | None, str | None]:
+    """The column a budget key selects on and its value (None, None for the total)."""
+    if key == TOTAL_KEY:
+        return None, None
+    if key.startswith(WORKFLOW_PREFIX):
+        return "workflow_id", key.removeprefix(WORKFLOW_PREFIX)
+    return "model", key
+
+
+@dataclass(frozen=True)
+class _KeySpend:
+    """What a budget needs of its rows: whether the data saw the key, the spend per day of
+    the period so far (days with a row), and the key's own :class:`History`."""
+
+    seen: bool
+    spent: float
+    by_day: pd.Series
+    hist: History | None
+
+
+def _frame_spend(df: pd.DataFrame, key: str, now: pd.Timestamp, start: pd.Timestamp) -> _KeySpend:
+    rows, seen = _rows_of(df, key)
+    current = rows_before(rows, now, start)
+    days = current["created_at"].dt.floor("D")
+    by_day = current["execution_cost"].fillna(0.0).groupby(days.to_numpy()).sum().sort_index()
+    spent = float(np.nansum(_rows.floats(current, "execution_cost")))
+    return _KeySpend(seen, spent, by_day, history(rows, None, now) if seen else None)
+
+
+def _lazy_spend(
+    selection: _lazy.LazyExecutions, key: str, now: pd.Timestamp, start: pd.Timestamp
+) -> _KeySpend:
+    """:func:`_frame_spend` from the selection's spend per (day, model or workflow)."""
+    column, value = _column_of(key)
+    if column is None:
+        seen = True
+    else:
+        groups = selection.partials(_lazy.GroupCounts(column, cost=False))
+        values = _lazy.typed_keys(_lazy.labels(groups, "key"), column)
+        seen = bool(((values == value).to_numpy(dtype=bool, na_value=False)).any())
+
+    def spend_of(table: pd.DataFrame) -> pd.Series:
+        # the key's column of a daily table by ``column`` (zeros when no row in its range)
+        if column is None:
+            return table[TOTAL]
+        found = [i for i, label in enumerate(table.columns) if label == value]
+        if not found:
+            return pd.Series(0.0, index=table.index)
+        return table.iloc[:, found[0]]
+
+    period = spend_of(lazy_daily_spend(selection, column, start, now))
+    by_day = period[period != 0.0]
+    hist = None
+    if seen:
+        # the window's first whole day, or the day of the first row: days before the key's
+        # first spend are zeros either way, which the forecast skips
+        today = now.floor("D")
+        first = first_full_day(selection)
+        if first is None or first > today:
+            first = today
+        table = spend_of(lazy_daily_spend(selection, column, first, now)).to_frame(TOTAL)
+        hist = History(now, today, math.nan, table.iloc[:-1], table.iloc[-1])
+    return _KeySpend(seen, float(period.sum()), by_day, hist)
+
+
 def _status(used: float, projected_used: float, thresholds: tuple[float, ...]) -> tuple[str, float]:
     crossed = [t for t in thresholds if used >= t]
     top = thresholds[-1]
@@ -148,8 +223,10 @@ def check_budgets(
 
     Parameters
     ----------
-    df : DataFrame
-        Executions as :func:`~eachlabs_analytics.load_executions` returns them.
+    df : DataFrame or lazy selection
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them, or a lazy
+        selection of them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``): the same
+        result, from its spend per day and key computed in its engine.
     budgets : mapping
         ``"total"``, a model slug or ``"workflow:<id>"`` -> a positive amount in USD. A key
         the data never saw is allowed (spent 0) and listed in ``attrs["unseen"]``.
@@ -192,7 +269,9 @@ def check_budgets(
     eachlabs_analytics.exceptions.InvalidQueryError: budget 'total': -5 is not allowed; a \
 budget is a positive amount of USD
     """
-    _rows.check_frame(df, "check_budgets", ["created_at", "execution_cost"])
+    lazy = _lazy.is_lazy(df)
+    if not lazy:
+        _rows.check_frame(df, "check_budgets", ["created_at", "execution_cost"])
     amounts = _check_budgets(budgets)
     levels = _check_thresholds(thresholds)
     now = resolve_as_of(df, as_of, "check_budgets")
@@ -202,22 +281,19 @@ budget is a positive amount of USD
     elapsed = history(df, None, now).elapsed
     records, unseen, method, fallback = [], [], {}, {}
     for key, budget in amounts.items():
-        rows, seen = _rows_of(df, key)
-        if not seen:
+        found = _lazy_spend(df, key, now, start) if lazy else _frame_spend(df, key, now, start)
+        if not found.seen:
             unseen.append(key)
-        current = rows_before(rows, now, start)
-        spent = float(np.nansum(_rows.floats(current, "execution_cost")))
         # daily spend of this period so far: when the budget was reached, if it was
-        days = current["created_at"].dt.floor("D")
-        by_day = current["execution_cost"].fillna(0.0).groupby(days.to_numpy()).sum().sort_index()
+        by_day, spent = found.by_day, found.spent
         projected, exhaustion = spent, pd.NaT
         if spent >= budget and len(by_day):
             crossed_on = by_day.index[int(np.argmax(by_day.cumsum() >= budget))]
             exhaustion = pd.Timestamp(crossed_on)
             if exhaustion.tzinfo is None:
                 exhaustion = exhaustion.tz_localize("UTC")
-        if seen:
-            hist = history(rows, None, now)
+        hist = found.hist
+        if hist is not None:
             fc = forecast_days(
                 hist.whole.iloc[:, 0],
                 float(hist.today_spent.iloc[0]),
@@ -252,7 +328,7 @@ budget is a positive amount of USD
         "us"
     )
     first_seen = first_full_day(df)
-    out.attrs = _rows.result_attrs(df)
+    out.attrs = result_attrs(df)
     out.attrs.update(
         period=period,
         period_start=start.isoformat(),

@@ -70,8 +70,15 @@ from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
 from eachlabs_analytics._util.keys import redact
 from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError, StoreError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
-from eachlabs_analytics.watch._frame import DAY, resolve_as_of, rows_before
+from eachlabs_analytics.watch._frame import (
+    DAY,
+    count_before,
+    created_range,
+    resolve_as_of,
+    rows_before,
+)
 from eachlabs_analytics.watch.anomalies import METRICS, SENSITIVITY, detect_anomalies
 from eachlabs_analytics.watch.budgets import (
     COLUMNS as BUDGET_COLUMNS,
@@ -534,28 +541,47 @@ def _period_label(period: str, as_of: pd.Timestamp) -> str:
 # ---------------------------------------------------------------------------- run_check
 
 
-def _window_of(df: pd.DataFrame, as_of: pd.Timestamp | None) -> dict[str, str]:
+def _window_of(df: Any, as_of: pd.Timestamp | None) -> dict[str, str]:
     window = df.attrs.get("window")
     if isinstance(window, dict) and (window.get("start") or window.get("end")):
         return {k: str(window[k]) for k in ("start", "end") if window.get(k)}
-    created = df["created_at"].dropna()
+    first, _ = created_range(df)
     out: dict[str, str] = {}
-    if not created.empty:
-        out["start"] = format_timestamp(pd.Timestamp(created.min()))
+    if first is not None:
+        out["start"] = format_timestamp(first)
     if as_of is not None:
         out["end"] = format_timestamp(as_of)
     return out
 
 
-def _frame_as_of(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+class _JudgedAsOf:
+    """A selection seen with a window ending at ``as_of`` (what detect_anomalies judges as of).
+
+    Its partials are the selection's: rows at or after ``as_of`` are still counted in its
+    ``attrs``' overview, but detection only reads whole periods before ``as_of``'s own, so its
+    flags are those of the rows before ``as_of`` (``_recent_anomalies`` keeps nothing else).
+    """
+
+    def __init__(self, selection: _lazy.LazyExecutions, attrs: dict[str, Any]) -> None:
+        self._selection = selection
+        self.attrs = attrs
+
+    def partials(self, request: _lazy.Request) -> Any:
+        return self._selection.partials(request)
+
+
+def _frame_as_of(df: Any, as_of: pd.Timestamp) -> Any:
     """The rows created before ``as_of``, with a window ending there (what detect_anomalies
     judges as of)."""
-    out = rows_before(df, as_of, None).copy()
-    out.attrs = dict(df.attrs)
+    attrs = dict(df.attrs)
     window = df.attrs.get("window")
     window = dict(window) if isinstance(window, dict) else {}
     window["end"] = format_timestamp(as_of)
-    out.attrs["window"] = window
+    attrs["window"] = window
+    if _lazy.is_lazy(df):
+        return _JudgedAsOf(df, attrs)
+    out = rows_before(df, as_of, None).copy()
+    out.attrs = attrs
     return out
 
 
@@ -586,7 +612,7 @@ def _anomaly_alerts(anomalies: pd.DataFrame) -> list[Alert]:
 
 
 def _recent_anomalies(
-    df: pd.DataFrame,
+    df: Any,
     as_of: pd.Timestamp,
     metrics: Sequence[str],
     by: Sequence[str | None],
@@ -646,9 +672,10 @@ def run_check(
 
     Parameters
     ----------
-    df : DataFrame
+    df : DataFrame or lazy selection
         Executions as :func:`~eachlabs_analytics.load_executions` returns them (or a store's
-        frame); its ``attrs["window"]`` says what was loaded.
+        frame), or a lazy selection (``store.scan(...)``: the same verdict, computed in its
+        engine; ``check --store`` uses one); its ``attrs["window"]`` says what was loaded.
     budgets : mapping
         ``"total"``, a model slug or ``"workflow:<id>"`` -> USD (:func:`parse_budgets` reads
         them from command-line text); may be empty when ``anomalies=True``.
@@ -694,7 +721,8 @@ def run_check(
     eachlabs_analytics.exceptions.InvalidQueryError: run_check has nothing to check: give \
 budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --anomalies)
     """
-    _rows.check_frame(df, "run_check", ["created_at", "execution_cost"])
+    if not _lazy.is_lazy(df):
+        _rows.check_frame(df, "run_check", ["created_at", "execution_cost"])
     amounts = _check_budgets(budgets) if budgets else {}
     if not amounts and not anomalies:
         raise InvalidQueryError(
@@ -710,7 +738,7 @@ budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --a
 
     window = df.attrs.get("window")
     has_window = isinstance(window, dict) and bool(window.get("end"))
-    if as_of is None and not has_window and df["created_at"].dropna().empty:
+    if as_of is None and not has_window and created_range(df)[0] is None:
         return CheckResult(
             UNKNOWN,
             anomalies=_unjudged() if anomalies else None,
@@ -723,7 +751,7 @@ budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --a
     start = (
         pd.Timestamp(window["start"]) if isinstance(window, dict) and window.get("start") else None
     )
-    if rows_before(df, now, start).empty:
+    if count_before(df, now, start) == 0:
         where = f" (window {data_window.get('start', '?')} to {data_window.get('end', '?')})"
         return CheckResult(
             UNKNOWN,

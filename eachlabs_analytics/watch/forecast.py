@@ -72,11 +72,13 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.watch._frame import (
     DAY,
@@ -84,8 +86,11 @@ from eachlabs_analytics.watch._frame import (
     daily_spend,
     day_profile,
     first_full_day,
+    lazy_daily_spend,
+    lazy_day_profile,
     require_statsmodels,
     resolve_as_of,
+    result_attrs,
     rows_before,
 )
 
@@ -257,16 +262,22 @@ class History:
     today_spent: pd.Series  # per group
 
 
-def history(df: pd.DataFrame, by: str | None, as_of: pd.Timestamp) -> History:
-    """Daily spend per group up to ``as_of`` (the window's partial first day left out)."""
+def history(df: Any, by: str | None, as_of: pd.Timestamp) -> History:
+    """Daily spend per group up to ``as_of`` (the window's partial first day left out), of a
+    frame or of a lazy selection (from its partial aggregates)."""
     today = as_of.floor("D")
     first = first_full_day(df)
     if first is None or first > today:
         first = today
-    rows = rows_before(df, as_of, first)
-    table = daily_spend(rows, by, first, today)
-    recent = rows_before(rows, today, max(first, today - RECENT_DAYS * DAY))
-    profile: Callable[[pd.Timestamp], float] = day_profile(recent)
+    recent_start = max(first, today - RECENT_DAYS * DAY)
+    profile: Callable[[pd.Timestamp], float]
+    if _lazy.is_lazy(df):
+        table = lazy_daily_spend(df, by, first, as_of)
+        profile = lazy_day_profile(df, recent_start, today)
+    else:
+        rows = rows_before(df, as_of, first)
+        table = daily_spend(rows, by, first, today)
+        profile = day_profile(rows_before(rows, today, recent_start))
     return History(as_of, today, profile(as_of), table.iloc[:-1], table.iloc[-1])
 
 
@@ -400,8 +411,10 @@ def forecast_spend(
 
     Parameters
     ----------
-    df : DataFrame
-        Executions as :func:`~eachlabs_analytics.load_executions` returns them.
+    df : DataFrame or lazy selection
+        Executions as :func:`~eachlabs_analytics.load_executions` returns them, or a lazy
+        selection of them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``): the same
+        result, from its spend per day, hour and group computed in its engine.
     horizon : str or Timedelta
         ``"month"`` (the end of ``as_of``'s calendar month) or a duration such as ``"30D"``
         from ``as_of``, rounded up to a midnight (UTC).
@@ -447,8 +460,11 @@ def forecast_spend(
     >>> bool(row["lo_80"] <= row["forecast"] <= row["hi_80"]), bool(row["forecast"] > row["actual"])
     (True, True)
     """
-    _rows.check_frame(df, "forecast_spend", ["created_at", "execution_cost", "status"])
-    _rows.grouping_for(df.iloc[:0], by, "forecast_spend")  # a bad by= fails here, named
+    if _lazy.is_lazy(df):
+        _rows.check_by(by, "forecast_spend")  # a bad by= fails here, named
+    else:
+        _rows.check_frame(df, "forecast_spend", ["created_at", "execution_cost", "status"])
+        _rows.grouping_for(df.iloc[:0], by, "forecast_spend")  # a bad by= fails here, named
     levels_ = check_levels(levels)
     freq_ = _check_freq(freq)
     now = resolve_as_of(df, as_of, "forecast_spend")
@@ -476,7 +492,7 @@ def forecast_spend(
         method[key], fallback[key], backtest[key] = fc.method, fc.fallback, fc.backtest
         parts.append(_group_rows(key, column, hist, fc, days.as_unit("us"), freq_, levels_))
     out = pd.concat(parts, ignore_index=True)
-    out.attrs = _rows.result_attrs(df)
+    out.attrs = result_attrs(df)
     out.attrs.update(
         as_of=now.isoformat(),
         horizon_end=until.isoformat(),
@@ -527,7 +543,8 @@ def month_end_projection(df: pd.DataFrame, as_of: object = None) -> MonthEndProj
     """Spend so far this calendar month (UTC) and the projected month-end spend, with intervals.
 
     The month is the one holding ``as_of`` (default: the window's end). The projection is
-    :func:`forecast_spend` with ``freq="M"``: the month's row of its result.
+    :func:`forecast_spend` with ``freq="M"``: the month's row of its result. ``df`` is a frame
+    of executions or a lazy selection (``store.scan()``), with the same result.
 
     Examples
     --------
