@@ -123,3 +123,37 @@ def test_explore_accepts_a_scan_and_a_store_never_loads(stored, monkeypatch):
     assert explorer.summary.spend == pytest.approx(
         october.loc[october["model"] == explorer.models[0], "execution_cost"].sum(), rel=1e-9
     )
+
+
+def test_a_change_asks_the_engine_little_and_going_back_asks_nothing(stored, monkeypatch):
+    from eachlabs_analytics.engines import Selection
+
+    store, _ = stored
+    asked: list[str] = []
+    compute = Selection._compute
+
+    def spy(self, request):
+        asked.append(type(request).__name__)
+        return compute(self, request)
+
+    monkeypatch.setattr(Selection, "_compute", spy)
+    explorer = ea.explore(store, charts=False)
+    built = len(asked)
+    assert built <= 4  # models, workflows (their totals reused), headline latency, range
+    explorer.filters = {"status_groups": ["failed"]}
+    assert len(asked) - built <= 3  # the headline and the open tab, sharing their partials
+    before = len(asked)
+    explorer.filters = None  # back to everything: the scan's partials are still there
+    explorer.filters = {"status_groups": ["failed"]}  # and the failed ones too
+    assert len(asked) == before
+
+
+def test_the_forecast_tab_over_a_store_equals_the_loaded_frames(stored):
+    pytest.importorskip("statsmodels")
+    store, frame = stored
+    lazy = ea.explore(store, charts=False)
+    eager = ea.explore(frame, charts=False)
+    for name in ("forecast", "anomalies"):
+        pd.testing.assert_frame_equal(lazy.tables[name], eager.tables[name], rtol=1e-9)
+    assert lazy.errors == {} and eager.errors == {}
+    assert lazy.pane_tables["forecast"].value == eager.pane_tables["forecast"].value

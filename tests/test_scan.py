@@ -329,3 +329,24 @@ def test_helpers_share_partials_until_a_file_changes(tmp_path, monkeypatch):
     write_table(table.slice(0, table.num_rows // 2), file)
     both("error_breakdown", selection, store.load())
     assert asked == ["GroupCounts", "Latency", "GroupCounts"]
+
+
+def test_totals_come_from_any_grouping_already_computed(small, monkeypatch):
+    store, frame = small
+    selection = store.scan(start="2026-09-01T00:00:00Z")
+    loaded = store.load(start="2026-09-01T00:00:00Z")
+    asked = []
+    compute = Selection._compute
+
+    def spy(self, request):
+        asked.append(request)
+        return compute(self, request)
+
+    monkeypatch.setattr(Selection, "_compute", spy)
+    ea.cost_by_model(selection, by="workflow_id")  # rows and spend per workflow and status
+    both("error_breakdown", selection, loaded, by=None)  # their sum: no second query
+    both("cost_by_model", selection, loaded, by=None)
+    assert [r.by for r in asked] == ["workflow_id"]
+    both("summary", selection, loaded)  # only the latency and time-range queries are new
+    assert not any(getattr(r, "by", "x") is None and type(r).__name__ == "GroupCounts"
+                   for r in asked)  # fmt: skip

@@ -109,6 +109,11 @@ class Selection:
             wider = self._cache.get(_lazy.GroupCounts(request.by, cost=True))
             if wider is not None:
                 return wider.drop_columns(["cost", "priced"])
+        if isinstance(request, _lazy.GroupCounts) and request.by is None:
+            # the totals are the sum over any grouping's rows: no second pass over the files
+            for known, table in self._cache.items():
+                if isinstance(known, _lazy.GroupCounts) and (known.cost or not request.cost):
+                    return _ungrouped(table, cost=request.cost)
         return None
 
     def _files_signature(self) -> tuple[tuple[str, int, int], ...] | None:
@@ -190,6 +195,21 @@ class Selection:
         paths = [os.fspath(f) for f in files]
         table = engine.read_parquet(paths)
         return cls(_restrict(table, start, end, where, engine.name), engine, attrs, files=paths)
+
+
+def _ungrouped(table: pa.Table, *, cost: bool) -> pa.Table:
+    """A :class:`GroupCounts` partial table summed over its ``key``: the ``by=None`` one.
+
+    >>> t = pa.table({"key": ["a", "b"], "status": ["success"] * 2,
+    ...               "error_classification": [None, None], "rows": [2, 3]})
+    >>> _ungrouped(t, cost=False).to_pylist()
+    [{'status': 'success', 'error_classification': None, 'rows': 5}]
+    """
+    sums = ["rows", *(("cost", "priced") if cost else ())]
+    keys = ["status", "error_classification"]
+    out = table.group_by(keys, use_threads=False).aggregate([(c, "sum") for c in sums])
+    out = out.select([*keys, *(f"{c}_sum" for c in sums)])
+    return out.rename_columns([*keys, *sums])
 
 
 def typed_frame(table: pa.Table) -> pd.DataFrame:

@@ -103,6 +103,8 @@ _PERCENTILE = re.compile(r"p[0-9]+(\.[0-9]+)?", re.ASCII)
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 #: What the day fields accept, said when they get something else.
 DAY_HINT = "Days are YYYY-MM-DD (UTC), both included; leave a field empty for no limit."
+#: Narrowed selections a store-backed Explorer keeps (each holds partial aggregates only).
+_KEPT_SELECTIONS = 16
 _FIGSIZE = (9.0, 4.0)
 _DPI = 100
 
@@ -198,6 +200,7 @@ class Explorer:
         self._filters = Filters()
         self._cache: tuple[Filters, pd.DataFrame] | None = None
         self._undated_cache: tuple[Filters, pd.DataFrame] | None = None
+        self._selections: dict[Filters, Any] = {}
         self._syncing = False
         self._pending: asyncio.TimerHandle | None = None
         self._stale: set[str] = set()
@@ -227,9 +230,19 @@ class Explorer:
         return self._cache[1]
 
     def _select(self, filters: Filters) -> Any:
-        if self.lazy:
-            return narrow_selection(self.df, filters)
-        return apply_filters(self.df, filters)
+        if not self.lazy:
+            return apply_filters(self.df, filters)
+        if filters == Filters():
+            return self.df  # the scan itself, with the partials it has already computed
+        # a selection holds no rows, only the small partials it computed: keep the last few,
+        # so going back to an earlier selection (a reset, an undo) asks the engine nothing
+        found = self._selections.pop(filters, None)
+        if found is None:
+            found = narrow_selection(self.df, filters)
+        self._selections[filters] = found
+        while len(self._selections) > _KEPT_SELECTIONS:
+            self._selections.pop(next(iter(self._selections)))
+        return found
 
     def undated(self) -> Any:
         """The rows every filter but the day range keeps (what the month-to-date view uses)."""
