@@ -156,6 +156,8 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
         _rows.check_frame(df, "summary", ["created_at", "error_classification"])
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise InvalidQueryError(f"top must be an integer >= 0, not {top!r}")
+    # spend per model first: over a selection, the totals below are summed from its partials
+    by_model = cost_by_model(df)
     if lazy:
         table = df.partials(_lazy.GroupCounts(None, cost=False))
         per_outcome = _rows.per_group_counts(
@@ -163,7 +165,6 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
         )
     else:
         per_outcome = np.bincount(_rows.outcome_codes(df), minlength=len(_rows.OUTCOMES))
-    by_model = cost_by_model(df)
     errors = error_breakdown(df, by=None)
     latency = latency_percentiles(df, by=None, percentiles=(50, 95))
     n = int(by_model.attrs["rows"])
