@@ -91,9 +91,7 @@ def combine(
     else:
         b = engine.from_arrow(previous.engine.execute(previous.to_ibis()))
     b = b.select(*schema.COLUMNS)
-    both = a.mutate(_part=ibis.literal(0)).union(
-        b.mutate(_part=ibis.literal(1)), distinct=False
-    )
+    both = a.mutate(_part=ibis.literal(0)).union(b.mutate(_part=ibis.literal(1)), distinct=False)
     missing_ids = int(engine.execute(both.filter(both.id.isnull()).count()).as_py())
     if missing_ids:
         table = both.select(*schema.COLUMNS)

@@ -702,6 +702,7 @@ def _forecast(
         return section
     history, extended_from = _history(frame, previous, s)
     intro: list[str] = []
+    refused = False  # the watch helpers took frames only: a selection's history is refused
     try:
         projection = watch.month_end_projection(history)
         daily = watch.forecast_spend(history, horizon="month", freq="D", levels=FORECAST_LEVELS)
@@ -713,6 +714,7 @@ def _forecast(
         if not _lazy.is_lazy(history):
             raise
         intro.append(f"No forecast: {_not_lazy(exc)}")
+        refused = True
     else:
         helpers["month_end_projection"] = projection
         helpers["forecast_spend"] = daily
@@ -720,7 +722,9 @@ def _forecast(
         section.tables += _forecast_tables(projection, daily)
         if charts:
             section.charts.append(_forecast_chart(daily, projection.as_of))
-    if extended_from is not None:
+    if refused:
+        pass  # the history was not used: where it starts does not matter
+    elif extended_from is not None:
         intro.append(
             f"The forecast and the detection learn from the previous period too (history from "
             f"{fmt_time(extended_from)} UTC)."
@@ -883,7 +887,7 @@ def _anomalies(
     except TypeError as exc:
         if not _lazy.is_lazy(history):
             raise
-        return None, f"No anomalies could be judged: {_not_lazy(exc)}"
+        return None, f"No anomalies could be judged: {str(exc).rstrip('.')}."
     helpers["anomalies"] = total
     helpers["anomalies_by_model"] = per_model
     found = [f.loc[f["period"] >= s.start] for f in (total, per_model)]
@@ -1020,9 +1024,7 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
     return section
 
 
-def _errors(
-    frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool
-) -> Section:
+def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:
     from eachlabs_analytics import metrics
 
     s = helpers["summary"]
