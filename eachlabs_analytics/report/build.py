@@ -1309,7 +1309,9 @@ def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     ids = [current["id"], previous["id"]]
     repeated = None
     if not any(i.isna().any() for i in ids):
-        repeated = typed.duplicated(pa.chunked_array([_arrow_strings(i) for i in ids]))
+        # the chunks themselves, typed: an empty period's column must not decide the type
+        chunks = [chunk for i in ids for chunk in _arrow_strings(i).chunks]
+        repeated = typed.duplicated(pa.chunked_array(chunks, type=pa.string()))
     columns = list(BOTH_PERIODS_COLUMNS)
     classes = schema.ERROR_CLASS_DTYPE
     statuses = schema.status_dtype(
