@@ -92,15 +92,26 @@ def combine(
         b = engine.from_arrow(previous.engine.execute(previous.to_ibis()))
     b = b.select(*schema.COLUMNS)
     both = a.mutate(_part=ibis.literal(0)).union(b.mutate(_part=ibis.literal(1)), distinct=False)
-    missing_ids = int(engine.execute(both.filter(both.id.isnull()).count()).as_py())
-    if missing_ids:
-        table = both.select(*schema.COLUMNS)
+    # one pass over the ids decides: nothing to drop (the usual case) keeps a plain UNION
+    # ALL, so the queries that follow do not hash every id again
+    found = engine.execute(
+        both.aggregate(rows=both.count(), ids=both.id.count(), distinct=both.id.nunique())
+    ).to_pylist()[0]
+    if found["ids"] < found["rows"] or found["distinct"] == found["rows"]:
+        table = both.select(*schema.COLUMNS)  # a missing id: _concat drops nothing either
     else:
+        # only the rows of an id seen twice are ranked (a window over every row sorts them all)
+        counted = both.group_by("id").agg(_n=both.count())
+        repeated_ids = counted.filter(counted._n > 1).select("id")
+        once = both.anti_join(repeated_ids, "id")
+        repeated = both.semi_join(repeated_ids, "id")
         window = ibis.window(
-            group_by=both.id, order_by=[both._part, both.created_at.desc(nulls_first=False)]
+            group_by=repeated.id,
+            order_by=[repeated._part, repeated.created_at.desc(nulls_first=False)],
         )
-        ranked = both.mutate(_rank=ibis.row_number().over(window))
-        table = ranked.filter(ranked._rank == 0).select(*schema.COLUMNS)
+        ranked = repeated.mutate(_rank=ibis.row_number().over(window))
+        first = ranked.filter(ranked._rank == 0).select(*schema.COLUMNS)
+        table = once.select(*schema.COLUMNS).union(first, distinct=False)
     files = None
     if current._files is not None and previous._files is not None:
         files = [*current._files, *previous._files]
