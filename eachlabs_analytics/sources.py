@@ -18,9 +18,12 @@ for the API, the end of the data for a store or a file, and :attr:`Periods.notes
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,6 +32,7 @@ from eachlabs_analytics._util.windows import Window, data_end, select_window
 from eachlabs_analytics.exceptions import StoreError
 from eachlabs_analytics.loader.load import load_executions
 from eachlabs_analytics.loader.query import Filters
+from eachlabs_analytics.metrics import lazy as _lazy
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
@@ -41,19 +45,29 @@ DEFAULT_DAYS = 30
 class Periods:
     """The executions of a window, and of the period to compare with (None: not available).
 
-    ``notes`` are what a user should be told about them: where a relative window was counted
-    from, why there is no comparison, that a window or a filter matched nothing (with close
-    matches for a mistyped model where the data can tell).
+    ``current`` and ``previous`` are DataFrames, or lazy selections from
+    ``from_store(..., lazy=True)``. ``notes`` are what a user should be told about them: where
+    a relative window was counted from, why there is no comparison, that a window or a filter
+    matched nothing (with close matches for a mistyped model where the data can tell).
     """
 
-    current: pd.DataFrame
-    previous: pd.DataFrame | None = None
+    current: Any
+    previous: Any = None
     notes: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         """Whether the window holds no execution."""
-        return len(self.current) == 0
+        return count(self.current) == 0
+
+
+def count(executions: Any) -> int:
+    """Rows of a frame, or of a selection (one ``COUNT(*)`` in its engine).
+
+    >>> count(pd.DataFrame({"id": ["a", "b"]}))
+    2
+    """
+    return int(executions.count()) if _lazy.is_lazy(executions) else len(executions)
 
 
 def from_api(
@@ -89,9 +103,16 @@ def from_store(
     filters: Filters | None = None,
     *,
     compare: bool = True,
+    lazy: bool = False,
 ) -> Periods:
     """The store's rows in ``window`` (default: its whole window) and, with ``compare``, the
-    period to compare with when the store holds all of it."""
+    period to compare with when the store holds all of it.
+
+    ``lazy=True`` gives selections (``store.scan``, one DuckDB engine for both periods, so a
+    report compares them in one database) instead of frames: nothing is loaded, the notes are
+    the same (the models a mistyped one is matched against come from a grouped query). The
+    report command uses it; every helper and ``cost_report`` accept selections.
+    """
     from eachlabs_analytics.store import ExecutionStore
 
     store = ExecutionStore(path)
@@ -109,7 +130,12 @@ def from_store(
     start = start if start is not None else pd.Timestamp(stored["start"])
     end = end if end is not None else clock
     arguments = (filters or Filters()).arguments()
-    periods = Periods(store.load(start=start, end=end, **arguments))
+    read: Callable[..., Any] = store.load
+    if lazy:
+        from eachlabs_analytics.engines import DuckDBEngine
+
+        read = functools.partial(store.scan, engine=DuckDBEngine())
+    periods = Periods(read(start=start, end=end, **arguments))
     if window.anchored:
         periods.notes.append(
             f"--last counted back from the store's end, {stored['end']} (its last sync)"
@@ -123,12 +149,21 @@ def from_store(
                 "--start to add it)"
             )
         else:
-            periods.previous = store.load(start=before_start, end=before_end, **arguments)
+            periods.previous = read(start=before_start, end=before_end, **arguments)
     models = None
     if periods.empty and filters is not None and filters.models:
-        models = store.load(start=start, end=end)["model"]
+        models = _models(read(start=start, end=end))
     _note_if_empty(periods, start, end, filters, known_models=models)
     return periods
+
+
+def can_scan() -> bool:
+    """Whether lazy selections are installed (the ``[lazy]`` extra: Ibis and DuckDB).
+
+    >>> isinstance(can_scan(), bool)
+    True
+    """
+    return all(importlib.util.find_spec(name) is not None for name in ("ibis", "duckdb"))
 
 
 def from_files(
@@ -165,6 +200,14 @@ def from_files(
     last = end if end is not None else clock
     _note_if_empty(periods, first, last, filters, known_models=windowed["model"])
     return periods
+
+
+def _models(executions: Any) -> pd.Series:
+    """The model of every row, or for a selection each model once (a grouped query)."""
+    if not _lazy.is_lazy(executions):
+        return executions["model"]
+    parts = executions.partials(_lazy.GroupCounts(by="model", cost=False))
+    return pd.Series(_lazy.labels(parts, "key"), dtype=object)
 
 
 def _first(frame: pd.DataFrame) -> pd.Timestamp | None:

@@ -667,7 +667,9 @@ def report(
     The report: period, headline numbers, spend by model and workflow, daily trend, latency
     percentiles, errors and the cost of failures, the most expensive executions, and the
     change against the previous period of the same length. The HTML opens offline.
-    Default window: the last 30 days (API), everything (store or file).
+    Default window: the last 30 days (API), everything (store or file). From a store the
+    report runs over a scan, in DuckDB, without loading the store into memory (with the
+    [lazy] extra; without it the store is loaded).
 
     \b
     Examples:
@@ -692,7 +694,9 @@ def report(
     if input_path is not None:
         periods = sources.from_files(input_path, previous_path, window, chosen)
     elif store_path is not None:
-        periods = sources.from_store(store_path, window, chosen, compare=compare)
+        # a scan (with the [lazy] extra): computed in DuckDB, the store is never loaded
+        lazy = sources.can_scan()
+        periods = sources.from_store(store_path, window, chosen, compare=compare, lazy=lazy)
     else:
         with _client(base_url) as client:
             periods = sources.from_api(client, window, chosen, compare=compare, progress=progress)
@@ -702,9 +706,9 @@ def report(
     _refuse_empty(periods.empty, allow_empty)
     df, previous = periods.current, periods.previous
     target = output if output is not None else Path(FORMATS[fmt])
-    _say(f"reporting on {len(df):,} executions created {_describe_window(df)}")
+    _say(f"reporting on {sources.count(df):,} executions created {_describe_window(df)}")
     if previous is not None:
-        _say(f"compared with {len(previous):,} created {_describe_window(previous)}")
+        _say(f"compared with {sources.count(previous):,} created {_describe_window(previous)}")
     written = cost_report(
         df, target, format=fmt, redact=redact, previous=previous, top=top, title=title
     )

@@ -11,7 +11,9 @@ on frames. ``.to_pandas()`` gives the rows when they are wanted.
 
 Owns :mod:`.selection` (the :class:`Selection`), :mod:`.queries` (the partial aggregates as
 Ibis expressions; status groups and error classes generated from the schema) and
-:mod:`.backends` (the engines, their settings and the few functions Ibis has no name for).
+:mod:`.backends` (the engines, their settings and the few functions Ibis has no name for),
+:mod:`.narrow` (the Explorer's filters and drill-down pages) and :mod:`.rows` (the row-level
+queries of a report: top rows, first-seen order, two periods without repeated ids).
 Imports ``schema``, ``exceptions``, ``_util`` and the metrics' contract; must never import the
 loader, the store, the faces (report, notebook, cli) or the sandbox. Ibis, DuckDB and PySpark
 are optional (``pip install "eachlabs-analytics[lazy]"`` / ``[spark]``) and imported lazily.

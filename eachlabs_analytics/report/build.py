@@ -27,6 +27,7 @@ workflow execution ids and output URLs, and replaces workflow ids by aliases, fo
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from collections.abc import Callable
@@ -54,6 +55,7 @@ from eachlabs_analytics._util.formats import (
 )
 from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.report.render import (
     Chart,
@@ -147,12 +149,12 @@ class CostReport:
 
 # --- public API ----------------------------------------------------------------------------
 def cost_report(
-    df: pd.DataFrame,
+    df: pd.DataFrame | _lazy.LazyExecutions,
     path: str | os.PathLike[str] | None = None,
     format: str = "html",  # noqa: A002 - the documented argument name
     *,
     redact: bool = False,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | _lazy.LazyExecutions | None = None,
     top: int = 10,
     title: str | None = None,
     charts: bool = True,
@@ -161,8 +163,11 @@ def cost_report(
     """Build the cost report of ``df`` and return it, or write it to ``path``.
 
     Args:
-        df: executions as the loader returns them (or a slice); its period is
-            ``df.attrs["window"]`` when present, else first to last ``created_at``.
+        df: executions as the loader returns them (or a slice), or a lazy selection of
+            them (``ExecutionStore.scan(...)``, ``ea.scan_table(...)``): the report is then
+            computed in the selection's engine, the same figures without loading its rows
+            (see :func:`build_report`). Its period is ``df.attrs["window"]`` when present,
+            else first to last ``created_at``.
         path: where to write. A directory gets the default name (``cost-report.html``,
             ``cost-report.md`` or the ``cost-report-csv/`` directory). The file is written
             atomically. None returns the report instead.
@@ -171,7 +176,7 @@ def cost_report(
         redact: drop execution ids, workflow execution ids and output URLs, and alias
             workflow ids (``workflow 1``, ...), for sharing.
         previous: the executions of the period to compare with (e.g. the same length just
-            before); None leaves the comparison out.
+            before), a frame or a selection; None leaves the comparison out.
         top: rows in the "most expensive" and workflow tables.
         title: the report's title.
         charts: embed charts in the HTML (off: tables only, faster).
@@ -222,9 +227,9 @@ def cost_report(
 
 
 def build_report(
-    df: pd.DataFrame,
+    df: pd.DataFrame | _lazy.LazyExecutions,
     *,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | _lazy.LazyExecutions | None = None,
     redact: bool = False,
     top: int = 10,
     title: str | None = None,
@@ -236,6 +241,15 @@ def build_report(
     Same arguments as :func:`cost_report` (``forecast=False`` leaves out the "Forecast and
     alerts" section, key ``forecast``). Tests and custom layouts use this directly.
 
+    With a selection for ``df`` or ``previous`` (a frame given with a selection is scanned
+    in the selection's engine), no row is loaded: every table comes from the helpers, which
+    accept selections, and the few rows shown (the most expensive executions), the order of
+    first appearance of workflows (their aliases) and the two periods without repeated ids
+    (the comparison) from small queries (:mod:`eachlabs_analytics.engines.rows`). The report
+    equals the one built from the loaded frames (``tests/test_report_lazy.py``). Give both
+    selections the same engine (``store.scan(..., engine=engine)``), else ``previous`` is
+    copied into ``df``'s engine for the comparison.
+
     >>> import eachlabs_analytics as ea
     >>> report = build_report(ea.generate_executions(executions=500, seed=1), charts=False)
     >>> [s.key for s in report.sections][:3]
@@ -243,9 +257,13 @@ def build_report(
     """
     from eachlabs_analytics import metrics
 
-    _check_frame(df, "df")
-    if previous is not None:
-        _check_frame(previous, "previous")
+    lazy = _lazy.is_lazy(df) or (previous is not None and _lazy.is_lazy(previous))
+    if lazy:
+        df, previous = _selections(df, previous)
+    else:
+        _check_frame(df, "df")
+        if previous is not None:
+            _check_frame(previous, "previous")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise InvalidQueryError(f"top must be an integer >= 1, not {top!r}")
     if title is not None and not isinstance(title, str):
@@ -253,7 +271,8 @@ def build_report(
     if not isinstance(forecast, (bool, np.bool_)):
         raise InvalidQueryError(f"forecast must be True or False, not {forecast!r}")
     top = int(top)
-    frame = encode(df)  # the report calls a dozen helpers: group the models once
+    # the report calls a dozen helpers: group the models once (a selection groups in its engine)
+    frame: Any = df if lazy else encode(df)
     s = metrics.summary(frame, top=top)
     helpers: dict[str, Any] = {"summary": s}
     by_model = metrics.cost_by_model(frame)
@@ -323,11 +342,32 @@ def _check_frame(df: Any, name: str) -> None:
         )
 
 
+def _selections(df: Any, previous: Any) -> tuple[Any, Any]:
+    """``df`` and ``previous`` as selections of one engine (a frame is scanned in the
+    selection's engine: no copy of its rows on DuckDB)."""
+    from eachlabs_analytics.engines import Selection, scan_table
+
+    engine = (df if isinstance(df, Selection) else previous).engine
+    out = []
+    for value, name in ((df, "df"), (previous, "previous")):
+        if value is None or isinstance(value, Selection):
+            out.append(value)
+        elif isinstance(value, pd.DataFrame):
+            _check_frame(value, name)
+            out.append(scan_table(value, engine=engine))
+        else:
+            raise InvalidQueryError(
+                f"{name} must be a pandas DataFrame of executions or a selection "
+                f"(ExecutionStore.scan, scan_table), not {type(value).__name__}"
+            )
+    return out[0], out[1]
+
+
 def _redact(
     sections: list[Section],
     helpers: dict[str, Any],
-    df: pd.DataFrame,
-    previous: pd.DataFrame | None = None,
+    df: Any,
+    previous: Any = None,
 ) -> None:
     """Alias workflow ids in what the report shows, after every number is computed.
 
@@ -337,10 +377,18 @@ def _redact(
     ``previous`` (an anomaly's driver may be a workflow that stopped). Workflows named as an
     anomaly's driver (``driver`` where ``driver_by`` is ``workflow_id``) get the same aliases.
     """
-    seen = df["workflow_id"]
-    if previous is not None:
-        seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
-    _, uniques = pd.factorize(seen)
+    if _lazy.is_lazy(df):
+        from eachlabs_analytics.engines.rows import first_seen
+
+        uniques = first_seen(df, "workflow_id")
+        if previous is not None:
+            known = set(uniques)
+            uniques += [v for v in first_seen(previous, "workflow_id") if v not in known]
+    else:
+        seen = df["workflow_id"]
+        if previous is not None:
+            seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
+        _, uniques = pd.factorize(seen)
     aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
     by_workflow = helpers.get("cost_by_workflow")
     if by_workflow is not None:
@@ -364,8 +412,21 @@ def _redact(
 
 
 # --- sections ------------------------------------------------------------------------------
+def _model_count(frame: Any) -> int:
+    """Distinct models (missing left out), from the partials ``cost_by_model`` computed."""
+    if not _lazy.is_lazy(frame):
+        return int(frame["model"].nunique())
+    parts = frame.partials(_lazy.GroupCounts(by="model"))
+    return len({k for k in _lazy.labels(parts, "key") if k is not None})
+
+
+def _rows_of(helpers: dict[str, Any]) -> int:
+    """Rows in the period (the summary counted them: no ``len`` of a selection)."""
+    return int(helpers["summary"].executions)
+
+
 def _plot(
-    draw: Any, frame: pd.DataFrame, title: str, alt: str, per_model: bool = False, **kwargs: Any
+    draw: Any, frame: Any, title: str, alt: str, per_model: bool = False, **kwargs: Any
 ) -> Chart:
     """Run one ``plots.plot_*`` on a fresh Agg figure and keep the PNG bytes.
 
@@ -375,14 +436,14 @@ def _plot(
 
     height = 4.2
     if per_model:
-        height = min(14.0, max(3.5, 0.26 * frame["model"].nunique() + 1.4))
+        height = min(14.0, max(3.5, 0.26 * _model_count(frame) + 1.4))
     return Chart(
         title=title, png=png(lambda ax: draw(frame, ax=ax, **kwargs), (10, height)), alt=alt
     )
 
 
 def _spend_by_model(
-    frame: pd.DataFrame, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool
+    frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool
 ) -> Section:
     from eachlabs_analytics import metrics
 
@@ -393,7 +454,7 @@ def _spend_by_model(
         "Spend by model",
         "Cost per success includes the spend on failures: what one success really costs.",
     )
-    if charts and len(frame):
+    if charts and _rows_of(helpers):
         from eachlabs_analytics import plots
 
         section.charts.append(
@@ -442,8 +503,8 @@ def _spend_by_model(
             },
         )
     )
-    router = frame[frame["model"] == ROUTER_MODEL]
-    if len(router) and router["requested_model"].notna().any():
+    router = _routed(frame, by_model)
+    if router is not None:
         routed = metrics.cost_by_model(router, by="requested_model")
         helpers["cost_by_requested_model"] = routed
         routed_table = routed.reset_index()
@@ -466,7 +527,28 @@ def _spend_by_model(
     return section
 
 
-def _spend_by_workflow(frame: pd.DataFrame, top: int, helpers: dict[str, Any]) -> Section:
+def _routed(frame: Any, by_model: pd.DataFrame) -> Any:
+    """The router's rows when some of them name the model they asked for, else None."""
+    if not _lazy.is_lazy(frame):
+        router = frame[frame["model"] == ROUTER_MODEL]
+        found = len(router) and router["requested_model"].notna().any()
+        return router if found else None
+    if ROUTER_MODEL not in by_model.index:
+        return None
+    from eachlabs_analytics.engines.narrow import narrow
+
+    router = narrow(frame, models=[ROUTER_MODEL])
+    # the helper's own partials (cached): rows per requested model, missing ones as null
+    parts = router.partials(_lazy.GroupCounts(by="requested_model"))
+    named = [
+        rows
+        for key, rows in zip(_lazy.labels(parts, "key"), _lazy.ints(parts, "rows"), strict=True)
+        if key is not None
+    ]
+    return router if sum(named) else None
+
+
+def _spend_by_workflow(frame: Any, top: int, helpers: dict[str, Any]) -> Section:
     from eachlabs_analytics import metrics
 
     by_workflow = metrics.cost_by_workflow(frame)
@@ -508,7 +590,7 @@ def _spend_by_workflow(frame: pd.DataFrame, top: int, helpers: dict[str, Any]) -
     )
 
 
-def _daily_trend(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:
+def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
     from eachlabs_analytics import metrics
 
     spend = metrics.cost_over_time(frame, freq="D", by=None)
@@ -525,7 +607,7 @@ def _daily_trend(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> 
         }
     )
     section = Section("daily_trend", "Daily trend", "Spend and errors per UTC day of creation.")
-    if charts and len(frame):
+    if charts and _rows_of(helpers):
         from eachlabs_analytics import plots
 
         section.charts.append(
@@ -568,9 +650,7 @@ def _daily_trend(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> 
 FORECAST_LEVELS = (80, 95)
 
 
-def _history(
-    frame: pd.DataFrame, previous: pd.DataFrame | None, s: Any
-) -> tuple[pd.DataFrame, pd.Timestamp | None]:
+def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | None]:
     """The rows the forecast and the detection learn from, and where the previous period's
     part starts (None when only ``frame`` is used).
 
@@ -586,16 +666,23 @@ def _history(
     span, _ = window_of(previous)
     if span is None or span[1] < s.start or span[0] >= s.start:
         return frame, None
+    window = {"window": {"start": _rfc3339(span[0]), "end": _rfc3339(s.end)}}
+    if _lazy.is_lazy(frame):
+        from eachlabs_analytics.engines.narrow import narrow
+        from eachlabs_analytics.engines.rows import combine
+
+        earlier = narrow(previous, start=span[0], end=s.start)
+        return combine(frame, earlier, attrs=window), span[0]
     created = previous["created_at"]
     keep = ((created >= span[0]) & (created < s.start)).to_numpy(dtype=bool, na_value=False)
     both = encode(_concat(frame, previous.loc[keep]))
-    both.attrs = {"window": {"start": _rfc3339(span[0]), "end": _rfc3339(s.end)}}
+    both.attrs = window
     return both, span[0]
 
 
 def _forecast(
-    frame: pd.DataFrame,
-    previous: pd.DataFrame | None,
+    frame: Any,
+    previous: Any,
     s: Any,
     helpers: dict[str, Any],
     charts: bool,
@@ -610,11 +697,12 @@ def _forecast(
     from eachlabs_analytics import watch
 
     section = Section("forecast", "Forecast and alerts")
-    if s.start is None or s.end is None or not len(frame):
+    if s.start is None or s.end is None or not _rows_of(helpers):
         section.intro = "No forecast and no anomalies: the period has no executions."
         return section
     history, extended_from = _history(frame, previous, s)
     intro: list[str] = []
+    refused = False  # the watch helpers took frames only: a selection's history is refused
     try:
         projection = watch.month_end_projection(history)
         daily = watch.forecast_spend(history, horizon="month", freq="D", levels=FORECAST_LEVELS)
@@ -622,6 +710,11 @@ def _forecast(
         intro.append(f"No forecast: {str(exc).rstrip('.')}.")
     except InvalidQueryError as exc:
         intro.append(f"No forecast: {exc.message.rstrip('.')}.")
+    except TypeError as exc:
+        if not _lazy.is_lazy(history):
+            raise
+        intro.append(f"No forecast: {_not_lazy(exc)}")
+        refused = True
     else:
         helpers["month_end_projection"] = projection
         helpers["forecast_spend"] = daily
@@ -629,7 +722,9 @@ def _forecast(
         section.tables += _forecast_tables(projection, daily)
         if charts:
             section.charts.append(_forecast_chart(daily, projection.as_of))
-    if extended_from is not None:
+    if refused:
+        pass  # the history was not used: where it starts does not matter
+    elif extended_from is not None:
         intro.append(
             f"The forecast and the detection learn from the previous period too (history from "
             f"{fmt_time(extended_from)} UTC)."
@@ -645,6 +740,14 @@ def _forecast(
         section.tables.append(table)
     section.intro = " ".join(intro)
     return section
+
+
+def _not_lazy(exc: TypeError) -> str:
+    """Why a watch helper that refused a selection left its part out (it takes frames)."""
+    return (
+        f"{str(exc).rstrip('.')} (this version's forecast and anomaly detection need the "
+        "rows in memory: report on the loaded frame, cost_report(store.load(...)), for them)."
+    )
 
 
 def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
@@ -771,7 +874,7 @@ def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
 
 
 def _anomalies(
-    history: pd.DataFrame, s: Any, helpers: dict[str, Any], alone: bool
+    history: Any, s: Any, helpers: dict[str, Any], alone: bool
 ) -> tuple[Table | None, str]:
     """The anomalies of daily spend (total and per model) in the period, and a sentence."""
     from eachlabs_analytics import watch
@@ -781,6 +884,10 @@ def _anomalies(
         per_model = watch.detect_anomalies(history, metric="spend", by="model")
     except InvalidQueryError as exc:
         return None, f"No anomalies could be judged: {exc.message.rstrip('.')}."
+    except TypeError as exc:
+        if not _lazy.is_lazy(history):
+            raise
+        return None, f"No anomalies could be judged: {str(exc).rstrip('.')}."
     helpers["anomalies"] = total
     helpers["anomalies_by_model"] = per_model
     found = [f.loc[f["period"] >= s.start] for f in (total, per_model)]
@@ -804,7 +911,7 @@ def _anomalies(
         judged = max(0, (pd.Timestamp(s.end).floor("D") - begin).days)
     threshold = total.attrs.get("threshold", np.nan)
     if judged == 0:
-        start = pd.Timestamp(history["created_at"].min())
+        start = _first_created(history)
         summary = (
             "No day of the period could be judged for anomalies: a day is judged against "
             f"about five weeks of history before it, and the data starts {fmt_date(start)}."
@@ -857,7 +964,15 @@ def _anomalies(
     return table, summary
 
 
-def _latency(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:
+def _first_created(frame: Any) -> pd.Timestamp:
+    """The oldest ``created_at`` (NaT when none)."""
+    if not _lazy.is_lazy(frame):
+        return pd.Timestamp(frame["created_at"].min())
+    first = frame.partials(_lazy.CreatedRange())["first"][0].as_py()
+    return pd.Timestamp(first) if first is not None else pd.NaT
+
+
+def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
     from eachlabs_analytics import metrics
 
     section = Section(
@@ -867,7 +982,7 @@ def _latency(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Sect
         "created to completed. Rows in flight are left out; 'few rows' marks percentiles "
         "computed on too few executions to trust the tail.",
     )
-    if charts and len(frame):
+    if charts and _rows_of(helpers):
         from eachlabs_analytics import plots
 
         section.charts.append(
@@ -909,15 +1024,18 @@ def _latency(frame: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Sect
     return section
 
 
-def _errors(
-    frame: pd.DataFrame, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool
-) -> Section:
+def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:
     from eachlabs_analytics import metrics
 
     s = helpers["summary"]
     overall = metrics.error_breakdown(frame, by=None)
     per_model = metrics.error_breakdown(frame, by="model")
-    failed_rows = frame[frame["status"].isin(schema.FAILED_STATUSES)]
+    if _lazy.is_lazy(frame):
+        from eachlabs_analytics.engines.narrow import narrow
+
+        failed_rows = narrow(frame, status_groups=["failed"])  # schema.FAILED_STATUSES
+    else:
+        failed_rows = frame[frame["status"].isin(schema.FAILED_STATUSES)]
     wasted = metrics.cost_by_model(failed_rows, by="error_classification")
     helpers.update(
         error_breakdown_all=overall, error_breakdown=per_model, failed_cost_by_class=wasted
@@ -1018,14 +1136,22 @@ def _top_by_cost(frame: pd.DataFrame, top: int) -> np.ndarray:
     return priced[order[:top]]
 
 
-def _most_expensive(frame: pd.DataFrame, top: int, redact: bool) -> Section:
-    costly = frame.iloc[_top_by_cost(frame, top)]
+def _most_expensive(frame: Any, top: int, redact: bool) -> Section:
+    if _lazy.is_lazy(frame):
+        from eachlabs_analytics.engines.rows import top_rows
+
+        # the same order: cost, then newest first, then the loaded frame's order (by id)
+        costly = top_rows(frame, "execution_cost", top)
+    else:
+        costly = frame.iloc[_top_by_cost(frame, top)]
     columns = ["id", "model", "status", "created_at", "execution_cost", "total_seconds", "output"]
     if redact:
         columns = [c for c in columns if c not in ("id", "output")]
     shown = costly[columns].reset_index(drop=True)
     shown.insert(0, "rank", np.arange(1, len(shown) + 1))
     shown["status"] = shown["status"].astype(object)
+    # the loader's dtype, not the categorical the report groups with (see encode)
+    shown["model"] = shown["model"].astype(schema.DTYPES["model"])
     formats = {
         "rank": "int",
         "id": "text",
@@ -1064,8 +1190,8 @@ def _span(s: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
 
 
 def _comparison(
-    frame: pd.DataFrame,
-    previous: pd.DataFrame,
+    frame: Any,
+    previous: Any,
     s: Any,
     helpers: dict[str, Any],
 ) -> tuple[Section, tuple[pd.Timestamp, pd.Timestamp] | None]:
@@ -1089,7 +1215,12 @@ def _comparison(
             "previous must cover a period before df's: "
             f"df starts {fmt_time(current_span[0])}, previous starts {fmt_time(previous_span[0])}"
         )
-    combined = encode(_concat(frame, before))
+    if _lazy.is_lazy(frame):
+        from eachlabs_analytics.engines.rows import combine
+
+        combined = combine(frame, before, attrs=_concat_attrs(frame.attrs, before.attrs))
+    else:
+        combined = encode(_concat(frame, before))
     per_model = metrics.compare_periods(
         combined, current=current_span, previous=previous_span, by="model"
     )
@@ -1178,7 +1309,9 @@ def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     ids = [current["id"], previous["id"]]
     repeated = None
     if not any(i.isna().any() for i in ids):
-        repeated = typed.duplicated(pa.chunked_array([_arrow_strings(i) for i in ids]))
+        # the chunks themselves, typed: an empty period's column must not decide the type
+        chunks = [chunk for i in ids for chunk in _arrow_strings(i).chunks]
+        repeated = typed.duplicated(pa.chunked_array(chunks, type=pa.string()))
     columns = list(BOTH_PERIODS_COLUMNS)
     classes = schema.ERROR_CLASS_DTYPE
     statuses = schema.status_dtype(
@@ -1197,6 +1330,12 @@ def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
     if repeated is not None and repeated.any():
         both = both[~repeated]
     return both.astype({"status": schema.status_dtype(typed.present(both["status"]))})
+
+
+def _concat_attrs(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
+    """The ``attrs`` :func:`_concat` ends with: pandas keeps them only when both frames carry
+    the same non-empty ones."""
+    return copy.deepcopy(current) if current and current == previous else {}
 
 
 def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
@@ -1269,7 +1408,7 @@ def _headline(s: Any, compare_all: pd.DataFrame | None) -> tuple[list[tuple[str,
 
 def _meta(
     s: Any,
-    frame: pd.DataFrame,
+    frame: Any,
     previous_period: tuple[pd.Timestamp, pd.Timestamp] | None,
     redact: bool,
 ) -> list[str]:
@@ -1296,7 +1435,7 @@ def _meta(
     return meta
 
 
-def _notes(s: Any, frame: pd.DataFrame) -> list[str]:
+def _notes(s: Any, frame: Any) -> list[str]:
     notes = []
     if s.in_flight:
         notes.append(
