@@ -845,22 +845,8 @@ def _check_store(store_path: Path) -> Any:
     never holds its rows (a cron check stays small however big the store grows). Without
     the lazy extra, the loaded frame (the same verdict, in memory)."""
     from eachlabs_analytics import sources
-    from eachlabs_analytics.exceptions import StoreError
-    from eachlabs_analytics.store import ExecutionStore
 
-    store = ExecutionStore(store_path)
-    stored = store.window
-    if stored is None:  # what sources.from_store says, word for word
-        raise StoreError(
-            f"{store_path} is not a synced store (no manifest.json): create one with "
-            f"`eachlabs-analytics sync {store_path} --last 90d` (an empty or new directory), or "
-            "point --store at the directory a sync wrote",
-            path=store_path,
-        )
-    try:
-        return store.scan(start=stored["start"], end=stored["end"])
-    except ImportError:
-        return sources.from_store(store_path, compare=False).current
+    return sources.from_store(store_path, compare=False, lazy=sources.can_scan()).current
 
 
 def _existing_file(path: Path, option: str) -> Path:

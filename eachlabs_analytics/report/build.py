@@ -702,7 +702,6 @@ def _forecast(
         return section
     history, extended_from = _history(frame, previous, s)
     intro: list[str] = []
-    refused = False  # the watch helpers took frames only: a selection's history is refused
     try:
         projection = watch.month_end_projection(history)
         daily = watch.forecast_spend(history, horizon="month", freq="D", levels=FORECAST_LEVELS)
@@ -710,11 +709,6 @@ def _forecast(
         intro.append(f"No forecast: {str(exc).rstrip('.')}.")
     except InvalidQueryError as exc:
         intro.append(f"No forecast: {exc.message.rstrip('.')}.")
-    except TypeError as exc:
-        if not _lazy.is_lazy(history):
-            raise
-        intro.append(f"No forecast: {_not_lazy(exc)}")
-        refused = True
     else:
         helpers["month_end_projection"] = projection
         helpers["forecast_spend"] = daily
@@ -722,9 +716,7 @@ def _forecast(
         section.tables += _forecast_tables(projection, daily)
         if charts:
             section.charts.append(_forecast_chart(daily, projection.as_of))
-    if refused:
-        pass  # the history was not used: where it starts does not matter
-    elif extended_from is not None:
+    if extended_from is not None:
         intro.append(
             f"The forecast and the detection learn from the previous period too (history from "
             f"{fmt_time(extended_from)} UTC)."
@@ -740,14 +732,6 @@ def _forecast(
         section.tables.append(table)
     section.intro = " ".join(intro)
     return section
-
-
-def _not_lazy(exc: TypeError) -> str:
-    """Why a watch helper that refused a selection left its part out (it takes frames)."""
-    return (
-        f"{str(exc).rstrip('.')} (this version's forecast and anomaly detection need the "
-        "rows in memory: report on the loaded frame, cost_report(store.load(...)), for them)."
-    )
 
 
 def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
@@ -884,10 +868,6 @@ def _anomalies(
         per_model = watch.detect_anomalies(history, metric="spend", by="model")
     except InvalidQueryError as exc:
         return None, f"No anomalies could be judged: {exc.message.rstrip('.')}."
-    except TypeError as exc:
-        if not _lazy.is_lazy(history):
-            raise
-        return None, f"No anomalies could be judged: {str(exc).rstrip('.')}."
     helpers["anomalies"] = total
     helpers["anomalies_by_model"] = per_model
     found = [f.loc[f["period"] >= s.start] for f in (total, per_model)]
