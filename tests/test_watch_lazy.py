@@ -260,10 +260,9 @@ def test_check_store_scans_and_says_what_loading_said(injected, monkeypatch, tmp
     assert scans, "check --store did not scan the store"
     monkeypatch.undo()  # as before: loaded (the fallback without the lazy extra)
 
-    def no_lazy_extra(self, *a, **k):
-        raise ImportError("no ibis")
+    from eachlabs_analytics import sources
 
-    monkeypatch.setattr(ea.ExecutionStore, "scan", no_lazy_extra)
+    monkeypatch.setattr(sources, "can_scan", lambda: False)  # as without the lazy extra
     loaded = run_cli(*args)
     assert lazy.exit_code == loaded.exit_code == 2  # veo-3 is over its budget
     if fmt == "text":
