@@ -374,9 +374,16 @@ class ExecutionStore:
         for condition in conditions:
             expression = condition if expression is None else expression & condition
         frame = self._read(expression)
+        frame.attrs = self._attrs(start_ts, end_ts, filters)
+        return frame
+
+    def _attrs(
+        self, start_ts: pd.Timestamp | None, end_ts: pd.Timestamp | None, filters: Filters
+    ) -> dict[str, Any]:
+        """What a loaded frame (and a scan) carries: the store, its window and the query."""
         manifest = self.manifest
         window = manifest["window"] if manifest else None
-        frame.attrs = {
+        return {
             "source": "store",
             "store": str(self.path),
             "store_window": dict(window) if window else None,
@@ -390,7 +397,6 @@ class ExecutionStore:
             },
             "last_sync": (manifest or {}).get("last_sync"),
         }
-        return frame
 
     def scan(
         self,
@@ -448,22 +454,7 @@ class ExecutionStore:
         ]
         for day in days:
             self._check_footer(day)
-        manifest = self.manifest
-        window = manifest["window"] if manifest else None
-        attrs = {  # what load() puts on its frame (tests/test_scan.py holds them equal)
-            "source": "store",
-            "store": str(self.path),
-            "store_window": dict(window) if window else None,
-            "window": {
-                "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
-                "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
-            },
-            "query": {
-                **(manifest or {}).get("query", {}),
-                **{name: value for name, value in filters.arguments().items() if value},
-            },
-            "last_sync": (manifest or {}).get("last_sync"),
-        }
+        attrs = self._attrs(start_ts, end_ts, filters)  # what load() puts on its frame
         return Selection.from_parquet(
             [self._file(day) for day in days],
             engine=engine,
