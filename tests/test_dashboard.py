@@ -391,3 +391,22 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"  # a zombie has exited
+
+
+def test_a_dashboard_that_fails_to_start_leaves_no_temporary_files(tmp_path, monkeypatch):
+    pytest.importorskip("voila")
+    import tempfile
+
+    made = []
+    real = tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        made.append(Path(real(*args, **kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(dashboard_module.tempfile, "mkdtemp", mkdtemp)
+    notebook = tmp_path / "broken.ipynb"
+    notebook.write_text("{ not json")
+    with pytest.raises(ValueError):
+        Dashboard(notebook, data="sample", port=0).start()
+    assert made and not made[0].exists()  # the copy of the data went with it

@@ -242,7 +242,8 @@ def test_an_empty_slice_shows_zeroes_and_says_so(sandbox_frame):
     assert explorer.total_spend.value == "$0.00"
     assert explorer.executions.value == "0"
     assert explorer.errors == {}
-    assert all("No executions match" in m.value for m in explorer.pane_messages.values())
+    sliced = [name for name in PANES if name != "month_to_date"]  # it reads every day
+    assert all("No executions match" in explorer.pane_messages[n].value for n in sliced)
     assert all(image.value == b"" for image in explorer.pane_images.values())
 
 
@@ -534,3 +535,52 @@ def test_a_change_computes_the_open_tab_only_and_the_others_when_they_open(sandb
     # reading a table that is not drawn yet computes it, as opening its tab would
     pd.testing.assert_frame_equal(explorer.tables["errors"], metrics.error_breakdown(failed))
     assert explorer.pane_tables["errors"].value != ""
+
+
+def test_an_unreadable_day_does_not_freeze_the_other_filters(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.start.value = "2026-06-01"
+    explorer.start.value = "2026-13-01"  # a typo: flagged, the selection keeps June 1
+    assert explorer.filters.start == dt.date(2026, 6, 1)
+    model = explorer.models[0]
+    explorer.model_select.value = (model,)  # another filter still applies
+    assert explorer.filters.models == (model,) and explorer.filters.start == dt.date(2026, 6, 1)
+    assert len(explorer.filtered) == len(pandas_slice(sandbox_frame, models=[model],
+                                                      start="2026-06-01"))  # fmt: skip
+    assert explorer.start.value == "2026-13-01"  # what was typed stays in view, flagged
+    assert "is not a day" in html.unescape(explorer.day_message.value)
+    assert "keeps the last day that read" in explorer.day_message.value
+
+
+def test_month_to_date_is_not_called_empty_when_only_the_day_range_is(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.filters = {"start": "2026-06-15", "end": "2026-06-20"}  # after the data ends
+    assert explorer.summary.executions == 0
+    explorer.tabs.selected_index = list(PANES).index("month_to_date")
+    assert explorer.pane_messages["month_to_date"].value == ""  # it reads every day
+    assert "No executions match" in explorer.pane_messages["latency"].value
+    assert explorer.tables["month_to_date"]["spend_current"].sum() > 0
+
+
+def test_code_reads_current_numbers_while_a_render_is_debounced(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False, debounce=5)
+    model = explorer.models[2]
+    want = pandas_slice(sandbox_frame, models=[model])
+
+    async def change_then_read() -> tuple[str, pd.DataFrame]:
+        explorer.filters = {"models": [model]}  # the render waits 5 s for more changes
+        return repr(explorer), explorer.tables["cost_by_model"]
+
+    shown, table = asyncio.run(change_then_read())
+    assert shown.startswith(f"Explorer({len(want):,} of {len(sandbox_frame):,} executions")
+    pd.testing.assert_frame_equal(table, metrics.cost_by_model(want))
+
+
+def test_the_previous_page_button_stops_at_the_first_page(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False)
+    explorer.tabs.selected_index = list(PANES).index("executions")
+    explorer.drill_previous.click()
+    assert explorer.drill_pages.value.strip().startswith("page 1 of")
+    rows = explorer.tables["executions"]
+    rows["extra"] = 1  # the drill-down's rows are the caller's to change
+    assert "extra" not in explorer.filtered.columns

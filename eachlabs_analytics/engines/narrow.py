@@ -100,11 +100,12 @@ def page(
     sort: str = "created_at",
     descending: bool = True,
     number: int = 0,
-    size: int = 25,
+    size: int | None = 25,
 ) -> tuple[pd.DataFrame, int]:
     """Page ``number`` (0-based) of the rows whose id, model or workflow contains ``text``
     (any case, literally), sorted by ``sort`` (missing values last, ties newest first then
-    by id), as the loader's typed frame; and how many rows match.
+    by id), as the loader's typed frame; and how many rows match. ``size=None``: every
+    matching row, in that order (no count query: the total is their number).
     """
     if sort not in SORTABLE:
         raise InvalidQueryError(f"sort={sort!r} is not allowed; allowed: {', '.join(SORTABLE)}")
@@ -116,7 +117,7 @@ def page(
         for condition in found[1:]:
             either = either | condition
         t = t.filter(either)
-    total = int(selection.engine.execute(t.count()).as_py())
+    total = int(selection.engine.execute(t.count()).as_py()) if size is not None else -1
     key = t[sort]
     if sort in schema.FLOAT_FIELDS:
         key = queries.known(key)  # NaN sorts as missing, last
@@ -124,8 +125,9 @@ def page(
     if sort != "created_at":
         order.append(t.created_at.desc(nulls_first=False))
     order.append(t.id.asc())
-    number = max(0, int(number))
-    rows = t.order_by(order).limit(size, offset=number * size)
-    frame = typed_frame(selection.engine.execute(rows))
+    ordered = t.order_by(order)
+    if size is not None:
+        ordered = ordered.limit(size, offset=max(0, int(number)) * size)
+    frame = typed_frame(selection.engine.execute(ordered))
     frame.attrs = copy.deepcopy(selection.attrs)
-    return frame, total
+    return frame, total if size is not None else len(frame)

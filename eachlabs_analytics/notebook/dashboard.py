@@ -251,8 +251,17 @@ class Dashboard:
         """Start Voilà and wait until it accepts connections (or fail, having stopped it)."""
         if self.process is not None:
             raise EachlabsError("this dashboard is already running")
-        env = dict(self._env)
         self._tmp = tempfile.mkdtemp(prefix="eachlabs-dashboard-")
+        try:
+            self._launch()
+        except BaseException:
+            self.stop()  # no server left running, no temporary copy of the data left behind
+            raise
+        print(f"serving the explorer at {self.url} (Ctrl-C to stop)", file=sys.stderr)
+
+    def _launch(self) -> None:
+        assert self._tmp is not None
+        env = dict(self._env)
         served = dashboard_notebook(self.notebook, Path(self._tmp))
         command = voila_command(
             served, port=self.port, host=self.host, cell_timeout=self._cell_timeout
@@ -267,7 +276,6 @@ class Dashboard:
         elif self._data is not None:
             path = Path(self._data)
             if not path.is_file():
-                self.stop()
                 raise InvalidQueryError(f"data {path} is not a file; pass a Parquet file")
             env["EACHLABS_DATA"] = str(path.resolve())
         if not is_loopback(self.host):
@@ -284,12 +292,7 @@ class Dashboard:
             cwd=self.notebook.parent,
             start_new_session=True,  # its own process group: stop() ends its kernels too
         )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        print(f"serving the explorer at {self.url} (Ctrl-C to stop)", file=sys.stderr)
+        self._wait_ready()
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop Voilà (terminate, then kill after ``grace`` seconds) and remove temporary data."""

@@ -70,7 +70,9 @@ def search_executions(
     key = _sort_key(rows[sort])
     ascending = not descending
     if key.is_monotonic_decreasing if descending else key.is_monotonic_increasing:
-        return rows  # already in order (a loaded frame is newest first): no sort, no copy
+        # already in order (a loaded frame is newest first): no sort; a shallow copy only, so
+        # the caller's changes never reach the frame it came from (copy-on-write)
+        return rows.copy(deep=False)
     order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index
     return rows.loc[order]
 

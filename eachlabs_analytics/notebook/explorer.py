@@ -51,7 +51,7 @@ from eachlabs_analytics._util.formats import (
 )
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics._util.windows import month_to_date
-from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.metrics.lazy import is_lazy
 from eachlabs_analytics.notebook import drilldown
@@ -134,6 +134,10 @@ class Explorer:
         charts: draw the charts (about half a second each); ``False`` shows the tables only.
         title: a heading above the filters (the dashboard shows its data source there).
 
+    Given an ``ExecutionStore`` (or ``store.scan(...)``), the Explorer never loads it: every
+    figure is re-queried from the engine. Its model and workflow lists and its row count are
+    those of when it was built: after a sync, build a new one to see new days.
+
     ``filtered`` is the current slice, ``filters`` the current selection (assign a ``Filters``,
     a mapping to change some fields, or ``None`` to clear), ``tables`` the numbers each pane shows
     and ``refresh()`` renders every pane now.
@@ -201,6 +205,7 @@ class Explorer:
         self._cache: tuple[Filters, pd.DataFrame] | None = None
         self._undated_cache: tuple[Filters, pd.DataFrame] | None = None
         self._selections: dict[Filters, Any] = {}
+        self._month_rows = -1  # rows in the month-to-date view (-1: not computed yet)
         self._syncing = False
         self._pending: asyncio.TimerHandle | None = None
         self._stale: set[str] = set()
@@ -262,8 +267,15 @@ class Explorer:
         self._cancel_pending()
         self._render(panes=tuple(PANES))
 
+    def _flush(self) -> None:
+        """Render now if a debounced render is waiting (so what code reads is current)."""
+        if self._pending is not None:
+            self._cancel_pending()
+            self._render(panes=self._visible())
+
     def __repr__(self) -> str:
-        shown = self.summary.executions if self.summary is not None else len(self.filtered)
+        self._flush()
+        shown = self.summary.executions if self.summary is not None else 0
         return (
             f"Explorer({shown:,} of {self._rows:,} executions; "
             f"{_describe(self._filters)})"
@@ -433,14 +445,25 @@ class Explorer:
     def _on_control(self, change: dict[str, Any]) -> None:
         if self._syncing:
             return
-        try:
-            start, end = _day(self.start.value, "From"), _day(self.end.value, "To")
-        except InvalidQueryError as exc:
-            self.day_message.value = f"<span class='ea-pane-error'>{html.escape(str(exc))}</span>"
-            return  # the selection stays what it was until the day reads as a date
+        problems = []
+        days = []
+        for field, name, kept in (
+            (self.start, "From", self._filters.start),
+            (self.end, "To", self._filters.end),
+        ):
+            try:
+                days.append(_day(field.value, name))
+            except InvalidQueryError as exc:
+                problems.append(str(exc))
+                days.append(kept)  # a day that does not read keeps the last one that did
+        start, end = days
+        if problems and change["owner"] in (self.start, self.end):
+            self._show_day_problems(problems)
+            return  # nothing else changed: the selection stays what it was
         if start is not None and end is not None and start > end:
             # the date just picked wins; move the other end to it rather than refuse
             start, end = (start, start) if change["owner"] is self.start else (end, end)
+        typed = (self.start.value, self.end.value)
         self.filters = Filters(
             start=start,
             end=end,
@@ -448,6 +471,20 @@ class Explorer:
             status_groups=self.status_select.value,
             error_classes=self.error_select.value,
             workflows=self.workflow_select.value,
+        )
+        if problems:  # the other filters applied; the unreadable day stays in view, flagged
+            self._syncing = True
+            try:
+                self.start.value, self.end.value = typed
+            finally:
+                self._syncing = False
+            self._show_day_problems(problems)
+
+    def _show_day_problems(self, problems: list[str]) -> None:
+        text = html.escape("; ".join(problems))
+        self.day_message.value = (
+            f"<span class='ea-pane-error'>{text} (the selection keeps the last day that "
+            "read)</span>"
         )
 
     def _show_model_options(self) -> None:
@@ -522,11 +559,9 @@ class Explorer:
         if self.lazy:
             from eachlabs_analytics.engines.narrow import page
 
-            rows, total = page(self.filtered, self.drill_search.value, sort=self.drill_sort.value)
             rows, _ = page(
-                self.filtered, self.drill_search.value, sort=self.drill_sort.value,
-                size=max(total, 1),
-            )  # fmt: skip
+                self.filtered, self.drill_search.value, sort=self.drill_sort.value, size=None
+            )
             return rows
         return drilldown.search_executions(
             self.filtered, self.drill_search.value, sort=self.drill_sort.value
@@ -537,7 +572,7 @@ class Explorer:
         return drilldown.selection_csv(self.drilled())
 
     def _turn_page(self, page: int | None) -> None:
-        self._drill_page = 0 if page is None else page
+        self._drill_page = 0 if page is None else max(0, page)
         self.drill_link.value = ""  # a download link is for the selection it was made for
         self._guard("executions table", self._render_executions)
         self._show_messages()
@@ -641,10 +676,17 @@ class Explorer:
             self.pane_tables[name].value = ""
         self._render_chart(name)
 
+    def _empty(self, name: str) -> bool:
+        """Whether a tab has nothing to show: month to date reads every day, the rest the
+        filtered slice."""
+        if name == "month_to_date":
+            return self._month_rows == 0
+        return self.summary is not None and self.summary.executions == 0
+
     def _render_chart(self, name: str) -> None:
         self._show_image(name, b"")
         data = self.filtered
-        empty = self.summary is not None and self.summary.executions == 0
+        empty = self._empty(name)
         if name in _ON_DEMAND and not empty:
             self._guard(f"{name} chart", lambda: self._draw_forecast(data))
         elif self.charts and not empty and name not in _TABLE_ONLY:
@@ -702,10 +744,11 @@ class Explorer:
         now, then = month_to_date(self.anchor)
         data = self.undated()
         with warnings.catch_warnings():  # an empty month is said in the pane, not warned
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore", DataQualityWarning)
             overall = metrics.compare_periods(data, current=now, previous=then, by=None)
             per_model = metrics.compare_periods(data, current=now, previous=then)
         self.tables["month_to_date"] = per_model
+        self._month_rows = int(per_model[["executions_current", "executions_previous"]].sum().sum())
         self.pane_tables["month_to_date"].value = _month_to_date_html(overall, per_model, now, then)
 
     def _show_image(self, name: str, png: bytes) -> None:
@@ -729,8 +772,8 @@ class Explorer:
         self.pane_tables[name].value = _table_html(name, table)
 
     def _show_messages(self) -> None:
-        empty = self.summary is not None and self.summary.executions == 0
         for name, message in self.pane_messages.items():
+            empty = self._empty(name)
             failures = [f"{step}: {error}" for step, error in self.errors.items() if name in step]
             if failures:
                 text = "; ".join(failures)
@@ -758,6 +801,7 @@ class _Tables(dict):  # type: ignore[type-arg]
         self._explorer = explorer
 
     def _fresh(self, key: object) -> None:
+        self._explorer._flush()
         pane = "forecast" if key == "anomalies" else key
         if pane in self._explorer._stale:
             self._explorer._render_pane(str(pane))
