@@ -352,14 +352,8 @@ class ExecutionStore:
         >>> ExecutionStore(tempfile.mkdtemp()).load(model=["veo-3"]).columns.tolist()[:2]
         ['id', 'model']
         """
-        start_ts = _timestamp(start, "start")
-        end_ts = _timestamp(end, "end")
-        if start_ts is not None and end_ts is not None and start_ts > end_ts:
-            raise InvalidQueryError(
-                f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})"
-            )
-        filters = Filters.parse(
-            model, status, workflow_id, workflow_execution_id, error_classification, any_status=True
+        start_ts, end_ts, filters = _query(
+            start, end, model, status, workflow_id, workflow_execution_id, error_classification
         )
         expression = None
         conditions = []
@@ -429,14 +423,8 @@ class ExecutionStore:
         """
         from eachlabs_analytics.engines import DuckDBEngine, Selection
 
-        start_ts = _timestamp(start, "start")
-        end_ts = _timestamp(end, "end")
-        if start_ts is not None and end_ts is not None and start_ts > end_ts:
-            raise InvalidQueryError(
-                f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})"
-            )
-        filters = Filters.parse(
-            model, status, workflow_id, workflow_execution_id, error_classification, any_status=True
+        start_ts, end_ts, filters = _query(
+            start, end, model, status, workflow_id, workflow_execution_id, error_classification
         )
         if engine is None:
             engine = DuckDBEngine(memory_limit=memory_limit, temp_directory=temp_directory)
@@ -1170,6 +1158,19 @@ def _iso(ts: pd.Timestamp) -> str:
     from eachlabs_analytics._util.timestamps import format_timestamp
 
     return format_timestamp(ts)
+
+
+def _query(
+    start: Any,
+    end: Any,
+    *filters: Any,
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None, Filters]:
+    """``load``'s and ``scan``'s arguments, checked: the window's bounds and the filters."""
+    start_ts = _timestamp(start, "start")
+    end_ts = _timestamp(end, "end")
+    if start_ts is not None and end_ts is not None and start_ts > end_ts:
+        raise InvalidQueryError(f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})")
+    return start_ts, end_ts, Filters.parse(*filters, any_status=True)
 
 
 def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
