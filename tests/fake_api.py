@@ -1,7 +1,10 @@
 """A scripted stand-in for the API, mounted on a requests.Session (no sockets).
 
 Used where the sandbox cannot easily misbehave on cue: malformed rows, extra fields, exact
-status codes. Each request is answered by ``handler(request) -> (status, headers, body)``.
+status codes, cursors that repeat. Each request is answered by
+``handler(request) -> (status, headers, body)``. ``page_body`` bodies carry the keys of both
+listings (v1's totals and v2's ``has_more``/``next_cursor``), so a one-page answer suits
+either; ``serve(rows)`` pages a fixed list the way each listing does.
 """
 
 from __future__ import annotations
@@ -33,16 +36,77 @@ ROW = {
 }
 
 
-def page_body(rows: list[dict], *, offset: int = 0, limit: int = 100, **extra: object) -> bytes:
+def page_body(
+    rows: list[dict],
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    has_more: bool = False,
+    next_cursor: str | None = None,
+    **extra: object,
+) -> bytes:
     document = {
         "executions": rows,
         "total_count": len(rows),
         "total_capped": False,
         "offset": offset,
         "limit": limit,
+        "has_more": has_more,
+        "next_cursor": next_cursor,
         **extra,
     }
     return orjson.dumps(document)
+
+
+def _created(row: dict) -> datetime | None:
+    value = row.get("created_at")
+    if not isinstance(value, str) or not value.endswith("Z"):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def serve(data: list[dict], **v1_extra: object) -> Handler:
+    """Page a fixed list of rows (newest first) as the API would, on either listing.
+
+    Honours ``from``/``to`` (rows whose ``created_at`` cannot be read are in every window),
+    ``limit``, v1's ``offset`` and v2's ``cursor`` (this fake's cursors are ``after-N``).
+    ``v1_extra`` overrides keys of v1 bodies (e.g. a capped ``total_count``).
+    """
+
+    def handler(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
+        q = query_of(request)
+        low = datetime.fromisoformat(q["from"].replace("Z", "+00:00")) if "from" in q else None
+        high = datetime.fromisoformat(q["to"].replace("Z", "+00:00")) if "to" in q else None
+        inside = [
+            row
+            for row in data
+            if (stamp := _created(row)) is None
+            or ((low is None or stamp >= low) and (high is None or stamp <= high))
+        ]
+        limit = int(q.get("limit", 20))
+        if urlsplit(request.url).path.startswith("/v2/"):
+            start = int(q["cursor"].removeprefix("after-")) if "cursor" in q else 0
+            chunk = inside[start : start + limit]
+            more = start + limit < len(inside)
+            cursor = f"after-{start + limit}" if more else None
+            return (
+                200,
+                {"X-Request-Id": "rid"},
+                page_body(chunk, limit=limit, has_more=more, next_cursor=cursor),
+            )
+        offset = int(q.get("offset", 0))
+        body = page_body(
+            inside[offset : offset + limit],
+            offset=offset,
+            limit=limit,
+            **{"total_count": len(inside), **v1_extra},
+        )
+        return 200, {"X-Request-Id": "rid"}, body
+
+    return handler
 
 
 def rows(n: int, **overrides: object) -> list[dict]:

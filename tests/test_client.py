@@ -14,7 +14,7 @@ import requests
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.loader.retry import parse_retry_after
-from tests.fake_api import page_body, query_of, rows, session_with
+from tests.fake_api import page_body, query_of, rows, serve, session_with
 
 KEY = "smk_test_secret_key_123"
 BASE = "https://api.example.test"
@@ -28,41 +28,17 @@ def make_client(handler, **options) -> tuple[ea.Client, object]:
     return client, adapter
 
 
-def serve_rows(data: list[dict]):
-    """Honour limit/offset over a fixed list of rows."""
-
-    def handler(request):
-        q = query_of(request)
-        offset, limit = int(q["offset"]), int(q["limit"])
-        return (
-            200,
-            {"X-Request-Id": "rid"},
-            page_body(data[offset : offset + limit], offset=offset, limit=limit),
-        )
-
-    return handler
+serve_rows = serve
 
 
-def test_pages_until_a_short_page_even_when_total_is_capped():
+def test_v1_pages_until_a_short_page_even_when_total_is_capped():
     data = rows(250)
-
-    def handler(request):
-        q = query_of(request)
-        offset, limit = int(q["offset"]), int(q["limit"])
-        body = page_body(
-            data[offset : offset + limit],
-            offset=offset,
-            limit=limit,
-            total_count=100,
-            total_capped=True,
-        )
-        return 200, {}, body
-
-    client, adapter = make_client(handler)
+    client, adapter = make_client(serve(data, total_count=100, total_capped=True), api_version="v1")
     df = ea.load_executions(client=client, **WINDOW, progress=False, max_workers=1)
     assert sorted(df["id"]) == sorted(r["id"] for r in data)
-    offsets = sorted(int(query_of(r)["offset"]) for r in adapter.requests)
+    offsets = sorted(int(query_of(r).get("offset", 0)) for r in adapter.requests)
     assert 200 in offsets  # went past the capped total of 100
+    assert all(r.url.startswith(BASE + "/v1/executions?") for r in adapter.requests)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +55,7 @@ def test_status_codes_map_to_typed_errors_without_retry(status, error):
         lambda r: (status, {"X-Request-Id": "req-42"}, b'{"error": "nope", "status": 1}')
     )
     with pytest.raises(error) as info:
-        client.get_page({"limit": "100", "offset": "0"})
+        client.get_page({"limit": "100", "offset": "0"}, version="v1")
     assert len(adapter.requests) == 1
     assert f"HTTP {status}" in str(info.value) and "req-42" in str(info.value)
     assert "nope" in str(info.value)
@@ -183,24 +159,32 @@ def test_budget_spent_on_bad_bodies_raises_not_partial():
         ea.load_executions(client=client, **WINDOW, progress=False, classify_errors=False)
 
 
-def test_server_ignoring_offset_raises_pagination_error():
+def test_v1_server_ignoring_offset_raises_pagination_error():
     data = rows(100)
-    client, adapter = make_client(lambda r: (200, {}, page_body(data)))
+    client, adapter = make_client(lambda r: (200, {}, page_body(data)), api_version="v1")
     with pytest.raises(ea.PaginationError, match="ignores offset"):
         ea.load_executions(client=client, **WINDOW, progress=False, max_workers=1)
     assert len(adapter.requests) <= 3
 
 
-def test_never_ending_server_hits_the_page_cap(monkeypatch):
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_never_ending_server_hits_the_page_cap(monkeypatch, version):
     calls = {"n": 0}
+    newest = datetime(2026, 10, 1, 12, 0, tzinfo=timezone.utc)
 
-    def handler(request):  # always a full page of new ids: never a short page
+    def handler(request):  # always a full page of new, older rows: never a last page
         calls["n"] += 1
-        fresh = [{**row, "id": f"{row['id']}_{calls['n']}"} for row in rows(100)]
-        return 200, {}, page_body(fresh)
+        fresh = [
+            {**row, "id": f"{row['id']}_{calls['n']}",
+             "created_at": (newest - timedelta(seconds=100 * calls["n"] + i)).isoformat()}
+            for i, row in enumerate(rows(100))
+        ]  # fmt: skip
+        # v1 claims an exact total of 500 (under its 1,000-row limit) but never ends
+        body = page_body(fresh, has_more=True, next_cursor=f"c{calls['n']}", total_count=500)
+        return 200, {}, body
 
     monkeypatch.setattr("eachlabs_analytics.loader.pagination.MAX_PAGES", 5)
-    client, _ = make_client(handler)
+    client, _ = make_client(handler, api_version=version)
     with pytest.raises(ea.PaginationError, match="more than 5 pages"):
         ea.load_executions(
             client=client, **WINDOW, progress=False, max_workers=1, classify_errors=False
@@ -395,7 +379,8 @@ def test_rows_without_an_id_are_kept_not_merged():
     client, _ = make_client(serve_rows(data))
     df = ea.load_executions(client=client, **WINDOW, progress=False)
     assert len(df) == 3 and df["id"].isna().sum() == 2
-    assert df.attrs["duplicates_dropped"] == 3  # the catch-up pass re-read the one page
+    # the catch-up pass re-read the newest row (no id): equal in every field, so merged
+    assert df.attrs["duplicates_dropped"] == 1
 
 
 def test_retry_after_with_non_ascii_digits_is_ignored():
@@ -432,16 +417,14 @@ def test_the_version_fetched_last_wins_and_duplicates_are_counted():
     calls = {"n": 0}
 
     def handler(request):
-        q = query_of(request)
-        offset, limit = int(q["offset"]), int(q["limit"])
         calls["n"] += 1
         current = [dict(r) for r in data]
         if calls["n"] > 1:  # after the first page, row 5 finished and rows shifted by one
             current[5]["status"] = "error"
             current.insert(100, dict(current[5]))
-        return 200, {}, page_body(current[offset : offset + limit], offset=offset, limit=limit)
+        return serve(current)(request)
 
-    client, _ = make_client(handler)
+    client, _ = make_client(handler, api_version="v1")
     df = ea.load_executions(
         client=client, **WINDOW, progress=False, max_workers=1, classify_errors=False
     )
@@ -456,10 +439,10 @@ def test_failed_rows_no_class_query_returned_stay_na_and_are_counted():
     def handler(request):
         q = query_of(request)
         if q.get("error_classification") == "provider_error":
-            return 200, {}, page_body(data[:2])
+            return serve(data[:2])(request)
         if "error_classification" in q:
-            return 200, {}, page_body([])
-        return 200, {}, page_body(data)
+            return serve([])(request)
+        return serve(data)(request)
 
     client, adapter = make_client(handler)
     df = ea.load_executions(client=client, **WINDOW, progress=False)

@@ -191,9 +191,12 @@ def test_rows_created_inside_the_window_while_loading_are_caught_up(truth):
     assert any("while loading" in issue for issue in df.attrs["data_issues"])
 
 
-def test_server_that_ignores_offset_ends_in_a_clear_error(truth):
+def test_v1_server_that_ignores_offset_ends_in_a_clear_error(truth):
     with ea.sandbox(data=truth, faults=Faults(ignore_offset=True)) as api:
-        with fast_client(api) as client, pytest.raises(ea.PaginationError, match="offset"):
+        with (
+            fast_client(api, api_version="v1") as client,
+            pytest.raises(ea.PaginationError, match="offset"),
+        ):
             ea.load_executions(client=client, start=START, end=END, progress=False, max_workers=2)
         assert len(api.request_log) < 60
 
@@ -407,7 +410,7 @@ def test_a_read_timeout_in_the_middle_of_the_body_is_retried():
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         client = ea.Client(api_key="smk_x", base_url=url, timeout=0.3, backoff=0.001)
-        page = client.get_page({"limit": "100", "offset": "0"})
+        page = client.get_page({"limit": "100", "offset": "0"}, version="v1")
     finally:
         server.shutdown()
         server.server_close()
@@ -425,10 +428,13 @@ def test_iter_pages_refuses_bad_arguments_before_any_request(kwargs, message):
         assert api.request_log == []
 
 
-def test_ignored_offset_is_caught_even_while_rows_arrive_at_the_head(truth):
+def test_v1_ignored_offset_is_caught_even_while_rows_arrive_at_the_head(truth):
     faults = Faults(ignore_offset=True, new_rows_per_request=1)
     with ea.sandbox(data=truth, faults=faults) as api:
-        with fast_client(api) as client, pytest.raises(ea.PaginationError, match="offset"):
+        with (
+            fast_client(api, api_version="v1") as client,
+            pytest.raises(ea.PaginationError, match="offset"),
+        ):
             ea.load_executions(
                 client=client, start="2026-10-25T00:00:00Z", progress=False, max_workers=2
             )

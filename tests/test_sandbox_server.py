@@ -1,13 +1,17 @@
-"""Conformance of the sandbox to the official OpenAPI contract of GET /v1/executions.
+"""Conformance of the sandbox to the contract of GET /v2/executions and GET /v1/executions.
 
 Every response is validated with ``jsonschema`` against the document's schemas; expected
-rows come from pandas masks over the sandbox's ground truth (``api.truth``).
+rows come from pandas masks over the sandbox's ground truth (``api.truth``). The listing
+tests run on both paths: v2 by cursor on the shared sandbox, v1 by offset on a sandbox
+without v1's 1,000-row limit (``v1_row_limit=None``, the v1 of before September 2026).
 """
 
 from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,6 +23,7 @@ import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.local_api import DEFAULT_API_KEY, Sandbox, generate_executions
 from eachlabs_analytics.local_api.sample import write_executions
+from tests.conftest import SANDBOX_PARAMS
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 Z_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
@@ -42,16 +47,42 @@ def get(
     return http.get(api.base_url + path, params=params, headers=headers, timeout=10)
 
 
-def fetch_all(http: requests.Session, api: Sandbox, params: dict[str, Any]) -> list[dict]:
-    """Page with the documented stop rule (a page shorter than limit ends it)."""
+@dataclass(frozen=True)
+class Listing:
+    api: Sandbox
+    version: str
+
+
+@pytest.fixture(scope="module")
+def unlimited_v1() -> Iterator[Sandbox]:
+    """The shared sandbox's data, with the v1 of before September 2026 (no row limit)."""
+    with Sandbox(**SANDBOX_PARAMS, v1_row_limit=None) as api:
+        yield api
+
+
+@pytest.fixture(params=["v2", "v1"])
+def listing(request, sandbox_api, unlimited_v1) -> Listing:
+    return Listing(sandbox_api if request.param == "v2" else unlimited_v1, request.param)
+
+
+def fetch_all(http: requests.Session, listing: Listing, params: dict[str, Any]) -> list[dict]:
+    """Page with each listing's documented stop rule: v2 while ``has_more`` (sending
+    ``next_cursor`` back), v1 until a page is shorter than ``limit``."""
     rows: list[dict] = []
-    offset = 0
+    offset, cursor = 0, None
+    path = f"/{listing.version}/executions"
     while True:
-        page = get(http, api, {**params, "limit": 100, "offset": offset})
+        paging = {"offset": offset} if listing.version == "v1" else {"cursor": cursor}
+        page = get(http, listing.api, {**params, "limit": 100, **paging}, path=path)
         assert page.status_code == 200, page.text
-        batch = page.json()["executions"]
+        body = page.json()
+        batch = body["executions"]
         rows.extend(batch)
-        if len(batch) < 100:
+        if listing.version == "v2":
+            if not body["has_more"]:
+                return rows
+            cursor = body["next_cursor"]
+        elif len(batch) < 100:
             return rows
         offset += 100
 
@@ -85,8 +116,8 @@ def test_pages_validate_against_the_openapi_schemas(sandbox_api, http, openapi_v
         assert len(body["executions"]) == body["limit"]
 
 
-def test_rows_have_exactly_the_api_fields_and_z_timestamps(sandbox_api, http):
-    rows = fetch_all(http, sandbox_api, {"from": "2020-01-01T00:00:00Z"})
+def test_rows_have_exactly_the_api_fields_and_z_timestamps(sandbox_api, http, listing):
+    rows = fetch_all(http, listing, {"from": "2020-01-01T00:00:00Z"})
     assert len(rows) == len(sandbox_api.truth)
     for row in rows:
         assert tuple(row) == schema.API_FIELDS  # no error_classification, nothing extra
@@ -96,8 +127,8 @@ def test_rows_have_exactly_the_api_fields_and_z_timestamps(sandbox_api, http):
         assert (row["requested_model"] is not None) == (row["model"] == "eachlabs-llm-router")
 
 
-def test_rows_carry_the_ground_truth_values(sandbox_api, http):
-    rows = fetch_all(http, sandbox_api, {"from": "2020-01-01T00:00:00Z"})
+def test_rows_carry_the_ground_truth_values(sandbox_api, http, listing):
+    rows = fetch_all(http, listing, {"from": "2020-01-01T00:00:00Z"})
     served = pd.DataFrame(rows)
     truth = sandbox_api.truth
     assert served["id"].tolist() == truth["id"].tolist()
@@ -113,47 +144,49 @@ def test_rows_carry_the_ground_truth_values(sandbox_api, http):
 
 
 # --- order, window, cap ------------------------------------------------------------------
-def test_newest_first_with_id_tiebreak():
+@pytest.mark.parametrize("version", ["v2", "v1"])
+def test_newest_first_with_id_tiebreak(version):
     end = pd.Timestamp("2026-10-31T00:00:00Z")
     frame = generate_executions(300, seed=5, end=end)
     # force ties on created_at so the id tiebreak matters
     frame.loc[:99, "created_at"] = frame.loc[0, "created_at"]
     frame.loc[:99, ["started_at", "completed_at"]] = pd.NaT
     with Sandbox(data=frame, now=end) as api, requests.Session() as http:
-        ids = [r["id"] for r in fetch_all(http, api, {})]
+        ids = [r["id"] for r in fetch_all(http, Listing(api, version), {})]
         truth = api.truth
     manual = sorted(zip(truth["created_at"], truth["id"], strict=True), reverse=True)
     assert ids == [i for _, i in manual]
     assert ids[:100] == sorted(ids[:100], reverse=True)
 
 
-def test_default_window_is_the_90_days_before_now(sandbox_api, http):
+def test_default_window_is_the_90_days_before_now(sandbox_api, http, listing):
     truth, now = sandbox_api.truth, sandbox_api.now
     assert truth["created_at"].min() < now - 90 * DAY  # the fixture holds older rows
-    served = [r["id"] for r in fetch_all(http, sandbox_api, {})]
+    served = [r["id"] for r in fetch_all(http, listing, {})]
     assert served == expected_ids(truth, in_default_window(truth, now))
 
 
-def test_default_window_ends_at_to(sandbox_api, http):
+def test_default_window_ends_at_to(sandbox_api, http, listing):
     truth = sandbox_api.truth
     to = truth["created_at"].iloc[len(truth) // 3]  # an exact row time: `to` is inclusive
-    served = [r["id"] for r in fetch_all(http, sandbox_api, {"to": iso(to)})]
+    served = [r["id"] for r in fetch_all(http, listing, {"to": iso(to)})]
     mask = (truth["created_at"] >= to - 90 * DAY) & (truth["created_at"] <= to)
     assert served == expected_ids(truth, mask)
     assert served[0] == truth.loc[truth["created_at"] == to, "id"].max()
 
 
-def test_from_and_to_are_inclusive_and_accept_offsets(sandbox_api, http):
+def test_from_and_to_are_inclusive_and_accept_offsets(sandbox_api, http, listing):
     truth = sandbox_api.truth
     start, stop = truth["created_at"].iloc[900], truth["created_at"].iloc[100]
     shifted = (start + pd.Timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "+02:00"
-    served = [r["id"] for r in fetch_all(http, sandbox_api, {"from": shifted, "to": iso(stop)})]
+    served = [r["id"] for r in fetch_all(http, listing, {"from": shifted, "to": iso(stop)})]
     mask = truth["created_at"].between(start, stop)
     assert served == expected_ids(truth, mask)
     assert len(served) == 801
 
 
-def test_total_count_is_capped_until_the_last_page(sandbox_api, http):
+def test_total_count_is_capped_until_the_last_page(unlimited_v1, http):
+    sandbox_api = unlimited_v1
     truth, cap = sandbox_api.truth, sandbox_api.total_cap
     total = int(in_default_window(truth, sandbox_api.now).sum())
     assert total > cap
@@ -180,9 +213,9 @@ def test_small_results_report_the_exact_total(sandbox_api, http):
     assert (empty["executions"], empty["total_count"], empty["total_capped"]) == ([], 0, False)
 
 
-def test_stop_rule_collects_every_row_despite_the_cap(sandbox_api, http):
+def test_stop_rule_collects_every_row_despite_the_cap(sandbox_api, http, listing):
     truth = sandbox_api.truth
-    rows = fetch_all(http, sandbox_api, {})
+    rows = fetch_all(http, listing, {})
     assert len(rows) == int(in_default_window(truth, sandbox_api.now).sum()) > 500
     assert len({r["id"] for r in rows}) == len(rows)
 
@@ -229,15 +262,15 @@ def truth_mask(truth: pd.DataFrame, now: pd.Timestamp, params: dict[str, str]) -
 @pytest.mark.parametrize(
     "params", FILTER_CASES, ids=lambda p: "&".join(f"{k}={v}" for k, v in p.items())
 )
-def test_filters_match_pandas_masks(sandbox_api, http, params):
+def test_filters_match_pandas_masks(sandbox_api, http, params, listing):
     truth = sandbox_api.truth
     expected = expected_ids(truth, truth_mask(truth, sandbox_api.now, params))
-    served = [r["id"] for r in fetch_all(http, sandbox_api, params)]
+    served = [r["id"] for r in fetch_all(http, listing, params)]
     assert served == expected
     assert expected or params.get("status") in ("starting",)  # cases are not vacuous
 
 
-def test_error_classification_filter_includes_workflow_failed_rows(sandbox_api, http):
+def test_error_classification_filter_includes_workflow_failed_rows(sandbox_api, http, listing):
     truth = sandbox_api.truth
     failed_wf = truth[(truth["status"] == "failed") & truth["error_classification"].notna()]
     assert len(failed_wf) > 0
@@ -245,7 +278,7 @@ def test_error_classification_filter_includes_workflow_failed_rows(sandbox_api, 
     served = {
         r["id"]
         for r in fetch_all(
-            http, sandbox_api, {"error_classification": cls, "from": "2020-01-01T00:00:00Z"}
+            http, listing, {"error_classification": cls, "from": "2020-01-01T00:00:00Z"}
         )
     }
     assert set(failed_wf.loc[failed_wf["error_classification"] == cls, "id"]) <= served
@@ -256,19 +289,19 @@ def test_error_classification_filter_includes_workflow_failed_rows(sandbox_api, 
     )
 
 
-def test_workflow_filters(sandbox_api, http):
+def test_workflow_filters(sandbox_api, http, listing):
     truth = sandbox_api.truth
     runs = truth.dropna(subset=["workflow_execution_id"])
     run_id = runs["workflow_execution_id"].value_counts().index[0]
     everything = {"from": "2020-01-01T00:00:00Z"}
     params = {**everything, "workflow_execution_id": run_id}
-    by_run = [r["id"] for r in fetch_all(http, sandbox_api, params)]
+    by_run = [r["id"] for r in fetch_all(http, listing, params)]
     assert len(by_run) >= 2
     assert by_run == expected_ids(truth, truth["workflow_execution_id"] == run_id)
     succeeded = runs[runs["status"] == "success"]
     workflow_id = succeeded["workflow_id"].value_counts().index[0]
     params = {**everything, "workflow_id": workflow_id, "status": "success"}
-    by_workflow = fetch_all(http, sandbox_api, params)
+    by_workflow = fetch_all(http, listing, params)
     mask = (truth["workflow_id"] == workflow_id) & (truth["status"] == "success")
     assert [r["id"] for r in by_workflow] == expected_ids(truth, mask.fillna(False))
     assert by_workflow and all(r["workflow_id"] == workflow_id for r in by_workflow)

@@ -5,8 +5,8 @@
 ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
 ...         first = next(client.iter_pages(start="2026-10-01T00:00:00Z"))
 ...         df = ea.load_executions(start="2026-10-01T00:00:00Z", client=client, progress=False)
->>> first.rows, first.request_id is not None, len(df) > first.rows
-(100, True, True)
+>>> first.version, first.rows, first.request_id is not None, len(df) > first.rows
+('v2', 100, True, True)
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +35,7 @@ from eachlabs_analytics.exceptions import (
     RateLimitError,
 )
 from eachlabs_analytics.loader.page import FetchStats, Page
+from eachlabs_analytics.loader.pagination import V1RowLimitError, is_v1_row_limit
 from eachlabs_analytics.loader.retry import MAX_RETRY_AFTER, Throttle, parse_retry_after
 
 logger = logging.getLogger("eachlabs_analytics")
@@ -41,7 +43,10 @@ logger = logging.getLogger("eachlabs_analytics")
 DEFAULT_BASE_URL = "https://api.eachlabs.ai"
 API_KEY_ENV = "EACHLABS_API_KEY"
 BASE_URL_ENV = "EACHLABS_BASE_URL"
-EXECUTIONS_PATH = "/v1/executions"
+API_VERSION_ENV = "EACHLABS_API_VERSION"
+#: ``auto`` reads v2 and falls back to v1 once, when v2 answers 404.
+API_VERSIONS = ("auto", "v2", "v1")
+EXECUTIONS_PATHS = {"v2": "/v2/executions", "v1": "/v1/executions"}
 AUTH_SCHEMES = ("bearer", "x-api-key")
 _MAX_REDIRECTS = 5
 #: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
@@ -73,10 +78,18 @@ class _ApiKey:
 class Client:
     """A reusable connection to the each::labs executions API.
 
+    Executions are listed by ``GET /v2/executions`` (cursor pages, since September 2026).
+    ``api_version="auto"`` (the default) falls back to the deprecated ``GET /v1/executions``
+    only when v2 answers 404 (an older deployment or a proxy), once per client, saying so in
+    the log and in :attr:`fallback`; v1 refuses rows past the first 1,000 of a result, so the
+    loader then reads it in smaller time slices.
+
     Args:
         api_key: the key; default ``$EACHLABS_API_KEY``. Never logged or shown.
         base_url: default ``$EACHLABS_BASE_URL``, else ``https://api.eachlabs.ai``. Plain
             ``http://`` is accepted only for loopback hosts (the sandbox).
+        api_version: ``"auto"``, ``"v2"`` or ``"v1"``; default ``$EACHLABS_API_VERSION``, else
+            ``"auto"``.
         timeout: seconds to connect and per socket read, or a ``(connect, read)`` pair.
         max_retries: retries per request after a 429, a 5xx, a connection error, a timeout,
             or a truncated or non-JSON body. Then a typed error is raised.
@@ -86,7 +99,8 @@ class Client:
 
     >>> client = Client(api_key="smk_example", base_url="http://127.0.0.1:8765")
     >>> client
-    Client(base_url='http://127.0.0.1:8765', auth_scheme='bearer', api_key=<hidden>)
+    Client(base_url='http://127.0.0.1:8765', api_version='auto', auth_scheme='bearer', \
+api_key=<hidden>)
     """
 
     def __init__(
@@ -101,10 +115,19 @@ class Client:
         max_backoff: float = 30.0,
         max_retry_after: float = MAX_RETRY_AFTER,
         session: requests.Session | None = None,
+        api_version: str | None = None,
     ) -> None:
         self.base_url = _check_base_url(
             base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         )
+        self.api_version = check_api_version(
+            api_version if api_version is not None else os.environ.get(API_VERSION_ENV) or "auto"
+        )
+        #: the listing in use: the one asked for, or (auto) v2 until it answers 404
+        self._version: str | None = None if self.api_version == "auto" else self.api_version
+        #: why this client reads v1 although v2 was asked for (None: no fallback)
+        self.fallback: str | None = None
+        self._version_lock = threading.Lock()
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not key or not key.strip():
             raise AuthenticationError(
@@ -139,9 +162,14 @@ class Client:
 
     def __repr__(self) -> str:
         return (
-            f"Client(base_url={self.base_url!r}, auth_scheme={self.auth_scheme!r}, "
-            "api_key=<hidden>)"
+            f"Client(base_url={self.base_url!r}, api_version={self.api_version!r}, "
+            f"auth_scheme={self.auth_scheme!r}, api_key=<hidden>)"
         )
+
+    @property
+    def version(self) -> str:
+        """The executions listing this client reads now: ``"v2"`` or ``"v1"``."""
+        return self._version or "v2"
 
     def __enter__(self) -> Client:
         return self
@@ -155,17 +183,58 @@ class Client:
             self.session.close()
 
     # --- one request ---------------------------------------------------------------------
-    def get_page(self, params: dict[str, str], stats: FetchStats | None = None) -> Page:
+    def get_page(
+        self, params: dict[str, str], stats: FetchStats | None = None, version: str | None = None
+    ) -> Page:
         """Fetch one page for these query parameters, retrying what is worth retrying.
+
+        ``version`` is ``"v2"`` (cursor pages) or ``"v1"`` (offset pages); None, for the
+        first page of a traversal, reads the client's listing: under ``api_version="auto"``
+        v2, or v1 for good once v2 answered 404.
 
         Raises:
             InvalidQueryError: HTTP 400 (the API's message says what is allowed).
             AuthenticationError: HTTP 401 or 403.
             RateLimitError: HTTP 429 after every retry.
-            APIError: 5xx, transport failures or malformed bodies after every retry.
+            APIError: 5xx, 404, transport failures or malformed bodies after every retry.
         """
-        stats = stats or FetchStats()
-        url = self.base_url + EXECUTIONS_PATH
+        chosen = version or self.version
+        try:
+            page = self._get_page(params, stats or FetchStats(), chosen)
+        except APIError as exc:
+            if exc.status != 404 or chosen != "v2":
+                raise
+            if version is None and self._fall_back(exc):
+                return self._get_page(params, stats or FetchStats(), "v1")
+            raise APIError(
+                f"{self.base_url} has no {EXECUTIONS_PATHS['v2']} (HTTP 404): it is an older "
+                "deployment or a proxy; use api_version='auto' to fall back to v1, or 'v1'",
+                status=404,
+                request_id=exc.request_id,
+                url=exc.url,
+            ) from None
+        if self._version is None and chosen == "v2":
+            with self._version_lock:
+                self._version = self._version or "v2"
+        return page
+
+    def _fall_back(self, error: APIError) -> bool:
+        """Switch an ``auto`` client to v1 after v2 answered 404 (once); False if not allowed."""
+        with self._version_lock:
+            if self.api_version != "auto" or self._version == "v2":
+                return False
+            if self._version is None:
+                self._version = "v1"
+                self.fallback = (
+                    f"GET {EXECUTIONS_PATHS['v2']} answered 404 (request id "
+                    f"{error.request_id}); read the deprecated GET {EXECUTIONS_PATHS['v1']} "
+                    "instead, in time slices of under 1,000 rows"
+                )
+                logger.warning("%s at %s", self.fallback, self.base_url)
+            return True
+
+    def _get_page(self, params: dict[str, str], stats: FetchStats, version: str) -> Page:
+        url = self.base_url + EXECUTIONS_PATHS[version]
         problem: _Retryable | None = None
         for attempt in range(self.max_retries + 1):
             if problem is not None:
@@ -176,7 +245,7 @@ class Client:
                     self.throttle.pause(delay)  # one 429 slows every worker, not just this one
                 logger.info(
                     "retrying %s after %.2fs (retry %d of %d): %s",
-                    _describe(params),
+                    _describe(params, version),
                     delay,
                     attempt,
                     self.max_retries,
@@ -185,7 +254,7 @@ class Client:
                 self._sleep(delay)
             self.throttle.wait()
             try:
-                return self._request_once(url, params, stats)
+                return self._request_once(url, params, stats, version)
             except _Retryable as retryable:
                 problem = retryable
                 stats.count_retry(retryable.reason)
@@ -193,7 +262,8 @@ class Client:
         last_problem = problem.error
         if isinstance(last_problem, RateLimitError):
             raise RateLimitError(
-                f"still rate limited after {self.max_retries} retries for {_describe(params)}",
+                f"still rate limited after {self.max_retries} retries for "
+                f"{_describe(params, version)}",
                 status=last_problem.status,
                 request_id=last_problem.request_id,
             )
@@ -204,12 +274,16 @@ class Client:
             url=last_problem.url,
         )
 
-    def _request_once(self, url: str, params: dict[str, str], stats: FetchStats) -> Page:
+    def _request_once(
+        self, url: str, params: dict[str, str], stats: FetchStats, version: str
+    ) -> Page:
         request_id = uuid.uuid4().hex
         target = url
         for _ in range(_MAX_REDIRECTS + 1):
             stats.count_request()
-            logger.debug("GET %s %s (request id %s)", target, _describe(params), request_id)
+            logger.debug(
+                "GET %s %s (request id %s)", target, _describe(params, version), request_id
+            )
             try:
                 response = self.session.get(
                     target,
@@ -225,7 +299,8 @@ class Client:
                 raise _Retryable(
                     "connection",
                     APIError(
-                        f"no complete response for {_describe(params)}: {type(exc).__name__}",
+                        f"no complete response for {_describe(params, version)}: "
+                        f"{type(exc).__name__}",
                         request_id=request_id,
                         url=url,
                     ),
@@ -234,7 +309,7 @@ class Client:
             if response.is_redirect:
                 target = self._redirect_target(target, response, rid)
                 continue
-            return self._page_or_raise(response, body, params, rid, url)
+            return self._page_or_raise(response, body, params, rid, url, version)
         raise APIError(f"more than {_MAX_REDIRECTS} redirects", request_id=request_id, url=url)
 
     def _headers(self, request_id: str) -> dict[str, str]:
@@ -271,12 +346,17 @@ class Client:
         params: dict[str, str],
         rid: str,
         url: str,
+        version: str,
     ) -> Page:
         status = response.status_code
         if status == 200:
-            return self._parse_page(body, params, rid, url)
+            return self._parse_page(body, params, rid, url, version)
         message = self._redact(_error_message(body) or response.reason or "error")
-        where = _describe(params)
+        where = _describe(params, version)
+        if version == "v1" and 400 <= status < 500 and is_v1_row_limit(message):
+            raise V1RowLimitError(
+                f"the API refused {where}: {message}", status=status, request_id=rid
+            )
         if status == 400:
             raise InvalidQueryError(
                 f"the API rejected {where}: {message}", status=status, request_id=rid
@@ -308,7 +388,9 @@ class Client:
             f"unexpected answer to {where}: {message}", status=status, request_id=rid, url=url
         )
 
-    def _parse_page(self, body: bytes, params: dict[str, str], rid: str, url: str) -> Page:
+    def _parse_page(
+        self, body: bytes, params: dict[str, str], rid: str, url: str, version: str
+    ) -> Page:
         try:
             document = orjson.loads(body)
             rows = document["executions"]
@@ -318,16 +400,27 @@ class Client:
             keys: set[str] = set()
             for row in rows:
                 keys.update(row)
-            total_count = int(document["total_count"])
-            total_capped = bool(document.get("total_capped", False))
-            offset = int(document.get("offset", params.get("offset", 0)))
             limit = int(params["limit"])
+            if version == "v2":
+                has_more = document["has_more"]
+                cursor = document.get("next_cursor")
+                if not isinstance(has_more, bool):
+                    raise TypeError("has_more is not a boolean")
+                if cursor is not None and not isinstance(cursor, str):
+                    raise TypeError("next_cursor is not a string")
+                paging: dict[str, Any] = {"has_more": has_more, "next_cursor": cursor or None}
+            else:
+                paging = {
+                    "total_count": int(document["total_count"]),
+                    "total_capped": bool(document.get("total_capped", False)),
+                    "offset": int(document.get("offset", params.get("offset", 0))),
+                }
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise _Retryable(
                 "malformed_body",
                 APIError(
-                    f"malformed response body for {_describe(params)} ({type(exc).__name__}: "
-                    f"{self._redact(str(exc)[:120])})",
+                    f"malformed response body for {_describe(params, version)} "
+                    f"({type(exc).__name__}: {self._redact(str(exc)[:120])})",
                     status=200,
                     request_id=rid,
                     url=url,
@@ -340,19 +433,20 @@ class Client:
         with self._sequence_lock:
             self._sequence += 1
             sequence = self._sequence
+        oldest, newest = _created_range(rows)
         return Page(
             body=body,
             params=dict(params),
             rows=len(rows),
             ids=ids,
-            total_count=total_count,
-            total_capped=total_capped,
-            offset=offset,
             limit=limit,
             request_id=rid,
+            version=version,
             extra_fields=frozenset(keys.difference(API_FIELDS)),
-            oldest_created_at=_oldest_timestamp(rows),
+            oldest_created_at=oldest,
+            newest_created_at=newest,
             sequence=sequence,
+            **paging,
         )
 
     def _redact(self, text: str) -> str:
@@ -384,19 +478,21 @@ class Client:
     ) -> Iterator[Page]:
         """Stream the pages of one query, newest first, one request at a time.
 
-        For windows too large to hold in memory: each :class:`Page` carries its request
-        context (parameters, request id) and turns into a typed frame with ``to_frame()``.
-        The window is pinned like :func:`load_executions` pins it.
+        For windows too large to hold in memory. On v2 this is one cursor traversal: each
+        :class:`Page` is a v2 page (``has_more``, ``next_cursor``) carrying its request
+        context (parameters, request id), and turns into a typed frame with ``to_frame()``.
+        After a fallback to v1, the window is read in time slices of under 1,000 rows, and a
+        row created exactly where a slice was cut after paging into it can come twice
+        (deduplicate by ``id``). The window is pinned like :func:`load_executions` pins it.
 
         >>> import eachlabs_analytics as ea
         >>> with ea.sandbox(executions=300, seed=1, end="2026-10-31T00:00:00Z") as api:
         ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
-        ...         pages = client.iter_pages(start="2026-08-01T00:00:00Z", limit=50)
-        ...         frames = [page.to_frame() for page in pages]
-        >>> sum(len(f) for f in frames)
-        300
+        ...         pages = list(client.iter_pages(start="2026-08-01T00:00:00Z", limit=50))
+        >>> sum(page.rows for page in pages), pages[0].has_more, pages[-1].has_more
+        (300, True, False)
         """
-        from eachlabs_analytics.loader.pagination import iter_query_pages
+        from eachlabs_analytics.loader.pagination import Slice, iter_slices
         from eachlabs_analytics.loader.query import Filters, build_query
 
         filters = Filters.parse(
@@ -408,7 +504,23 @@ class Client:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
             raise InvalidQueryError(f"limit must be an integer from 1 to 100, not {limit!r}")
         params = query.base_params(query.models[0] if query.models else None)
-        yield from iter_query_pages(self, params, query.start, query.last, limit=limit)
+        yield from iter_slices(self, [Slice(params, query.start, query.last)], limit=limit)
+
+
+def check_api_version(value: object) -> str:
+    """``value`` if it names an executions listing this package reads, else a clear error.
+
+    >>> check_api_version("v3")
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: api_version must be one of auto, v2, v1, \
+not 'v3'
+    """
+    if value not in API_VERSIONS:
+        raise InvalidQueryError(
+            f"api_version must be one of {', '.join(API_VERSIONS)}, not {value!r}"
+        )
+    return str(value)
 
 
 class _Retryable(Exception):
@@ -419,19 +531,27 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _oldest_timestamp(rows: list[dict]) -> str | None:
-    """``created_at`` of the last row that has a valid, offset-carrying one (for planning)."""
-    for row in reversed(rows):
-        value = row.get("created_at")
-        if not isinstance(value, str):
-            continue
-        try:
-            stamp = pd.Timestamp(value)
+def _created_range(rows: list[dict]) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The oldest and newest valid, offset-carrying ``created_at`` of the rows (UTC)."""
+    stamps = [stamp for row in rows if (stamp := _utc_instant(row.get("created_at"))) is not None]
+    if not stamps:
+        return None, None
+    return pd.Timestamp(min(stamps)), pd.Timestamp(max(stamps))
+
+
+def _utc_instant(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        try:  # Python 3.10 reads only 3 or 6 fraction digits; pandas reads the rest
+            stamp = pd.Timestamp(value).to_pydatetime()
         except ValueError:
-            continue
-        if stamp.tzinfo is not None:
-            return stamp.tz_convert("UTC").isoformat()
-    return None
+            return None
+    if stamp.tzinfo is None:
+        return None
+    return stamp.astimezone(timezone.utc)
 
 
 def _new_session() -> requests.Session:
@@ -481,6 +601,6 @@ def _error_message(body: bytes) -> str | None:
     return None
 
 
-def _describe(params: dict[str, str]) -> str:
-    shown = ", ".join(f"{k}={v}" for k, v in params.items())
-    return f"GET {EXECUTIONS_PATH}?{{{shown}}}"
+def _describe(params: dict[str, str], version: str) -> str:
+    shown = ", ".join(f"{k}={v if k != 'cursor' else '<cursor>'}" for k, v in params.items())
+    return f"GET {EXECUTIONS_PATHS[version]}?{{{shown}}}"

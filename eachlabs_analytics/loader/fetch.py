@@ -1,9 +1,12 @@
 """Concurrent paging: many queries over one window on a shared pool of workers.
 
-Each query's first page (the probe) tells how many rows to expect; the window is then cut
-into time slices (:func:`pagination.plan_slices`) paged in parallel, and each query ends
-with a catch-up pass over its head. A failure anywhere stops every worker and is raised:
-the caller gets all pages or an exception, never a silent part.
+Each query starts as one slice of the whole window. Its pages show how dense the rows are,
+and while workers are idle a slice with many pages left is cut in time
+(:func:`pagination.read_slice`): on v2 the running traversal keeps the newest part and the
+older parts become new traversals, so concurrency follows the data (a burst of rows inside
+one hour is cut as finely as a busy month). Each query ends with a catch-up pass over the
+window above its newest row. A failure anywhere stops every worker and is raised: the caller
+gets all pages or an exception, never a silent part.
 """
 
 from __future__ import annotations
@@ -17,17 +20,32 @@ import pandas as pd
 
 from eachlabs_analytics.loader.client import Client
 from eachlabs_analytics.loader.page import FetchStats, Page
-from eachlabs_analytics.loader.pagination import (
-    PAGE_LIMIT,
-    OffsetPaginator,
-    plan_slices,
-    window_params,
-)
+from eachlabs_analytics.loader.pagination import PAGES_PER_SLICE, Slice, filters_of, read_slice
 from eachlabs_analytics.loader.query import Query
 
 
+class _Run:
+    """The pages of one :meth:`Fetcher.fetch` call, collected from every worker."""
+
+    def __init__(self, bar: Any, known: set[str] | None = None) -> None:
+        self.pages: list[Page] = []
+        self.bar = bar
+        #: ids already loaded (the catch-up pass counts only rows not among them)
+        self.known = known
+        self.lock = threading.Lock()
+
+    def add(self, page: Page) -> None:
+        with self.lock:
+            self.pages.append(page)
+            if self.bar is not None:
+                new = (
+                    page.rows if self.known is None else sum(i not in self.known for i in page.ids)
+                )
+                self.bar.update(new)
+
+
 class Fetcher:
-    """Runs the pages of several queries over one window on a shared pool of workers."""
+    """Runs the slices of several queries over one window on a shared pool of workers."""
 
     def __init__(
         self, client: Client, pool: ThreadPoolExecutor, stats: FetchStats, workers: int, bar: Any
@@ -39,6 +57,10 @@ class Fetcher:
         self.bar = bar
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._futures: set[Future[None]] = set()
+        self._running = 0
+        #: slices read so far (each a traversal on v2)
+        self.slices = 0
         #: rows first seen by the catch-up pass: created inside the window during the load
         self.appeared = 0
 
@@ -48,127 +70,96 @@ class Fetcher:
         """Every page of every parameter set over ``query``'s window; all or an exception.
 
         With ``count_rows`` (the main rows, not the class lookups) each query ends with a
-        catch-up pass over its head: rows created inside the window while the load ran (a
-        server clock behind ours) appear there, and are fetched until known rows show up.
+        catch-up pass: rows created inside the window while the load ran (a server clock
+        behind ours) lie above the newest row read, and that part of the window is read again.
         """
-        pages: list[Page] = []
-        window = window_params(query.start, query.last)
-        probes = {
-            self.pool.submit(
-                self.client.get_page, self._page_params(params, window, 0), self.stats
-            ): params
-            for params in param_sets
-        }
-        pending: set[Future] = set(probes)
-        estimated = 0
+        run = _Run(self.bar if count_rows else None)
+        for params in param_sets:
+            self._spawn(run, Slice(params, query.start, query.last))
+        self._drain()
+        if not count_rows:
+            return run.pages
+        known = {row_id for page in run.pages for row_id in page.ids}
+        newest = _newest_by_query(run.pages)
+        catch_up = _Run(self.bar, known)
+        for params in param_sets:
+            seen = newest.get(_key(params))
+            lo = query.start if seen is None else max(query.start, seen)
+            self._spawn(catch_up, Slice(params, lo, query.last))
+        self._drain()
+        self.appeared += len({i for page in catch_up.pages for i in page.ids} - known)
+        return run.pages + catch_up.pages
+
+    def _spawn(self, run: _Run, job: Slice) -> None:
+        with self._lock:
+            self._running += 1
+            self.slices += 1
+            future = self.pool.submit(self._read, run, job)
+            self._futures.add(future)
+        future.add_done_callback(self._finished)
+
+    def _finished(self, future: Future[None]) -> None:
+        with self._lock:
+            self._running -= 1
+
+    def _read(self, run: _Run, job: Slice) -> None:
+        if self._stop.is_set():
+            return  # another worker failed; its exception is what the caller sees
+        pages = read_slice(
+            self.client,
+            job,
+            spawn=lambda part: self._spawn(run, part),
+            split=self._parts,
+            stats=self.stats,
+            stopped=self._stop.is_set,
+        )
+        for page in pages:
+            run.add(page)
+
+    def _parts(self, pages_left: float) -> int:
+        """Into how many parts a slice with ``pages_left`` may be cut: one more than the
+        idle workers, and only where each part keeps a few pages."""
+        with self._lock:
+            idle = self.workers - self._running
+        if idle < 1 or pages_left < 2 * PAGES_PER_SLICE:
+            return 1
+        return int(min(idle + 1, pages_left // PAGES_PER_SLICE))
+
+    def _drain(self) -> None:
+        """Wait for every slice, including those cut off while waiting; re-raise a failure."""
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            while True:
+                with self._lock:
+                    pending = set(self._futures)
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_EXCEPTION)
                 for future in done:
-                    result = future.result()  # re-raises the first failure
-                    if future not in probes:
-                        pages.extend(result)
-                        continue
-                    probe: Page = result
-                    pages.append(probe)
-                    self._advance(probe.rows, count_rows)
-                    if probe.is_last:
-                        continue
-                    slices = plan_slices(probe, query.start, query.last, self.workers)
-                    estimated += max(probe.total_count, probe.rows)
-                    pending.update(self._submit_slices(probes[future], probe, slices, count_rows))
-                if count_rows and self.bar is not None and estimated:
-                    self.bar.total = max(estimated, self.bar.n)
-                    self.bar.refresh()
-            if count_rows:
-                known = {row_id for page in pages for row_id in page.ids}
-                pending = {
-                    self.pool.submit(self._catch_up, params, window, known) for params in param_sets
-                }
-                for future in wait(pending, return_when=FIRST_EXCEPTION)[0]:
-                    pages.extend(future.result())
+                    with self._lock:
+                        self._futures.discard(future)
+                    future.result()  # re-raises the first failure
         except BaseException:
             self._stop.set()
-            for future in pending:
+            with self._lock:
+                pending = set(self._futures)
+            for future in pending:  # outside the lock: cancel() runs _finished right here
                 future.cancel()
             raise
-        return pages
 
-    def _page_params(self, params: dict[str, str], window: dict[str, str], offset: int):
-        return {**params, **window, "limit": str(PAGE_LIMIT), "offset": str(offset)}
 
-    def _catch_up(
-        self, params: dict[str, str], window: dict[str, str], known: set[str]
-    ) -> list[Page]:
-        """Re-read the head of a query until a page holds rows already known."""
-        pages: list[Page] = []
-        paginator = OffsetPaginator()
-        while not self._stop.is_set():
-            page = self.client.get_page(
-                self._page_params(params, window, paginator.offset), self.stats
-            )
-            pages.append(page)
-            new = [row_id for row_id in page.ids if row_id not in known]
-            with self._lock:
-                self.appeared += len(new)
-            self._advance(len(new), True)
-            if len(new) < page.rows or not paginator.update(page):
-                break
-        return pages
+def _key(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(filters_of(params).items()))
 
-    def _submit_slices(
-        self,
-        params: dict[str, str],
-        probe: Page,
-        slices: list[tuple[pd.Timestamp, pd.Timestamp]],
-        count_rows: bool,
-    ) -> list[Future]:
-        futures = []
-        for index, (start, end) in enumerate(slices):
-            continue_probe = index == 0 and len(slices) == 1
-            if index == 0 and not continue_probe and probe.oldest_created_at is not None:
-                # the newest slice's first page is the probe when the probe's rows all lie in it
-                continue_probe = pd.Timestamp(probe.oldest_created_at) >= start
-            futures.append(
-                self.pool.submit(
-                    self._page_slice,
-                    params,
-                    start,
-                    end,
-                    probe if continue_probe else None,
-                    count_rows,
-                )
-            )
-        return futures
 
-    def _page_slice(
-        self,
-        params: dict[str, str],
-        start: pd.Timestamp,
-        end: pd.Timestamp,
-        first: Page | None,
-        count_rows: bool,
-    ) -> list[Page]:
-        paginator = OffsetPaginator()
-        if first is not None:
-            paginator.update(first)  # continue after the probe: it was this slice's page 0
-        base = {**params, **window_params(start, end)}
-        pages: list[Page] = []
-        while not self._stop.is_set():
-            page = self.client.get_page({**base, **paginator.params()}, self.stats)
-            pages.append(page)
-            self._advance(page.rows, count_rows)
-            if not paginator.update(page):
-                return pages
-        return pages  # another worker failed; its exception is what the caller sees
-
-    def _advance(self, rows: int, count_rows: bool) -> None:
-        if self.bar is None or not count_rows:
-            return
-        with self._lock:
-            self.bar.update(rows)
-            if self.bar.total is not None and self.bar.n > self.bar.total:
-                self.bar.total = self.bar.n  # a capped total_count was only a lower bound
+def _newest_by_query(pages: list[Page]) -> dict[tuple[tuple[str, str], ...], pd.Timestamp]:
+    newest: dict[tuple[tuple[str, str], ...], pd.Timestamp] = {}
+    for page in pages:
+        if page.newest_created_at is None:
+            continue
+        key = _key(page.params)
+        if key not in newest or page.newest_created_at > newest[key]:
+            newest[key] = page.newest_created_at
+    return newest
 
 
 def progress_bar(progress: bool | None) -> Any:

@@ -17,7 +17,7 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
-from eachlabs_analytics.loader.client import Client
+from eachlabs_analytics.loader.client import Client, check_api_version
 from eachlabs_analytics.loader.fetch import Fetcher, progress_bar
 from eachlabs_analytics.loader.frames import pages_to_frame
 from eachlabs_analytics.loader.page import FetchStats
@@ -44,8 +44,18 @@ def load_executions(
     progress: bool | None = None,
     max_workers: int | None = None,
     client: Client | None = None,
+    api_version: str | None = None,
 ) -> pd.DataFrame:
     """Load every execution matching a query into one typed DataFrame.
+
+    Reads ``GET /v2/executions``: the window is cut into time slices, each one cursor
+    *traversal* (the filters and ``limit=100``, then every ``next_cursor`` the server gives,
+    while ``has_more``), run on a shared pool of workers. v2 gives no total, so slices are
+    sized from what the pages show and a dense slice is cut again while workers are idle. The
+    deprecated ``GET /v1/executions`` is read only when asked for, or when v2 answers 404
+    under ``api_version="auto"``; v1 refuses rows past the first 1,000 of a result, so it is
+    read in time slices that each hold fewer. A traversal that misbehaves raises
+    :class:`~eachlabs_analytics.PaginationError` rather than returning fewer rows.
 
     Args:
         start, end: the creation-time window ``[start, end)``: ``start`` included, ``end``
@@ -69,40 +79,52 @@ def load_executions(
             are counted in ``df.attrs["unclassified_errors"]``.
         progress: a tqdm bar of rows fetched on stderr; ``None`` = on in a terminal or notebook.
         max_workers: concurrent requests (1-64, default 8).
-        client: a :class:`~eachlabs_analytics.Client` you keep (its key, host, timeouts and
-            retries); None opens one for this call from ``api_key``/``base_url``.
+        client: a :class:`~eachlabs_analytics.Client` you keep (its key, host, timeouts,
+            retries and API version); None opens one for this call from
+            ``api_key``/``base_url``/``api_version``.
+        api_version: ``"auto"`` (v2, falling back to v1 on a 404), ``"v2"`` or ``"v1"``;
+            default ``$EACHLABS_API_VERSION``, else ``"auto"`` (not with ``client``).
 
     Returns:
         One row per execution (deduplicated by ``id``, the version fetched last wins), sorted by
         ``created_at`` descending then ``id``, with the columns and dtypes of
         ``schema.COLUMNS``/``schema.DTYPES``. ``df.attrs`` holds the window, the query, the fetch
-        time, requests and retries, and any data issues — never the key.
+        time, requests and retries, and any data issues — never the key. ``df.attrs["api"]``
+        says how it was read: ``version`` (``"v2"`` or ``"v1"``), ``requests``, ``slices``
+        (time slices read, each a traversal on v2) and ``fallback`` (why v1 was read although
+        v2 was asked for; None when it was not).
 
     Raises:
         InvalidQueryError: a bad argument (before any request) or an HTTP 400.
         AuthenticationError: no key, or HTTP 401/403.
         RateLimitError, APIError: the API kept failing after every retry. A load never
         returns a partial frame.
+        PaginationError: the server did not page as documented (a repeated cursor,
+        ``has_more`` without a cursor, rows outside the window, or more than 1,000 rows
+        created in one microsecond over v1).
 
     >>> import eachlabs_analytics as ea
     >>> with ea.sandbox(executions=500, seed=7, end="2026-10-31T00:00:00Z") as api:
     ...     df = ea.load_executions(start="2026-10-01T00:00:00Z", model=["veo-3", "flux-2-pro"],
     ...                             base_url=api.base_url, api_key=api.api_key, progress=False)
-    >>> sorted(df["model"].unique()), df.attrs["window"]["start"]
-    (['flux-2-pro', 'veo-3'], '2026-10-01T00:00:00Z')
+    >>> sorted(df["model"].unique()), df.attrs["window"]["start"], df.attrs["api"]["version"]
+    (['flux-2-pro', 'veo-3'], '2026-10-01T00:00:00Z', 'v2')
     """
     filters = Filters.parse(model, status, workflow_id, workflow_execution_id, error_classification)
     query = build_query(start, end, filters)
+    if api_version is not None:
+        check_api_version(api_version)
     if client is not None:
-        if api_key is not None or base_url is not None:
+        if api_key is not None or base_url is not None or api_version is not None:
             raise InvalidQueryError(
-                "give client= or api_key=/base_url=, not both: the client has its own key and host"
+                "give client= or api_key=/base_url=/api_version=, not both: the client has its "
+                "own key, host and API version"
             )
         return load_query(
             query, client, classify_errors=classify_errors, progress=progress,
             max_workers=max_workers,
         )  # fmt: skip
-    with Client(api_key=api_key, base_url=base_url) as own:
+    with Client(api_key=api_key, base_url=base_url, api_version=api_version) as own:
         return load_query(
             query, own, classify_errors=classify_errors, progress=progress,
             max_workers=max_workers,
@@ -191,6 +213,12 @@ def _load(
             "window": query.window(),
             "query": query.describe(),
             "fetched_at": fetched_at,
+            "api": {
+                "version": client.version,
+                "requests": stats.requests,
+                "slices": fetcher.slices,
+                "fallback": client.fallback,
+            },
             "requests": stats.requests,
             "retries": stats.retries,
             "retry_reasons": dict(stats.retry_reasons),
@@ -208,10 +236,12 @@ def _load(
         }
     )
     logger.info(
-        "loaded %d executions in %d requests (%d retries) for %s .. %s",
+        "loaded %d executions in %d requests (%d retries, %d slices over %s) for %s .. %s",
         len(frame),
         stats.requests,
         stats.retries,
+        fetcher.slices,
+        client.version,
         query.window()["start"],
         query.window()["end"],
     )

@@ -1,11 +1,11 @@
 """One response page with the request that produced it, and the counters of one load.
 
 Pages carry their context (parameters, request id, fetch order) so that errors and progress
-can say which page, which offset and which request; ``body`` keeps the raw JSON bytes for
-the one Arrow parse that builds the frame.
+can say which page, which cursor or offset and which request; ``body`` keeps the raw JSON
+bytes for the one Arrow parse that builds the frame.
 
->>> page = Page(body=b"", params={"offset": "0"}, rows=100, ids=[], total_count=250,
-...             total_capped=True, offset=0, limit=100, request_id="req-1")
+>>> page = Page(body=b"", params={}, rows=100, ids=[], limit=100, request_id="req-1",
+...             version="v2", has_more=True, next_cursor="opaque")
 >>> page.is_last
 False
 """
@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 
 @dataclass(frozen=True)
 class Page:
-    """One response page of ``GET /v1/executions`` with the request that produced it.
+    """One response page of ``GET /v2/executions`` (or v1's) with the request behind it.
 
+    A v2 page is one step of a cursor traversal: ``has_more`` says whether the traversal goes
+    on and ``next_cursor`` is the opaque token of its next page. A v1 page (the deprecated
+    listing, used only as a fallback) has ``total_count``/``total_capped``/``offset`` instead.
     ``body`` keeps the raw JSON bytes: the loader parses all pages at once with Arrow, which
     is several times faster than building frames from decoded dicts.
     """
@@ -32,21 +33,30 @@ class Page:
     params: dict[str, str]
     rows: int
     ids: list[str]
-    total_count: int
-    total_capped: bool
-    offset: int
     limit: int
     request_id: str | None
+    #: ``"v2"`` (cursor pages) or ``"v1"`` (offset pages)
+    version: str = "v1"
+    #: v2: whether the traversal has more pages, and the cursor of the next one
+    has_more: bool | None = None
+    next_cursor: str | None = None
+    #: v1: the matching rows (a lower bound when ``total_capped``) and this page's offset
+    total_count: int | None = None
+    total_capped: bool = False
+    offset: int = 0
     #: keys found in rows beyond the documented ExecutionSummary fields
     extra_fields: frozenset[str] = frozenset()
-    #: ``created_at`` of the last (oldest) row, as sent
-    oldest_created_at: str | None = None
+    #: the oldest and newest valid ``created_at`` among the rows (UTC)
+    oldest_created_at: pd.Timestamp | None = None
+    newest_created_at: pd.Timestamp | None = None
     #: order in which pages arrived across threads (later = fresher data)
     sequence: int = 0
 
     @property
     def is_last(self) -> bool:
-        """True when this page ends its query: it returned fewer rows than asked for."""
+        """True when this page ends its query: v2 says no more; v1 returned a short page."""
+        if self.version == "v2":
+            return not self.has_more
         return self.rows < self.limit
 
     def to_frame(self) -> pd.DataFrame:

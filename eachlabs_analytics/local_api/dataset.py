@@ -151,6 +151,20 @@ class Executions:
         self._cache[key] = (positions, c["created_at"][positions])
         return self._cache[key]
 
+    def _bounds(self, flt: Filter, positions: np.ndarray, created: np.ndarray) -> tuple[int, int]:
+        """``[lo, hi)`` of the matches whose ``created_at`` lies in the filter's window."""
+        lo = 0 if flt.created_from is None else int(np.searchsorted(created, flt.created_from))
+        hi = (
+            len(positions)
+            if flt.created_to is None
+            else int(np.searchsorted(created, flt.created_to, side="right"))
+        )
+        return lo, max(lo, hi)
+
+    def _body(self, chosen: np.ndarray) -> bytes:
+        rows = self._rows
+        return b"[" + b",".join([rows[p] for p in chosen.tolist()]) + b"]"
+
     def page(self, flt: Filter, offset: int, limit: int) -> tuple[bytes, int, int]:
         """Rows ``offset:offset+limit`` (newest first) of the matches, as a JSON array body.
 
@@ -158,19 +172,41 @@ class Executions:
         """
         with self._lock:
             positions, created = self._matching(flt)
-            lo = 0 if flt.created_from is None else int(np.searchsorted(created, flt.created_from))
-            hi = (
-                len(positions)
-                if flt.created_to is None
-                else int(np.searchsorted(created, flt.created_to, side="right"))
-            )
-            total = max(0, hi - lo)
+            lo, hi = self._bounds(flt, positions, created)
+            total = hi - lo
             first = hi - 1 - offset  # newest first: walk down from hi - 1
             last = max(lo, hi - offset - limit)
             chosen = positions[last : first + 1][::-1] if first >= last else positions[:0]
-            rows = self._rows
-            body = b"[" + b",".join([rows[p] for p in chosen.tolist()]) + b"]"
-            return body, total, len(chosen)
+            return self._body(chosen), total, len(chosen)
+
+    def page_after(
+        self, flt: Filter, after: tuple[int, str] | None, limit: int
+    ) -> tuple[bytes, int, tuple[int, str] | None, bool]:
+        """The ``limit`` newest matches strictly older than ``after`` (keyset paging).
+
+        ``after`` is ``(created_at µs, id)`` of the last row already served (None: from the
+        newest). Order is ``created_at`` then ``id``, both descending, so rows inserted at the
+        head never shift a traversal. Returns ``(b"[...]", rows_in_page, key of the last row,
+        whether older matches remain)``.
+        """
+        with self._lock:
+            positions, created = self._matching(flt)
+            lo, hi = self._bounds(flt, positions, created)
+            if after is not None:
+                stamp, row_id = after
+                ties_from = int(np.searchsorted(created, stamp, side="left"))
+                ties_to = int(np.searchsorted(created, stamp, side="right"))
+                tied = self._cols["id"][positions[ties_from:ties_to]]
+                # tied rows are stored by id ascending: those below row_id come after it
+                older_ties = int(np.searchsorted(tied.astype(str), row_id, side="left"))
+                hi = max(lo, min(hi, ties_from + older_ties))
+            first = max(lo, hi - limit)
+            chosen = positions[first:hi][::-1]
+            if not len(chosen):
+                return b"[]", 0, None, False
+            last = int(chosen[-1])
+            key = (int(self._cols["created_at"][last]), str(self._cols["id"][last]))
+            return self._body(chosen), len(chosen), key, first > lo
 
     def truth(self) -> pd.DataFrame:
         """The current ground truth, newest first, typed like ``schema.DTYPES``."""

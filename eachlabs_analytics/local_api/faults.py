@@ -53,13 +53,16 @@ class Faults:
             rows one step along created -> starting -> success (1 in 5 end in error with
             class provider_error), filling timestamps, cost and output; ``created_at``
             never changes. The clock advances 1 ms per step.
-        ignore_offset: executions requests are served from offset 0 whatever ``offset``
+        ignore_offset: v1 executions requests are served from offset 0 whatever ``offset``
             says (the body still echoes the requested offset).
+        expire_cursor_every: every Nth request (server-wide count) that carries a v2
+            ``cursor`` is answered 400 "cursor expired" (0 = off); a client restarts the
+            traversal. Not counted as cursor misuse.
         max_faults: the most faults injected in total (None = unbounded).
         injected: faults injected so far (read it in tests).
         injected_by_kind: the same, per kind (``rate_limit``, ``server_error``,
             ``truncate``, ``drop``, ``redirect``, ``ignore_offset``, ``new_rows``,
-            ``mutate``).
+            ``mutate``, ``expire_cursor``).
     """
 
     latency: float = 0.0
@@ -75,6 +78,7 @@ class Faults:
     new_rows_per_request: int = 0
     mutate_in_flight: int = 0
     ignore_offset: bool = False
+    expire_cursor_every: int = 0
     max_faults: int | None = None
     injected: int = field(default=0, compare=False)
     injected_by_kind: dict[str, int] = field(default_factory=dict, compare=False)
@@ -101,6 +105,7 @@ class Faults:
             "drop_every",
             "new_rows_per_request",
             "mutate_in_flight",
+            "expire_cursor_every",
         ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -143,8 +148,9 @@ class Faults:
         """Whether request ``request_number`` (1-based) gets fault ``kind``; counts it if so.
 
         ``kind`` is one of the ``*_every`` switches without the suffix (``rate_limit``,
-        ``server_error``, ``truncate``, ``drop``), or a switch that applies to every
-        request when on (``redirect``, ``ignore_offset``, ``new_rows``, ``mutate``).
+        ``server_error``, ``truncate``, ``drop``, ``expire_cursor``), or a switch that
+        applies to every request when on (``redirect``, ``ignore_offset``, ``new_rows``,
+        ``mutate``).
 
         >>> Faults(drop_every=2).take("drop", 4)
         True
@@ -170,6 +176,7 @@ class Faults:
             "server_error": self.server_error_every,
             "truncate": self.truncate_every,
             "drop": self.drop_every,
+            "expire_cursor": self.expire_cursor_every,
         }.get(kind)
         if every is not None:
             return every > 0 and n % every == 0

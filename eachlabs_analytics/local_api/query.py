@@ -1,8 +1,13 @@
-"""Validate a ``GET /v1/executions`` query string the way the API does (400s name the rule).
+"""Validate an executions listing query string the way the API does (400s name the rule).
+
+``GET /v1/executions`` pages by ``offset``; ``GET /v2/executions`` by an opaque ``cursor``
+(and refuses ``offset``). Both take the same filters and ``limit``.
 
 >>> q = parse_query("limit=5&status=success,error&from=2026-01-01T00:00:00Z", now_us=0)
 >>> q.limit, q.offset, q.filter.statuses
 (5, 0, ('success', 'error'))
+>>> parse_query("limit=5&cursor=abc", now_us=0, version="v2").cursor
+'abc'
 >>> parse_query("limit=0", now_us=0)
 Traceback (most recent call last):
 ...
@@ -45,11 +50,32 @@ class BadRequest(ValueError):
 
 @dataclass(frozen=True)
 class Query:
-    """A validated listing query."""
+    """A validated listing query (``offset`` is 0 and ``cursor`` may be set on v2)."""
 
     filter: Filter
     offset: int
     limit: int
+    cursor: str | None = None
+    #: ``from`` and ``to`` as sent (µs; None when absent, before any default)
+    sent_window: tuple[int | None, int | None] = (None, None)
+
+    def binding(self) -> str:
+        """What a v2 cursor is bound to: every filter as parsed (the window as sent) and
+        the limit, so equal values spelled differently (``Z`` or ``+00:00``) still match."""
+        f = self.filter
+        return "&".join(
+            f"{name}={value}"
+            for name, value in (
+                ("status", ",".join(f.statuses)),
+                ("error_classification", ",".join(f.error_classes)),
+                ("model", f.model),
+                ("workflow_id", f.workflow_id),
+                ("workflow_execution_id", f.workflow_execution_id),
+                ("from", self.sent_window[0]),
+                ("to", self.sent_window[1]),
+                ("limit", self.limit),
+            )
+        )
 
 
 def _show(value: str) -> str:
@@ -141,11 +167,12 @@ def first_values(query_string: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(query_string, keep_blank_values=True).items()}
 
 
-def parse_query(query_string: str, now_us: int) -> Query:
+def parse_query(query_string: str, now_us: int, version: str = "v1") -> Query:
     """Validate a listing query; raise :class:`BadRequest` naming what is wrong and allowed.
 
     Blank parameters count as absent. ``from`` defaults to ``to`` (or ``now_us``) minus
-    90 days; both bounds are inclusive and apply to ``created_at``.
+    90 days; both bounds are inclusive and apply to ``created_at``. ``version="v2"`` reads
+    ``cursor`` and refuses ``offset``.
 
     >>> try:
     ...     parse_query("status=done", now_us=0)
@@ -155,11 +182,22 @@ def parse_query(query_string: str, now_us: int) -> Query:
     """
     params = first_values(query_string)
     limit = _integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _integer(params, "offset", 0, 0, None)
+    cursor = None
+    if version == "v2":
+        if params.get("offset", ""):
+            raise BadRequest(
+                "offset is not a parameter of GET /v2/executions: it pages by cursor (send "
+                "next_cursor back as cursor with the same filters and limit)",
+                {"parameter": "offset", "allowed": "cursor"},
+            )
+        offset = 0
+        cursor = params.get("cursor") or None
+    else:
+        offset = _integer(params, "offset", 0, 0, None)
     statuses = _tokens(params, "status", schema.STATUS_FILTER_TOKENS)
     classes = _tokens(params, "error_classification", schema.ERROR_CLASSES)
     created_to = _timestamp(params, "to")
-    created_from = _timestamp(params, "from")
+    created_from = sent_from = _timestamp(params, "from")
     if created_from is None:
         created_from = (now_us if created_to is None else created_to) - DEFAULT_WINDOW_US
     if created_to is not None and created_from > created_to:
@@ -179,4 +217,6 @@ def parse_query(query_string: str, now_us: int) -> Query:
         ),
         offset=offset,
         limit=limit,
+        cursor=cursor,
+        sent_window=(sent_from, created_to),
     )

@@ -1,33 +1,48 @@
-"""A faithful local each::labs ``GET /v1/executions`` API, served from a background thread.
+"""A faithful local each::labs executions API, served from a background thread.
 
-Semantics follow ``tests/fixtures/eachlabs-executions-openapi.json``:
+Semantics follow the sandbox's OpenAPI document (``local_api/openapi.json``: the vendor's
+``GET /v1/executions`` contract plus ``GET /v2/executions`` as the changelog of 2026-09-03
+describes it):
 
-- Only ``GET /v1/executions`` (and its alias ``/v1/executions/``); other paths answer a
-  404 JSON error, other methods on it (any method, TRACE included) a 405. Requests the
-  HTTP layer cannot parse answer a JSON 400 too: every response is JSON.
+- ``GET /v2/executions`` (cursor pages, :mod:`.listing`) and ``GET /v1/executions`` (offset
+  pages, refused past the first 1,000 rows of a result unless ``v1_row_limit=None``), each
+  also with a trailing ``/``; ``api="v1"`` or ``"v2"`` serves only one of them (the other
+  answers 404, as an older or newer deployment would). ``GET /openapi.json`` serves the
+  document itself, without a key. Other paths answer a 404 JSON error, other methods (any
+  method, TRACE included) a 405. Requests the HTTP layer cannot parse answer a JSON 400 too:
+  every response is JSON.
 - Auth: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; otherwise 401
   ``{"error": "Invalid or missing API key", "status": 401}``.
-- ``limit`` 1..100 (default 20), ``offset`` >= 0, ``status`` tokens, ``error_classification``
-  classes, ``model``/``workflow_id``/``workflow_execution_id`` (exact), ``from``/``to``
-  (RFC 3339 with an offset, inclusive, on ``created_at``; ``from`` defaults to ``to`` or
-  the sandbox clock minus 90 days). Bad values answer 400 naming what is allowed; blank
-  values count as absent; a repeated parameter uses its first value.
+- ``limit`` 1..100 (default 20), ``offset`` >= 0 (v1) or ``cursor`` (v2), ``status``
+  tokens, ``error_classification`` classes, ``model``/``workflow_id``/
+  ``workflow_execution_id`` (exact), ``from``/``to`` (RFC 3339 with an offset, inclusive,
+  on ``created_at``; ``from`` defaults to ``to`` or the sandbox clock minus 90 days). Bad
+  values answer 400 naming what is allowed; blank values count as absent; a repeated
+  parameter uses its first value.
 - Newest first: ``created_at`` descending, then ``id`` descending.
-- ``total_count`` = min(true total, ``total_cap``) with ``total_capped: true`` when the
+- v1: ``total_count`` = min(true total, ``total_cap``) with ``total_capped: true`` when the
   true total exceeds the cap, except on the last page that returns rows, which reports the
   exact total and ``total_capped: false``.
+- v2: ``has_more`` and ``next_cursor`` (a signed keyset position bound to the filters and
+  limit); a cursor that is garbage, tampered, foreign or sent with other filters answers a
+  400 naming what is wrong and is counted in ``cursor_misuse`` (tests end with it empty).
+- ``retention_days``: rows created more than that many days before the sandbox clock are no
+  longer listed (the vendor's execution retention, 2026-09-09); ``truth`` keeps them.
 - Every response carries ``X-Request-Id`` (the client's, else a generated UUID). Faults
   are described in :mod:`~eachlabs_analytics.local_api.faults`.
 
 >>> import requests
 >>> with Sandbox(executions=500, seed=1, end="2026-10-31T00:00:00Z", total_cap=None) as api:
-...     requests.get(api.base_url + "/v1/executions", timeout=5,
-...                  headers={"Authorization": f"Bearer {api.api_key}"}).json()["total_count"]
-500
+...     auth = {"Authorization": f"Bearer {api.api_key}"}
+...     v1 = requests.get(api.base_url + "/v1/executions", timeout=5, headers=auth).json()
+...     v2 = requests.get(api.base_url + "/v2/executions", timeout=5, headers=auth).json()
+>>> v1["total_count"], v2["has_more"], len(v2["executions"])
+(500, True, 20)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hmac
 import ipaddress
@@ -48,17 +63,28 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from eachlabs_analytics.local_api.cursor import CursorCodec, CursorRejected
 from eachlabs_analytics.local_api.dataset import Clock, Executions
 from eachlabs_analytics.local_api.faults import Faults
 from eachlabs_analytics.local_api.frame import coerce_frame
 from eachlabs_analytics.local_api.generator import generate_executions, new_executions, parse_end
-from eachlabs_analytics.local_api.query import BadRequest, first_values, parse_query
+from eachlabs_analytics.local_api.listing import V1_ROW_LIMIT, v1_body, v2_body
+from eachlabs_analytics.local_api.query import BadRequest, Query, first_values, parse_query
 from eachlabs_analytics.local_api.sample import load_sample, read_executions
 
 #: The sandbox's documented demo key (a real key also starts with ``smk_``).
 DEFAULT_API_KEY = "smk_sandbox_demo"
 EXECUTIONS_PATH = "/v1/executions"
-_ALIASES = (EXECUTIONS_PATH, EXECUTIONS_PATH + "/")
+EXECUTIONS_V2_PATH = "/v2/executions"
+OPENAPI_PATH = "/openapi.json"
+#: What ``api=`` may serve: both listings, or only one of them.
+API_MODES = ("both", "v1", "v2")
+_PATHS = {
+    path: version
+    for version, base in (("v1", EXECUTIONS_PATH), ("v2", EXECUTIONS_V2_PATH))
+    for path in (base, base + "/")
+}
+_DAY_US = 86_400_000_000
 _SERVER_ERRORS = (503, 500, 502)
 _REASONS = {
     429: "Too many requests",
@@ -195,6 +221,9 @@ class Sandbox:
     creation time of new rows) defaults to the data's window end, else its newest
     timestamp. ``total_cap=None`` never caps. The ``error_classification`` filter matches
     failed rows whose class the data knows (a frame without that column matches none).
+    ``api`` is ``"both"``, ``"v1"`` or ``"v2"``; ``v1_row_limit`` is v1's depth limit (None:
+    the unlimited v1 of before September 2026); ``retention_days`` hides rows older than that
+    many days before ``now`` (None: keep all; a live attribute, like ``faults``).
     ``start()``/``stop()`` or use it as a context manager.
 
     >>> api = Sandbox(executions=300, seed=1, end="2026-10-31T00:00:00Z")
@@ -215,6 +244,9 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         now: str | datetime | pd.Timestamp | None = None,
+        api: str = "both",
+        v1_row_limit: int | None = V1_ROW_LIMIT,
+        retention_days: float | None = None,
     ) -> None:
         if not isinstance(api_key, str) or not api_key or any(ch.isspace() for ch in api_key):
             raise ValueError("api_key must be a non-empty string without whitespace")
@@ -226,6 +258,19 @@ class Sandbox:
             raise ValueError(f"port must be an integer between 0 and 65535, got {port!r}")
         if faults is not None and not isinstance(faults, Faults):
             raise TypeError(f"faults must be a Faults object, got {type(faults).__name__}")
+        if api not in API_MODES:
+            raise ValueError(f"api must be one of {', '.join(API_MODES)}, got {api!r}")
+        if v1_row_limit is not None and (
+            isinstance(v1_row_limit, bool) or not isinstance(v1_row_limit, int) or v1_row_limit < 1
+        ):
+            raise ValueError(f"v1_row_limit must be an integer >= 1 or None, got {v1_row_limit!r}")
+        _check_retention(retention_days)
+        self.api = api
+        self.v1_row_limit = v1_row_limit
+        self.retention_days = retention_days
+        #: v2 cursors refused as garbage, foreign or sent with other filters (client bugs)
+        self.cursor_misuse: list[dict[str, Any]] = []
+        self._cursors = CursorCodec(os.urandom(16))
         self.host = _check_host(host)
         self.port = port
         self.api_key = api_key
@@ -333,8 +378,8 @@ class Sandbox:
     def __repr__(self) -> str:
         where = self.base_url if self._server is not None else "stopped"
         return (
-            f"Sandbox({where}, executions={len(self._data)}, now={self.now.isoformat()}, "
-            f"api_key=<redacted>, total_cap={self.total_cap})"
+            f"Sandbox({where}, api={self.api}, executions={len(self._data)}, "
+            f"now={self.now.isoformat()}, api_key=<redacted>, total_cap={self.total_cap})"
         )
 
     # --- request handling ----------------------------------------------------------------
@@ -378,8 +423,21 @@ class Sandbox:
             retry = self._retry_after() if code == 503 else None
             responder.error(code, _REASONS[code], retry_after=retry)
             return
-        if parts.path not in _ALIASES:
-            responder.error(404, f"Not found: {parts.path}; this API serves GET {EXECUTIONS_PATH}")
+        if parts.path == OPENAPI_PATH:
+            if handler.command == "GET":
+                responder.json(200, _openapi_document())
+            else:
+                responder.error(
+                    405, f"Method {handler.command} not allowed; use GET", headers={"Allow": "GET"}
+                )
+            return
+        version = _PATHS.get(parts.path)
+        if version is None or self.api not in ("both", version):
+            served = [p for v, p in (("v2", EXECUTIONS_V2_PATH), ("v1", EXECUTIONS_PATH))
+                      if self.api in ("both", v)]  # fmt: skip
+            responder.error(
+                404, f"Not found: {parts.path}; this API serves GET {' and GET '.join(served)}"
+            )
             return
         if handler.command != "GET":
             responder.error(
@@ -392,12 +450,12 @@ class Sandbox:
             return
         if (
             faults.redirect_same_host
-            and parts.path == EXECUTIONS_PATH
+            and not parts.path.endswith("/")
             and faults.take("redirect", number)
         ):
             entry["fault"] = "redirect"
             suffix = f"?{parts.query}" if parts.query else ""
-            responder.redirect(f"{self.base_url}{EXECUTIONS_PATH}/{suffix}")
+            responder.redirect(f"{self.base_url}{parts.path}/{suffix}")
             return
         if not self._authorized(handler):
             responder.json(
@@ -405,33 +463,60 @@ class Sandbox:
             )
             return
         try:
-            query = parse_query(parts.query, self._clock.now_us)
+            query = self._retained(parse_query(parts.query, self._clock.now_us, version))
+            self._apply_data_faults(number)
+            if version == "v2":
+                body = self._v2(query, number, entry)
+            else:
+                offset = query.offset
+                if faults.ignore_offset and offset > 0 and faults.take("ignore_offset", number):
+                    entry["fault"] = "ignore_offset"
+                    offset = 0
+                body = v1_body(
+                    self._data,
+                    query,
+                    total_cap=self.total_cap,
+                    row_limit=self.v1_row_limit,
+                    offset=offset,
+                )
         except BadRequest as exc:
             responder.error(400, exc.message, details=exc.details)
             return
-        self._apply_data_faults(number)
-        offset = query.offset
-        if faults.ignore_offset and offset > 0 and faults.take("ignore_offset", number):
-            entry["fault"] = "ignore_offset"
-            offset = 0
-        rows, total, returned = self._data.page(query.filter, offset, query.limit)
-        count, capped = total, False
-        last_page = returned > 0 and offset + returned >= total
-        if self.total_cap is not None and total > self.total_cap and not last_page:
-            count, capped = self.total_cap, True
-        body = b"".join(
-            (
-                b'{"executions":',
-                rows,
-                b',"total_count":%d,"total_capped":%s,"offset":%d,"limit":%d}'
-                % (count, b"true" if capped else b"false", query.offset, query.limit),
-            )
-        )
+        except CursorRejected as exc:
+            responder.error(400, exc.message, details={"parameter": "cursor", "reason": exc.reason})
+            return
         if faults.take("truncate", number):
             entry["fault"] = "truncate"
             responder.truncated(body)
             return
         responder.json(200, body)
+
+    def _retained(self, query: Query) -> Query:
+        """The query with its window cut at the retention horizon (rows older are expired)."""
+        if self.retention_days is None:
+            return query
+        _check_retention(self.retention_days)
+        horizon = self._clock.now_us - int(self.retention_days * _DAY_US)
+        flt = query.filter
+        if flt.created_from is not None and flt.created_from >= horizon:
+            return query
+        return dataclasses.replace(query, filter=dataclasses.replace(flt, created_from=horizon))
+
+    def _v2(self, query: Query, number: int, entry: dict[str, Any]) -> bytes:
+        if query.cursor is not None and self.faults.take("expire_cursor", number):
+            entry["fault"] = "expire_cursor"
+            raise CursorRejected(
+                "cursor expired; start the traversal again without a cursor", "expired"
+            )
+        try:
+            return v2_body(self._data, query, self._cursors)
+        except CursorRejected as exc:
+            with self._lock:
+                self.cursor_misuse.append(
+                    {"reason": exc.reason, "request_id": entry["request_id"],
+                     "query": entry["query"]}
+                )  # fmt: skip
+            raise
 
     def _apply_data_faults(self, number: int) -> None:
         faults = self.faults
@@ -530,6 +615,18 @@ class _Responder:
             self.handler.connection.shutdown(socket.SHUT_WR)
         except OSError:
             pass
+
+
+def _check_retention(days: object) -> None:
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int | float) or not days > 0
+    ):
+        raise ValueError(f"retention_days must be a number of days > 0 or None, got {days!r}")
+
+
+@functools.lru_cache(maxsize=1)
+def _openapi_document() -> bytes:
+    return (Path(__file__).parent / "openapi.json").read_bytes()
 
 
 def sandbox(data: None | str | os.PathLike[str] | pd.DataFrame = None, **kwargs: Any) -> Sandbox:
