@@ -1,7 +1,10 @@
 """Shared fixtures: a running sandbox over fixed data, and OpenAPI schema validators.
 
 ``sandbox_api`` is session-scoped: tests that use it must not change its faults or data
-(start their own ``Sandbox`` for that). ``openapi_validator("ListExecutionsResponse")``
+(start their own ``Sandbox`` for that). Every sandbox a test starts is watched for v2 cursor
+misuse (a cursor it never issued, or one sent back with other filters or limit): each test
+must end with none recorded; a test that misuses cursors on purpose clears
+``api.cursor_misuse`` after asserting on it. ``openapi_validator("ListExecutionsResponse")``
 returns a ``jsonschema`` validator for one schema of the official OpenAPI document.
 ``jsonschema`` is an optional test tool: it is imported by that fixture only, so the tests
 that use it skip when it is missing and the rest of the suite still runs.
@@ -12,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +27,37 @@ import pytest
 matplotlib.use("Agg")
 
 from eachlabs_analytics.local_api import Sandbox  # noqa: E402
+
+#: every sandbox started in this test run (weakly held), for the cursor-hygiene check
+STARTED_SANDBOXES: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+_start = Sandbox.start
+
+
+def _watched_start(self: Sandbox) -> Sandbox:
+    STARTED_SANDBOXES.add(self)
+    return _start(self)
+
+
+Sandbox.start = _watched_start  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def no_cursor_misuse() -> Iterator[None]:
+    """Fail any test after which a sandbox recorded a cursor it never issued (or issued for
+    other filters or another limit): the loader must only follow cursors as given."""
+    yield
+    misused = [(api, list(api.cursor_misuse)) for api in list(STARTED_SANDBOXES)]
+    misused = [(api, entries) for api, entries in misused if entries]
+    for api, _ in misused:
+        api.cursor_misuse.clear()  # report once, in the test that caused it
+    assert not misused, f"cursor misuse recorded by the sandbox: {misused[0][1][:3]}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    leftover = sum(len(api.cursor_misuse) for api in list(STARTED_SANDBOXES))
+    if leftover:  # pragma: no cover - the autouse fixture fails first
+        session.exitstatus = 1
+
 
 if TYPE_CHECKING:
     import jsonschema

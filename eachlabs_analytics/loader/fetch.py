@@ -1,7 +1,8 @@
 """Concurrent paging: many queries over one window on a shared pool of workers.
 
-Each query starts as one slice of the whole window. Its pages show how dense the rows are,
-and while workers are idle a slice with many pages left is cut in time
+The main queries' window starts cut into as many slices as there are workers (each query
+gets its share; the error-class lookups start whole). Pages then show how dense the rows are,
+and while workers are idle a slice with pages left is cut again in time
 (:func:`pagination.read_slice`): on v2 the running traversal keeps the newest part and the
 older parts become new traversals, so concurrency follows the data (a burst of rows inside
 one hour is cut as finely as a busy month). Each query ends with a catch-up pass over the
@@ -20,7 +21,13 @@ import pandas as pd
 
 from eachlabs_analytics.loader.client import Client
 from eachlabs_analytics.loader.page import FetchStats, Page
-from eachlabs_analytics.loader.pagination import PAGES_PER_SLICE, Slice, filters_of, read_slice
+from eachlabs_analytics.loader.pagination import (
+    PAGES_PER_SLICE,
+    Slice,
+    filters_of,
+    read_slice,
+    split_window,
+)
 from eachlabs_analytics.loader.query import Query
 
 
@@ -74,8 +81,12 @@ class Fetcher:
         behind ours) lie above the newest row read, and that part of the window is read again.
         """
         run = _Run(self.bar if count_rows else None)
+        # no total to plan from: the main queries start spread over the workers (an empty
+        # slice costs one request, in parallel); slices are cut again from what pages show
+        share = max(1, self.workers // len(param_sets)) if count_rows else 1
         for params in param_sets:
-            self._spawn(run, Slice(params, query.start, query.last))
+            for lo, hi in split_window(query.start, query.last, share):
+                self._spawn(run, Slice(params, lo, hi))
         self._drain()
         if not count_rows:
             return run.pages

@@ -50,8 +50,9 @@ PAGE_LIMIT = 100
 MAX_PAGES = 100_000
 #: v1 refuses rows past the first 1,000 of a result (since 2026-09-03).
 V1_ROW_LIMIT = 1000
-#: A slice is cut for concurrency only when about this many pages per part remain.
-PAGES_PER_SLICE = 4
+#: A slice is cut for concurrency only when at least this many pages per part remain: with a
+#: worker idle, one more short page costs less than leaving that worker idle.
+PAGES_PER_SLICE = 1
 #: Rows a too-deep v1 slice is cut down to (well below the limit: density is uneven), in at
 #: most ``MAX_CUT`` parts at a time (each part is probed and cut again if still too deep).
 V1_SLICE_ROWS = 500
@@ -59,6 +60,7 @@ MAX_CUT = 8
 #: Query parameters that page or window a query (the rest are its filters).
 PAGING_KEYS = frozenset({"from", "to", "limit", "offset", "cursor"})
 _ONE_US = pd.Timedelta(microseconds=1)
+_VERY_MANY = 1e15
 _V1_LIMIT_MESSAGE = re.compile(r"limited to 1[,.]?000 rows", re.IGNORECASE)
 
 
@@ -132,7 +134,8 @@ def estimated_rows(page: Page, lo: pd.Timestamp, hi: pd.Timestamp) -> float:
     if page.total_count is not None and not page.total_capped:
         return float(page.total_count)
     density = rows_per_second(page) * ((hi - lo).total_seconds() + 1e-6)
-    return max(float(page.total_count or 0), float(page.rows), density)
+    # rows sharing one instant make the density infinite: any finite "very many" will do
+    return min(max(float(page.total_count or 0), float(page.rows), density), _VERY_MANY)
 
 
 def check_window(page: Page, lo: pd.Timestamp | None, hi: pd.Timestamp | None, where: str) -> None:
@@ -409,8 +412,8 @@ def _read_cursor_slice(
             return
         rest = traversal.remaining()
         if rest is not None:
-            pages_left = rows_per_second(page) * ((rest[1] - rest[0]).total_seconds()) / limit
-            parts = split(pages_left)
+            density = rows_per_second(page) * (rest[1] - rest[0]).total_seconds()
+            parts = split(min(density, _VERY_MANY) / limit)
             if parts >= 2:
                 newest, *older = split_window(rest[0], rest[1], parts)
                 traversal.floor = newest[0]
