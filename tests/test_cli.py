@@ -356,3 +356,50 @@ def test_date_shortcuts():
         _dates.resolve_range(start="2026-10-02", end="2026-10-01")
     with pytest.raises(InvalidQueryError, match="longer than zero"):
         _dates.parse_duration("0d")
+
+
+# --- API versions --------------------------------------------------------------------------
+def test_fetch_from_a_v1_only_server_falls_back_with_one_warning_line(tmp_path, monkeypatch):
+    with ea.sandbox(executions=2_000, seed=3, end="2026-10-31T00:00:00Z", api="v1",
+                    api_key=SECRET) as old:  # fmt: skip
+        monkeypatch.setenv("EACHLABS_API_KEY", SECRET)
+        monkeypatch.setenv("EACHLABS_BASE_URL", old.base_url)
+        out = tmp_path / "w.parquet"
+        start, end = "2026-08-15T00:00:00Z", "2026-10-31T00:00:00Z"
+        result = invoke(CliRunner(), "fetch", "--start", start, "--end", end, "-o", str(out))
+        refused = invoke(CliRunner(), "fetch", "--start", start, "--end", end,
+                         "--api-version", "v2", "-o", str(tmp_path / "x.parquet"))  # fmt: skip
+        want = truth_between(old, start, end)
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "answered 404" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: ")
+    got = read_parquet(out)
+    pd.testing.assert_frame_equal(got, want, check_categorical=False)
+    assert got.attrs["api"]["version"] == "v1" and len(want) > 1_000
+    assert_clean_error(refused, "404", "api_version")
+    assert not (tmp_path / "x.parquet").exists()
+
+
+def test_sync_over_v1_then_v2_from_the_environment(runner, api, tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    start, middle, end = "2026-10-01T00:00:00Z", "2026-10-20T00:00:00Z", "2026-10-31T00:00:00Z"
+    monkeypatch.setenv("EACHLABS_API_VERSION", "v1")
+    first = invoke(runner, "sync", str(store), "--start", start, "--end", middle)
+    assert first.exit_code == 0, first.output
+    api.request_log.clear()
+    second = invoke(runner, "sync", str(store), "--end", end, "--api-version", "v2")
+    assert second.exit_code == 0, second.output
+    assert {entry["path"] for entry in api.request_log} == {"/v2/executions"}
+    got = ea.ExecutionStore(store).load()
+    pd.testing.assert_frame_equal(got, truth_between(api, start, end), check_categorical=False)
+    bad = invoke(runner, "sync", str(store), "--api-version", "v3")
+    assert bad.exit_code == 2 and "--api-version" in bad.stderr
+
+
+def test_the_cli_offers_the_loader_s_api_versions():
+    from eachlabs_analytics.loader.client import API_VERSIONS
+
+    assert set(cli._API_VERSION_CHOICES) == set(API_VERSIONS)
+    for command in ("fetch", "sync", "repair", "report", "check", "dashboard"):
+        result = CliRunner().invoke(main, [command, "--help"])
+        assert "--api-version" in result.output, command

@@ -88,3 +88,41 @@ def test_a_custom_key_is_not_printed():
     with _RunningSandbox("--executions", "10", "--api-key", "smk_private_123") as run:
         pass
     assert "smk_private_123" not in "".join(run.lines) + run.out + run.err
+
+
+def test_the_banner_command_works_as_printed_and_the_modes_are_served():
+    with _RunningSandbox("--executions", "300", "--seed", "4", "--api", "v2") as run:
+        line = next(line for line in run.lines if "curl" in line)
+        header = line.split("-H '")[1].split("'")[0]
+        url = line.rsplit("'", 2)[-2]
+        assert "/v2/executions" in url and "<key>" not in header
+        name, _, value = header.partition(": ")
+        answer = requests.get(url, headers={name: value}, timeout=10)
+        assert answer.status_code == 200 and len(answer.json()["executions"]) == 2
+        base_url = url.split("/v2/")[0]
+        gone = requests.get(base_url + "/v1/executions", headers={name: value}, timeout=10)
+        assert gone.status_code == 404
+
+
+def test_v1_row_limit_and_retention_options():
+    args = ("--executions", "3000", "--seed", "4", "--api", "v1", "--v1-row-limit", "none",
+            "--retention-days", "30", "--days", "90", "--total-cap", "100000")  # fmt: skip
+    with _RunningSandbox(*args) as run:
+        base_url = next(line.split()[-1] for line in run.lines if "base URL" in line)
+        auth = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
+        deep = requests.get(
+            base_url + "/v1/executions",
+            headers=auth,
+            params={"limit": 100, "offset": 900, "from": "2000-01-01T00:00:00Z"},
+            timeout=10,
+        ).json()
+        assert 700 < deep["total_count"] < 1300  # 30 of 90 days listed: about a third of 3,000
+        with_offset = requests.get(
+            base_url + "/v1/executions",
+            headers=auth,
+            params={"limit": 100, "offset": 1000, "from": "2000-01-01T00:00:00Z"},
+            timeout=10,
+        )
+        assert with_offset.status_code == 200  # no row limit: offset 1,000 is not refused
+    bad = CliRunner().invoke(main, ["sandbox", "--v1-row-limit", "lots"])
+    assert bad.exit_code == 2 and "--v1-row-limit" in bad.output

@@ -172,7 +172,28 @@ def _loopback(ctx: click.Context, param: click.Parameter, value: str) -> str:
     default=1000,
     show_default=True,
     type=click.IntRange(1),
-    help="Cap of total_count in responses.",
+    help="Cap of v1's total_count in responses.",
+)
+@click.option(
+    "--api",
+    "api_mode",
+    type=click.Choice(["both", "v2", "v1"]),
+    default="both",
+    show_default=True,
+    help="Listings to serve: GET /v2/executions (cursor pages) and the deprecated "
+    "GET /v1/executions, or only one of them (the other answers 404).",
+)
+@click.option(
+    "--v1-row-limit",
+    default="1000",
+    show_default=True,
+    help="Rows of a result v1 pages through before refusing, as the vendor does since "
+    "2026-09-03; 'none' serves v1 as it was before.",
+)
+@click.option(
+    "--retention-days",
+    type=click.FloatRange(0, min_open=True),
+    help="Stop listing executions older than this many days (the vendor's retention).",
 )
 def sandbox(
     port: int,
@@ -184,8 +205,11 @@ def sandbox(
     api_key: str | None,
     latency: float,
     total_cap: int,
+    api_mode: str,
+    v1_row_limit: str,
+    retention_days: float | None,
 ) -> None:
-    """Serve a local each::labs API (GET /v1/executions) until Ctrl-C.
+    """Serve a local each::labs API (GET /v2/executions and /v1/executions) until Ctrl-C.
 
     The data is generated deterministically from --seed (or is the bundled --sample); the
     server prints its base URL and key. Point the loader or the other commands at it with
@@ -195,9 +219,11 @@ def sandbox(
     Examples:
       eachlabs-analytics sandbox --sample
       eachlabs-analytics sandbox --port 8765 --executions 50000 --latency 0.03
+      eachlabs-analytics sandbox --api v1 --v1-row-limit none    # an older deployment
     """
     from eachlabs_analytics.local_api import DEFAULT_API_KEY, Faults, Sandbox
 
+    row_limit = _v1_row_limit(v1_row_limit)
     try:
         api = Sandbox(
             data="sample" if sample else None,
@@ -209,6 +235,9 @@ def sandbox(
             faults=Faults(latency=latency),
             host=host,
             port=port,
+            api=api_mode,
+            v1_row_limit=row_limit,
+            retention_days=retention_days,
         )
         api.start()
     except (ValueError, TypeError, OSError) as exc:
@@ -217,9 +246,9 @@ def sandbox(
     click.echo(f"each::labs sandbox serving {len(api.truth):,} executions, now = {api.now}")
     click.echo(f"  base URL: {api.base_url}")
     click.echo(f"  API key:  {shown_key}")
-    click.echo(
-        f"  try: curl -H 'Authorization: Bearer <key>' '{api.base_url}/v1/executions?limit=2'"
-    )
+    key = api.api_key if api.api_key == DEFAULT_API_KEY else "$EACHLABS_API_KEY"
+    path = "/v1/executions" if api_mode == "v1" else "/v2/executions"
+    click.echo(f"  try: curl -H 'Authorization: Bearer {key}' '{api.base_url}{path}?limit=2'")
     click.echo("Press Ctrl-C to stop.")
     try:
         while True:
@@ -236,6 +265,16 @@ def sandbox(
 # $EACHLABS_API_KEY or a hidden prompt, never from the command line.
 
 _KEY_ENV = "EACHLABS_API_KEY"
+
+
+def _v1_row_limit(value: str) -> int | None:
+    if value.strip().lower() == "none":
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise click.BadParameter(
+            f"{value!r} is not a number of rows >= 1 or 'none'", param_hint="--v1-row-limit"
+        )
+    return int(value)
 
 
 def _stdin_is_terminal() -> bool:
@@ -273,6 +312,7 @@ def _debug_option(func: Any) -> Any:
     def wrapper(*args: Any, debug: bool, **kwargs: Any) -> Any:
         if debug:
             logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+            click.get_current_context().meta[_DEBUG_KEY] = True
         try:
             return func(*args, **kwargs)
         except (click.ClickException, click.Abort, click.exceptions.Exit):
@@ -325,13 +365,36 @@ def _filter_options(func: Any) -> Any:
     return func
 
 
+#: where ``--api-version`` is kept for :func:`_client` (not a parameter of every command)
+_API_VERSION_KEY = "eachlabs_analytics.api_version"
+_DEBUG_KEY = "eachlabs_analytics.debug"
+_API_VERSION_CHOICES = ("auto", "v2", "v1")  # loader.client.API_VERSIONS (a test keeps them one)
+
+
+def _remember_api_version(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_API_VERSION_KEY] = value
+
+
+def _api_version_option(func: Any) -> Any:
+    return click.option(
+        "--api-version",
+        type=click.Choice(_API_VERSION_CHOICES),
+        envvar="EACHLABS_API_VERSION",
+        expose_value=False,
+        callback=_remember_api_version,
+        help="Executions listing to read: auto (GET /v2/executions, falling back to the "
+        "deprecated v1 when v2 answers 404), v2 or v1 [env EACHLABS_API_VERSION; default auto].",
+    )(func)
+
+
 def _api_options(func: Any) -> Any:
-    options = [
+    options: list[Any] = [
         click.option(
             "--base-url",
             envvar="EACHLABS_BASE_URL",
             help="API base URL [env EACHLABS_BASE_URL; default https://api.eachlabs.ai].",
         ),
+        _api_version_option,
         click.option(
             "--progress/--no-progress",
             default=None,
@@ -364,9 +427,33 @@ def _filters(
 
 
 def _client(base_url: str | None) -> Any:
+    """A client for the command's ``--base-url`` and ``--api-version``; the library's warnings
+    (e.g. a fallback to v1) print as one ``warning:`` line each."""
     from eachlabs_analytics.loader import Client
 
-    return Client(api_key=_api_key(), base_url=base_url)
+    _warnings_as_lines()
+    return Client(api_key=_api_key(), base_url=base_url, api_version=_api_version())
+
+
+def _api_version() -> str | None:
+    context = click.get_current_context(silent=True)
+    return None if context is None else context.meta.get(_API_VERSION_KEY)
+
+
+class _WarningLines(logging.Handler):
+    """The package's log warnings as ``warning: ...`` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+def _warnings_as_lines() -> None:
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get(_DEBUG_KEY):
+        return  # --debug logs everything to stderr already
+    logger = logging.getLogger("eachlabs_analytics")
+    if not any(isinstance(handler, _WarningLines) for handler in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 def _say(message: str) -> None:
@@ -938,6 +1025,7 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
     callback=_loopback,
     help="Loopback address to serve on (other hosts are refused).",
 )
+@_api_version_option
 @_debug_option
 def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None:
     """Serve the interactive explorer as a web app (Voilà) until Ctrl-C.
@@ -952,6 +1040,9 @@ def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None
     """
     from eachlabs_analytics.notebook.dashboard import serve_dashboard
 
+    version = _api_version()
+    if version is not None:  # the dashboard's kernel loads with its own client
+        os.environ["EACHLABS_API_VERSION"] = version
     _say(f"starting the explorer on http://{host}:{port}/ (rendering the page once) ...")
     code = serve_dashboard(data=data, port=port, host=host, days=days)  # says when it serves
     if code:

@@ -102,7 +102,9 @@ class SyncResult:
     ``fetched`` rows came from the API; of their distinct ids, ``inserted`` were new to the
     store, ``updated`` replaced a different stored row and ``unchanged`` matched it exactly.
     ``window`` is the store's window after the sync (``end`` is the watermark) and
-    ``fetched_windows`` the creation windows requested from the API.
+    ``fetched_windows`` the creation windows requested from the API. ``api`` says how they
+    were read (the loader's ``attrs["api"]``, summed over the windows: ``version``,
+    ``requests``, ``slices``, ``fallback``); None when nothing was fetched.
     """
 
     fetched: int
@@ -115,6 +117,7 @@ class SyncResult:
     fetched_windows: tuple[tuple[str, str], ...]
     in_flight: int
     dropped_columns: tuple[str, ...] = ()
+    api: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -507,6 +510,7 @@ class ExecutionStore:
         classify_errors: bool = True,
         progress: bool | None = None,
         max_workers: int | None = None,
+        api_version: str | None = None,
     ) -> SyncResult:
         """Fetch what is new (and what was in flight) from the API and upsert it by ``id``.
 
@@ -519,7 +523,14 @@ class ExecutionStore:
         (rows change status after they are stored): filter with ``load(status=...)``.
 
         ``client`` is a :class:`~eachlabs_analytics.Client` to use; otherwise one is opened
-        from ``api_key``/``base_url`` (default: ``$EACHLABS_API_KEY``/``$EACHLABS_BASE_URL``).
+        from ``api_key``/``base_url``/``api_version`` (default: ``$EACHLABS_API_KEY``,
+        ``$EACHLABS_BASE_URL``, ``$EACHLABS_API_VERSION``, else ``"auto"``: v2, falling back
+        to v1 on a 404). The version does not matter to the store: a store synced over v1
+        continues over v2 from its watermark, fetching nothing again that it would not have.
+
+        The store is the long-term record: a sync never deletes a stored row because the API
+        stopped listing it. Organisations may set a retention period after which each::labs
+        removes old executions from the API (since 2026-09-09); the store keeps them.
 
         >>> import tempfile
         >>> import eachlabs_analytics as ea
@@ -540,6 +551,7 @@ class ExecutionStore:
                 "without status= and filter when reading: store.load(status=...)"
             )
         overlap_td = _timedelta(overlap, "overlap")
+        _check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
         asked = Filters.parse(model, None, workflow_id, workflow_execution_id, error_classification)
         query = build_query(start, end, asked, now=now)
@@ -551,10 +563,9 @@ class ExecutionStore:
                 filters = _same_filters(manifest["query"], filters, self.path)
             self._dataset()  # a damaged day file stops the sync before anything is fetched
             windows, new_window = _plan(manifest, query, start is not None, overlap_td, now)
-            fetched, dropped = self._fetch_with(
+            fetched, dropped, used = self._fetch_with(
                 client,
-                api_key,
-                base_url,
+                (api_key, base_url, api_version),
                 windows,
                 filters,
                 classify_errors=classify_errors,
@@ -562,7 +573,7 @@ class ExecutionStore:
                 max_workers=max_workers,
             )
             new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
-            return self._commit(fetched, dropped, windows, new_window, filters, now)
+            return self._commit(fetched, dropped, windows, new_window, filters, now, used)
 
     def repair(
         self,
@@ -573,6 +584,7 @@ class ExecutionStore:
         classify_errors: bool = True,
         progress: bool | None = None,
         max_workers: int | None = None,
+        api_version: str | None = None,
     ) -> SyncResult:
         """Move damaged day files aside and fetch those days again from the API.
 
@@ -600,6 +612,7 @@ class ExecutionStore:
                 f"{self.path} has no completed sync, so there is nothing to repair; run a sync",
                 path=self.path,
             )
+        _check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
         with self._locked():
             damaged = sorted(
@@ -623,34 +636,35 @@ class ExecutionStore:
             windows = _merge(windows)
             fetched = schema.empty_frame()
             dropped: list[str] = []
+            used = None
             if windows:
-                fetched, dropped = self._fetch_with(
+                fetched, dropped, used = self._fetch_with(
                     client,
-                    api_key,
-                    base_url,
+                    (api_key, base_url, api_version),
                     windows,
                     manifest["query"],
                     classify_errors=classify_errors,
                     progress=progress,
                     max_workers=max_workers,
                 )
-            return self._commit(fetched, dropped, windows, window, manifest["query"], now)
+            return self._commit(fetched, dropped, windows, window, manifest["query"], now, used)
 
     def _fetch_with(
         self,
         client: Client | None,
-        api_key: str | None,
-        base_url: str | None,
+        opens: tuple[str | None, str | None, str | None],
         windows: list[tuple[pd.Timestamp, pd.Timestamp]],
         filters: dict[str, Any],
         **options: Any,
-    ) -> tuple[pd.DataFrame, list[str]]:
-        """Load ``windows`` with ``client``, or with one opened (and closed) for the call."""
+    ) -> tuple[pd.DataFrame, list[str], dict[str, Any] | None]:
+        """Load ``windows`` with ``client``, or with one opened (and closed) for the call from
+        ``opens`` = (api_key, base_url, api_version)."""
         if client is not None:
             return _fetch(client, windows, filters, **options)
         from eachlabs_analytics.loader.client import Client
 
-        with Client(api_key=api_key, base_url=base_url) as own:
+        api_key, base_url, api_version = opens
+        with Client(api_key=api_key, base_url=base_url, api_version=api_version) as own:
             return _fetch(own, windows, filters, **options)
 
     def _commit(
@@ -661,6 +675,7 @@ class ExecutionStore:
         window: tuple[pd.Timestamp, pd.Timestamp],
         filters: dict[str, Any],
         now: pd.Timestamp,
+        api: dict[str, Any] | None = None,
     ) -> SyncResult:
         """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
         result = self._upsert(fetched)
@@ -676,6 +691,7 @@ class ExecutionStore:
             fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
             in_flight=in_flight,
             dropped_columns=tuple(dropped),
+            api=api,
         )
         self._write_manifest(filters, sync_result, in_flight_windows, now)
         return sync_result
@@ -945,17 +961,20 @@ def _fetch(
     windows: list[tuple[pd.Timestamp, pd.Timestamp]],
     filters: dict[str, Any],
     **options: Any,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Load every window with the loader; the rows of later loads win."""
+) -> tuple[pd.DataFrame, list[str], dict[str, Any] | None]:
+    """Load every window with the loader; the rows of later loads win. Also returns how the
+    API was read, summed over the windows (None when there was no window)."""
     frames = []
     dropped: set[str] = set()
+    used: dict[str, Any] | None = None
     checked = Filters.parse(**filters)
     for first, last in windows:
         frame = load_query(build_query(first, last, checked), client, **options)
         dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
         frames.append(frame.reindex(columns=list(schema.COLUMNS)))
+        used = _add_api_use(used, frame.attrs.get("api"))
     if not frames:
-        return schema.empty_frame(), []
+        return schema.empty_frame(), [], None
     if dropped:
         warnings.warn(
             f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
@@ -963,7 +982,35 @@ def _fetch(
         )
     combined = frames[0] if len(frames) == 1 else pd.concat(_alike(frames), ignore_index=True)
     combined = combined.drop_duplicates("id", keep="last")
-    return _normalize(combined), sorted(dropped)
+    return _normalize(combined), sorted(dropped), used
+
+
+def _add_api_use(total: dict[str, Any] | None, one: Any) -> dict[str, Any] | None:
+    if not isinstance(one, dict):
+        return total
+    if total is None:
+        return dict(one)
+    return {
+        "version": one.get("version"),
+        "requests": total.get("requests", 0) + one.get("requests", 0),
+        "slices": total.get("slices", 0) + one.get("slices", 0),
+        "fallback": total.get("fallback") or one.get("fallback"),
+    }
+
+
+def _check_client_options(
+    client: Client | None, api_key: str | None, base_url: str | None, api_version: str | None
+) -> None:
+    """Refuse contradictory connection options before anything is read or fetched."""
+    from eachlabs_analytics.loader.client import check_api_version
+
+    if api_version is not None:
+        check_api_version(api_version)
+    if client is not None and (api_key is not None or base_url is not None or api_version):
+        raise InvalidQueryError(
+            "give client= or api_key=/base_url=/api_version=, not both: the client has its own "
+            "key, host and API version"
+        )
 
 
 def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> dict[str, Any]:
