@@ -177,10 +177,14 @@ ARROW_API_ROW = pa.struct(
     ]
 )
 
-#: One response page (``GET /v1/executions``) as Arrow parses it.
+#: One response page as Arrow parses it: ``GET /v2/executions`` (``has_more``, ``next_cursor``)
+#: or ``GET /v1/executions`` (``total_count``, ``total_capped``, ``offset``, ``limit``); the
+#: other listing's keys are simply null.
 ARROW_PAGE_SCHEMA = pa.schema(
     [
         pa.field("executions", pa.list_(ARROW_API_ROW)),
+        pa.field("has_more", pa.bool_()),
+        pa.field("next_cursor", pa.string()),
         pa.field("total_count", pa.int64()),
         pa.field("total_capped", pa.bool_()),
         pa.field("offset", pa.int64()),

@@ -403,3 +403,18 @@ def test_the_cli_offers_the_loader_s_api_versions():
     for command in ("fetch", "sync", "repair", "report", "check", "dashboard"):
         result = CliRunner().invoke(main, [command, "--help"])
         assert "--api-version" in result.output, command
+
+
+def test_dashboard_hands_the_api_version_to_its_kernel(monkeypatch):
+    import os as _os
+
+    seen = []
+    monkeypatch.delenv("EACHLABS_API_VERSION", raising=False)
+    monkeypatch.setattr(
+        "eachlabs_analytics.notebook.dashboard.serve_dashboard",
+        lambda **kw: seen.append(_os.environ.get("EACHLABS_API_VERSION")) or 0,
+    )
+    result = CliRunner().invoke(main, ["dashboard", "--days", "7", "--api-version", "v1"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["v1"]  # the Voilà process inherits it; its load_executions reads it
+    monkeypatch.delenv("EACHLABS_API_VERSION", raising=False)
