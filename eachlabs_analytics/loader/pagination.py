@@ -360,17 +360,14 @@ def read_slice(
     never). The first request goes to the client's listing (v2, or v1 once the client fell
     back); the rest follow the version of that first page.
     """
+    reader = _SliceReader(client, spawn, split, stats, limit, max_pages, stopped)
     first = job.first
     if first is None:
         first = client.get_page(first_page_params(job, limit), stats)
     if first.version == "v2":
-        yield from _read_cursor_slice(
-            client, job, first, spawn, split, stats, limit, max_pages, stopped
-        )
+        yield from reader.cursor_pages(job, first)
     else:
-        yield from _read_offset_slice(
-            client, job, first, spawn, split, stats, limit, max_pages, stopped
-        )
+        yield from reader.offset_pages(job, first)
 
 
 def iter_slices(
@@ -392,83 +389,78 @@ def iter_slices(
         stack.extend(reversed(spawned))
 
 
-def _read_cursor_slice(
-    client: Client,
-    job: Slice,
-    first: Page,
-    spawn: Callable[[Slice], None],
-    split: Callable[[float], int],
-    stats: FetchStats | None,
-    limit: int,
-    max_pages: int | None,
-    stopped: Callable[[], bool],
-) -> Iterator[Page]:
-    traversal = CursorTraversal(job.params, job.lo, job.hi, limit, max_pages)
-    page = first
-    while True:
-        more = traversal.update(page)
-        yield page
-        if not more or stopped():
-            return
-        rest = traversal.remaining()
-        if rest is not None:
-            density = rows_per_second(page) * (rest[1] - rest[0]).total_seconds()
-            parts = split(min(density, _VERY_MANY) / limit)
-            if parts >= 2:
-                newest, *older = split_window(rest[0], rest[1], parts)
-                traversal.floor = newest[0]
-                for lo, hi in older:
-                    spawn(Slice(job.params, lo, hi))
+@dataclass(frozen=True)
+class _SliceReader:
+    """What :func:`read_slice` reads with: the client and the driver's callbacks."""
+
+    client: Client
+    spawn: Callable[[Slice], None]
+    split: Callable[[float], int]
+    stats: FetchStats | None
+    limit: int
+    max_pages: int | None
+    stopped: Callable[[], bool]
+
+    def cursor_pages(self, job: Slice, first: Page) -> Iterator[Page]:
+        """v2: one traversal; while workers are idle it keeps the newest part of what is left."""
+        traversal = CursorTraversal(job.params, job.lo, job.hi, self.limit, self.max_pages)
+        page = first
         while True:
+            more = traversal.update(page)
+            yield page
+            if not more or self.stopped():
+                return
+            rest = traversal.remaining()
+            if rest is not None:
+                density = rows_per_second(page) * (rest[1] - rest[0]).total_seconds()
+                parts = self.split(min(density, _VERY_MANY) / self.limit)
+                if parts >= 2:
+                    newest, *older = split_window(rest[0], rest[1], parts)
+                    traversal.floor = newest[0]
+                    for lo, hi in older:
+                        self.spawn(Slice(job.params, lo, hi))
+            while True:
+                try:
+                    page = self.client.get_page(traversal.params(), self.stats, version="v2")
+                    break
+                except InvalidQueryError as exc:
+                    traversal.restart(exc)
+
+    def offset_pages(self, job: Slice, first: Page) -> Iterator[Page]:
+        """v1: offset pages within its row limit; a slice too deep for it is cut in time."""
+        carried = job.first is not None
+        # a carried page was read for a wider window; its rows were checked to lie in this one
+        paginator = OffsetPaginator(self.limit, self.max_pages, lo=job.lo, hi=job.hi)
+        more = paginator.update(first)
+        if not carried:
+            yield first
+            if not more:
+                return
+            rows = estimated_rows(first, job.lo, job.hi)
+            parts = self.split(rows / self.limit - 1)
+            if rows >= V1_ROW_LIMIT:
+                parts = max(parts, min(math.ceil(rows / V1_SLICE_ROWS), MAX_CUT))
+            if parts >= 2:
+                _cut(job, parts, self.spawn, carry=first)
+                return
+        elif not more:
+            return
+        base = {**job.params, **window_params(job.lo, job.hi)}
+        while not self.stopped():
+            if paginator.too_deep:
+                _cut_remainder(job, paginator.oldest, self.spawn)
+                return
             try:
-                page = client.get_page(traversal.params(), stats, version="v2")
-                break
-            except InvalidQueryError as exc:
-                traversal.restart(exc)
-
-
-def _read_offset_slice(
-    client: Client,
-    job: Slice,
-    first: Page,
-    spawn: Callable[[Slice], None],
-    split: Callable[[float], int],
-    stats: FetchStats | None,
-    limit: int,
-    max_pages: int | None,
-    stopped: Callable[[], bool],
-) -> Iterator[Page]:
-    carried = job.first is not None
-    # a carried page was read for a wider window; its rows were checked to lie in this one
-    paginator = OffsetPaginator(limit, max_pages, lo=job.lo, hi=job.hi)
-    more = paginator.update(first)
-    if not carried:
-        yield first
-        if not more:
-            return
-        rows = estimated_rows(first, job.lo, job.hi)
-        parts = split(rows / limit - 1)
-        if rows >= V1_ROW_LIMIT:
-            parts = max(parts, min(math.ceil(rows / V1_SLICE_ROWS), MAX_CUT))
-        if parts >= 2:
-            _cut(job, parts, spawn, carry=first)
-            return
-    elif not more:
-        return
-    base = {**job.params, **window_params(job.lo, job.hi)}
-    while not stopped():
-        if paginator.too_deep:
-            _cut_remainder(job, paginator.oldest, spawn)
-            return
-        try:
-            page = client.get_page({**base, **paginator.params()}, stats, version="v1")
-        except V1RowLimitError:
-            _cut_remainder(job, paginator.oldest, spawn)
-            return
-        more = paginator.update(page)
-        yield page
-        if not more:
-            return
+                page = self.client.get_page(
+                    {**base, **paginator.params()}, self.stats, version="v1"
+                )
+            except V1RowLimitError:
+                _cut_remainder(job, paginator.oldest, self.spawn)
+                return
+            more = paginator.update(page)
+            yield page
+            if not more:
+                return
 
 
 def _cut(job: Slice, parts: int, spawn: Callable[[Slice], None], carry: Page | None) -> None:
