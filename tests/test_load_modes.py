@@ -368,3 +368,30 @@ def test_bad_api_versions_are_refused_before_any_request(monkeypatch):
     client = ea.Client(api_key="smk_x", api_version="v2")
     with pytest.raises(ea.InvalidQueryError, match="not both"):
         ea.load_executions(start=START, end=END, client=client, api_version="v1")
+
+
+def test_slices_start_spread_over_the_workers_but_never_shorter_than_an_hour(truth):
+    with ea.sandbox(data=truth) as api, fast_client(api) as client:
+        short = ea.load_executions(
+            client=client, start="2026-10-12T14:00:00Z", end="2026-10-12T14:30:00Z",
+            progress=False, classify_errors=False,
+        )  # fmt: skip
+        quiet = ea.load_executions(
+            client=client, start="2026-10-20T12:00:00Z", end="2026-10-20T14:00:00Z",
+            progress=False, classify_errors=False,
+        )  # fmt: skip
+        long = ea.load_executions(
+            client=client, start="2026-10-20T00:00:00Z", end="2026-10-21T00:00:00Z",
+            progress=False, classify_errors=False,
+        )  # fmt: skip
+    # a half-hour window of the burst (1,500 rows): one slice to start, cut once pages show
+    # how dense it is; two quiet hours are two slices of one request each (+ the catch-up); a day
+    # starts as eight slices of three hours
+    assert len(short) > 1_000 and short.attrs["api"]["slices"] > 2
+    assert 0 < len(quiet) < 100 and quiet.attrs["api"] == {
+        "version": "v2",
+        "requests": 3,
+        "slices": 3,
+        "fallback": None,
+    }
+    assert len(long) < 200 and long.attrs["api"]["slices"] == 8 + 1

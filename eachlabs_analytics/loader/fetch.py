@@ -30,6 +30,9 @@ from eachlabs_analytics.loader.pagination import (
 )
 from eachlabs_analytics.loader.query import Query
 
+#: The shortest slice a window is cut into before any page was read.
+START_SLICE_AT_LEAST = pd.Timedelta(hours=1)
+
 
 class _Run:
     """The pages of one :meth:`Fetcher.fetch` call, collected from every worker."""
@@ -82,8 +85,10 @@ class Fetcher:
         """
         run = _Run(self.bar if count_rows else None)
         # no total to plan from: the main queries start spread over the workers (an empty
-        # slice costs one request, in parallel); slices are cut again from what pages show
-        share = max(1, self.workers // len(param_sets)) if count_rows else 1
+        # slice costs one request, in parallel), in slices of an hour at least (a store's
+        # windows of in-flight rows are minutes); slices are cut again from what pages show
+        hours = int((query.last - query.start) / START_SLICE_AT_LEAST) + 1
+        share = min(max(1, self.workers // len(param_sets)), hours) if count_rows else 1
         for params in param_sets:
             for lo, hi in split_window(query.start, query.last, share):
                 self._spawn(run, Slice(params, lo, hi))
