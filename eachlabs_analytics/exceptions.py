@@ -8,9 +8,9 @@ The tree::
     │   ├── AuthenticationError       HTTP 401/403, or no API key configured
     │   ├── RateLimitError            HTTP 429 still returned after every retry
     │   └── PaginationError           the server does not page as documented (e.g. ignores offset)
-    └── StoreError                    a store's file cannot be read (unreadable, truncated, wrong
-                                      schema) or its directory is not a store; names the file
-                                      and how to repair it
+    └── StoreError                    a Parquet file or a store's file cannot be read (not
+                                      Parquet, truncated, wrong schema) or a directory is not a
+                                      store; names the file and how to repair it
 
     DataQualityWarning (UserWarning)  malformed values in rows became NA (counted in df.attrs)
 
@@ -74,7 +74,8 @@ class PaginationError(APIError):
 
 
 class StoreError(EachlabsError):
-    """A store's file cannot be read, or its directory is not (or not only) a store.
+    """A Parquet file or a store's file cannot be read, or a directory is not (or not only) a
+    store.
 
     ``path`` is the file (or directory) at fault and ``day`` the UTC creation day of a data
     file (None for the manifest or the directory). The message says how to repair it: a

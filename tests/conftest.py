@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 import weakref
 from collections.abc import Callable, Iterator
@@ -39,6 +40,22 @@ def _watched_start(self: Sandbox) -> Sandbox:
 
 
 Sandbox.start = _watched_start  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_environment() -> Iterator[None]:
+    """Fail a test that leaves an ``EACHLABS_*`` variable behind (a command run in-process may
+    set one): the next tests would read another key, host or API version."""
+    before = {k: v for k, v in os.environ.items() if k.startswith("EACHLABS_")}
+    yield
+    after = {k: v for k, v in os.environ.items() if k.startswith("EACHLABS_")}
+    if after != before:
+        for name in set(after) - set(before):
+            del os.environ[name]
+        os.environ.update(before)
+        raise AssertionError(
+            f"the test changed the environment: {sorted(set(after) ^ set(before))}"
+        )
 
 
 @pytest.fixture(autouse=True)

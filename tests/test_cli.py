@@ -84,8 +84,7 @@ def test_dashboard_passes_its_options_to_voila_runner(monkeypatch, tmp_path):
     monkeypatch.setattr(
         "eachlabs_analytics.notebook.dashboard.serve_dashboard", lambda **kw: calls.append(kw) or 0
     )
-    data = tmp_path / "x.parquet"
-    data.write_bytes(b"")
+    data = ea.to_parquet(schema.empty_frame(), tmp_path / "x.parquet")
     result = CliRunner().invoke(main, ["dashboard", "--data", str(data), "--port", "9001"])
     assert result.exit_code == 0, result.output
     assert calls == [{"data": data, "port": 9001, "host": "127.0.0.1", "days": None}]
@@ -288,13 +287,19 @@ def test_demo_builds_the_report_from_the_bundled_sample(tmp_path, monkeypatch):
         (["report", "--store", ".", "--input", "README.md"], ["not both"]),
         (["report", "--top", "0"], ["--top"]),
         (["demo", "--days", "99"], ["--days", "99"]),
+        (
+            ["fetch", "--last", "7d", "--base-url", "http://example.com", "-o", "x.parquet"],
+            ["loopback"],
+        ),
+        (["report", "--input", "README.md", "--model", ""], ["model", "empty"]),
     ],
 )
-def test_bad_input_exits_non_zero_with_one_clear_line(runner, tmp_path, monkeypatch, args, needles):
+def test_bad_values_exit_2_with_one_clear_line(runner, tmp_path, monkeypatch, args, needles):
     monkeypatch.chdir(tmp_path)
     open("README.md", "w").close()
     result = invoke(runner, *args)
     assert_clean_error(result, *needles)
+    assert result.exit_code == 2  # the README: 2 when the command line itself is wrong
     assert not os.path.exists("x.parquet")
 
 
@@ -409,7 +414,8 @@ def test_dashboard_hands_the_api_version_to_its_kernel(monkeypatch):
     import os as _os
 
     seen = []
-    monkeypatch.delenv("EACHLABS_API_VERSION", raising=False)
+    # recorded, so the value the command sets in this process is undone after the test
+    monkeypatch.setenv("EACHLABS_API_VERSION", "auto")
     monkeypatch.setattr(
         "eachlabs_analytics.notebook.dashboard.serve_dashboard",
         lambda **kw: seen.append(_os.environ.get("EACHLABS_API_VERSION")) or 0,
@@ -417,4 +423,40 @@ def test_dashboard_hands_the_api_version_to_its_kernel(monkeypatch):
     result = CliRunner().invoke(main, ["dashboard", "--days", "7", "--api-version", "v1"])
     assert result.exit_code == 0, result.output
     assert seen == ["v1"]  # the Voilà process inherits it; its load_executions reads it
-    monkeypatch.delenv("EACHLABS_API_VERSION", raising=False)
+
+
+# --- words that match behaviour --------------------------------------------------------------
+def test_the_window_help_matches_what_the_commands_do(runner, api, tmp_path):
+    for command in ("fetch", "report", "sync"):
+        text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+        assert "Window start, included" in text and "Window end, excluded" in text, command
+    # a row created exactly at --start is in, one created exactly at --end is out
+    stamps = api.truth["created_at"].sort_values().iloc[[100, 900]].tolist()
+    start, end = (stamp.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for stamp in stamps)
+    out = tmp_path / "w.parquet"
+    result = invoke(runner, "fetch", "--start", start, "--end", end, "-o", str(out))
+    assert result.exit_code == 0, result.output
+    got = read_parquet(out)
+    assert stamps[0] in set(got["created_at"]) and stamps[1] not in set(got["created_at"])
+    assert len(got) == len(truth_between(api, start, end))
+
+
+def test_sync_does_not_offer_status_and_report_takes_format_md(runner, api, tmp_path):
+    assert "--status" not in CliRunner().invoke(main, ["sync", "--help"]).output
+    assert "--status" in CliRunner().invoke(main, ["fetch", "--help"]).output
+    out = tmp_path / "r.txt"
+    result = invoke(runner, "report", "--month", "2026-10", "--format", "md", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("# ")  # Markdown, as --format markdown
+
+
+def test_library_warnings_are_one_warning_line_each(runner, api, tmp_path):
+    # the period before the data starts is empty: the loader warns about it
+    out = tmp_path / "r.md"
+    result = invoke(
+        runner, "report", "--start", "2026-10-01", "--end", "2026-10-05", "-o", str(out)
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if "no executions were created" in line]
+    assert lines and all(line.startswith("warning: ") for line in lines)
+    assert "DataQualityWarning" not in result.stderr and ".py:" not in result.stderr

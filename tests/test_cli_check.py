@@ -185,3 +185,11 @@ def test_from_the_api_through_the_sandbox():
     assert result.exit_code == 2, result.output
     assert result.stdout.startswith("EACHLABS CRITICAL")
     assert f"${this_month.execution_cost.sum():,.2f} spent" in result.stdout
+
+
+def test_a_mistyped_budget_key_is_a_warning_with_the_close_match(data, month_spend):
+    result = check("--input", str(data), "--budget", f"total={month_spend * 10:.2f}",
+                   "--budget", "veo3=100")  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("EACHLABS WARNING")
+    assert "did you mean 'veo-3'?" in result.stdout

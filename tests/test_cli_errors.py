@@ -79,9 +79,7 @@ def test_report_creates_the_folders_of_its_output_like_demo(tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("command", ["fetch", "report"])
-def test_an_output_folder_that_cannot_be_made_fails_before_any_work(
-    command, tmp_path, monkeypatch
-):
+def test_an_output_folder_that_cannot_be_made_fails_before_any_work(command, tmp_path, monkeypatch):
     # a closed port: had a request gone out, the error would be about the connection
     monkeypatch.setenv("EACHLABS_API_KEY", "smk_test_0123456789abcdef")
     args = [command, "--last", "7d", "--base-url", "http://127.0.0.1:9",
@@ -91,3 +89,52 @@ def test_an_output_folder_that_cannot_be_made_fails_before_any_work(
     result = CliRunner().invoke(main, args, prog_name="eachlabs-analytics")
     assert_one_error_line(result, 1, "cannot create the folder")
     assert "a-file" in result.stderr and "connect" not in result.stderr.lower()
+
+
+def test_dashboard_refuses_a_file_that_is_not_parquet_before_starting_voila(tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(
+        "eachlabs_analytics.notebook.dashboard.serve_dashboard", lambda **kw: started.append(kw)
+    )
+    data = tmp_path / "executions.csv"
+    data.write_text("id,model\nexec_1,veo-3\n")
+    result = run(["dashboard", "--data", str(data)], tmp_path, monkeypatch)
+    assert_one_error_line(result, 1, "executions.csv is not a readable Parquet file")
+    assert "fetch -o FILE.parquet" in result.stderr and started == []
+
+
+def documented_exit_codes() -> dict[int, tuple[str, str]]:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    table = readme.split("<!-- exit-codes -->")[1].split("<!-- /exit-codes -->")[0]
+    rows = [line.split("|")[1:-1] for line in table.strip().splitlines()[2:]]
+    return {int(code): (other.strip(), checking.strip()) for code, other, checking in rows}
+
+
+def test_every_documented_exit_code_is_what_the_commands_do(tmp_path, monkeypatch):
+    from eachlabs_analytics.local_api import load_sample
+    from eachlabs_analytics.store import to_parquet
+
+    codes = documented_exit_codes()
+    assert set(codes) == {0, 1, 2, 3, 130}
+    data = to_parquet(load_sample().head(2_000), tmp_path / "sample.parquet")
+    out = str(tmp_path / "r.md")
+    seen = {
+        0: run(["report", "--input", str(data), "-o", out], tmp_path, monkeypatch),
+        1: run(["report", "--input", str(tmp_path / "gone.parquet")], tmp_path, monkeypatch),
+        2: run(["report", "--no-such-option"], tmp_path, monkeypatch),
+        3: run(
+            ["report", "--input", str(data), "--model", "veo3", "-o", out], tmp_path, monkeypatch
+        ),  # fmt: skip
+    }
+    for code, result in seen.items():
+        assert result.exit_code == code, (code, result.output)
+    assert "did you mean veo-3" in seen[3].stderr  # "with close matches for a mistyped model"
+    assert codes[3][1].startswith("UNKNOWN") and codes[1][1] == "WARNING"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("eachlabs_analytics.report.cost_report", interrupted)
+    assert run(["report", "--input", str(data), "-o", out], tmp_path, monkeypatch).exit_code == 130

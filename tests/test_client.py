@@ -482,3 +482,24 @@ def test_tz_naive_datetimes_are_refused(naive):
     with pytest.raises(ea.InvalidQueryError, match="no time zone"):
         ea.load_executions(client=client, start=naive, progress=False)
     assert adapter.requests == []
+
+
+def test_a_host_that_does_not_resolve_fails_at_once_naming_it():
+    import time
+
+    client = ea.Client(api_key=KEY, base_url="https://api.no-such-host.invalid", backoff=1.0)
+    started = time.monotonic()
+    with pytest.raises(ea.APIError, match="cannot resolve the API host 'api.no-such-host.invalid'"):
+        ea.load_executions(client=client, **WINDOW, progress=False)
+    assert time.monotonic() - started < 1.0  # no retries with backoff for a name that is not
+
+
+def test_an_unreachable_host_is_retried_and_named():
+    client = ea.Client(
+        api_key=KEY, base_url="http://127.0.0.1:9", max_retries=2, backoff=0.001, timeout=1
+    )
+    with pytest.raises(ea.APIError) as info:
+        client.get_page({"limit": "1"})
+    message = str(info.value)
+    assert "http://127.0.0.1:9" in message and "gave up after 2 retries" in message
+    assert KEY not in message

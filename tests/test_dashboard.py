@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 import eachlabs_analytics as ea
-from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
+from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError, StoreError
 from eachlabs_analytics.notebook import dashboard as dashboard_module
 from eachlabs_analytics.notebook.dashboard import Dashboard, serve_dashboard, voila_command
 
@@ -253,6 +253,16 @@ def test_dashboard_refuses_bad_arguments(kwargs, message):
     pytest.importorskip("voila")  # checked before the arguments
     with pytest.raises(InvalidQueryError, match=message):
         Dashboard(**kwargs).start()
+
+
+def test_dashboard_refuses_a_file_that_is_not_parquet_before_voila_starts(tmp_path):
+    pytest.importorskip("voila")
+    data = tmp_path / "executions.csv"
+    data.write_text("id,model\nexec_1,veo-3\n")
+    server = Dashboard(data=data)
+    with pytest.raises(StoreError, match="executions.csv is not a readable Parquet file"):
+        server.start()
+    assert server.process is None  # Voilà never started
 
 
 def test_voila_command_serves_one_notebook_on_loopback_without_a_browser():

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.store import parquet
 from eachlabs_analytics.store.parquet import read_parquet, to_parquet
@@ -271,8 +272,10 @@ def test_bad_input_errors_are_clear(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such Parquet file"):
         read_parquet(tmp_path / "nope.parquet")
     (tmp_path / "junk.parquet").write_text("not parquet")
-    with pytest.raises(ValueError, match="not a readable Parquet file"):
+    with pytest.raises(ea.StoreError, match="not a readable Parquet file") as info:
         read_parquet(tmp_path / "junk.parquet")
+    assert info.value.path == tmp_path / "junk.parquet" and "junk.parquet" in str(info.value)
+    assert isinstance(info.value, ea.EachlabsError)
     dup = pd.DataFrame([[1, 2]], columns=["a", "a"])
     with pytest.raises(ValueError, match="duplicated: a"):
         to_parquet(dup, tmp_path / "d.parquet")

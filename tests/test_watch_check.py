@@ -352,12 +352,21 @@ def test_unknown_when_anomalies_cannot_be_judged_but_critical_outranks_it():
     assert "; anomalies not judged" in over.text().splitlines()[0]
 
 
-def test_a_budget_key_never_seen_is_ok_but_noted(late):
-    result = run_check(late, {"total": _spent(late, LATE) * 10, "veo3": 5.0})
-    assert result.status == OK
-    assert "note: budget 'veo3': no executions of this model in the data (a typo?)" in (
-        result.text().splitlines()
+def test_a_budget_key_never_seen_is_noted_and_a_near_miss_is_a_warning(late):
+    unseen = run_check(late, {"total": _spent(late, LATE) * 10, "my-new-model": 5.0})
+    assert unseen.status == OK
+    assert "note: budget 'my-new-model': no executions of this model in the data" in (
+        unseen.text().splitlines()
     )
+    typo = run_check(late, {"total": _spent(late, LATE) * 10, "veo3": 5.0})
+    assert typo.status == WARNING  # judged against nothing, as --model's hint says
+    assert "note: budget 'veo3': no executions of this model in the data; did you mean " in (
+        typo.text()
+    )
+    assert "'veo-3'" in typo.text()
+    workflow = late["workflow_id"].dropna().iloc[0]
+    near = run_check(late, {f"workflow:{workflow[:-1]}X": 5.0})
+    assert near.status == WARNING and f"'workflow:{workflow}'" in near.text()
 
 
 @pytest.mark.parametrize(

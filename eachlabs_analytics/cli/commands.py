@@ -7,12 +7,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -314,7 +316,8 @@ def _debug_option(func: Any) -> Any:
             logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
             click.get_current_context().meta[_DEBUG_KEY] = True
         try:
-            return func(*args, **kwargs)
+            with _warnings_as_lines_while_running():
+                return func(*args, **kwargs)
         except (click.ClickException, click.Abort, click.exceptions.Exit):
             raise
         except KeyboardInterrupt:
@@ -325,7 +328,11 @@ def _debug_option(func: Any) -> Any:
         except Exception as exc:
             if debug:
                 raise
-            from eachlabs_analytics.exceptions import EachlabsError
+            from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
+
+            if isinstance(exc, InvalidQueryError) and exc.status is None:
+                # refused before any request: a value on the command line is not allowed
+                raise click.UsageError(_one_line(exc)) from None
 
             known = isinstance(exc, (EachlabsError, ValueError, OSError))
             hint = "" if known else " (unexpected; run again with --debug for the traceback)"
@@ -334,10 +341,31 @@ def _debug_option(func: Any) -> Any:
     return wrapper
 
 
+@contextlib.contextmanager
+def _warnings_as_lines_while_running() -> Iterator[None]:
+    """Every warning a command meets (data issues, notes from the library) is one
+    ``warning: ...`` line on stderr, once; library internals (deprecations) are not shown."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("default", UserWarning)
+        warnings.showwarning = _show_warning
+        _log_warnings_as_lines()
+        yield
+
+
+def _show_warning(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+    click.echo(f"warning: {_one_line(str(message))}", err=True)
+
+
 def _date_options(func: Any) -> Any:
     options = [
-        click.option("--start", help="Window start: RFC 3339 (2026-10-01T00:00:00Z) or a date."),
-        click.option("--end", help="Window end, included (default: now)."),
+        click.option(
+            "--start",
+            help="Window start, included: RFC 3339 (2026-10-01T00:00:00Z) or a date (00:00 UTC).",
+        ),
+        click.option(
+            "--end", help="Window end, excluded: the window is [start, end) (default: now)."
+        ),
         click.option("--last", help="Shortcut: the last 30m / 12h / 7d / 2w (before --end)."),
         click.option("--month", help="Shortcut: one calendar month in UTC, e.g. 2026-10."),
     ]
@@ -346,7 +374,9 @@ def _date_options(func: Any) -> Any:
     return func
 
 
-def _filter_options(func: Any) -> Any:
+def _filter_options(func: Any, *, status: bool = True) -> Any:
+    """The query's filter options; a store's (``status=False``) has no ``--status``: it keeps
+    every status so it can follow executions as they finish."""
     options = [
         click.option("--model", multiple=True, help="Model slug (repeat for several)."),
         click.option(
@@ -360,9 +390,15 @@ def _filter_options(func: Any) -> Any:
             "--error-class", multiple=True, help="Error class, e.g. execution_timeout (repeat)."
         ),
     ]
+    if not status:
+        del options[1]
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _store_filter_options(func: Any) -> Any:
+    return _filter_options(func, status=False)
 
 
 #: where ``--api-version`` is kept for :func:`_client` (not a parameter of every command)
@@ -408,10 +444,10 @@ def _api_options(func: Any) -> Any:
 
 def _filters(
     model: tuple[str, ...],
-    status: tuple[str, ...],
     workflow_id: str | None,
     workflow_execution_id: str | None,
     error_class: tuple[str, ...],
+    status: tuple[str, ...] = (),
 ) -> Any:
     """The command's filter options, checked once (any status: stores and files hold all)."""
     from eachlabs_analytics.loader.query import Filters
@@ -431,7 +467,7 @@ def _client(base_url: str | None) -> Any:
     (e.g. a fallback to v1) print as one ``warning:`` line each."""
     from eachlabs_analytics.loader import Client
 
-    _warnings_as_lines()
+    _log_warnings_as_lines()
     return Client(api_key=_api_key(), base_url=base_url, api_version=_api_version())
 
 
@@ -447,7 +483,7 @@ class _WarningLines(logging.Handler):
         click.echo(f"warning: {record.getMessage()}", err=True)
 
 
-def _warnings_as_lines() -> None:
+def _log_warnings_as_lines() -> None:
     context = click.get_current_context(silent=True)
     if context is not None and context.meta.get(_DEBUG_KEY):
         return  # --debug logs everything to stderr already
@@ -573,13 +609,10 @@ def fetch(
     window_start, window_end = resolve_range(start, end, last, month).resolve(_now())
     _make_parent(output)
     arguments = _filters(**filters).arguments()
-    with _client(base_url) as client, warnings.catch_warnings(record=True) as issues:
-        warnings.simplefilter("always", DataQualityWarning)
+    with _client(base_url) as client:
         df = load_executions(
             window_start, window_end, **arguments, client=client, progress=progress
         )
-    for issue in issues:
-        _say(f"warning: {issue.message}")
     _refuse_empty(len(df) == 0, allow_empty)
     written = to_parquet(df, output) if fmt == "parquet" else write_csv(df, output)
     _say(f"fetched {len(df):,} executions created {_describe_window(df)}")
@@ -589,7 +622,7 @@ def fetch(
 @main.command()
 @click.argument("store", type=click.Path(path_type=Path))
 @_date_options
-@_filter_options
+@_store_filter_options
 @click.option(
     "--overlap",
     default="1h",
@@ -708,8 +741,9 @@ def repair(store: Path, base_url: str | None, progress: bool | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "markdown", "csv"]),
-    help="Output format [default: from -o's suffix (.html, .md, .csv or a directory), else html].",
+    type=click.Choice(["html", "markdown", "md", "csv"]),
+    help="Output format (md = markdown) [default: from -o's suffix (.html, .md, or a directory "
+    "for csv), else html].",
 )
 @click.option("--redact", is_flag=True, help="Leave out execution ids and output URLs.")
 @_allow_empty_option
@@ -774,7 +808,7 @@ def report(
     if previous_path is not None and input_path is None:
         raise click.UsageError("--previous goes with --input (the API and stores find it)")
     window = resolve_range(start, end, last, month)
-    fmt = fmt or _report_format(output)
+    fmt = {"md": "markdown"}.get(fmt or "", fmt) or _report_format(output)
     chosen = _filters(**filters)
     if output is not None:
         _make_parent(output)
@@ -1039,7 +1073,10 @@ def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None
       EACHLABS_API_KEY=smk_... eachlabs-analytics dashboard --days 30 --port 8900
     """
     from eachlabs_analytics.notebook.dashboard import serve_dashboard
+    from eachlabs_analytics.store.parquet import check_parquet_file
 
+    if data is not None:
+        check_parquet_file(data)  # before Voilà starts: its traceback would bury the reason
     version = _api_version()
     if version is not None:  # the dashboard's kernel loads with its own client
         os.environ["EACHLABS_API_VERSION"] = version

@@ -294,12 +294,21 @@ api_key=<hidden>)
                 )
                 body = response.content  # a truncated body or a read timeout raises here
             except _TRANSPORT_ERRORS as exc:
+                host = _origin_text(target)
+                if _unresolvable(exc):
+                    # a name that does not resolve will not resolve on a retry seconds later
+                    raise APIError(
+                        f"cannot resolve the API host {urlsplit(target).hostname!r} "
+                        f"({host}): check base_url (or EACHLABS_BASE_URL) and the network",
+                        request_id=request_id,
+                        url=url,
+                    ) from None
                 # failures while reading the body (truncation, read timeouts) are retried too;
                 # urllib3's own Retry never retries them
                 raise _Retryable(
                     "connection",
                     APIError(
-                        f"no complete response for {_describe(params, version)}: "
+                        f"no complete response from {host} for {_describe(params, version)}: "
                         f"{type(exc).__name__}",
                         request_id=request_id,
                         url=url,
@@ -577,6 +586,14 @@ def _check_base_url(base_url: str) -> str:
         )
     path = parts.path.rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _unresolvable(exc: BaseException) -> bool:
+    """Whether a transport error says the host name does not resolve (DNS), not a timeout."""
+    from urllib3.exceptions import NameResolutionError
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NameResolutionError)
 
 
 def _origin(url: str) -> tuple[str, str, int]:

@@ -274,10 +274,13 @@ class Dashboard:
             name = "data.parquet" if isinstance(self._data, pd.DataFrame) else "sample.parquet"
             env["EACHLABS_DATA"] = str(to_parquet(frame, Path(self._tmp) / name))
         elif self._data is not None:
+            from eachlabs_analytics.store.parquet import check_parquet_file
+
             path = Path(self._data)
             if not path.is_file():
                 raise InvalidQueryError(f"data {path} is not a file; pass a Parquet file")
-            env["EACHLABS_DATA"] = str(path.resolve())
+            # read here, before Voilà starts: its traceback would bury the reason
+            env["EACHLABS_DATA"] = str(check_parquet_file(path).resolve())
         if not is_loopback(self.host):
             print(
                 f"warning: serving on {self.host}, not loopback: anyone who can reach it "

@@ -276,10 +276,7 @@ class Explorer:
     def __repr__(self) -> str:
         self._flush()
         shown = self.summary.executions if self.summary is not None else 0
-        return (
-            f"Explorer({shown:,} of {self._rows:,} executions; "
-            f"{_describe(self._filters)})"
-        )
+        return f"Explorer({shown:,} of {self._rows:,} executions; {_describe(self._filters)})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

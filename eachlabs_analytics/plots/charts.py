@@ -511,9 +511,7 @@ def month_to_date_spend(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     return out
 
 
-def plot_month_to_date(
-    df: pd.DataFrame, ax: Axes | None = None, *, as_of: object = None
-) -> Axes:
+def plot_month_to_date(df: pd.DataFrame, ax: Axes | None = None, *, as_of: object = None) -> Axes:
     """Cumulative spend by day of month: this month to ``as_of`` (solid) against last month
     (dashed, the whole month), so "are we ahead of last month?" is one glance. UTC months;
     the values are :func:`month_to_date_spend`. ``as_of`` defaults to the data's last instant

@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.keys import SECRET_NAME, SECRET_VALUE
+from eachlabs_analytics.exceptions import StoreError
 
 __all__ = ["read_parquet", "to_parquet"]
 
@@ -291,17 +292,20 @@ def to_parquet(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     return atomic_write(path, lambda temp: write_table(table, temp))
 
 
-def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
-    """Read a file written by ``to_parquet`` back into the same DataFrame (dtypes and attrs).
+def check_parquet_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it is a readable Parquet file (its footer and schema read), else a clear error.
 
-    ``columns`` reads only those columns. A Parquet file written by another tool is read too:
-    known execution columns get the schema's dtypes.
+    Raises ``FileNotFoundError`` or ``IsADirectoryError``, or :class:`StoreError` naming the
+    file when it is not Parquet (a CSV, a truncated or damaged file).
 
     >>> import tempfile, pathlib
-    >>> from eachlabs_analytics import schema
-    >>> path = to_parquet(schema.empty_frame(), pathlib.Path(tempfile.mkdtemp()) / "x.parquet")
-    >>> list(read_parquet(path, columns=["id", "status"]).columns)
-    ['id', 'status']
+    >>> junk = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = junk.write_text("id,model\\n")
+    >>> check_parquet_file(junk)
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.StoreError: ... is not a readable Parquet file (...); \
+write one with ea.to_parquet(df, path) or `eachlabs-analytics fetch -o FILE.parquet`
     """
     source = Path(path)
     if not source.exists():
@@ -312,9 +316,39 @@ def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None)
             "(use ExecutionStore(path).load() for a store)"
         )
     try:
+        pq.read_schema(source)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise _unreadable(source, exc) from None
+    return source
+
+
+def _unreadable(source: Path, exc: BaseException) -> StoreError:
+    reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    return StoreError(
+        f"{source} is not a readable Parquet file ({reason}); write one with "
+        "ea.to_parquet(df, path) or `eachlabs-analytics fetch -o FILE.parquet`",
+        path=source,
+    )
+
+
+def read_parquet(path: str | os.PathLike[str], columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a file written by ``to_parquet`` back into the same DataFrame (dtypes and attrs).
+
+    ``columns`` reads only those columns. A Parquet file written by another tool is read too:
+    known execution columns get the schema's dtypes. A file that is not Parquet raises
+    :class:`~eachlabs_analytics.StoreError` naming it.
+
+    >>> import tempfile, pathlib
+    >>> from eachlabs_analytics import schema
+    >>> path = to_parquet(schema.empty_frame(), pathlib.Path(tempfile.mkdtemp()) / "x.parquet")
+    >>> list(read_parquet(path, columns=["id", "status"]).columns)
+    ['id', 'status']
+    """
+    source = check_parquet_file(path)
+    try:
         table = pq.read_table(source, columns=columns)
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ValueError(f"{source} is not a readable Parquet file: {exc}") from exc
+        raise _unreadable(source, exc) from None
     except KeyError as exc:  # pragma: no cover - pyarrow raises ArrowInvalid in practice
-        raise ValueError(f"{source} has no column {exc}") from exc
+        raise StoreError(f"{source} has no column {exc}", path=source) from None
     return table_to_frame(table)

@@ -25,8 +25,9 @@ Status rules
   last complete days could not be judged (too little history: detection needs about five
   weeks of days before a day). UNKNOWN outranks OK but not WARNING or CRITICAL: a budget
   already over its threshold is CRITICAL even when the anomalies could not be judged.
-- A budget for a model or workflow the data never saw is judged (spent 0, so it is OK) and
-  said in a note: it may be a typo.
+- A budget for a model or workflow the data never saw is judged (spent 0) and said in a note;
+  when its key is close to one the data has (``veo3`` for ``veo-3``), it is taken for a typo:
+  the check says **WARNING** and names the close match, as ``--model`` does.
 
 Each problem is an :class:`Alert` whose ``key`` holds the period (``budget:total:0.8:2026-10``,
 ``budget:total:projected:2026-10``, ``anomaly:spend:veo-3:2026-10-28``), so an
@@ -785,9 +786,16 @@ budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --a
             if budget_status == OK:
                 budget_status = UNKNOWN
         statuses.append(budget_status)
-        for key in table.attrs.get("unseen", []):
+        for key, close in _unseen_budget_keys(df, table.attrs.get("unseen", [])):
             what = "workflow" if key.startswith(WORKFLOW_PREFIX) else "model"
-            notes.append(f"budget {key!r}: no executions of this {what} in the data (a typo?)")
+            if close:  # a near miss is a typo until shown otherwise: its budget judges nothing
+                statuses.append(WARNING)
+                notes.append(
+                    f"budget {key!r}: no executions of this {what} in the data; did you mean "
+                    f"{', '.join(repr(c) for c in close)}?"
+                )
+            else:
+                notes.append(f"budget {key!r}: no executions of this {what} in the data")
         alerts.extend(_budget_alerts(table, label, last_day))
 
     found = None
@@ -816,6 +824,28 @@ budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --a
         period=period,
         notes=reasons + notes,
     )
+
+
+def _unseen_budget_keys(df: Any, unseen: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Each budget key the data never saw, with the model slugs or workflow keys it is close
+    to (``difflib``, as the CLI's ``--model`` hints)."""
+    if not unseen:
+        return []
+    import difflib
+
+    from eachlabs_analytics.metrics import cost_by_model, cost_by_workflow
+
+    models = [str(m) for m in cost_by_model(df).index]
+    workflows = [f"{WORKFLOW_PREFIX}{w}" for w in cost_by_workflow(df).index]
+    return [
+        (
+            key,
+            difflib.get_close_matches(
+                key, workflows if key.startswith(WORKFLOW_PREFIX) else models, n=3
+            ),
+        )
+        for key in unseen
+    ]
 
 
 def _check_anomaly_options(
