@@ -197,14 +197,14 @@ def test_without_statsmodels_the_section_says_so_and_the_report_renders(df, monk
     report = build_report(df, charts=True)
     section = report.section("forecast")
     assert section.intro.startswith("No forecast: forecast_spend needs statsmodels")
-    assert "eachlabs-analytics[watch]" in section.intro
+    assert "reinstall it" in section.intro
     assert [t.key for t in section.tables] == ["anomalies"]  # detection needs no statsmodels
     assert not section.charts
     by_model = report.table("cost_by_model").frame.set_index("model")
     assert np.isclose(by_model["total_cost"].sum(), df["execution_cost"].sum())
     html = report.to_html()
     assert html.count("<img") == sum(len(s.charts) for s in report.sections) > 0
-    assert "eachlabs-analytics[watch]" in html
+    assert "reinstall it" in html
     assert "No forecast" in cost_report(df, format="markdown")
     tables = cost_report(df, format="csv")
     assert "anomalies" in tables and "forecast_daily" not in tables

@@ -252,7 +252,7 @@ def test_an_empty_frame_is_refused_clearly():
         forecast_spend(empty)
 
 
-def test_without_statsmodels_the_error_names_the_extra(frame, monkeypatch):
+def test_a_broken_statsmodels_says_how_to_repair_it(frame, monkeypatch):
     monkeypatch.setitem(sys.modules, "statsmodels.tsa.exponential_smoothing.ets", None)
-    with pytest.raises(ImportError, match=r"install eachlabs-analytics\[watch\]"):
+    with pytest.raises(ImportError, match=r"reinstall it \(pip install 'statsmodels>=0.15'\)"):
         forecast_spend(frame)

@@ -10,9 +10,9 @@ the most expensive executions, and the change against the previous period of the
 :mod:`eachlabs_analytics.plots` (the forecast's is drawn here, on the forecast's numbers);
 this module only arranges them.
 
-The forecast needs statsmodels (``pip install 'eachlabs-analytics[watch]'``): without it, or
-with data too short to judge, the "Forecast and alerts" section says so and the rest of the
-report is unchanged. ``forecast=False`` leaves the section out.
+The forecast uses statsmodels (a core dependency): should it be broken, or with data too short
+to judge, the "Forecast and alerts" section says so and the rest of the report is unchanged.
+``forecast=False`` leaves the section out.
 
 Formats: ``"html"`` (one self-contained file: charts embedded, opens offline), ``"markdown"``
 and ``"csv"`` (one file per table, in a directory). ``redact=True`` drops execution ids,
@@ -188,8 +188,8 @@ def cost_report(
             (:func:`~eachlabs_analytics.forecast_spend`), and the anomalies of daily spend,
             total and per model, in the period (:func:`~eachlabs_analytics.detect_anomalies`).
             A ``previous`` period that ends where ``df`` starts extends the history they
-            learn from. Needs statsmodels (the ``[watch]`` extra); without it, or with too
-            little data, the section says why in its note instead of failing the report.
+            learn from. With statsmodels broken, or with too little data, the section says
+            why in its note instead of failing the report.
             False leaves the section out (faster).
 
     Returns:

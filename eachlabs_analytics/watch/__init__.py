@@ -16,8 +16,8 @@ from partial aggregates the selection computes (:mod:`eachlabs_analytics.metrics
 never from its rows. Must never import the loader, the store, the engines, the sandbox
 (``local_api``), the report, the notebook or the cli: watching works on frames and
 selections, offline, and the faces (CLI ``check``, report, Explorer) import it, not the reverse.
-The forecasts need statsmodels (``pip install 'eachlabs-analytics[watch]'``), imported on the
-first forecast so that importing this package stays cheap.
+The forecasts use statsmodels (a core dependency), imported on the first forecast so that
+importing this package stays cheap.
 
 >>> import eachlabs_analytics as ea
 >>> from eachlabs_analytics.watch import check_budgets

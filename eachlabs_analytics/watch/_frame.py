@@ -41,7 +41,7 @@ _HOUR_US = 3_600_000_000
 
 
 def require_statsmodels(helper: str) -> Any:
-    """statsmodels' ``ETSModel``, or an ImportError that says which extra to install.
+    """statsmodels' ``ETSModel``, or an ImportError that says how to repair the install.
 
     >>> require_statsmodels("forecast_spend").__name__
     'ETSModel'
@@ -50,8 +50,8 @@ def require_statsmodels(helper: str) -> Any:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
     except ImportError as exc:
         raise ImportError(
-            f"{helper} needs statsmodels, an optional dependency: install "
-            "eachlabs-analytics[watch] (pip install 'eachlabs-analytics[watch]')"
+            f"{helper} needs statsmodels, a dependency of eachlabs-analytics that is missing "
+            "or broken in this environment: reinstall it (pip install 'statsmodels>=0.15')"
         ) from exc
     return ETSModel
 
