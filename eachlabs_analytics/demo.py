@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from eachlabs_analytics._util import money
 from eachlabs_analytics._util.windows import select_window
 from eachlabs_analytics.exceptions import EachlabsError
 from eachlabs_analytics.loader import Client, load_executions
@@ -76,8 +77,8 @@ def run_demo(
     return DemoResult(
         loaded=len(df),
         executions=len(current),
-        spend=float(current["execution_cost"].sum()),
-        spend_before=float(previous["execution_cost"].sum()),
+        spend=money.total(current["execution_cost"].to_numpy()),
+        spend_before=money.total(previous["execution_cost"].to_numpy()),
         html=html,
         markdown=markdown,
     )

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.money import NANOS
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import over_time as _over_time
 from eachlabs_analytics.metrics import rows as _rows
@@ -77,6 +78,17 @@ def known(values: Any) -> Any:
     """A float column with NaN as null (the numpy helpers skip both)."""
     ibis = _ibis()
     return ibis.ifelse(is_known(values), values, ibis.null("float64"))
+
+
+def nanos(values: Any) -> Any:
+    """A money column as int64 nano-dollars, null where unknown (:mod:`_util.money`)."""
+    return (known(values) * NANOS).round().cast("int64")
+
+
+def money_sum(values: Any, where: Any = None) -> Any:
+    """The exact sum of a column of nano-dollars as int64 (an integer sum does not depend on
+    the order the engine adds in, so every run and every engine gives the same cents)."""
+    return values.sum(where=where).cast("int64")
 
 
 def latency_rows(t: Any, metric: str, outcome_name: str | None = None) -> Any:
@@ -170,8 +182,8 @@ def group_counts(t: Any, request: _lazy.GroupCounts) -> Any:
     keys.update(status=t.status, error_classification=t.error_classification)
     measures: dict[str, Any] = {"rows": t.count()}
     if request.cost:
-        cost = known(t.execution_cost)
-        measures.update(cost=cost.sum(), priced=cost.count())
+        cost = nanos(t.execution_cost)
+        measures.update(cost=money_sum(cost), priced=cost.count())
     return grouped(t, keys, **measures)
 
 
@@ -194,17 +206,19 @@ def workflows(t: Any, request: _lazy.Workflows) -> Any:
     f, _ = flagged(t, {})
     runs = f.group_by(key=f.workflow_id, run=f.workflow_execution_id).aggregate(
         executions=f.count(),
-        cost=known(f.execution_cost).sum(),
+        cost=money_sum(nanos(f.execution_cost)),
         **overview(f),
     )
     has_run = runs.run.notnull()
-    run_cost = runs.cost.fill_null(0.0)
+    run_cost = runs.cost.fill_null(0)
+    # a run's cost in dollars, as the frame path converts it: quantiles of the same doubles
+    run_dollars = run_cost.cast("float64") / NANOS
     expr = runs.group_by("key").aggregate(
         runs=runs.count(where=has_run),
         executions=runs.executions.sum(),
-        cost=runs.cost.sum(),
-        run_cost=run_cost.sum(where=has_run),
-        qs=run_cost.quantile([0.5, 0.95], where=has_run),
+        cost=money_sum(runs.cost),
+        run_cost=money_sum(run_cost, where=has_run),
+        qs=run_dollars.quantile([0.5, 0.95], where=has_run),
         **{name: runs[name].sum() for name in OVERVIEW},
     )
     return _unpack(expr, "qs", 2)
@@ -216,7 +230,7 @@ def period_counts(t: Any, request: _lazy.PeriodCounts, engine: Any) -> Any:
     if request.sub is not None:
         keys["sub_key"] = group_key(t, request.sub)["key"]
     f, keys = flagged(t, keys)
-    measures = {"errors": f.count(where=f._failed), "cost": known(f.execution_cost).sum()}
+    measures = {"errors": f.count(where=f._failed), "cost": money_sum(nanos(f.execution_cost))}
     if request.squares:
         cost = known(f.execution_cost)
         measures["cost_squares"] = (cost * cost).sum()
@@ -254,7 +268,7 @@ def spans(t: Any, request: _lazy.Spans) -> Any:
             f,
             keys,
             rows=f.count(),
-            cost=known(f.execution_cost).sum(),
+            cost=money_sum(nanos(f.execution_cost)),
             errors=f.count(where=f._failed),
             q0=f[request.metric].quantile(0.95, where=f._usable),
         )
@@ -267,7 +281,7 @@ def spans(t: Any, request: _lazy.Spans) -> Any:
     whole = grouped(f, keys, **overview(f))
     whole = whole.mutate(
         span=ibis.null("int64"),
-        cost=ibis.literal(0.0, "float64"),
+        cost=ibis.literal(0, "int64"),
         errors=zero,
         q0=ibis.null("float64"),
     )

@@ -17,6 +17,10 @@ Owns the pure helpers (:mod:`.aggregates`, :mod:`.over_time`, :mod:`.periods`,
 Must never import the loader, the store, the sandbox or any face (report, notebook, cli):
 analytics never reach the network or the disk.
 
+Money is exact: every sum of ``execution_cost`` adds integer nano-dollars
+(:mod:`eachlabs_analytics._util.money`) and converts once, so the same rows in any order, or
+summed by an engine over a store, give bit-identical figures and the same cents in every face.
+
 Status groups come from :mod:`eachlabs_analytics.schema`: succeeded (success, completed),
 failed (error, failed), cancelled, in flight (created, starting, processing, running; left
 out of latency), and unknown statuses, which count as executions but in no outcome.

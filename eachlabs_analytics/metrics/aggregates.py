@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -113,7 +114,7 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
         keys = combine(grouping.codes, _rows.partial_outcomes(table), len(_rows.OUTCOMES))
         cells = grouping.size * len(_rows.OUTCOMES)
         per_outcome = _rows.per_group_counts(keys, cells, _lazy.ints(table, "rows"))
-        spent = _rows.per_group(keys, cells, _lazy.sums(table, "cost"))
+        spent = money.group_nanos(keys, cells, _lazy.nanos(table, "cost"))
         priced = _rows.per_group_counts(grouping.codes, grouping.size, _lazy.ints(table, "priced"))
         attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(table))
     else:
@@ -124,7 +125,7 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
         cells = grouping.size * len(_rows.OUTCOMES)
         cost = _rows.floats(df, "execution_cost")
         per_outcome = counts(keys, cells)
-        spent = sums(keys, cells, cost)
+        spent = money.group_nanos(keys, cells, money.to_nanos(cost))
         priced = counts(grouping.codes[~np.isnan(cost)], grouping.size)
         attrs = _rows.result_attrs(df, outcomes)
     out = _cost_table(grouping, by, per_outcome, spent, priced)
@@ -139,11 +140,13 @@ def _cost_table(
     spent: np.ndarray,
     priced: np.ndarray,
 ) -> pd.DataFrame:
-    """cost_by_model's columns from rows and spend per (group, outcome) and priced rows."""
+    """cost_by_model's columns from rows and spend (exact nano-dollars) per (group, outcome)
+    and priced rows."""
     size, n_out = grouping.size, len(_rows.OUTCOMES)
     per_outcome = per_outcome.reshape(size, n_out)
-    spent = spent.reshape(size, n_out)
-    total = spent.sum(axis=1)
+    spent_nanos = spent.reshape(size, n_out)
+    total_nanos = spent_nanos.sum(axis=1)
+    total = money.to_dollars(total_nanos)
     succeeded = per_outcome[:, _rows.SUCCEEDED]
     out = _frame(
         _labels(grouping),
@@ -152,10 +155,10 @@ def _cost_table(
             "executions": per_outcome.sum(axis=1),
             "total_cost": total,
             "mean_cost": _rows.rate(total, priced),
-            "share": _rows.rate(total, np.full(size, total.sum())),
+            "share": _rows.rate(total_nanos, np.full(size, total_nanos.sum())),
             "succeeded": succeeded,
             "failed": per_outcome[:, _rows.FAILED],
-            "failed_cost": spent[:, _rows.FAILED],
+            "failed_cost": money.to_dollars(spent_nanos[:, _rows.FAILED]),
             "cost_per_success": _rows.rate(total, succeeded),
         },
     )
@@ -191,8 +194,8 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
         codes = workflows.codes
         runs = _rows.per_group_counts(codes, size, _lazy.ints(table, "runs"))
         executions = _rows.per_group_counts(codes, size, _lazy.ints(table, "executions"))
-        total = _rows.per_group(codes, size, _lazy.sums(table, "cost"))
-        run_cost = _rows.per_group(codes, size, _lazy.sums(table, "run_cost"))
+        total = money.to_dollars(money.group_nanos(codes, size, _lazy.nanos(table, "cost")))
+        run_cost = money.to_dollars(money.group_nanos(codes, size, _lazy.nanos(table, "run_cost")))
         stats = _rows.per_group_values(
             codes, size, np.column_stack([_lazy.reals(table, "q0"), _lazy.reals(table, "q1")])
         )
@@ -228,16 +231,16 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
         pair = combine(workflows.codes[has_run], run_ids.codes[has_run], run_ids.size)
         run_codes, run_keys = pd.factorize(pair)
         n_runs = len(run_keys)
-        run_costs = sums(run_codes, n_runs, cost[has_run])
+        run_nanos = money.group_nanos(run_codes, n_runs, money.to_nanos(cost[has_run]))
         run_workflow = np.zeros(n_runs, dtype=np.intp)
         run_workflow[run_codes] = workflows.codes[has_run]
         out = _workflow_table(
             pd.Index(labels),
             counts(run_workflow, size),
             counts(codes, size),
-            sums(codes, size, cost[in_workflow]),
-            sums(run_workflow, size, run_costs),
-            grouped_percentiles(run_workflow, size, run_costs, (50, 95)),
+            money.group_dollars(codes, size, cost[in_workflow]),
+            money.to_dollars(money.group_nanos(run_workflow, size, run_nanos)),
+            grouped_percentiles(run_workflow, size, money.to_dollars(run_nanos), (50, 95)),
         )
         attrs = _rows.result_attrs(df)
         without = int(np.count_nonzero(~in_workflow))

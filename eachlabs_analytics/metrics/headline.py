@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util import money
 from eachlabs_analytics._util.formats import fmt_money, fmt_pct, fmt_seconds, fmt_window, plural
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
@@ -168,7 +169,7 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
     errors = error_breakdown(df, by=None)
     latency = latency_percentiles(df, by=None, percentiles=(50, 95))
     n = int(by_model.attrs["rows"])
-    spend = float(by_model["total_cost"].sum())
+    spend = money.total(by_model["total_cost"].to_numpy())
     succeeded = int(per_outcome[_rows.SUCCEEDED])
     failed = int(per_outcome[_rows.FAILED])
     class_counts = errors.drop(columns=[*_ERROR_COLUMNS, "unclassified"], errors="ignore")
@@ -191,7 +192,7 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
         finished=finished,
         success_rate=float(_rows.rate(np.asarray(succeeded), np.asarray(finished))),
         error_rate=float(_rows.rate(np.asarray(failed), np.asarray(n))),
-        failed_cost=float(by_model["failed_cost"].sum()),
+        failed_cost=money.total(by_model["failed_cost"].to_numpy()),
         cost_per_success=float(_rows.rate(np.asarray(spend), np.asarray(succeeded))),
         p50_seconds=float(latency["p50"].iloc[0]),
         p95_seconds=float(latency["p95"].iloc[0]),

@@ -17,7 +17,9 @@ one per combination of the keys the request lists, with these columns:
   the engine groups plain columns, and no ``key`` for ``by="status_group"`` (the status says it).
 - ``period``: the wall-clock start (microseconds since the epoch, in ``tz``) of the row's
   period, null without ``created_at``; ``span``: 0 (previous) or 1 (current) or null.
-- counts (int64) and sums (float64; NaN and null values skipped; a null sum means 0);
+- counts (int64) and sums (float64; NaN and null values skipped; a null sum means 0), except
+  money: ``cost`` and ``run_cost`` are exact int64 sums of nano-dollars (:mod:`_util.money`),
+  so the same selection gives the same cents whatever order its engine adds in;
   percentiles ``q0``, ``q1``... (linear interpolation, as ``np.percentile``; null for a group
   without a value).
 - :data:`OVERVIEW` counts on the other requests (not :class:`Latency`), so a
@@ -41,7 +43,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util import money
 
+#: The partial columns that are exact sums of nano-dollars (int64).
+MONEY: tuple[str, ...] = ("cost", "run_cost")
 #: Counts every partial table carries (except :class:`GroupCounts`, which has the outcome).
 OVERVIEW: tuple[str, ...] = ("rows", "in_flight_rows", "error_rows", "unclassified_errors")
 
@@ -166,13 +171,39 @@ def reals(table: pa.Table, name: str) -> np.ndarray:
 
 
 def sums(table: pa.Table, name: str) -> np.ndarray:
-    """A sum column as float64 (a null sum, of nothing, is 0 as in ``np.bincount``).
+    """A sum column as float64 (a null sum, of nothing, is 0 as in ``np.bincount``); a money
+    column (:data:`MONEY`) in dollars. To add money up across partial rows exactly, use
+    :func:`nanos` and :func:`eachlabs_analytics._util.money.group_nanos`.
 
     >>> sums(pa.table({"x": [1.5, None]}), "x").tolist()
     [1.5, 0.0]
     """
+    if name in MONEY:
+        return dollars(table, name)
     column = table[name].cast(pa.float64())
     return np.asarray(pc.fill_null(column, 0.0).to_numpy(), dtype=np.float64)
+
+
+def nanos(table: pa.Table, name: str) -> np.ndarray:
+    """A money column as int64 nano-dollars (null counts 0); a float column of dollars (a
+    table from elsewhere) is converted.
+
+    >>> nanos(pa.table({"cost": [1_500_000_000, None]}), "cost").tolist()
+    [1500000000, 0]
+    """
+    column = table[name]
+    if pa.types.is_floating(column.type):
+        return money.to_nanos(reals(table, name))
+    return np.asarray(pc.fill_null(column.cast(pa.int64()), 0).to_numpy(), dtype=np.int64)
+
+
+def dollars(table: pa.Table, name: str) -> np.ndarray:
+    """A money column as float dollars, one value per partial row.
+
+    >>> dollars(pa.table({"cost": [1_500_000_000, None]}), "cost").tolist()
+    [1.5, 0.0]
+    """
+    return money.to_dollars(nanos(table, name))
 
 
 def labels(table: pa.Table, name: str) -> list[Any]:

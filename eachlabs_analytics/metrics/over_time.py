@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -261,6 +262,14 @@ class _LazyGrid:
             self.found.size, self.grouping.size
         )
 
+    def add_money(self, column: str) -> np.ndarray:
+        """A money column added up exactly per (period, group) cell, as int64 nano-dollars."""
+        size = self.found.size * self.grouping.size
+        values = _lazy.nanos(self.table, column)[self.dated]
+        return money.group_nanos(self.cells, size, values).reshape(
+            self.found.size, self.grouping.size
+        )
+
     def count(self, column: str) -> np.ndarray:
         """A partial count added up per (period, group) cell, as int64."""
         values = _lazy.ints(self.table, column)[self.dated]
@@ -325,18 +334,24 @@ def cost_over_time(
     if _lazy.is_lazy(df):
         top = _check_top(top)
         grid = _lazy_grid(df, _lazy_request("cost_over_time", freq, tz, by), by, "cost_over_time")
-        found, grouping, table = grid.found, grid.grouping, grid.add("cost")
+        found, grouping, nanos = grid.found, grid.grouping, grid.add_money("cost")
         attrs = grid.attrs
     else:
         _rows.check_frame(df, "cost_over_time", ["execution_cost"])
         top = _check_top(top)
         found, grouping, cells, dated = _grid(df, "cost_over_time", freq, by, tz)
-        cost = _rows.floats(df, "execution_cost")[dated]
-        table = sums(cells, found.size * grouping.size, cost).reshape(found.size, grouping.size)
+        cost = money.to_nanos(_rows.floats(df, "execution_cost")[dated])
+        nanos = money.group_nanos(cells, found.size * grouping.size, cost)
+        nanos = nanos.reshape(found.size, grouping.size)
         attrs = _attrs(df, dated, freq, tz)
     labels = ["total"] if by is None else list(grouping.labels)
-    plan = _columns(labels, table.sum(axis=0), top)
-    out = pd.DataFrame(plan.apply(table), index=found.starts, columns=pd.Index(plan.names, name=by))
+    # ranked and folded ("other") in exact nano-dollars, converted once
+    plan = _columns(labels, nanos.sum(axis=0), top)
+    out = pd.DataFrame(
+        money.to_dollars(plan.apply(nanos)),
+        index=found.starts,
+        columns=pd.Index(plan.names, name=by),
+    )
     out = out.loc[out.index.notna()]
     out.attrs = attrs
     return out

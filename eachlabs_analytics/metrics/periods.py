@@ -15,12 +15,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from eachlabs_analytics._util import money
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS, latency_rows
-from eachlabs_analytics.metrics.grouping import Grouping, counts, grouped_percentiles, sums
+from eachlabs_analytics.metrics.grouping import Grouping, counts, grouped_percentiles
 
 #: The compared measures, in column order; each gets ``_previous``, ``_current``, ``_change``
 #: and ``_rel_change`` columns.
@@ -115,7 +116,7 @@ def _measures(
     usable = latency_rows(outcome, values)
     p95 = grouped_percentiles(codes[usable], size, values[usable], (95,))[:, 0]
     return {
-        "spend": sums(codes, size, _rows.floats(df, "execution_cost")[rows]),
+        "spend": money.group_dollars(codes, size, _rows.floats(df, "execution_cost")[rows]),
         "executions": executions,
         "error_rate": _rows.rate(counts(codes[outcome == _rows.FAILED], size), executions),
         "latency_p95": p95,
@@ -249,7 +250,9 @@ def _lazy_measures(
         executions = _rows.per_group_counts(codes, size, rows[mine])
         errors = _rows.per_group_counts(codes, size, _lazy.ints(table, "errors")[mine])
         parts[name] = {
-            "spend": _rows.per_group(codes, size, _lazy.sums(table, "cost")[mine]),
+            "spend": money.to_dollars(
+                money.group_nanos(codes, size, _lazy.nanos(table, "cost")[mine])
+            ),
             "executions": executions,
             "error_rate": _rows.rate(errors, executions),
             "latency_p95": _rows.per_group_values(codes, size, _lazy.reals(table, "q0")[mine]),

@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util import money
 from eachlabs_analytics._util.timestamps import format_timestamp, require_ascii
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.metrics.grouping import group_by, sums
+from eachlabs_analytics.metrics.grouping import group_by
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
 NO_WORKFLOW = "(no workflow)"
@@ -312,7 +313,7 @@ def spend_by_value(df: pd.DataFrame, column: str) -> dict[str, float]:
     """
     grouping = group_by(df[column])
     cost = df["execution_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
-    totals = sums(grouping.codes, grouping.size, cost)
+    totals = money.group_dollars(grouping.codes, grouping.size, cost)
     pairs = [
         (str(label), float(total))
         for label, total in zip(grouping.labels, totals, strict=True)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -243,7 +244,7 @@ def lazy_daily_spend(
     day = np.concatenate(
         [(wall[whole] - _micros(first)) // _DAY_US, np.full(int(current.sum()), len(days) - 1)]
     ).astype(np.intp)
-    cost = np.concatenate([_lazy.sums(daily, "cost")[whole], _lazy.sums(now, "cost")[current]])
+    cost = np.concatenate([_lazy.nanos(daily, "cost")[whole], _lazy.nanos(now, "cost")[current]])
     keys = None
     if by is not None:
         keys = [k for k, w in zip(_lazy.labels(daily, "key"), whole, strict=True) if w]
@@ -251,12 +252,12 @@ def lazy_daily_spend(
     grouping = _rows.key_grouping(keys, len(day), by, "forecast_spend")
     size = grouping.size
     cells = day * size + grouping.codes.astype(np.intp)
-    grid = _rows.per_group(cells, len(days) * size, cost).reshape(len(days), size)
+    grid = money.group_nanos(cells, len(days) * size, cost).reshape(len(days), size)
     labels = [TOTAL] if by is None else list(grouping.labels)
     weight = grid.sum(axis=0)
     order = sorted(range(size), key=lambda i: (-weight[i], str(labels[i])))
     columns = pd.Index([labels[i] for i in order], name=by if by is not None else None)
-    return pd.DataFrame(grid[:, order], index=days, columns=columns).astype("float64")
+    return pd.DataFrame(money.to_dollars(grid[:, order]), index=days, columns=columns)
 
 
 def lazy_day_profile(

@@ -69,6 +69,7 @@ import pandas as pd
 import pyarrow as pa
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -228,7 +229,7 @@ def _table(
     executions = counts(key, n_cells).reshape(cells.n_periods, size).astype(float)
     if metric == "spend":
         cost = _rows.floats(cells.rows, "execution_cost")
-        value = sums(key, n_cells, cost).reshape(cells.n_periods, size)
+        value = money.group_dollars(key, n_cells, cost).reshape(cells.n_periods, size)
     elif metric == "executions":
         value = executions
     elif metric in ("failed", "error_rate"):
@@ -452,7 +453,7 @@ def _frame_sub_tables(
         key = combine(codes, grouping.codes, size)
         n_cells = cells.n_periods * size
         if metric == "spend":
-            table = sums(key, n_cells, _rows.floats(rows, "execution_cost"))
+            table = money.group_dollars(key, n_cells, _rows.floats(rows, "execution_cost"))
         elif metric == "executions":
             table = counts(key, n_cells).astype(float)
         elif metric in ("failed", "error_rate"):
@@ -583,10 +584,16 @@ def _lazy_sub_tables(
             continue
         key = combine(found.period[mine], grouping.codes, size)
         column = {"spend": "cost", "executions": "rows"}.get(metric, "errors")
-        values = _lazy.sums(part, column)
-        table = _rows.per_group(key, n_periods * size, values).reshape(n_periods, size)
+        table = _lazy_grid(part, column, key, n_periods * size).reshape(n_periods, size)
         out.append(_SubTable(dim, grouping.labels, table))
     return out
+
+
+def _lazy_grid(table: pa.Table, column: str, key: np.ndarray, size: int) -> np.ndarray:
+    """A partial column added up per cell: money exactly (nano-dollars), counts as floats."""
+    if column in _lazy.MONEY:
+        return money.to_dollars(money.group_nanos(key, size, _lazy.nanos(table, column)))
+    return _rows.per_group(key, size, _lazy.sums(table, column))
 
 
 @dataclass(frozen=True)
@@ -609,8 +616,7 @@ def _lazy_tables(
     key = combine(found.period, grouping.codes, size)
 
     def grid(column: str) -> np.ndarray:
-        values = _lazy.sums(found.table, column)
-        return _rows.per_group(key, n_periods * size, values).reshape(n_periods, size)
+        return _lazy_grid(found.table, column, key, n_periods * size).reshape(n_periods, size)
 
     executions, failed = grid("rows"), grid("errors")
     value = {"executions": executions, "failed": failed}.get(metric)

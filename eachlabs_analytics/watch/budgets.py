@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -161,8 +162,12 @@ def _frame_spend(df: pd.DataFrame, key: str, now: pd.Timestamp, start: pd.Timest
     rows, seen = _rows_of(df, key)
     current = rows_before(rows, now, start)
     days = current["created_at"].dt.floor("D")
-    by_day = current["execution_cost"].fillna(0.0).groupby(days.to_numpy()).sum().sort_index()
-    spent = float(np.nansum(_rows.floats(current, "execution_cost")))
+    cost = _rows.floats(current, "execution_cost")
+    codes, found = pd.factorize(days, sort=True)
+    dated = codes >= 0
+    spent_by_day = money.group_dollars(codes[dated], len(found), cost[dated])
+    by_day = pd.Series(spent_by_day, index=pd.DatetimeIndex(found))
+    spent = money.total(cost)
     return _KeySpend(seen, spent, by_day, history(rows, None, now) if seen else None)
 
 
@@ -199,7 +204,7 @@ def _lazy_spend(
             first = today
         table = spend_of(lazy_daily_spend(selection, column, first, now)).to_frame(TOTAL)
         hist = History(now, today, math.nan, table.iloc[:-1], table.iloc[-1])
-    return _KeySpend(seen, float(period.sum()), by_day, hist)
+    return _KeySpend(seen, money.total(period.to_numpy()), by_day, hist)
 
 
 def _status(used: float, projected_used: float, thresholds: tuple[float, ...]) -> tuple[str, float]:
