@@ -20,6 +20,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics.local_api import Faults, generate_executions
 from eachlabs_analytics.local_api.catalog import MODELS
 from tests.fake_api import page_body, query_of, rows, session_with
+from tests.test_load import fast_client
 
 END = "2026-10-31T00:00:00Z"
 START = "2026-09-01T00:00:00Z"
@@ -30,18 +31,6 @@ MODES = {
     "v2-only": {"api": "v2"},
 }
 SLUGS = sorted(MODELS)
-
-
-def fast_client(api, **options) -> ea.Client:
-    """Backs off for milliseconds, not seconds (the faults are many)."""
-    return ea.Client(
-        api_key=api.api_key,
-        base_url=api.base_url,
-        backoff=0.001,
-        max_backoff=0.01,
-        max_retry_after=0.05,
-        **options,
-    )
 
 
 def expected_rows(
