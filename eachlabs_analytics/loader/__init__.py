@@ -1,8 +1,8 @@
 """The loader: the only code that touches the network.
 
 Owns the HTTP client (:mod:`.client`, :mod:`.retry`), pages with their request context
-(:mod:`.page`), query checking (:mod:`.query`), the offset paginator and time slices
-(:mod:`.pagination`), the concurrent fetch (:mod:`.fetch`), JSON pages to typed frames
+(:mod:`.page`), query checking (:mod:`.query`), v2 cursor traversals, v1 offset pages and
+time slices (:mod:`.pagination`), the concurrent fetch (:mod:`.fetch`), JSON pages to typed frames
 (:mod:`.frames`) and the one entry point :func:`load_executions` (:mod:`.load`).
 
 Must never import: metrics, plots, report, store, notebook, cli, watch or the sandbox

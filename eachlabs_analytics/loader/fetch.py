@@ -134,7 +134,7 @@ class Fetcher:
 
     def _parts(self, pages_left: float) -> int:
         """Into how many parts a slice with ``pages_left`` may be cut: one more than the
-        idle workers, and only where each part keeps a few pages."""
+        idle workers, and only where each part keeps ``PAGES_PER_SLICE`` pages or more."""
         with self._lock:
             idle = self.workers - self._running
         if idle < 1 or pages_left < 2 * PAGES_PER_SLICE:

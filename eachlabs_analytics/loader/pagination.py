@@ -59,7 +59,6 @@ V1_SLICE_ROWS = 500
 MAX_CUT = 8
 #: Query parameters that page or window a query (the rest are its filters).
 PAGING_KEYS = frozenset({"from", "to", "limit", "offset", "cursor"})
-_ONE_US = pd.Timedelta(microseconds=1)
 _VERY_MANY = 1e15
 _V1_LIMIT_MESSAGE = re.compile(r"limited to 1[,.]?000 rows", re.IGNORECASE)
 
@@ -99,9 +98,6 @@ class Slice:
     lo: pd.Timestamp
     hi: pd.Timestamp
     first: Page | None = None
-
-    def describe(self) -> str:
-        return f"[{format_timestamp(self.lo)}, {format_timestamp(self.hi)}]"
 
 
 def split_window(
