@@ -28,13 +28,23 @@ def missing(value: Any) -> bool:
 
 
 def fmt_money(value: Any) -> str:
-    """US dollars: ``$1,234.56``; below a cent, four significant digits."""
+    """US dollars, the one rule of every face: to the cent from $0.01 on (``$1,234.56``);
+    below a cent, two significant digits written out (``$0.0044``, ``$0.00075``), never in
+    scientific notation; zero is ``$0.00``.
+
+    >>> fmt_money(1234.5), fmt_money(0.0044), fmt_money(0.000089), fmt_money(-0.005)
+    ('$1,234.50', '$0.0044', '$0.000089', '-$0.0050')
+    """
     if missing(value):
         return MISSING
     value = float(value)
-    if value == 0 or abs(value) >= 0.01:
-        return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
-    return f"-${-value:.2g}" if value < 0 else f"${value:.2g}"
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    if size == 0 or size >= 0.01:
+        return f"{sign}${size:,.2f}"
+    exponent = math.floor(math.log10(size))
+    text = f"{size:.{1 - exponent}f}"
+    return f"{sign}$0.01" if float(text) >= 0.01 else f"{sign}${text}"
 
 
 def fmt_signed_money(value: Any) -> str:

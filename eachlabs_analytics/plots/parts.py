@@ -17,6 +17,7 @@ from matplotlib.axes import Axes
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.ticker import Formatter
 
+from eachlabs_analytics._util.formats import fmt_money
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 #: What each latency metric measures, for axis labels.
@@ -60,18 +61,16 @@ def empty(ax: Axes, title: str) -> Axes:
 
 
 def money(value: float, _pos: object = None) -> str:
-    """Dollar tick labels: ``$1,234``, ``$12.50``, ``$0.004``.
+    """Dollar tick labels: ``$1,234``, ``$12.50``; below a cent as every face writes it.
 
     >>> money(1234.5), money(12.5), money(0.004), money(0)
-    ('$1,234', '$12.50', '$0.004', '$0')
+    ('$1,234', '$12.50', '$0.0040', '$0')
     """
     if value == 0:
         return "$0"
     if abs(value) >= 1000:
         return f"${value:,.0f}"
-    if abs(value) >= 0.01:
-        return f"${value:,.2f}"
-    return f"${value:.2g}"
+    return fmt_money(value)
 
 
 class MoneyFormatter(Formatter):

@@ -1,0 +1,46 @@
+"""The one money rule every face prints with (issue 18): cents from $0.01, two significant
+digits written out below, never scientific notation."""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from eachlabs_analytics._util.formats import fmt_money
+from eachlabs_analytics.plots.parts import money as tick_money
+
+MONEY = re.compile(r"^-?\$(\d{1,3}(,\d{3})*\.\d\d|0\.0*[1-9]\d?)$")
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False))
+def test_money_is_written_out_and_reads_back_close(value):
+    text = fmt_money(value)
+    assert MONEY.match(text), text
+    back = float(Decimal(text.replace("$", "").replace(",", "")))
+    if abs(value) >= 0.01:
+        assert abs(back - value) <= 0.005 + 1e-9 * abs(value)
+    elif value != 0:
+        # two significant digits (or the cent it rounds up to)
+        assert math.isclose(back, value, rel_tol=0.051) or abs(back) == 0.01
+        assert (back < 0) == (value < 0)
+
+
+def test_examples_of_the_rule():
+    assert [fmt_money(v) for v in (0, 0.00075, 0.0044, 0.005, 0.000089, 15.925, 1234.5)] == [
+        "$0.00",
+        "$0.00075",
+        "$0.0044",
+        "$0.0050",
+        "$0.000089",
+        "$15.93",
+        "$1,234.50",
+    ]
+    assert fmt_money(float("nan")) == "n/a"
+
+
+def test_chart_ticks_below_a_cent_use_the_same_rule():
+    assert tick_money(0.000089) == fmt_money(0.000089) == "$0.000089"
