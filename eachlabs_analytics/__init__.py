@@ -78,6 +78,7 @@ _LAZY: dict[str, str] = {
     # notebooks
     "Explorer": "notebook.explorer",
     "explore": "notebook.explorer",
+    "format_table": "notebook.tables",
 }
 
 __all__ = [
@@ -110,6 +111,7 @@ __all__ = [
     "error_rate_over_time",
     "explore",
     "forecast_spend",
+    "format_table",
     "generate_executions",
     "latency_over_time",
     "latency_percentiles",
@@ -164,6 +166,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         summary,
     )
     from eachlabs_analytics.notebook.explorer import Explorer, explore
+    from eachlabs_analytics.notebook.tables import format_table
     from eachlabs_analytics.plots import (
         plot_cost_by_model,
         plot_cost_over_time,

@@ -199,7 +199,7 @@ def test_report_from_the_api_compares_with_the_previous_period(runner, api, tmp_
     assert result.exit_code == 0, result.output
     html = out.read_text()
     want = truth_between(api, "2026-10-16T00:00:00Z", "2026-10-30T23:59:59Z")
-    from eachlabs_analytics.report.render import fmt_money
+    from eachlabs_analytics._util.formats import fmt_money
 
     assert fmt_money(want.execution_cost.sum()) in html
     assert "Change against the previous period" in html and "Spend vs previous period" in html
@@ -262,7 +262,7 @@ def test_demo_builds_the_report_from_the_bundled_sample(tmp_path, monkeypatch):
     assert f"Loaded {len(sample):,} executions" in result.stdout
     end = pd.Timestamp(sample.attrs["window"]["end"])
     last = sample[sample.created_at >= end - pd.Timedelta(days=30)]
-    from eachlabs_analytics.report.render import fmt_money
+    from eachlabs_analytics._util.formats import fmt_money
 
     assert fmt_money(last.execution_cost.sum()) in html.read_text()
     assert f"- **Executions**: {len(last):,}" in md.read_text()

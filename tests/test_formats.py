@@ -44,3 +44,39 @@ def test_examples_of_the_rule():
 
 def test_chart_ticks_below_a_cent_use_the_same_rule():
     assert tick_money(0.000089) == fmt_money(0.000089) == "$0.000089"
+
+
+def test_format_table_formats_each_column_by_its_kind_and_keeps_the_index():
+    import pandas as pd
+
+    import eachlabs_analytics as ea
+
+    df = ea.generate_executions(executions=400, seed=3)
+    table = ea.cost_by_model(df)
+    shown = ea.format_table(table)
+    assert shown.index.tolist() == table.index.tolist()
+    assert shown["spend"].tolist() == [fmt_money(v) for v in table["total_cost"]]
+    assert shown["share of spend"].tolist() == [f"{v:.1%}" for v in table["share"]]
+    assert shown["executions"].tolist() == [f"{v:,}" for v in table["executions"]]
+    assert "total_cost" not in shown.columns
+    daily = ea.cost_over_time(df, freq="D")
+    shown = ea.format_table(daily)
+    assert shown.index.tolist() == [f"{t:%Y-%m-%d}" for t in daily.index]
+    # a column the package does not know keeps its text unless a kind is given
+    other = pd.DataFrame({"price": [0.5, 1234.5]})
+    assert ea.format_table(other)["price"].tolist() == ["0.5", "1234.5"]
+    assert ea.format_table(other, kinds={"price": "money"})["price"].tolist() == [
+        "$0.50",
+        "$1,234.50",
+    ]
+
+
+def test_format_table_refuses_an_unknown_kind():
+    import pandas as pd
+    import pytest
+
+    import eachlabs_analytics as ea
+    from eachlabs_analytics.exceptions import InvalidQueryError
+
+    with pytest.raises(InvalidQueryError, match="unknown kind 'dollars'; allowed: money"):
+        ea.format_table(pd.DataFrame({"x": [1.0]}), kinds={"x": "dollars"})

@@ -15,9 +15,9 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import metrics, schema
+from eachlabs_analytics._util import formats as fmt
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.report import build_report, cost_report
-from eachlabs_analytics.report import render as tpl
 
 matplotlib.use("Agg")
 
@@ -146,7 +146,7 @@ def test_errors_and_cost_of_failures(df):
     assert per_model.errors.to_dict() == failed.model.value_counts()[lambda s: s > 0].to_dict()
     s = metrics.summary(df)
     assert f"{s.failed:,} executions failed" in report.section("errors").intro
-    assert tpl.fmt_money(failed.execution_cost.sum()) in report.section("errors").intro
+    assert fmt.fmt_money(failed.execution_cost.sum()) in report.section("errors").intro
 
 
 def test_html_shows_the_helpers_numbers(df):
@@ -155,18 +155,18 @@ def test_html_shows_the_helpers_numbers(df):
     by_model = metrics.cost_by_model(df)
     rows = page.tables["cost_by_model"]
     assert column(rows, "model") == list(by_model.index)
-    assert column(rows, "spend") == [tpl.fmt_money(v) for v in by_model.total_cost]
-    assert column(rows, "cost per success") == [tpl.fmt_money(v) for v in by_model.cost_per_success]
+    assert column(rows, "spend") == [fmt.fmt_money(v) for v in by_model.total_cost]
+    assert column(rows, "cost per success") == [fmt.fmt_money(v) for v in by_model.cost_per_success]
     s = metrics.summary(df)
-    assert page.cards["Spend"] == tpl.fmt_money(df.execution_cost.sum())
+    assert page.cards["Spend"] == fmt.fmt_money(df.execution_cost.sum())
     assert page.cards["Executions"] == f"{len(df):,}"
-    assert page.cards["Error rate"] == tpl.fmt_pct(s.error_rate)
-    assert page.cards["Spent on failures"] == tpl.fmt_money(s.failed_cost)
-    assert page.cards["End to end p95"] == tpl.fmt_seconds(s.p95_seconds)
+    assert page.cards["Error rate"] == fmt.fmt_pct(s.error_rate)
+    assert page.cards["Spent on failures"] == fmt.fmt_money(s.failed_cost)
+    assert page.cards["End to end p95"] == fmt.fmt_seconds(s.p95_seconds)
     top = df.sort_values(["execution_cost", "created_at"], ascending=False, kind="stable").head(10)
     assert column(page.tables["most_expensive"], "id") == top.id.tolist()
     assert column(page.tables["most_expensive"], "cost") == [
-        tpl.fmt_money(v) for v in top.execution_cost
+        fmt.fmt_money(v) for v in top.execution_cost
     ]
 
 
@@ -205,7 +205,7 @@ def test_change_against_the_previous_period(df, before):
     )
     html = cost_report(df, previous=before, charts=False)
     cards = parse(html).cards
-    assert cards["Spend vs previous period"] == tpl.fmt_signed_money(
+    assert cards["Spend vs previous period"] == fmt.fmt_signed_money(
         df.execution_cost.sum() - before.execution_cost.sum()
     )
 

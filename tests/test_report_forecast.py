@@ -18,6 +18,7 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import metrics, schema
+from eachlabs_analytics._util import formats as fmt
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.local_api.incidents import Incident, inject_incidents
 from eachlabs_analytics.plots import plot_spend_forecast
@@ -82,7 +83,7 @@ def test_spend_so_far_is_the_month_so_far_and_the_days_add_up(df):
     assert days["day"].iloc[0] == END.floor("D")
     assert days["day"].iloc[-1] == pd.Timestamp("2026-10-31T00:00:00Z")
     intro = report.section("forecast").intro
-    assert tpl.fmt_money(spent) in intro and tpl.fmt_money(row["projected"]) in intro
+    assert fmt.fmt_money(spent) in intro and fmt.fmt_money(row["projected"]) in intro
     assert "October 2026" in intro and "2026-10-20 12:00:00 UTC" in intro
 
 

@@ -10,6 +10,7 @@ that reads best; a missing value is ``n/a``.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import pandas as pd
@@ -164,3 +165,51 @@ def plural(count: int, word: str) -> str:
     ('1 model', '1,200 executions')
     """
     return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+# --- kinds of column: every face formats a column of one kind the same way ------------------
+def fmt_text(value: Any) -> str:
+    return "" if missing(value) else cell_text(value)
+
+
+def fmt_flag(value: Any) -> str:
+    return "yes" if bool(value) and not missing(value) else ""
+
+
+def fmt_decimal(value: Any) -> str:
+    """A plain number to two decimals (a ratio such as a MASE): ``0.80``."""
+    return MISSING if missing(value) else f"{float(value):,.2f}"
+
+
+def fmt_score(value: Any) -> str:
+    """A signed score to one decimal (robust deviations): ``+5.8``."""
+    return MISSING if missing(value) else f"{float(value):+.1f}"
+
+
+FORMATS = {
+    "money": fmt_money,
+    "signed_money": fmt_signed_money,
+    "int": fmt_int,
+    "signed_int": fmt_signed_int,
+    "pct": fmt_pct,
+    "signed_pct": fmt_signed_pct,
+    "points": fmt_points,
+    "seconds": fmt_seconds,
+    "signed_seconds": fmt_signed_seconds,
+    "time": fmt_time,
+    "date": fmt_date,
+    "text": fmt_text,
+    "flag": fmt_flag,
+    "decimal": fmt_decimal,
+    "score": fmt_score,
+}
+#: Formats whose cells are numbers (right-aligned).
+NUMERIC_FORMATS = frozenset(FORMATS) - {"text", "time", "date", "flag"}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def cell_text(value: Any) -> str:
+    """A value as one line of plain text (control characters and newlines become spaces)."""
+    text = str(value)
+    return _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))

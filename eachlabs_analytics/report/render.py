@@ -21,72 +21,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eachlabs_analytics._util.csv_safe import frame_to_csv
-from eachlabs_analytics._util.formats import (
-    MISSING,
-    fmt_date,
-    fmt_int,
-    fmt_money,
-    fmt_pct,
-    fmt_points,
-    fmt_seconds,
-    fmt_signed_int,
-    fmt_signed_money,
-    fmt_signed_pct,
-    fmt_signed_seconds,
-    fmt_time,
-    missing,
-)
+from eachlabs_analytics._util.formats import FORMATS, NUMERIC_FORMATS, cell_text
 
 if TYPE_CHECKING:
     from eachlabs_analytics.report import CostReport
-
-
-# --- value formats -------------------------------------------------------------------------
-def fmt_text(value: Any) -> str:
-    return "" if missing(value) else cell_text(value)
-
-
-def fmt_flag(value: Any) -> str:
-    return "yes" if bool(value) and not missing(value) else ""
-
-
-def fmt_decimal(value: Any) -> str:
-    """A plain number to two decimals (a ratio such as a MASE): ``0.80``."""
-    return MISSING if missing(value) else f"{float(value):,.2f}"
-
-
-def fmt_score(value: Any) -> str:
-    """A signed score to one decimal (robust deviations): ``+5.8``."""
-    return MISSING if missing(value) else f"{float(value):+.1f}"
-
-
-FORMATS = {
-    "money": fmt_money,
-    "signed_money": fmt_signed_money,
-    "int": fmt_int,
-    "signed_int": fmt_signed_int,
-    "pct": fmt_pct,
-    "signed_pct": fmt_signed_pct,
-    "points": fmt_points,
-    "seconds": fmt_seconds,
-    "signed_seconds": fmt_signed_seconds,
-    "time": fmt_time,
-    "date": fmt_date,
-    "text": fmt_text,
-    "flag": fmt_flag,
-    "decimal": fmt_decimal,
-    "score": fmt_score,
-}
-#: Formats whose cells are numbers (right-aligned).
-NUMERIC_FORMATS = frozenset(FORMATS) - {"text", "time", "date", "flag"}
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def cell_text(value: Any) -> str:
-    """A value as one line of plain text (control characters and newlines become spaces)."""
-    text = str(value)
-    return _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
 
 
 # --- escaping ------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""What every face calls a column and how it shows it: one label and one kind per column name.
+
+The helpers' outputs share column names (``total_cost``, ``error_rate``, ``p95``, ...); the
+report, the Explorer and :func:`~eachlabs_analytics.format_table` read their header text and
+value format (a key of :data:`~eachlabs_analytics._util.formats.FORMATS`) from here, so a
+figure is written the same way in every face.
+
+>>> label("total_cost"), kind("total_cost"), label("p95"), kind("p95")
+('spend', 'money', 'p95', 'seconds')
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Header text for people, by column name; a name not listed reads with spaces for ``_``.
+LABELS: dict[str, str] = {
+    "total_cost": "spend",
+    "mean_cost": "mean cost",
+    "share": "share of spend",
+    "failed_cost": "spent on failures",
+    "cost_per_success": "cost per success",
+    "low_count": "few rows",
+    "error_rate": "error rate",
+    "execution_cost": "cost",
+    "workflow_id": "workflow",
+    "error_classification": "error class",
+    "in_flight": "in flight",
+    "count": "executions",
+    "mean": "mean",
+    "lo_80": "80% low",
+    "hi_80": "80% high",
+    "lo_95": "95% low",
+    "hi_95": "95% high",
+}
+
+#: Value kind by column name (keys of ``FORMATS``).
+KINDS: dict[str, str] = {
+    "total_cost": "money",
+    "mean_cost": "money",
+    "failed_cost": "money",
+    "cost_per_success": "money",
+    "execution_cost": "money",
+    "spend": "money",
+    "spent": "money",
+    "projected": "money",
+    "actual": "money",
+    "forecast": "money",
+    "expected": "money",
+    "lower": "money",
+    "upper": "money",
+    "budget": "money",
+    "lo_80": "money",
+    "hi_80": "money",
+    "lo_95": "money",
+    "hi_95": "money",
+    "share": "pct",
+    "error_rate": "pct",
+    "share_of_failures": "pct",
+    "used": "pct",
+    "projected_used": "pct",
+    "executions": "int",
+    "succeeded": "int",
+    "failed": "int",
+    "canceled": "int",
+    "in_flight": "int",
+    "errors": "int",
+    "count": "int",
+    "runs": "int",
+    "mean": "seconds",
+    "low_count": "flag",
+    "created_at": "time",
+    "as_of": "time",
+    "period": "date",
+    "day": "date",
+    "month": "date",
+    "score": "score",
+}
+_PERCENTILE = re.compile(r"p\d{1,2}(\.\d+)?")
+
+
+def label(column: object) -> str:
+    """The header text of ``column``."""
+    name = str(column)
+    return LABELS.get(name, name.replace("_", " "))
+
+
+def kind(column: object, default: str = "text") -> str:
+    """The value kind of ``column`` (percentiles are durations), else ``default``."""
+    name = str(column)
+    if name in KINDS:
+        return KINDS[name]
+    return "seconds" if _PERCENTILE.fullmatch(name) else default
