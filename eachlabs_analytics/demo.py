@@ -69,9 +69,17 @@ def run_demo(
     current = select_window(df, cut, end)
     previous = select_window(df, cut - pd.Timedelta(days=days), cut)
     title = f"each::labs cost report: the sample's last {days} days"
-    html = cost_report(current, output / "cost-report.html", previous=previous, title=title)
+    # the forecast learns from all that was loaded: the month-end figure `check` gives too
+    html = cost_report(
+        current, output / "cost-report.html", previous=previous, title=title, history=df
+    )
     markdown = cost_report(
-        current, output / "cost-report.md", format="markdown", previous=previous, title=title
+        current,
+        output / "cost-report.md",
+        format="markdown",
+        previous=previous,
+        title=title,
+        history=df,
     )
     assert isinstance(html, Path) and isinstance(markdown, Path)
     return DemoResult(

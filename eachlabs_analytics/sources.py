@@ -46,7 +46,10 @@ class Periods:
     """The executions of a window, and of the period to compare with (None: not available).
 
     ``current`` and ``previous`` are DataFrames, or lazy selections from
-    ``from_store(..., lazy=True)``. ``notes`` are what a user should be told about them: where
+    ``from_store(..., lazy=True)``. ``history`` is all the source holds under the same filters
+    (the whole store or file; None from the API, where the report learns from the two periods
+    it fetched): forecasts learn from it, so a report's month-end figure is the one ``check``
+    gives on the same source. ``notes`` are what a user should be told about them: where
     a relative window was counted from, why there is no comparison, that a window or a filter
     matched nothing (with close matches for a mistyped model where the data can tell).
     """
@@ -54,6 +57,7 @@ class Periods:
     current: Any
     previous: Any = None
     notes: list[str] = field(default_factory=list)
+    history: Any = None
 
     @property
     def empty(self) -> bool:
@@ -135,7 +139,7 @@ def from_store(
         from eachlabs_analytics.engines import DuckDBEngine
 
         read = functools.partial(store.scan, engine=DuckDBEngine())
-    periods = Periods(read(start=start, end=end, **arguments))
+    periods = Periods(read(start=start, end=end, **arguments), history=read(**arguments))
     if window.anchored:
         periods.notes.append(
             f"--last counted back from the store's end, {stored['end']} (its last sync)"
@@ -185,7 +189,7 @@ def from_files(
     else:
         start, end = window.resolve(clock)
     windowed = select_window(frame, start, end)
-    periods = Periods(filters.select(windowed))
+    periods = Periods(filters.select(windowed), history=filters.select(frame))
     if window.anchored:
         periods.notes.append(
             f"--last counted back from the end of the file's data, {format_timestamp(clock)}"

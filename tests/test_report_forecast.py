@@ -174,11 +174,18 @@ def test_previous_extends_the_history(spiked):
 
 def test_redaction_aliases_workflow_drivers_and_keeps_every_number(spiked):
     hit, _, _ = spiked
+    # one workflow runs away on a day: it, not its model's other users, drives that anomaly
+    # (a model's price change spreads over its workflows as they usually spend: no driver)
+    busiest = hit["workflow_id"].value_counts().index[0]
+    day = (hit["created_at"] >= "2026-10-06") & (hit["created_at"] < "2026-10-07")
+    hit = hit.copy()
+    hit.loc[day & (hit["workflow_id"] == busiest), "execution_cost"] *= 12
     plain = build_report(hit, charts=False)
     redacted = build_report(hit, charts=False, redact=True)
     a, b = plain.table("anomalies").frame, redacted.table("anomalies").frame
     by_workflow = a["driver_by"] == "workflow_id"
-    assert by_workflow.any()  # the price change of a workflow's model: a workflow drives it
+    assert by_workflow.any()
+    assert set(a.loc[by_workflow, "driver"]) == {busiest}
     assert b.loc[by_workflow, "driver"].str.fullmatch(r"workflow [0-9]+").all()
     assert set(a.loc[by_workflow, "driver"]) <= set(hit["workflow_id"].dropna())
     pd.testing.assert_frame_equal(a.drop(columns="driver"), b.drop(columns="driver"))
@@ -304,13 +311,44 @@ def html_escaped(text: str) -> str:
     return tpl.html_text(text)
 
 
-def test_a_period_that_ends_with_its_month_projects_the_next_one():
+def test_a_period_that_ends_with_its_month_states_it_and_projects_nothing_after():
     october = ea.generate_executions(executions=1_500, seed=4, end="2026-11-01T00:00:00Z", days=31)
     report = build_report(october, charts=False)
     intro = report.section("forecast").intro
-    assert intro.startswith("The period ends as November 2026 begins")
+    cost = october["execution_cost"].sum()
+    assert intro.startswith(
+        f"October 2026 is complete at the period's end (2026-11-01 00:00:00 UTC): it cost "
+        f"{fmt.fmt_money(cost)}. Nothing after the period is forecast."
+    )
+    assert "November" not in intro
+    keys = {t.key for s in report.sections for t in s.tables}
+    assert not keys & {"month_end_projection", "forecast_daily"}
+
+
+def test_a_period_the_data_stops_before_is_judged_at_the_data_end():
+    """The sample's shape: the data ends 2026-10-31 00:00, the period runs to November."""
+    data = ea.generate_executions(executions=24_000, seed=4, end="2026-10-31T00:00:00Z", days=60)
+    # read through a window to November, as `report --month 2026-10` asks the API for it
+    data.attrs = {"window": {**data.attrs["window"], "end": "2026-11-01T00:00:00Z"}}
+    october = data[data["created_at"] >= "2026-10-01"].reset_index(drop=True)
+    october.attrs = {"window": {"start": "2026-10-01T00:00:00Z", "end": "2026-11-01T00:00:00Z"}}
+    report = build_report(october, charts=False, history=data)
+    data_end = pd.Timestamp("2026-10-31T00:00:00Z")
+    assert "Data ends 2026-10-31 00:00:00 UTC, before the period's end" in " ".join(report.meta)
     row = report.table("month_end_projection").frame.iloc[0]
-    assert row["spent"] == 0 and row["month"] == pd.Timestamp("2026-11-01T00:00:00Z")
+    assert row["as_of"] == data_end and row["month"] == MONTH
+    assert np.isclose(row["spent"], october["execution_cost"].sum(), rtol=1e-12)
+    want = ea.month_end_projection(data)  # the figure check and the Explorer give
+    assert row["projected"] == want.projected and row["hi_95"] == want.hi_95
     days = report.table("forecast_daily").frame
-    assert len(days) == 30 and days["actual"].isna().all()
-    assert np.isclose(days["forecast"].sum(), row["projected"])
+    assert days.loc[days["forecast"].notna(), "day"].tolist() == [data_end]
+    for key in ("anomalies", "anomalies_by_model"):  # Oct 31 ($0.00) is after the data's end
+        assert (report.helpers[key]["period"] < data_end).all()
+    # the premise: judged, that near-empty day would be flagged
+    ghost = data.iloc[[-1]].assign(
+        id="ghost", created_at=pd.Timestamp("2026-10-31T23:00:00Z"), execution_cost=0.0
+    )
+    judged = pd.concat([data, ghost], ignore_index=True)
+    judged.attrs = data.attrs
+    flagged = ea.detect_anomalies(judged)
+    assert (flagged["period"] == data_end).any()

@@ -225,6 +225,7 @@ def test_report_store_writes_what_it_wrote_from_loaded_frames(
         format="markdown",
         previous=loaded.previous,
         redact="--redact" in arguments,
+        history=loaded.history,  # the whole store, as the command passes it
     )
     monkeypatch.setattr(ExecutionStore, "load", _refuse)
     monkeypatch.setattr(Selection, "to_pandas", _refuse)

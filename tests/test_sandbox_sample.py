@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 import requests
 
+import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics.local_api import (
     DEFAULT_API_KEY,
@@ -30,10 +31,12 @@ def test_the_file_is_small_zstd_and_carries_its_parameters():
     assert path.is_file() and path.stat().st_size < 4_000_000
     meta = pq.ParquetFile(path).metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    recorded = json.loads(pq.read_schema(path).metadata[b"eachlabs_analytics"])
+    recorded = json.loads(pq.read_schema(path).metadata[b"eachlabs_analytics"])["attrs"]
     assert recorded["window"] == {"start": "2026-08-02T00:00:00Z", "end": "2026-10-31T00:00:00Z"}
     assert recorded["generator"]["seed"] == sample.SAMPLE_PARAMS["seed"]
     assert recorded["generator"]["executions"] == sample.SAMPLE_PARAMS["executions"]
+    # ea.read_parquet reads the same layout: a report or check over the file knows its window
+    assert ea.read_parquet(path).attrs["window"] == recorded["window"]
 
 
 def test_sample_is_typed_ground_truth_in_its_window(bundled):

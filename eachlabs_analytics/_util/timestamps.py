@@ -29,6 +29,10 @@ RFC3339 = re.compile(
 #: A calendar date, ``YYYY-MM-DD``, ASCII digits only.
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 EXAMPLE = "'2026-10-01T00:00:00Z'"
+#: The resolution of every timestamp: a half-open window's last instant is its end minus this.
+ONE_US = pd.Timedelta(microseconds=1)
+#: A UTC day.
+DAY = pd.Timedelta(days=1)
 
 
 def parse_rfc3339(text: str, name: str, *, naive_is_utc: bool = False) -> pd.Timestamp:

@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eachlabs_analytics._util.timestamps import DATE, RFC3339, format_timestamp, parse_rfc3339
+from eachlabs_analytics._util.timestamps import (
+    DATE,
+    ONE_US,
+    RFC3339,
+    format_timestamp,
+    parse_rfc3339,
+)
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})", re.ASCII)
@@ -33,7 +39,7 @@ _TIME_HELP = (
     "an RFC 3339 time with an offset (2026-10-01T00:00:00Z, 2026-10-01T02:00:00+02:00) "
     "or a date (2026-10-01, meaning 00:00 UTC)"
 )
-_ONE_US = pd.Timedelta(microseconds=1)
+_ONE_US = ONE_US
 
 
 def parse_time(value: str, name: str) -> pd.Timestamp:
@@ -242,14 +248,37 @@ def select_window(
 
 
 def data_end(df: pd.DataFrame) -> pd.Timestamp | None:
-    """Where a frame's data ends: its window's end, else just after its newest row.
+    """Where a frame's data ends (see :func:`clock_of`): its window's end, cut back to the
+    midnight after its newest row when the window's last day holds no row; without a window,
+    just after the newest row.
 
     >>> import eachlabs_analytics as ea
     >>> data_end(ea.generate_executions(executions=50, seed=1, end="2026-10-31T00:00:00Z"))
     Timestamp('2026-10-31 00:00:00+0000', tz='UTC')
     """
     window = df.attrs.get("window") or {}
-    if window.get("end"):
-        return pd.Timestamp(window["end"])
+    end = pd.Timestamp(window["end"]) if window.get("end") else None
     newest = df["created_at"].max() if len(df) else pd.NaT
-    return None if pd.isna(newest) else pd.Timestamp(newest) + _ONE_US
+    return clock_of(end, None if pd.isna(newest) else pd.Timestamp(newest))
+
+
+def clock_of(end: pd.Timestamp | None, newest: pd.Timestamp | None) -> pd.Timestamp | None:
+    """The data's clock: the instant every face judges a source at by default.
+
+    ``end`` is the end of the window the data covers (what the loader, a store or a file
+    records), ``newest`` the newest ``created_at``. A window whose last UTC day holds no row
+    ends at the midnight after the newest row: a sample that stops on 2026-10-31 00:00 read
+    through a window to 2026-11-01 has no day of $0.00 to judge, project or flag. Without a
+    window, the data ends just after the newest row.
+
+    >>> t = pd.Timestamp
+    >>> str(clock_of(t("2026-11-01", tz="UTC"), t("2026-10-30 23:59", tz="UTC")))
+    '2026-10-31 00:00:00+00:00'
+    >>> str(clock_of(t("2026-11-01 09:00", tz="UTC"), t("2026-11-01 08:59", tz="UTC")))
+    '2026-11-01 09:00:00+00:00'
+    """
+    if end is None:
+        return None if newest is None else newest + _ONE_US
+    if newest is not None and newest < (end - _ONE_US).floor("D"):
+        return min(end, newest.floor("D") + pd.Timedelta(days=1))
+    return end

@@ -831,7 +831,14 @@ def report(
     if previous is not None:
         _say(f"compared with {sources.count(previous):,} created {_describe_window(previous)}")
     written = cost_report(
-        df, target, format=fmt, redact=redact, previous=previous, top=top, title=title
+        df,
+        target,
+        format=fmt,
+        redact=redact,
+        previous=previous,
+        top=top,
+        title=title,
+        history=periods.history,
     )
     click.echo(str(written))
 

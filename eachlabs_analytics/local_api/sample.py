@@ -52,7 +52,10 @@ def write_executions(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     if path.suffix != ".parquet":
         raise ValueError(f"expected a path ending in .parquet, got {str(path)!r}")
-    meta = {k: frame.attrs[k] for k in ("window", "generator") if k in frame.attrs}
+    attrs = {k: frame.attrs[k] for k in ("window", "generator") if k in frame.attrs}
+    # the layout ea.read_parquet reads (its "attrs" entry), so `report --input` and
+    # `check --input` know where the file's data ends
+    meta = {"version": 1, "attrs": attrs}
     target = schema.ARROW_SCHEMA.with_metadata({_METADATA_KEY: json.dumps(meta).encode()})
     table = pa.Table.from_pandas(frame[list(schema.COLUMNS)], preserve_index=False)
     table = table.cast(target)
@@ -81,7 +84,8 @@ def read_executions(path: str | os.PathLike[str]) -> pd.DataFrame:
     frame = coerce_frame(table.to_pandas())
     raw = (table.schema.metadata or {}).get(_METADATA_KEY)
     if raw:
-        frame.attrs.update(json.loads(raw))
+        meta = json.loads(raw)
+        frame.attrs.update(meta["attrs"] if "attrs" in meta else meta)  # or the first layout
     return frame
 
 

@@ -53,7 +53,7 @@ from eachlabs_analytics._util.formats import (
     fmt_window,
     plural,
 )
-from eachlabs_analytics._util.timestamps import format_timestamp
+from eachlabs_analytics._util.timestamps import DAY, ONE_US, format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import encode
@@ -159,6 +159,7 @@ def cost_report(
     title: str | None = None,
     charts: bool = True,
     forecast: bool = True,
+    history: pd.DataFrame | _lazy.LazyExecutions | None = None,
 ) -> str | dict[str, str] | Path:
     """Build the cost report of ``df`` and return it, or write it to ``path``.
 
@@ -191,6 +192,14 @@ def cost_report(
             learn from. With statsmodels broken, or with too little data, the section says
             why in its note instead of failing the report.
             False leaves the section out (faster).
+        history: the data ``df`` was cut from (the whole file, store selection or load, a
+            frame or a selection): the forecast section learns from it and judges at its
+            clock, so the month-end figure is the one ``check``, the Explorer and
+            :func:`~eachlabs_analytics.month_end_projection` give on the same data, whatever
+            window the report shows. None: ``df`` (with ``previous`` when it ends where
+            ``df`` starts). The section judges as of the period's end, or of the data's end
+            when the data stops before it (the report's header says so); a month the period
+            completes is stated, never projected, and no day after the data's end is flagged.
 
     Returns:
         None ``path``: the HTML or Markdown text, or for CSV a dict of file stem -> CSV text.
@@ -214,6 +223,7 @@ def cost_report(
         title=title,
         charts=charts and format == "html",
         forecast=forecast,
+        history=history,
     )
     if format == "html":
         rendered: str | dict[str, str] = report.to_html()
@@ -235,6 +245,7 @@ def build_report(
     title: str | None = None,
     charts: bool = True,
     forecast: bool = True,
+    history: pd.DataFrame | _lazy.LazyExecutions | None = None,
 ) -> CostReport:
     """The report's content (tables with raw numbers, charts), ready to render.
 
@@ -264,6 +275,8 @@ def build_report(
         _check_frame(df, "df")
         if previous is not None:
             _check_frame(previous, "previous")
+    if history is not None and not _lazy.is_lazy(history):
+        _check_frame(history, "history")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise InvalidQueryError(f"top must be an integer >= 1, not {top!r}")
     if title is not None and not isinstance(title, str):
@@ -284,7 +297,7 @@ def build_report(
         _daily_trend(frame, helpers, charts),
     ]
     if forecast:
-        sections.append(_forecast(frame, previous, s, helpers, charts))
+        sections.append(_forecast(frame, previous, s, helpers, charts, history))
     sections += [
         _latency(frame, helpers, charts),
         _errors(frame, by_model, helpers, charts),
@@ -316,7 +329,7 @@ def build_report(
     return CostReport(
         banner=banner,
         title=title or "each::labs cost report",
-        meta=_meta(s, frame, previous_period, redact),
+        meta=_meta(s, frame, previous_period, redact, helpers.get("judged_at")),
         headline=headline,
         headline_table=headline_table,
         notes=_notes(s, frame),
@@ -680,19 +693,33 @@ def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | Non
     return both, span[0]
 
 
+def _judged_at(source: Any, s: Any) -> pd.Timestamp:
+    """The instant the forecast section judges at: the period's end, or the data's clock when
+    the data ends before it (:func:`~eachlabs_analytics._util.windows.clock_of`)."""
+    from eachlabs_analytics.watch._frame import resolve_as_of
+
+    clock = resolve_as_of(source, None, "cost_report")
+    return min(pd.Timestamp(s.end), clock)
+
+
 def _forecast(
     frame: Any,
     previous: Any,
     s: Any,
     helpers: dict[str, Any],
     charts: bool,
+    source: Any = None,
 ) -> Section:
     """Forecast and alerts: the month-end projection, spend per day forecast to the end of
-    the month, and the anomalies of daily spend in the period, as of the period's end.
+    the month, and the anomalies of daily spend in the period, as of the period's end (or the
+    data's end, when the data stops before it).
 
     Every number is :func:`month_end_projection`'s, :func:`forecast_spend`'s or
-    :func:`detect_anomalies`'s. Without statsmodels, or without spend to forecast from, the
-    forecast is replaced by a sentence saying why (detection needs no statsmodels).
+    :func:`detect_anomalies`'s, computed on ``source`` (the data the report's period was cut
+    from) when given, so the month-end figure is the one ``check`` and the Explorer give for
+    the same data. A month the period completes is stated, not projected: nothing after the
+    period is forecast. Without spend to forecast from the forecast is replaced by a sentence
+    saying why.
     """
     from eachlabs_analytics import watch
 
@@ -700,23 +727,39 @@ def _forecast(
     if s.start is None or s.end is None or not _rows_of(helpers):
         section.intro = "No forecast and no anomalies: the period has no executions."
         return section
-    history, extended_from = _history(frame, previous, s)
-    intro: list[str] = []
-    try:
-        projection = watch.month_end_projection(history)
-        daily = watch.forecast_spend(history, horizon="month", freq="D", levels=FORECAST_LEVELS)
-    except ImportError as exc:
-        intro.append(f"No forecast: {str(exc).rstrip('.')}.")
-    except InvalidQueryError as exc:
-        intro.append(f"No forecast: {exc.message.rstrip('.')}.")
+    if source is not None:
+        history, extended_from = source, None
     else:
-        helpers["month_end_projection"] = projection
-        helpers["forecast_spend"] = daily
-        intro.append(_projection_note(projection, daily))
-        section.tables += _forecast_tables(projection, daily)
-        if charts:
-            section.charts.append(_forecast_chart(daily, projection.as_of))
-    if extended_from is not None:
+        history, extended_from = _history(frame, previous, s)
+    as_of = _judged_at(history, s)
+    helpers["judged_at"] = as_of
+    intro: list[str] = []
+    month = (as_of - ONE_US).tz_convert("UTC").tz_localize(None).to_period("M")
+    if as_of == month.end_time.ceil("D").tz_localize("UTC"):
+        intro.append(_complete_month_note(history, month, as_of))
+    else:
+        try:
+            projection = watch.month_end_projection(history, as_of=as_of)
+            daily = watch.forecast_spend(
+                history, horizon="month", freq="D", levels=FORECAST_LEVELS, as_of=as_of
+            )
+        except ImportError as exc:
+            intro.append(f"No forecast: {str(exc).rstrip('.')}.")
+        except InvalidQueryError as exc:
+            intro.append(f"No forecast: {exc.message.rstrip('.')}.")
+        else:
+            helpers["month_end_projection"] = projection
+            helpers["forecast_spend"] = daily
+            intro.append(_projection_note(projection, daily))
+            section.tables += _forecast_tables(projection, daily)
+            if charts:
+                section.charts.append(_forecast_chart(daily, projection.as_of))
+    if source is not None:
+        intro.append(
+            "The forecast and the detection learn from all the data the period was taken "
+            f"from (history from {fmt_date(_first_created(history))})."
+        )
+    elif extended_from is not None:
         intro.append(
             f"The forecast and the detection learn from the previous period too (history from "
             f"{fmt_time(extended_from)} UTC)."
@@ -726,12 +769,35 @@ def _forecast(
             "The previous period does not reach this one's start, so the forecast and the "
             "detection learn from this period only."
         )
-    table, summary = _anomalies(history, s, helpers, previous is None)
+    table, summary = _anomalies(history, s, helpers, previous is None and source is None, as_of)
     intro.append(summary)
     if table is not None:
         section.tables.append(table)
     section.intro = " ".join(intro)
     return section
+
+
+def _complete_month_note(history: Any, month: pd.Period, as_of: pd.Timestamp) -> str:
+    """A month the period completes: what it cost (from the data), and that nothing after the
+    period is forecast."""
+    from eachlabs_analytics import metrics
+
+    first = month.start_time.tz_localize("UTC")
+    spent = metrics.cost_over_time(history, freq="M", by=None)
+    at = spent.index == first
+    total = float(spent.loc[at, "total"].iloc[0]) if at.any() else 0.0
+    from eachlabs_analytics.watch._frame import first_full_day
+
+    start = first_full_day(history)
+    counted = (
+        f" (counted from {fmt_date(start)}, where the data's whole days start)"
+        if start is not None and start > first
+        else ""
+    )
+    return (
+        f"{month.strftime('%B %Y')} is complete at the period's end ({fmt_time(as_of)} UTC): "
+        f"it cost {fmt_money(total)}{counted}. Nothing after the period is forecast."
+    )
 
 
 def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
@@ -744,23 +810,16 @@ def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
         if not (pd.isna(p.lo_80) or pd.isna(p.hi_95))
         else "no interval"
     )
-    if p.as_of == p.month:
-        text = (
-            f"The period ends as {month} begins ({fmt_time(p.as_of)} UTC): {month} is "
-            f"projected to cost {fmt_money(p.projected)} ({interval})."
+    text = (
+        f"As of {fmt_time(p.as_of)} UTC, {month} has cost {fmt_money(p.spent)} so far and is "
+        f"projected to end at {fmt_money(p.projected)} ({interval})."
+    )
+    first_day = pd.Timestamp(daily["period"].min())
+    if first_day > p.month:
+        text += (
+            f" So far counts the executions from {fmt_date(first_day)} on, where the data's "
+            "whole days start, not the whole month."
         )
-    else:
-        text = (
-            f"As of the period's end, {fmt_time(p.as_of)} UTC, {month} has cost "
-            f"{fmt_money(p.spent)} so far and is projected to end at {fmt_money(p.projected)} "
-            f"({interval})."
-        )
-        first_day = pd.Timestamp(daily["period"].min())
-        if first_day > p.month:
-            text += (
-                f" So far counts the executions from {fmt_date(first_day)} on, where the data's "
-                "whole days start, not the whole month."
-            )
     text += f" Method: {p.method}" + (f", because {p.fallback}." if p.fallback else ".")
     backtest = daily.attrs.get("backtest", {}).get("total") or {}
     mase, baseline = backtest.get("mase"), backtest.get("baseline_mase")
@@ -858,9 +917,10 @@ def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
 
 
 def _anomalies(
-    history: Any, s: Any, helpers: dict[str, Any], alone: bool
+    history: Any, s: Any, helpers: dict[str, Any], alone: bool, as_of: pd.Timestamp
 ) -> tuple[Table | None, str]:
-    """The anomalies of daily spend (total and per model) in the period, and a sentence."""
+    """The anomalies of daily spend (total and per model) in the period up to ``as_of`` (no
+    day after the data's end is judged), and a sentence."""
     from eachlabs_analytics import watch
 
     try:
@@ -870,7 +930,9 @@ def _anomalies(
         return None, f"No anomalies could be judged: {exc.message.rstrip('.')}."
     helpers["anomalies"] = total
     helpers["anomalies_by_model"] = per_model
-    found = [f.loc[f["period"] >= s.start] for f in (total, per_model)]
+    found = [
+        f.loc[(f["period"] >= s.start) & (f["period"] + DAY <= as_of)] for f in (total, per_model)
+    ]
     found = [f for f in found if len(f)]
     flagged = pd.concat(found, ignore_index=True) if found else total.iloc[:0]
     flagged = flagged.assign(_abs=flagged["score"].abs()).sort_values(
@@ -888,7 +950,7 @@ def _anomalies(
     judged, begin = 0, pd.Timestamp(s.start)
     if first_judged is not None:
         begin = max(pd.Timestamp(first_judged), pd.Timestamp(s.start).ceil("D"))
-        judged = max(0, (pd.Timestamp(s.end).floor("D") - begin).days)
+        judged = max(0, (min(pd.Timestamp(s.end), as_of).floor("D") - begin).days)
     threshold = total.attrs.get("threshold", np.nan)
     if judged == 0:
         start = _first_created(history)
@@ -1391,12 +1453,18 @@ def _meta(
     frame: Any,
     previous_period: tuple[pd.Timestamp, pd.Timestamp] | None,
     redact: bool,
+    judged_at: pd.Timestamp | None = None,
 ) -> list[str]:
     if s.start is None:
         period = "Period: no executions"
     else:
         period = f"Period: {fmt_window(s.start, s.end)}"
     meta = [period]
+    if judged_at is not None and s.end is not None and judged_at < pd.Timestamp(s.end):
+        meta.append(
+            f"Data ends {fmt_time(judged_at)} UTC, before the period's end: nothing after it "
+            "is forecast from, judged or flagged"
+        )
     query = frame.attrs.get("query")
     if isinstance(query, dict) and not redact:
         shown = {k: v for k, v in query.items() if v not in (None, [], "")}

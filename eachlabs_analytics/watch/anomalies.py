@@ -25,8 +25,9 @@ How a period is judged (robust statistics, causal: only earlier periods are used
    of a few dozen rows jumps when three of them hit a cold start).
 5. **Drivers** explain a flagged period: within the flagged group, each sub-group of the
    other dimensions (error classes first for failures, models, workflows) is compared with
-   its own seasonal expectation; the ones that moved in the anomaly's direction, largest
-   share of that movement first (for a p95: executions slower than the expected p95 beyond
+   its own seasonal expectation; the ones that moved in the anomaly's direction by more than
+   their size explains (their share of the movement exceeds their share of the expectation),
+   largest share of that movement first (for a p95: executions slower than the expected p95 beyond
    the 5 % a p95 allows).
 
 A period is judged only when it is whole: the window's partial first period and the period
@@ -481,24 +482,32 @@ def _drivers(
     found: list[tuple[float, int, dict[str, object]]] = []
     for rank, sub in enumerate(tables):
         table = sub.table
+        expected: np.ndarray | None
         if metric == "error_rate":
             # failures per execution of the whole group: expected = usual share x executions
             per_exec = table / np.maximum(total, 1)[:, None]
             expected = _seasonal_median(per_exec, season)[period] * total[period]
             change = table[period] - expected
         elif metric.startswith("p95_"):
-            change = table[period]  # slow executions beyond the 5 % a p95 allows
+            expected = None  # no baseline: slow executions beyond the 5 % a p95 allows
+            change = table[period]
         else:
-            change = table[period] - _seasonal_median(table, season)[period]
+            expected = _seasonal_median(table, season)[period]
+            change = table[period] - expected
         change = np.nan_to_num(change) * direction
         moved = change > 0
         if not moved.any():
             continue
         share = change / change[moved].sum()
+        # a driver moved more than its size explains: its share of the movement exceeds its
+        # share of the baseline (a model with 40 % of usual spend and 40 % of the rise is not
+        # the cause, it is the rise spread evenly)
+        usual = np.zeros(len(share)) if expected is None else np.nan_to_num(expected)
+        base_share = usual / usual.sum() if usual.sum() > 0 else np.zeros(len(share))
         kept = 0.0
         for i in np.argsort(-share, kind="stable"):
             label = sub.labels[i]
-            if share[i] <= 0 or pd.isna(label) or kept >= DRIVER_SHARE:
+            if share[i] <= base_share[i] or pd.isna(label) or kept >= DRIVER_SHARE:
                 continue
             kept += share[i]
             entry = {

@@ -1,0 +1,96 @@
+"""One month-end figure per source (issue 18, item 2): the report, ``check`` over a file and
+over a store, and the demo give ``month_end_projection``'s figure for the sample's October,
+whatever window a face shows; nothing after the data's end (2026-10-31 00:00) is projected.
+
+The figure is computed independently here with ``ea.month_end_projection`` on the sample
+frame; each face is driven through its public entry point (the CLI, ``run_demo``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from scan_stores import write_store
+
+import eachlabs_analytics as ea
+from eachlabs_analytics._util.formats import fmt_money
+from eachlabs_analytics.cli import main
+from eachlabs_analytics.local_api.sample import SAMPLE_PATH, load_sample
+
+DATA_END = pd.Timestamp("2026-10-31T00:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_sample()
+
+
+@pytest.fixture(scope="module")
+def want(sample):
+    projection = ea.month_end_projection(sample)
+    assert projection.as_of == DATA_END and projection.month == pd.Timestamp("2026-10-01", tz="UTC")
+    october = sample["created_at"] >= "2026-10-01"
+    assert projection.spent == pytest.approx(sample.loc[october, "execution_cost"].sum(), rel=1e-12)
+    return projection
+
+
+@pytest.fixture(scope="module")
+def store(sample, tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample-store")
+    write_store(path, sample)
+    return path
+
+
+def cli(*args: str):
+    result = CliRunner().invoke(main, list(args), prog_name="eachlabs-analytics")
+    return result
+
+
+def projection_sentence(projection) -> str:
+    return (
+        f"October 2026 has cost {fmt_money(projection.spent)} so far and is projected to end "
+        f"at {fmt_money(projection.projected)}"
+    )
+
+
+@pytest.mark.parametrize("source", ["input", "store"])
+def test_check_gives_the_figure_over_a_file_and_over_a_store(want, store, source):
+    where = str(SAMPLE_PATH) if source == "input" else str(store)
+    result = cli("check", f"--{source}", where, "--budget", "total=100000", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (budget,) = json.loads(result.stdout)["budgets"]
+    assert budget["projected"] == pytest.approx(want.projected, rel=1e-12)
+    assert budget["spent"] == pytest.approx(want.spent, rel=1e-12)
+    text = cli("check", f"--{source}", where, "--budget", "total=100000")
+    assert f"projected {fmt_money(want.projected)}" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--store", "{store}", "--last", "7d"],  # a week shown, the month projected from the store
+        ["--store", "{store}", "--month", "2026-10"],
+        ["--input", str(SAMPLE_PATH), "--last", "14d"],
+        ["--input", str(SAMPLE_PATH), "--month", "2026-10"],
+    ],
+)
+def test_the_report_gives_the_same_figure_whatever_window_it_shows(want, store, tmp_path, args):
+    out = tmp_path / "r.md"
+    result = cli("report", *[a.format(store=store) for a in args], "-o", str(out))
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert projection_sentence(want) in text
+    assert "November" not in text  # nothing after the data's end
+    if "--month" in args:
+        assert "Data ends 2026-10-31 00:00:00 UTC, before the period's end" in text
+
+
+def test_the_demo_report_gives_the_same_figure(want, tmp_path):
+    from eachlabs_analytics.demo import run_demo
+
+    result = run_demo(tmp_path, progress=False)
+    assert projection_sentence(want) in result.markdown.read_text()
+    assert projection_sentence(want) in result.html.read_text()
