@@ -5,6 +5,10 @@ at ``EACHLABS_END``) by default, an API when ``EACHLABS_API_KEY`` is set. Expect
 computed here with plain pandas/numpy from the same generated data (or the sandbox's truth).
 ``05-forecast-and-alerts`` loads more history (``FORECAST_SANDBOX``) into which it injects one
 labelled incident (``INCIDENT``): the spike must be found, and only it.
+
+Expected figures are written here with the report's own formatters (``fmt_money``,
+``fmt_pct``, ``fmt_seconds``, ...), so a notebook that prints ``247.0 s`` where the summary
+says ``4.1 min`` fails.
 """
 
 from __future__ import annotations
@@ -19,6 +23,12 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.formats import (
+    fmt_money,
+    fmt_pct,
+    fmt_seconds,
+    fmt_signed_pct,
+)
 from eachlabs_analytics.local_api import Incident, inject_incidents
 
 nbformat = pytest.importorskip("nbformat")
@@ -88,14 +98,19 @@ def printed(nb: nbformat.NotebookNode) -> str:
     )
 
 
+def shown(nb: nbformat.NotebookNode, code: str) -> str:
+    """The text the one code cell whose source holds ``code`` displayed (its last value)."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and code in c.source]
+    assert len(cells) == 1, code
+    return "".join(
+        o.data["text/plain"] for o in cells[0].outputs if o.output_type == "execute_result"
+    )
+
+
 def value_after(label: str, text: str) -> str:
     match = re.search(rf"^{re.escape(label)}(.*)$", text, flags=re.MULTILINE)
     assert match, f"{label!r} not printed:\n{text}"
     return match.group(1).strip()
-
-
-def dollars(value: float) -> str:
-    return f"${value:,.2f}"
 
 
 def failed(frame: pd.DataFrame) -> pd.Series:
@@ -128,25 +143,29 @@ def test_notebooks_are_stored_small_and_without_outputs():
 
 
 def test_quickstart_on_the_sandbox(kernel_env, tmp_path, notebook_data):
-    out = printed(run("01-quickstart", tmp_path))
+    nb = run("01-quickstart", tmp_path)
+    out, headline = printed(nb), shown(nb, "summary = ea.summary(df)")
     data = notebook_data
     assert (
         value_after("Loaded", out)
         == f"{len(data):,} executions from a local sandbox (generated data)"
     )
-    assert value_after("Executions:", out) == f"{len(data):,}"
-    assert value_after("Total spend:", out) == dollars(data.execution_cost.sum())
+    assert value_after("  executions", headline) == (
+        f"{len(data):,} across {data.model.nunique()} models"
+    )
+    assert value_after("  spend", headline).startswith(f"{fmt_money(data.execution_cost.sum())} (")
     spend = data.groupby(data.model.astype(object))["execution_cost"].sum()
     share = spend.max() / spend.sum()
     assert value_after("Top model:", out) == (
-        f"{spend.idxmax()} ({dollars(spend.max())}, {share:.1%} of spend)"
+        f"{spend.idxmax()} ({fmt_money(spend.max())}, {fmt_pct(share)} of spend)"
     )
     total = finished(data, "total_seconds")
-    assert value_after("End to end:", out) == (
-        f"p50 {np.percentile(total, 50):.1f} s, p95 {np.percentile(total, 95):.1f} s"
-    )
+    p50, p95 = np.percentile(total, [50, 95])
+    assert value_after("End to end:", out) == f"p50 {fmt_seconds(p50)}, p95 {fmt_seconds(p95)}"
+    # one unit per figure: the printed line and the summary above it write p95 the same way
+    assert value_after("  end to end", headline) == value_after("End to end:", out)
     assert value_after("Error rate:", out) == (
-        f"{failed(data).mean():.2%} ({failed(data).sum():,} failed executions)"
+        f"{fmt_pct(failed(data).mean())} ({failed(data).sum():,} failed executions)"
     )
 
 
@@ -163,7 +182,10 @@ def test_quickstart_against_the_api_named_by_the_environment(kernel_env, tmp_pat
     out = printed(nb)
     assert requests > 0  # the notebook talked to this server, not to a sandbox of its own
     assert value_after("Loaded", out) == f"{len(expected):,} executions from the each::labs API"
-    assert value_after("Total spend:", out) == dollars(expected.execution_cost.sum())
+    headline = shown(nb, "summary = ea.summary(df)")
+    assert value_after("  spend", headline).startswith(
+        f"{fmt_money(expected.execution_cost.sum())} ("
+    )
     assert value_after("Window:", out) == "2026-02-09 00:00 to 2026-03-01 00:00 UTC"
     # the key never reaches an output, the widget state or the notebook's metadata
     assert api.api_key not in json.dumps(nb)
@@ -174,16 +196,16 @@ def test_cost_report(kernel_env, tmp_path, notebook_data):
     out = printed(run("02-cost-report", tmp_path))
     data = notebook_data
     assert value_after("Total spend:", out) == (
-        f"{dollars(data.execution_cost.sum())} across {data.model.nunique()} models"
+        f"{fmt_money(data.execution_cost.sum())} across {data.model.nunique()} models"
     )
     in_workflow = data[data.workflow_id.notna()]
     assert value_after("Workflow spend:", out) == (
-        f"{dollars(in_workflow.execution_cost.sum())} over "
+        f"{fmt_money(in_workflow.execution_cost.sum())} over "
         f"{in_workflow.workflow_execution_id.nunique():,} runs"
     )
     daily = data.groupby(data.created_at.dt.floor("D"))["execution_cost"].sum()
     assert value_after("Busiest day:", out) == (
-        f"{daily.idxmax():%Y-%m-%d} ({dollars(daily.max())})"
+        f"{daily.idxmax():%Y-%m-%d} ({fmt_money(daily.max())})"
     )
     end = pd.Timestamp(END)
     middle = end - pd.Timedelta(days=DAYS / 2)
@@ -192,7 +214,8 @@ def test_cost_report(kernel_env, tmp_path, notebook_data):
         (data.created_at >= middle) & (data.created_at < end), "execution_cost"
     ].sum()
     assert value_after("Spend:", out) == (
-        f"previous {dollars(previous)}, current {dollars(current)} ({current / previous - 1:+.1%})"
+        f"previous {fmt_money(previous)}, current {fmt_money(current)} "
+        f"({fmt_signed_pct(current / previous - 1)})"
     )
     assert value_after("Exported", out).startswith(f"{len(data):,} rows")
     exported = ea.read_parquet(tmp_path / "executions.parquet")
@@ -204,20 +227,18 @@ def test_latency_and_errors(kernel_env, tmp_path, notebook_data):
     out = printed(run("03-latency-and-errors", tmp_path))
     data = notebook_data
     for metric in ("queue_seconds", "execution_seconds", "total_seconds"):
-        values = finished(data, metric)
-        assert value_after(f"{metric}:", out) == (
-            f"p50 {np.percentile(values, 50):.2f} s, p95 {np.percentile(values, 95):.2f} s"
-        )
+        p50, p95 = np.percentile(finished(data, metric), [50, 95])
+        assert value_after(f"{metric}:", out) == f"p50 {fmt_seconds(p50)}, p95 {fmt_seconds(p95)}"
     errors = failed(data)
     assert value_after("Error rate:", out) == (
-        f"{errors.mean():.2%} ({errors.sum():,} of {len(data):,})"
+        f"{fmt_pct(errors.mean())} ({errors.sum():,} of {len(data):,})"
     )
     counts = data.loc[errors, "error_classification"].astype(object).value_counts()
     name, count = value_after("Top error class:", out).split(" ")
     assert count == f"({counts.max():,})" and counts[name] == counts.max()
     assert value_after("Spent on failed executions:", out) == (
-        f"{dollars(data.loc[errors, 'execution_cost'].sum())} of "
-        f"{dollars(data.execution_cost.sum())}"
+        f"{fmt_money(data.loc[errors, 'execution_cost'].sum())} of "
+        f"{fmt_money(data.execution_cost.sum())}"
     )
 
 
@@ -231,7 +252,7 @@ def test_explorer_notebook_shows_the_total_in_its_widget(kernel_env, tmp_path, n
         if css in model["state"].get("_dom_classes", [])
     }
     assert shown == {
-        "ea-total-spend": dollars(notebook_data.execution_cost.sum()),
+        "ea-total-spend": fmt_money(notebook_data.execution_cost.sum()),
         "ea-executions": f"{len(notebook_data):,}",
     }
 
@@ -293,11 +314,20 @@ def test_forecast_and_alerts_on_the_sandbox(kernel_env, tmp_path, forecast_data)
     # 1. the month-end projection: June so far is a plain sum; the intervals nest
     assert value_after("Month:", out) == "June 2026, as of 2026-06-10 12:00 UTC"
     june = spend(data, "2026-06-01T00:00:00Z", END)
-    assert value_after("Spent so far:", out) == dollars(june)
+    assert value_after("Spent so far:", out) == fmt_money(june)
     projected = money(value_after("Projected month end:", out))
     lo_80, hi_80 = interval(value_after("80% interval:", out))
     lo_95, hi_95 = interval(value_after("95% interval:", out))
     assert june < lo_95 <= lo_80 <= projected <= hi_80 <= hi_95
+    # ... and they are ea.month_end_projection's on the same data, default as_of, report's money
+    expected = ea.month_end_projection(data)
+    assert value_after("Projected month end:", out) == fmt_money(expected.projected)
+    assert value_after("80% interval:", out) == (
+        f"{fmt_money(expected.lo_80)} to {fmt_money(expected.hi_80)}"
+    )
+    assert value_after("95% interval:", out) == (
+        f"{fmt_money(expected.lo_95)} to {fmt_money(expected.hi_95)}"
+    )
 
     # 2. spend per day forecast from today to the month's last day, drawn
     days = pd.date_range(pd.Timestamp(END).floor("D"), "2026-06-30T00:00:00Z", freq="D")
@@ -305,7 +335,7 @@ def test_forecast_and_alerts_on_the_sandbox(kernel_env, tmp_path, forecast_data)
         f"{len(days)} days, {days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}"
     )
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) == 2  # the forecast band and the flagged days
+    assert len(images) == 2  # the forecast band, and spend per day by model with the spike
 
     # 3. the injected spike, and only it, is flagged: total and veo-3, veo-3 the top driver
     day = "2026-05-20"
@@ -313,39 +343,45 @@ def test_forecast_and_alerts_on_the_sandbox(kernel_env, tmp_path, forecast_data)
     veo3 = spend(data, f"{day}T00:00:00Z", "2026-05-21T00:00:00Z", model="veo-3")
     flagged = re.findall(r"^Total (\S+) (up|down): (\$[\d,.]+) .*drivers: (.*)$", out, re.M)
     assert [(d, direction, amount) for d, direction, amount, _ in flagged] == [
-        (day, "up", dollars(total))
+        (day, "up", fmt_money(total))
     ]
     assert flagged[0][3].startswith("model veo-3 ")
     models = re.findall(r"^Model (\S+) (\S+) (up|down): (\$[\d,.]+) ", out, re.M)
-    assert ("veo-3", day, "up", dollars(veo3)) in models
+    assert ("veo-3", day, "up", fmt_money(veo3)) in models
     assert value_after("  flagged for veo-3:", out) == "yes"
     assert value_after("  flagged for the total:", out) == "yes"
     assert value_after("  top driver:", out) == "model veo-3"
 
     # 4. budgets: June so far against each amount
     assert value_after("Budget total:", out).startswith(
-        f"{dollars(june)} of $3,000.00 ({june / 3000:.1%}), projected "
+        f"{fmt_money(june)} of $3,000.00 ({fmt_pct(june / 3000)}), projected "
     )
     june_veo3 = spend(data, "2026-06-01T00:00:00Z", END, model="veo-3")
     assert value_after("Budget veo-3:", out).startswith(
-        f"{dollars(june_veo3)} of $500.00 ({june_veo3 / 500:.1%}), projected "
+        f"{fmt_money(june_veo3)} of $500.00 ({fmt_pct(june_veo3 / 500)}), projected "
     )
 
     # 5. the cron verdict: the worst budget (no anomaly in the last two days) sets the status
-    verdict = cell_output(nb, "result = run_check(")
+    verdict = cell_output(nb, "result = ea.run_check(")
     statuses = re.findall(r"^Budget \S+: .*: (ok|warning|critical)$", out, re.M)
     worst = max(statuses, key=["ok", "warning", "critical"].index).upper()
     code = {"OK": 0, "WARNING": 1, "CRITICAL": 2}[worst]
     assert verdict.startswith(f"EACHLABS {worst} - ") and "no anomalies" in verdict.splitlines()[0]
     assert value_after("Exit status:", verdict) == f"{code} ({worst})"
+    # the check projects the month as section 1 does: one figure, written one way
+    assert f"; projected {fmt_money(expected.projected)} (" in value_after("budget total:", verdict)
+    assert value_after("Budget total:", out).startswith(
+        f"{fmt_money(june)} of $3,000.00 ({fmt_pct(june / 3000)}), "
+        f"projected {fmt_money(expected.projected)} ("
+    )
 
     # ... and replayed the morning after the spike: both anomalies alert, May's veo-3 spend so far
-    replay = cell_output(nb, "replay = run_check(")
+    replay = cell_output(nb, "replay = ea.run_check(")
     assert "as of 2026-05-21T06:00:00Z" in replay
     alerts = value_after("Alerts:", replay).split(", ")
     assert {f"anomaly:spend:total:{day}", f"anomaly:spend:veo-3:{day}"} <= set(alerts)
     may_veo3 = spend(data, "2026-05-01T00:00:00Z", "2026-05-21T06:00:00Z", model="veo-3")
-    assert f"used ({dollars(may_veo3)} spent)" in value_after("budget veo-3:", replay)
+    assert f"used ({fmt_money(may_veo3)} spent)" in value_after("budget veo-3:", replay)
     assert value_after("Exit status:", replay) == "2 (CRITICAL)"  # veo-3's budget went in a day
 
     assert "smk_" not in json.dumps(nb)  # not even the sandbox's demo key
@@ -368,7 +404,7 @@ def test_forecast_and_alerts_against_the_api_named_by_the_environment(kernel_env
     assert value_after("Loaded", out) == f"{len(expected):,} executions from the each::labs API"
     assert value_after("Window:", out) == "2026-01-14 06:00 to 2026-03-18 06:00 UTC"
     march = spend(expected, "2026-03-01T00:00:00Z", end)
-    assert value_after("Spent so far:", out) == dollars(march)
+    assert value_after("Spent so far:", out) == fmt_money(march)
     assert "Injected:" not in out
     assert value_after("Nothing was injected:", out) == "your own data"
     # the key never reaches an output, the widget state or the notebook's metadata
