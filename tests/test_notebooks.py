@@ -257,6 +257,23 @@ def test_explorer_notebook_shows_the_total_in_its_widget(kernel_env, tmp_path, n
     }
 
 
+def test_explorer_notebook_exports_a_static_snapshot(kernel_env, tmp_path, notebook_data):
+    """A static copy of 04-explorer (HTML export, GitHub's viewer) shows the Explorer's
+    headline, not an empty cell: a cell renders ``explorer.snapshot()`` as HTML."""
+    if not hasattr(ea.Explorer, "snapshot"):
+        pytest.skip("Explorer.snapshot() is not on this branch: 04-explorer marks its place")
+    nb = run("04-explorer", tmp_path)
+    html = [
+        o.data["text/html"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if "text/html" in o.get("data", {})
+    ]
+    total, executions = fmt_money(notebook_data.execution_cost.sum()), f"{len(notebook_data):,}"
+    assert [h for h in html if total in h and executions in h]
+
+
 # --- 05-forecast-and-alerts -------------------------------------------------------------------
 
 
