@@ -6,6 +6,16 @@ computed here with plain pandas/numpy from the same generated data (or the sandb
 ``05-forecast-and-alerts`` loads more history (``FORECAST_SANDBOX``) into which it injects one
 labelled incident (``INCIDENT``): the spike must be found, and only it.
 
+They are notebooks people copy from (issue 18, item 8), so each one is also held to four rules,
+stated precisely where they are checked:
+
+1. the public API only (:func:`test_notebooks_use_the_public_api_only`);
+2. the package's charts, never hand-drawn ones (:func:`test_notebooks_draw_with_the_package_only`);
+3. figures written by the package's formatters, never by a format spec or a rounding of the
+   notebook's own (:func:`test_notebooks_leave_number_formats_to_the_package`);
+4. after running, no output shows an unformatted number (:func:`assert_figures_are_formatted`,
+   applied to every notebook every test executes).
+
 Expected figures are written here with the report's own formatters (``fmt_money``,
 ``fmt_pct``, ``fmt_seconds``, ...), so a notebook that prints ``247.0 s`` where the summary
 says ``4.1 min`` fails.
@@ -13,6 +23,7 @@ says ``4.1 min`` fails.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -86,6 +97,7 @@ def run(name: str, cwd: Path) -> nbformat.NotebookNode:
     outputs = [o for cell in nb.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.output_type == "error"]
     assert not [o.text for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    assert_figures_are_formatted(nb)
     return nb
 
 
@@ -140,6 +152,175 @@ def test_notebooks_are_stored_small_and_without_outputs():
                 assert cell.outputs == [] and cell.execution_count is None, path
         assert "widgets" not in nb.metadata, path
         assert nb.metadata.kernelspec.name == "python3"
+
+
+# --- notebooks people copy from (issue 18, item 8) ----------------------------------------------
+
+NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+
+
+def code_cells(name: str) -> list[tuple[int, ast.Module]]:
+    """Each code cell of notebook ``name`` (its index, its parsed source)."""
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    return [(i, ast.parse(c.source)) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_use_the_public_api_only(name):
+    """The rule: the package is imported one way, ``import eachlabs_analytics as ea``, and a
+    notebook uses only names of ``ea.__all__`` from it (``ea.<name>``; ``df.eachlabs`` is the
+    accessor that import registers). So no ``from eachlabs_analytics... import``, no
+    ``import eachlabs_analytics.<module>``, no ``ea.<module>.<name>`` or ``ea._private``, and
+    no module path in a string (``importlib``) or in the prose a reader would copy."""
+    public = set(ea.__all__)
+    found = []
+    for i, tree in code_cells(name):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    ours = alias.name.split(".")[0] == "eachlabs_analytics"
+                    if ours and (alias.name, alias.asname) != ("eachlabs_analytics", "ea"):
+                        found.append((i, f"import {alias.name}"))
+            elif isinstance(node, ast.ImportFrom):
+                if (node.module or "").split(".")[0] == "eachlabs_analytics":
+                    found.append((i, f"from {node.module} import ..."))
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.value.id == "ea" and node.attr not in public:
+                    found.append((i, f"ea.{node.attr}"))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if "eachlabs_analytics." in node.value:
+                    found.append((i, repr(node.value)))
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and "eachlabs_analytics." in cell.source:
+            found.append((i, "a module path in the prose"))
+    assert found == []
+
+
+#: Names of drawing calls (matplotlib's Axes and pyplot, pandas' ``.plot``/``.hist``).
+DRAWING = frozenset(
+    "plot bar barh scatter fill_between fill_betweenx stackplot hist hist2d pie boxplot "
+    "violinplot errorbar step stem imshow pcolormesh contour contourf hexbin axvline axhline "
+    "axvspan axhspan annotate hlines vlines figure subplots subplot add_subplot".split()
+)
+PLOTTING_LIBRARIES = frozenset({"matplotlib", "pylab", "seaborn", "plotly", "bokeh", "altair"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_draw_with_the_package_only(name):
+    """The rule: every chart is one of the package's, ``ea.plot_*(...)`` or
+    ``df.eachlabs.plot_*(...)``. A notebook imports no plotting library (matplotlib, seaborn,
+    plotly, ...), uses no attribute named like a drawing call (:data:`DRAWING`: ``ax.bar``,
+    ``plt.subplots``, ``frame.plot(...)``, ``frame.plot.bar``, ``ax.axvline`` on a package
+    chart, ...) and reaches ``plot_*`` only through ``ea`` or the ``eachlabs`` accessor."""
+    found = []
+    for i, tree in code_cells(name):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                modules += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                found += [(i, m) for m in modules if m.split(".")[0] in PLOTTING_LIBRARIES]
+            elif isinstance(node, ast.Attribute):
+                if node.attr in DRAWING:
+                    found.append((i, f".{node.attr}"))
+                elif node.attr.startswith("plot_") and not (
+                    (isinstance(node.value, ast.Name) and node.value.id == "ea")
+                    or (isinstance(node.value, ast.Attribute) and node.value.attr == "eachlabs")
+                ):
+                    found.append((i, f".{node.attr}"))
+    assert found == []
+
+
+#: A format spec that writes a number as a float or a percentage (``.2f``, ``,.2f``, ``.1%``,
+#: ``g``, ``e``); integer specs (``,``, ``d``) and date specs (``%Y-%m-%d``) are not.
+FLOAT_SPEC = re.compile(r"(.?[<>=^])?[+\- ]?z?#?0?\d*[,_]?(\.\d+)?[eEfFgGn%]")
+PERCENT_FORMAT = re.compile(r"%[-+ #0]*\d*(\.\d+)?[eEfFgG]")
+
+
+def _spec(node: ast.AST) -> str:
+    return "".join(
+        part.value for part in getattr(node, "values", []) if isinstance(part, ast.Constant)
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_notebooks_leave_number_formats_to_the_package(name):
+    """The rule: money, rates, durations and scores reach the reader written by the package's
+    formatters (``ea.format_table``, which is the report's; or the package's own text such as
+    a Summary or ``CheckResult.text()``), so a notebook formats no float itself: no float or
+    percent format spec (:data:`FLOAT_SPEC`) in an f-string, ``format()`` or ``str.format``,
+    no ``%``-formatting of a float, no ``.round(...)`` or ``round(x, digits)`` for display
+    and no pandas ``float_format``. Integers (``{n:,}``) and dates (``{day:%Y-%m-%d}``) are
+    fine: they have one way to be written."""
+    found = []
+    for i, tree in code_cells(name):
+        for node in ast.walk(tree):
+            specs = []
+            if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+                specs.append(_spec(node.format_spec))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name) and func.id == "format" and len(node.args) > 1:
+                    spec = node.args[1]
+                    specs.append(spec.value if isinstance(spec, ast.Constant) else "?f")
+                if isinstance(func, ast.Name) and func.id == "round" and len(node.args) > 1:
+                    found.append((i, "round(x, digits)"))
+                if isinstance(func, ast.Attribute) and func.attr == "round":
+                    found.append((i, ".round()"))
+                if isinstance(func, ast.Attribute) and func.attr == "format":
+                    template = func.value
+                    if isinstance(template, ast.Constant) and isinstance(template.value, str):
+                        specs += re.findall(r"\{[^{}:]*:([^{}]*)\}", template.value)
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+                left = node.left
+                if isinstance(left, ast.Constant) and isinstance(left.value, str):
+                    found += [(i, m.group()) for m in PERCENT_FORMAT.finditer(left.value)]
+            elif isinstance(node, ast.Attribute) and node.attr == "float_format":
+                found.append((i, "float_format"))
+            found += [(i, f":{spec}") for spec in specs if FLOAT_SPEC.fullmatch(spec)]
+    assert found == []
+
+
+#: A float written out raw (``195.200000``, ``0.0636423``): five decimals or more.
+RAW_FLOAT = re.compile(r"\d\.\d{5,}")
+#: A table cell that is a bare decimal number (``180.16``, ``3000.0``): no $, %, unit or sign.
+BARE_NUMBER = re.compile(r"-?\d[\d,]*\.\d+")
+#: ... except a score as ``fmt_score`` writes it: signed, one decimal (``+12.7``, ``-4.1``).
+SCORE = re.compile(r"[+-]\d+\.\d")
+#: How pandas shows a missing value in a table it formatted itself (format_table: ``n/a``).
+RAW_MISSING = frozenset({"NaN", "nan", "NaT", "<NA>", "None"})
+TEXT_OUTPUTS = ("text/plain", "text/html", "text/markdown", "text/latex")
+
+
+def assert_figures_are_formatted(nb: nbformat.NotebookNode) -> None:
+    """The rule on what an executed notebook shows: no printed or displayed text (stdout,
+    ``text/plain``, ``text/html``, ...; not images) holds a raw float (:data:`RAW_FLOAT`), and
+    no cell of a displayed DataFrame is a bare decimal number (:data:`BARE_NUMBER`, scores
+    aside) or pandas' own ``NaN``: money has its $, rates their %, durations their unit."""
+    texts, tables = [], []
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                texts.append((i, output.text))
+            for mime in TEXT_OUTPUTS:
+                text = output.get("data", {}).get(mime)
+                if text:
+                    texts.append((i, text))
+                    if mime == "text/html" and 'class="dataframe"' in text:
+                        tables.append((i, text))
+    raw = [(i, m) for i, text in texts for m in RAW_FLOAT.findall(text)]
+    assert raw == []
+    cells = [
+        (i, cell.strip())
+        for i, html in tables
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", html, flags=re.S)
+    ]
+    bare = [
+        (i, cell)
+        for i, cell in cells
+        if cell in RAW_MISSING or (BARE_NUMBER.fullmatch(cell) and not SCORE.fullmatch(cell))
+    ]
+    assert bare == []
 
 
 def test_quickstart_on_the_sandbox(kernel_env, tmp_path, notebook_data):
@@ -402,6 +583,18 @@ def test_forecast_and_alerts_on_the_sandbox(kernel_env, tmp_path, forecast_data)
     assert value_after("Exit status:", replay) == "2 (CRITICAL)"  # veo-3's budget went in a day
 
     assert "smk_" not in json.dumps(nb)  # not even the sandbox's demo key
+
+
+def test_forecast_notebook_projects_the_month_with_the_public_call():
+    """Section 1 is ``ea.month_end_projection(df)`` on the notebook's data with the default
+    ``as_of`` (the window's end), the call the report and ``check`` make on the same data."""
+    calls = [
+        node
+        for _, tree in code_cells("05-forecast-and-alerts")
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "ea.month_end_projection"
+    ]
+    assert [ast.unparse(call) for call in calls] == ["ea.month_end_projection(df)"]
 
 
 def test_forecast_and_alerts_against_the_api_named_by_the_environment(kernel_env, tmp_path):
