@@ -37,9 +37,11 @@ _LAZY: dict[str, str] = {
     "load_executions": "loader",
     # the sandbox (a local each::labs API)
     "Faults": "local_api",
+    "Incident": "local_api",
     "Sandbox": "local_api",
     "sandbox": "local_api",
     "generate_executions": "local_api",
+    "inject_incidents": "local_api",
     # analytics
     "Summary": "metrics",
     "compare_periods": "metrics",
@@ -56,6 +58,7 @@ _LAZY: dict[str, str] = {
     "detect_anomalies": "watch",
     "forecast_spend": "watch",
     "month_end_projection": "watch",
+    "run_check": "watch.check",
     # charts
     "plot_cost_by_model": "plots",
     "plot_cost_over_time": "plots",
@@ -65,6 +68,7 @@ _LAZY: dict[str, str] = {
     "plot_latency_over_time": "plots",
     "plot_month_to_date": "plots",
     "plot_queue_vs_execution": "plots",
+    "plot_spend_forecast": "plots",
     # lazy selections (DuckDB, Spark)
     "DuckDBEngine": "engines",
     "Selection": "engines",
@@ -91,6 +95,7 @@ __all__ = [
     "ExecutionStore",
     "Explorer",
     "Faults",
+    "Incident",
     "InvalidQueryError",
     "PaginationError",
     "RateLimitError",
@@ -113,6 +118,7 @@ __all__ = [
     "forecast_spend",
     "format_table",
     "generate_executions",
+    "inject_incidents",
     "latency_over_time",
     "latency_percentiles",
     "load_executions",
@@ -125,7 +131,9 @@ __all__ = [
     "plot_latency_over_time",
     "plot_month_to_date",
     "plot_queue_vs_execution",
+    "plot_spend_forecast",
     "read_parquet",
+    "run_check",
     "sandbox",
     "scan_table",
     "summary",
@@ -152,7 +160,14 @@ from eachlabs_analytics.notebook import accessor as _accessor  # noqa: E402,F401
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from eachlabs_analytics.engines import DuckDBEngine, Selection, SparkEngine, scan_table
     from eachlabs_analytics.loader import Client, load_executions
-    from eachlabs_analytics.local_api import Faults, Sandbox, generate_executions, sandbox
+    from eachlabs_analytics.local_api import (
+        Faults,
+        Incident,
+        Sandbox,
+        generate_executions,
+        inject_incidents,
+        sandbox,
+    )
     from eachlabs_analytics.metrics import (
         Summary,
         compare_periods,
@@ -176,6 +191,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         plot_latency_over_time,
         plot_month_to_date,
         plot_queue_vs_execution,
+        plot_spend_forecast,
     )
     from eachlabs_analytics.report import cost_report
     from eachlabs_analytics.store import ExecutionStore, read_parquet, to_parquet
@@ -185,3 +201,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         forecast_spend,
         month_end_projection,
     )
+    from eachlabs_analytics.watch.check import run_check
