@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eachlabs_analytics._util.timestamps import format_timestamp
-from eachlabs_analytics._util.windows import Window, data_end, select_window
+from eachlabs_analytics._util.windows import Window, clock_of, data_end, select_window
 from eachlabs_analytics.exceptions import StoreError
 from eachlabs_analytics.loader.load import load_executions
 from eachlabs_analytics.loader.query import Filters
@@ -83,22 +83,58 @@ def from_api(
     progress: bool | None = None,
 ) -> Periods:
     """Load ``window`` (default: the 30 days before now) and, with ``compare``, the period to
-    compare with, through ``client``."""
+    compare with, through ``client``.
+
+    A ``--last`` window counts back from now, or from the data's end when the data stops
+    before today (no execution on the window's last day: a quiet account, the sandbox's
+    sample; see :func:`~eachlabs_analytics._util.windows.clock_of`), which one extra request
+    for the newest execution tells, and a note says so. With ``compare`` one load
+    covers both periods and the :data:`~eachlabs_analytics.watch.forecast.HISTORY_DAYS`
+    before the end, so ``history`` holds what a forecast learns from and the report's
+    month-end figure is the one ``check`` gives.
+    """
+    from eachlabs_analytics.watch.forecast import HISTORY_DAYS
+
     window = window or Window()
     now = pd.Timestamp.now(tz="UTC").floor("us")
     start, end = window.resolve(now)
     end = end if end is not None else now
     start = start if start is not None else end - pd.Timedelta(days=DEFAULT_DAYS)
+    notes = []
+    if window.anchored:
+        newest = newest_execution(client, filters)
+        clock = clock_of(end, newest)
+        if newest is not None and clock is not None and clock < end:
+            start, end = window.resolve(clock)
+            assert start is not None and end is not None
+            notes.append(
+                f"--last counted back from the data's end, {format_timestamp(clock)}, not from "
+                f"now: the newest execution the API lists was created {format_timestamp(newest)}"
+            )
     arguments = (filters or Filters()).arguments()
-    current = load_executions(start, end, **arguments, client=client, progress=progress)
-    periods = Periods(current)
-    if compare:
+    if not compare:
+        current = load_executions(start, end, **arguments, client=client, progress=progress)
+        periods = Periods(current, notes=notes)
+    else:
         before_start, before_end = window.previous(start, end)
-        periods.previous = load_executions(
-            before_start, before_end, **arguments, client=client, progress=progress
+        learn_from = end.floor("D") - pd.Timedelta(days=HISTORY_DAYS + 1)
+        first = min(before_start, learn_from)
+        history = load_executions(first, end, **arguments, client=client, progress=progress)
+        periods = Periods(
+            select_window(history, start, end),
+            select_window(history, before_start, before_end),
+            notes=notes,
+            history=history,
         )
     _note_if_empty(periods, start, end, filters, known_models=None)
     return periods
+
+
+def newest_execution(client: Client, filters: Filters | None = None) -> pd.Timestamp | None:
+    """When the newest execution matching ``filters`` was created (None: the API lists none
+    in its default window, the last 90 days): one request for one row, newest first."""
+    params = {**(filters or Filters()).base_params(), "limit": "1"}
+    return client.get_page(params).newest_created_at
 
 
 def from_store(

@@ -94,3 +94,29 @@ def test_the_demo_report_gives_the_same_figure(want, tmp_path):
     result = run_demo(tmp_path, progress=False)
     assert projection_sentence(want) in result.markdown.read_text()
     assert projection_sentence(want) in result.html.read_text()
+
+
+def test_the_api_faces_count_back_from_the_data_end_and_give_the_same_figure(want, tmp_path):
+    """The sandbox serves the sample, which ends 2026-10-31: ``--last`` against it counts back
+    from there (and says so) instead of from today's clock, and the report and check agree."""
+    out = tmp_path / "r.md"
+    with ea.Sandbox(data="sample") as api:
+        env = {"EACHLABS_API_KEY": api.api_key, "EACHLABS_BASE_URL": api.base_url}
+        runner = CliRunner()
+        report = runner.invoke(
+            main, ["report", "--last", "7d", "--no-progress", "-o", str(out)], env=env
+        )
+        check = runner.invoke(
+            main,
+            ["check", "--budget", "total=100000", "--format", "json", "--no-progress"],
+            env=env,
+        )
+    assert report.exit_code == 0, report.output
+    said = "--last counted back from the data's end, 2026-10-31T00:00:00Z"
+    assert said in report.stderr
+    text = out.read_text()
+    assert "Period: 2026-10-24 to 2026-10-30 (7 days, UTC)" in text
+    assert projection_sentence(want) in text
+    assert check.exit_code == 0, check.output
+    (budget,) = json.loads(check.stdout)["budgets"]
+    assert budget["projected"] == pytest.approx(want.projected, rel=1e-12)
