@@ -299,7 +299,7 @@ def test_bad_values_exit_2_with_one_clear_line(runner, tmp_path, monkeypatch, ar
     open("README.md", "w").close()
     result = invoke(runner, *args)
     assert_clean_error(result, *needles)
-    assert result.exit_code == 2  # the README: 2 when the command line itself is wrong
+    assert result.exit_code == 2  # docs/cli.md: 2 when the command line itself is wrong
     assert not os.path.exists("x.parquet")
 
 

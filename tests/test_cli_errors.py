@@ -1,4 +1,4 @@
-"""Every command fails the way the README says: one ``Error:`` line on stderr, nothing on
+"""Every command fails the way ``docs/cli.md`` says: one ``Error:`` line on stderr, nothing on
 stdout, exit status 1 for a failure and 2 for a command line that cannot be understood."""
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def test_dashboard_refuses_a_file_that_is_not_parquet_before_starting_voila(tmp_
 def documented_exit_codes() -> dict[int, tuple[str, str]]:
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    table = readme.split("<!-- exit-codes -->")[1].split("<!-- /exit-codes -->")[0]
+    page = (Path(__file__).parents[1] / "docs" / "cli.md").read_text()
+    table = page.split("<!-- exit-codes -->")[1].split("<!-- /exit-codes -->")[0]
     rows = [line.split("|")[1:-1] for line in table.strip().splitlines()[2:]]
     return {int(code): (other.strip(), checking.strip()) for code, other, checking in rows}
 

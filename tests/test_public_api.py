@@ -56,19 +56,6 @@ def test_schema_lists_match_the_openapi_contract():
     assert tuple(row) == schema.API_FIELDS
 
 
-def test_the_readme_example_runs_and_shows_the_sample(capsys):
-    import re
-    from pathlib import Path
-
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    section = readme.split("<!-- section:example -->")[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    assert len(code.strip().splitlines()) <= 10
-    namespace: dict = {}
-    exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - our own README
-    assert len(namespace["df"]) == 36_000  # every execution of the bundled sample
-
-
 #: ``__all__`` before the package moved into subpackages: none of these may disappear.
 PUBLIC_BEFORE_THE_LAYOUT = """
 APIError AuthenticationError Client DataQualityWarning EachlabsError ExecutionStore Explorer

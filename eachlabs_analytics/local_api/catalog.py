@@ -1,6 +1,6 @@
 """The model catalog the sandbox generates executions for: slugs, prices, run times, failures.
 
-Slugs come from the public each::labs catalog (see the README's sandbox section). Prices and
+Slugs come from the public each::labs catalog (see docs/sandbox.md). Prices and
 run times are not published per slug, so these are plausible choices: video costs dollars
 and takes minutes, images cost cents and take seconds, text-to-speech costs fractions of a
 cent. Failure rates and the mix of error classes depend on the category (video models time
