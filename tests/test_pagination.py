@@ -107,11 +107,24 @@ def test_v1_paginator_stops_on_a_short_page_only():
         is False  # fmt: skip
 
 
-def test_v1_paginator_refuses_the_same_rows_twice():
+def test_v1_paginator_refuses_the_same_rows_three_times():
     paginator = OffsetPaginator(limit=100)
     paginator.update(page(100, version="v1", total=1000))
+    # once: a page's worth of rows created at the head pushed the same rows down
+    assert paginator.update(page(100, version="v1", total=1000)) is True
     with pytest.raises(PaginationError, match="ignores offset"):
         paginator.update(page(100, version="v1", total=1000))
+
+
+def test_v1_paginator_forgives_one_repeat_when_paging_moves_on():
+    paginator = OffsetPaginator(limit=100)
+    first = [f"a{i}" for i in range(100)]
+    paginator.update(page(100, version="v1", total=1000, ids=first))
+    paginator.update(page(100, version="v1", total=1000, ids=first))  # a burst at the head
+    moved = [f"b{i}" for i in range(100)]
+    assert paginator.update(page(100, version="v1", total=1000, ids=moved)) is True
+    # and the count starts again: one more repeat alone is forgiven too
+    assert paginator.update(page(100, version="v1", total=1000, ids=moved)) is True
 
 
 def test_v1_paginator_knows_when_the_next_page_passes_the_row_limit():

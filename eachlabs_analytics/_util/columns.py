@@ -76,7 +76,7 @@ KINDS: dict[str, str] = {
     "month": "date",
     "score": "score",
 }
-_PERCENTILE = re.compile(r"p\d{1,2}(\.\d+)?")
+_PERCENTILE = re.compile(r"p[0-9]{1,2}(\.[0-9]+)?")
 
 
 def label(column: object) -> str:

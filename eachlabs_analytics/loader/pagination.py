@@ -174,6 +174,7 @@ class OffsetPaginator:
         #: oldest ``created_at`` read so far (where a cut remainder ends)
         self.oldest: pd.Timestamp | None = None
         self._previous: frozenset[str] | None = None
+        self._repeats = 0
 
     def params(self) -> dict[str, str]:
         """Paging parameters of the next request."""
@@ -194,10 +195,12 @@ class OffsetPaginator:
             )
         check_window(page, self.lo, self.hi, f"offset {self.offset}")
         if self.offset > 0 and self._previous is not None and page.ids:
-            # A correct server moves on: at most a few rows created at the head while paging
-            # can reappear. Half a page seen again means offset is being ignored.
+            # A correct server moves on: rows created at the head while paging push the rest
+            # down, so a page can repeat much of the one before once (a burst of a page's
+            # worth of new rows). Two such pages in a row mean offset is being ignored.
             repeated = sum(1 for row_id in page.ids if row_id in self._previous)
-            if repeated * 2 > len(page.ids):
+            self._repeats = self._repeats + 1 if repeated * 2 > len(page.ids) else 0
+            if self._repeats >= 2:
                 raise PaginationError(
                     f"the API returned mostly the same rows for offset {self.offset - self.limit} "
                     f"and {self.offset}: it ignores offset, so paging cannot finish",
