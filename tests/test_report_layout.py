@@ -475,7 +475,8 @@ def test_report_fits_the_page_and_keeps_words_whole(demo, media, width, image, h
             tab.screenshot(path=str(ARTIFACTS / f"report-{media}-{width}.png"), full_page=True)
             if os.environ.get("EACHLABS_DOCS_IMAGES"):
                 DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-                shot = tab.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height})
+                box = {"x": 0, "y": 0, "width": width, "height": height}
+                shot = tab.screenshot(full_page=True, clip=box)
                 _save_small_png(shot, DOCS_IMAGES / image)
         finally:
             browser.close()
