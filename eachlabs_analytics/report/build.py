@@ -491,24 +491,7 @@ def _spend_by_model(
                     "cost_per_success",
                 ]
             ],
-            {
-                "model": "text",
-                "executions": "int",
-                "total_cost": "money",
-                "share": "pct",
-                "mean_cost": "money",
-                "succeeded": "int",
-                "failed": "int",
-                "failed_cost": "money",
-                "cost_per_success": "money",
-            },
-            {
-                "total_cost": "spend",
-                "share": "share of spend",
-                "mean_cost": "mean cost",
-                "failed_cost": "spent on failures",
-                "cost_per_success": "cost per success",
-            },
+            {},  # every header and format is the package's (_util.columns)
         )
     )
     router = _routed(frame, by_model)
@@ -522,14 +505,8 @@ def _spend_by_model(
                 "cost_by_requested_model",
                 f"{ROUTER_MODEL}: spend by requested model",
                 routed_table[["requested_model", "executions", "total_cost", "share", "failed"]],
-                {
-                    "requested_model": "text",
-                    "executions": "int",
-                    "total_cost": "money",
-                    "share": "pct",
-                    "failed": "int",
-                },
-                {"requested_model": "requested model", "total_cost": "spend", "share": "share"},
+                {},
+                {"share": "share"},  # of the router's spend, not of all
             )
         )
     return section
@@ -576,18 +553,10 @@ def _spend_by_workflow(frame: Any, top: int, helpers: dict[str, Any]) -> Section
                 "cost_by_workflow",
                 "Spend by workflow",
                 shown,
+                dict.fromkeys(
+                    ["cost_per_run_mean", "cost_per_run_p50", "cost_per_run_p95"], "money"
+                ),
                 {
-                    "workflow_id": "text",
-                    "runs": "int",
-                    "executions": "int",
-                    "total_cost": "money",
-                    "cost_per_run_mean": "money",
-                    "cost_per_run_p50": "money",
-                    "cost_per_run_p95": "money",
-                },
-                {
-                    "workflow_id": "workflow",
-                    "total_cost": "spend",
                     "cost_per_run_mean": "mean per run",
                     "cost_per_run_p50": "p50 per run",
                     "cost_per_run_p95": "p95 per run",
@@ -640,14 +609,7 @@ def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             "daily",
             "Per day",
             daily,
-            {
-                "day": "date",
-                "spend": "money",
-                "executions": "int",
-                "errors": "int",
-                "error_rate": "pct",
-            },
-            {"error_rate": "error rate"},
+            {},
         )
     )
     return section
@@ -1002,16 +964,8 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
         helpers[f"latency_{metric}"] = table
         shown = table.reset_index()
         shown.columns = ["model", *table.columns]
-        formats = {"model": "text", "count": "int", "mean": "seconds", "low_count": "flag"}
-        formats.update({f"p{p}": "seconds" for p in REPORT_PERCENTILES})
         section.tables.append(
-            Table(
-                f"latency_{metric.removesuffix('_seconds')}",
-                f"{label.capitalize()} time",
-                shown,
-                formats,
-                {"count": "executions", "low_count": "few rows"},
-            )
+            Table(f"latency_{metric.removesuffix('_seconds')}", f"{label.capitalize()} time", shown)
         )
     if any(t.frame["low_count"].any() for t in section.tables):
         section.intro += (
@@ -1087,17 +1041,7 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
             "errors_by_class",
             "By error class",
             by_class,
-            {
-                "error_classification": "text",
-                "failed": "int",
-                "share_of_failures": "pct",
-                "failed_cost": "money",
-            },
-            {
-                "error_classification": "error class",
-                "share_of_failures": "share of failures",
-                "failed_cost": "spent on failures",
-            },
+            {},
         )
     )
     section.tables.append(
@@ -1106,7 +1050,6 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
             "By model",
             model_table,
             formats,
-            {"error_rate": "error rate", "failed_cost": "spent on failures"},
         )
     )
     return section

@@ -104,8 +104,10 @@ class Table:
     key: str  # CSV file stem and HTML id
     title: str
     frame: pd.DataFrame  # columns in display order; raw numbers
-    formats: dict[str, str]  # column -> FORMATS key
-    labels: dict[str, str] = field(default_factory=dict)  # column -> header text
+    #: column -> FORMATS key, and column -> header text, where the package's
+    #: (:func:`~eachlabs_analytics._util.columns.kind` and ``label``) do not fit
+    formats: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     note: str = ""
     wrap: tuple[str, ...] = ("output",)  # long text columns that may wrap in HTML
 
