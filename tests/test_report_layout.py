@@ -298,6 +298,33 @@ def test_markdown_cards_say_their_change(demo, frames):
         assert f"({direction} " in line and "against the previous period" in line, line
 
 
+def test_cards_against_an_empty_previous_period():
+    """From nothing: sums show the difference itself, rates and times have nothing to show."""
+    df = ea.generate_executions(executions=800, seed=3, end="2026-10-31T00:00:00Z", days=20)
+    cut = pd.Timestamp("2026-10-21T00:00:00Z")
+    current = select_window(df, cut, None)
+    empty = select_window(
+        df, pd.Timestamp("2026-10-01T00:00:00Z"), pd.Timestamp("2026-10-02T00:00:00Z")
+    )
+    assert len(current) > 0 and len(empty) == 0
+    with pytest.warns(ea.DataQualityWarning):
+        page = dom(ea.cost_report(current, previous=empty, charts=False, forecast=False))
+    now = kpis(current)
+    cards = {c.find("div", "label")[0].text(): c for c in page.find("div", "card")}
+    for label, card in cards.items():
+        change = card.find("div", "change")[0]
+        spoken = change.find("span", "vh")[0].text()
+        if label in ("Spend", "Spent on failures"):
+            assert {"up", "worse"} <= change.classes
+            assert spoken == f"up {fmt_money(now[label])} against the previous period ($0.00)"
+        elif label == "Executions":
+            assert {"up", "neutral"} <= change.classes
+            assert spoken == f"up {len(current):,} against the previous period (0)"
+        else:
+            assert {"none", "neutral"} <= change.classes
+            assert spoken == "no change to show: no value in the previous period"
+
+
 def test_cards_without_a_previous_period_show_no_change():
     df = ea.generate_executions(executions=500, seed=2, end="2026-10-31T00:00:00Z", days=10)
     page = dom(ea.cost_report(df, charts=False))

@@ -1376,13 +1376,9 @@ def _change(now: Any, then: Any, kind: str, better: str | None) -> Change:
     """
     show = VALUE_FORMATS[kind]
     if missing(now) or missing(then):
-        return Change(
-            "none",
-            "neutral",
-            "n/a",
-            "no value to compare with in the previous period",
-            "" if missing(then) else show(then),
-        )
+        period = "this period" if missing(now) else "the previous period"
+        before = "" if missing(then) else show(then)
+        return Change("none", "neutral", "n/a", f"no change to show: no value in {period}", before)
     diff = float(now) - float(then)
     direction = "up" if diff > 0 else "down" if diff < 0 else "flat"
     if kind == "pct":
