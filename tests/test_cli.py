@@ -226,7 +226,7 @@ def test_report_from_a_store_and_from_a_file(runner, api, tmp_path):
     week = truth_between(api, "2026-10-24T00:00:00Z", "2026-10-31T00:00:00Z")
     assert f"- **Executions**: {len(week):,}" in text
     # the store holds the week before too: the cards carry their change
-    spend = r"- \*\*Spend\*\*: \$[0-9,.]+ \((up|down) [0-9.]+% against the previous period"
+    spend = r"- \*\*Spend\*\*: \$[0-9,.]+ \(.*\) · (up|down) [0-9.]+% against the previous period"
     assert re.search(spend, text)
 
     parquet = tmp_path / "oct.parquet"

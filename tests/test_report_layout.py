@@ -295,7 +295,7 @@ def test_markdown_cards_say_their_change(demo, frames):
     for label in BETTER:
         line = next(x for x in demo[2].splitlines() if x.startswith(f"- **{label}**: "))
         direction = "up" if now[label] > then[label] else "down"
-        assert f"({direction} " in line and "against the previous period" in line, line
+        assert f") · {direction} " in line and "against the previous period (" in line, line
 
 
 def test_cards_against_an_empty_previous_period():

@@ -492,11 +492,13 @@ def _markdown_table(table: Table, section: Section) -> str:
 
 
 def _markdown_card(card: Card) -> str:
-    parts = [markdown_text(card.detail)] if card.detail else []
+    """``- **Spend**: $2,595.35 (26 models) · up 7.4% against the previous period ($2,415.95)``"""
+    line = f"- **{markdown_text(card.label)}**: {markdown_text(card.value)}"
+    if card.detail:
+        line += f" ({markdown_text(card.detail)})"
     if card.change is not None:
-        parts.insert(0, markdown_text(card.change.spoken))
-    extra = f" ({'; '.join(parts)})" if parts else ""
-    return f"- **{markdown_text(card.label)}**: {markdown_text(card.value)}{extra}"
+        line += f" · {markdown_text(card.change.spoken)}"
+    return line
 
 
 def render_markdown(report: CostReport) -> str:
