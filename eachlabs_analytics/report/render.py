@@ -112,7 +112,7 @@ class Table:
     wrap: tuple[str, ...] = ("output",)  # long text columns that may wrap in HTML
 
     def label(self, column: str) -> str:
-        """Header text: this table's label, else the package's (:mod:`.._util.columns`)."""
+        """Header text: this table's label, else the package's (``_util.columns``)."""
         return self.labels.get(column) or _columns.label(column)
 
     def format(self, column: str) -> str:
@@ -166,7 +166,8 @@ class Change:
 
     ``direction`` is ``up``, ``down``, ``flat`` or ``none`` (nothing to compare with);
     ``tone`` is ``better``, ``worse`` or ``neutral``; ``text`` is the visible change
-    (``+7.4%``, ``+1.2 pp``), ``spoken`` the sentence a screen reader reads.
+    (``+7.4%``, ``+1.2 pp``), ``spoken`` the sentence a screen reader reads, ``before``
+    the previous period's value as shown (``$2,415.95``).
     """
 
     direction: str
