@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pandas as pd
 import pytest
@@ -202,8 +203,10 @@ def test_report_from_the_api_compares_with_the_previous_period(runner, api, tmp_
     from eachlabs_analytics._util.formats import fmt_money
 
     assert fmt_money(want.execution_cost.sum()) in html
-    assert "Change against the previous period" in html and "Spend vs previous period" in html
+    assert "Change against the previous period" in html
     before = truth_between(api, "2026-10-01T00:00:01Z", "2026-10-16T00:00:00Z")  # [start, end)
+    # the spend card's change names the previous period's spend
+    assert f"against the previous period ({fmt_money(before.execution_cost.sum())})" in html
     assert (
         f"compared with {len(before):,} created 2026-10-01 00:00:01 to 2026-10-16 00:00:00 UTC"
         in result.stderr
@@ -222,7 +225,9 @@ def test_report_from_a_store_and_from_a_file(runner, api, tmp_path):
     text = md.read_text()
     week = truth_between(api, "2026-10-24T00:00:00Z", "2026-10-31T00:00:00Z")
     assert f"- **Executions**: {len(week):,}" in text
-    assert "Spend vs previous period" in text  # the store holds the week before too
+    # the store holds the week before too: the cards carry their change
+    spend = r"- \*\*Spend\*\*: \$[0-9,.]+ \(.*\) · (up|down) [0-9.]+% against the previous period"
+    assert re.search(spend, text)
 
     parquet = tmp_path / "oct.parquet"
     assert invoke(runner, "fetch", "--month", "2026-10", "-o", str(parquet)).exit_code == 0

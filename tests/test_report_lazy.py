@@ -82,12 +82,13 @@ def assert_same_report(lazy: report_build.CostReport, eager: report_build.CostRe
     got_values = lazy.headline_table.frame["value"].to_numpy(dtype=float)
     want_values = eager.headline_table.frame["value"].to_numpy(dtype=float)
     np.testing.assert_allclose(got_values, want_values, rtol=1e-9)
-    for (label, value, detail), (label2, value2, detail2) in zip(
-        lazy.headline, eager.headline, strict=True
-    ):
-        assert label == label2
-        same_text(value, value2)
-        same_text(detail, detail2)
+    for got, want in zip(lazy.headline, eager.headline, strict=True):
+        assert (got.key, got.label) == (want.key, want.label)
+        same_text(got.value, want.value)
+        same_text(got.detail, want.detail)
+        assert (got.change is None) == (want.change is None), got.key
+        if got.change is not None and want.change is not None:
+            same_text(got.change.spoken, want.change.spoken)
     assert lazy.meta == eager.meta
     assert lazy.notes == eager.notes
     assert lazy.banner == eager.banner

@@ -35,6 +35,8 @@ def fmt_money(value: Any) -> str:
 
     >>> fmt_money(1234.5), fmt_money(0.0044), fmt_money(0.000089), fmt_money(-0.005)
     ('$1,234.50', '$0.0044', '$0.000089', '-$0.0050')
+    >>> fmt_money(0.000999), fmt_money(0.00996)
+    ('$0.0010', '$0.01')
     """
     if missing(value):
         return MISSING
@@ -45,6 +47,8 @@ def fmt_money(value: Any) -> str:
         return f"{sign}${size:,.2f}"
     exponent = math.floor(math.log10(size))
     text = f"{size:.{1 - exponent}f}"
+    if float(text) >= 10.0 ** (exponent + 1):  # rounded up to the next digit: 0.00100 -> 0.0010
+        text = f"{size:.{-exponent}f}"
     return f"{sign}$0.01" if float(text) >= 0.01 else f"{sign}${text}"
 
 

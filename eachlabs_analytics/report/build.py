@@ -42,15 +42,16 @@ import pyarrow as pa
 from eachlabs_analytics import __version__, schema
 from eachlabs_analytics._util import typed
 from eachlabs_analytics._util.files import atomic_write
+from eachlabs_analytics._util.formats import FORMATS as VALUE_FORMATS
 from eachlabs_analytics._util.formats import (
     fmt_date,
     fmt_money,
     fmt_pct,
-    fmt_seconds,
-    fmt_signed_money,
+    fmt_points,
     fmt_signed_pct,
     fmt_time,
     fmt_window,
+    missing,
     plural,
 )
 from eachlabs_analytics._util.timestamps import DAY, ONE_US, format_timestamp
@@ -58,6 +59,8 @@ from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.report.render import (
+    Card,
+    Change,
     Chart,
     Section,
     Table,
@@ -88,13 +91,14 @@ _REQUIRED = schema.COLUMNS
 class CostReport:
     """Everything a cost report shows, before it is rendered to a format.
 
-    ``headline`` holds (label, value, detail) texts; ``headline_table`` the same numbers raw;
-    ``sections`` the tables (raw values in ``table.frame``) and charts.
+    ``headline`` holds the KPI cards (label, value, detail and the change against the
+    previous period, as text); ``headline_table`` the same numbers raw (``value`` and
+    ``previous``); ``sections`` the tables (raw values in ``table.frame``) and charts.
     """
 
     title: str
     meta: list[str]
-    headline: list[tuple[str, str, str]]
+    headline: list[Card]
     headline_table: Table
     notes: list[str]
     sections: list[Section]
@@ -319,7 +323,7 @@ def build_report(
         )
     if redact:
         _redact(sections, helpers, df, previous)
-    headline, headline_table = _headline(s, helpers.get("compare_all"))
+    headline, headline_table = _headline(s, helpers.get("summary_previous"))
     banner = (
         "No executions were created in this period: every table below is empty. Check the "
         "window and the filters (slugs and ids must match exactly)."
@@ -443,6 +447,8 @@ def _plot(
 ) -> Chart:
     """Run one ``plots.plot_*`` on a fresh Agg figure and keep the PNG bytes.
 
+    The image carries no title of its own: the section's heading names the chart and
+    ``title`` (its caption) says what the marks mean, so no title shows twice.
     ``per_model`` charts (one bar or box per model) grow with the number of models.
     """
     from eachlabs_analytics.plots.parts import png
@@ -451,7 +457,9 @@ def _plot(
     if per_model:
         height = min(14.0, max(3.5, 0.26 * _model_count(frame) + 1.4))
     return Chart(
-        title=title, png=png(lambda ax: draw(frame, ax=ax, **kwargs), (10, height)), alt=alt
+        title=title,
+        png=png(lambda ax: draw(frame, ax=ax, **kwargs).set_title(""), (10, height)),
+        alt=alt,
     )
 
 
@@ -474,8 +482,8 @@ def _spend_by_model(
             _plot(
                 plots.plot_cost_by_model,
                 frame,
-                "Spend by model (USD)",
-                "Bar chart of spend per model",
+                "Each model's spend (USD), split into what its failures cost and the rest.",
+                "Bar chart of spend per model, the part spent on failures marked",
                 per_model=True,
             )
         )
@@ -496,24 +504,7 @@ def _spend_by_model(
                     "cost_per_success",
                 ]
             ],
-            {
-                "model": "text",
-                "executions": "int",
-                "total_cost": "money",
-                "share": "pct",
-                "mean_cost": "money",
-                "succeeded": "int",
-                "failed": "int",
-                "failed_cost": "money",
-                "cost_per_success": "money",
-            },
-            {
-                "total_cost": "spend",
-                "share": "share of spend",
-                "mean_cost": "mean cost",
-                "failed_cost": "spent on failures",
-                "cost_per_success": "cost per success",
-            },
+            {},  # every header and format is the package's (_util.columns)
         )
     )
     router = _routed(frame, by_model)
@@ -527,14 +518,8 @@ def _spend_by_model(
                 "cost_by_requested_model",
                 f"{ROUTER_MODEL}: spend by requested model",
                 routed_table[["requested_model", "executions", "total_cost", "share", "failed"]],
-                {
-                    "requested_model": "text",
-                    "executions": "int",
-                    "total_cost": "money",
-                    "share": "pct",
-                    "failed": "int",
-                },
-                {"requested_model": "requested model", "total_cost": "spend", "share": "share"},
+                {},
+                {"share": "share"},  # of the router's spend, not of all
             )
         )
     return section
@@ -581,18 +566,10 @@ def _spend_by_workflow(frame: Any, top: int, helpers: dict[str, Any]) -> Section
                 "cost_by_workflow",
                 "Spend by workflow",
                 shown,
+                dict.fromkeys(
+                    ["cost_per_run_mean", "cost_per_run_p50", "cost_per_run_p95"], "money"
+                ),
                 {
-                    "workflow_id": "text",
-                    "runs": "int",
-                    "executions": "int",
-                    "total_cost": "money",
-                    "cost_per_run_mean": "money",
-                    "cost_per_run_p50": "money",
-                    "cost_per_run_p95": "money",
-                },
-                {
-                    "workflow_id": "workflow",
-                    "total_cost": "spend",
                     "cost_per_run_mean": "mean per run",
                     "cost_per_run_p50": "p50 per run",
                     "cost_per_run_p95": "p95 per run",
@@ -627,8 +604,8 @@ def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             _plot(
                 plots.plot_cost_over_time,
                 frame,
-                "Daily spend, top models (USD)",
-                "Stacked area chart of daily spend per model",
+                "Spend per UTC day (USD), stacked by model: the 8 biggest, the rest as other.",
+                "Stacked bar chart of daily spend per model",
                 top=8,
             )
         )
@@ -636,7 +613,7 @@ def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             _plot(
                 plots.plot_error_rate_over_time,
                 frame,
-                "Daily error rate",
+                "Share of executions that failed, per UTC day.",
                 "Line chart of the share of executions that failed per day",
             )
         )
@@ -645,14 +622,7 @@ def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             "daily",
             "Per day",
             daily,
-            {
-                "day": "date",
-                "spend": "money",
-                "executions": "int",
-                "errors": "int",
-                "error_rate": "pct",
-            },
-            {"error_rate": "error rate"},
+            {},
         )
     )
     return section
@@ -907,8 +877,11 @@ def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
     from eachlabs_analytics.plots.parts import png
 
     return Chart(
-        title="Spend per day: actual and forecast to the month's end (USD)",
-        png=png(lambda ax: plot_spend_forecast(daily, ax, as_of=as_of), (10, 4.2)),
+        title=(
+            "Spend per day (USD) up to the period's end, then the forecast to the month's end "
+            "with its 80% and 95% intervals."
+        ),
+        png=png(lambda ax: plot_spend_forecast(daily, ax, as_of=as_of).set_title(""), (10, 4.2)),
         alt=(
             "Line chart of spend per day: the actual spend, then the forecast to the end of "
             "the month with its 80% and 95% intervals as bands"
@@ -1020,9 +993,8 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
     section = Section(
         "latency",
         "Latency by model",
-        "Seconds; queue = created to started, execution = started to completed, end to end = "
-        "created to completed. Rows in flight are left out; 'few rows' marks percentiles "
-        "computed on too few executions to trust the tail.",
+        "Queue = created to started, execution = started to completed, end to end = created "
+        "to completed. Rows in flight are left out.",
     )
     if charts and _rows_of(helpers):
         from eachlabs_analytics import plots
@@ -1031,8 +1003,9 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             _plot(
                 plots.plot_latency,
                 frame,
-                "End-to-end time per model",
-                "Latency per model",
+                "End-to-end time per model, log scale: the box spans p25 to p75 with the "
+                "median marked, whiskers reach p5 and p95, the dot is the mean; n executions.",
+                "Box plot of end-to-end time per model",
                 per_model=True,
             )
         )
@@ -1040,8 +1013,9 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             _plot(
                 plots.plot_queue_vs_execution,
                 frame,
-                "Queue against execution time",
-                "Queue time against execution time per model",
+                "Median queue time (created to started) against median execution time "
+                "(started to completed) per model, log scale.",
+                "Dot plot of median queue time against median execution time per model",
                 per_model=True,
             )
         )
@@ -1052,16 +1026,12 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
         helpers[f"latency_{metric}"] = table
         shown = table.reset_index()
         shown.columns = ["model", *table.columns]
-        formats = {"model": "text", "count": "int", "mean": "seconds", "low_count": "flag"}
-        formats.update({f"p{p}": "seconds" for p in REPORT_PERCENTILES})
         section.tables.append(
-            Table(
-                f"latency_{metric.removesuffix('_seconds')}",
-                f"{label.capitalize()} time",
-                shown,
-                formats,
-                {"count": "executions", "low_count": "few rows"},
-            )
+            Table(f"latency_{metric.removesuffix('_seconds')}", f"{label.capitalize()} time", shown)
+        )
+    if any(t.frame["low_count"].any() for t in section.tables):
+        section.intro += (
+            " 'Few rows' marks percentiles computed on too few executions to trust the tail."
         )
     return section
 
@@ -1123,7 +1093,7 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
             _plot(
                 plots.plot_error_breakdown,
                 frame,
-                "Failures by model and error class",
+                "Failed executions per model, stacked by error class.",
                 "Stacked bars of failed executions per model by error class",
                 per_model=True,
             )
@@ -1133,17 +1103,7 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
             "errors_by_class",
             "By error class",
             by_class,
-            {
-                "error_classification": "text",
-                "failed": "int",
-                "share_of_failures": "pct",
-                "failed_cost": "money",
-            },
-            {
-                "error_classification": "error class",
-                "share_of_failures": "share of failures",
-                "failed_cost": "spent on failures",
-            },
+            {},
         )
     )
     section.tables.append(
@@ -1152,7 +1112,6 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
             "By model",
             model_table,
             formats,
-            {"error_rate": "error rate", "failed_cost": "spent on failures"},
         )
     )
     return section
@@ -1271,6 +1230,7 @@ def _comparison(
     )
     helpers["compare_periods"] = per_model
     helpers["compare_all"] = overall
+    helpers["summary_previous"] = metrics.summary(_rows_between(combined, previous_span))
     table = per_model.reset_index()
     table.columns = ["model", *per_model.columns]
     columns = [
@@ -1326,6 +1286,17 @@ def _comparison(
         ],
     )
     return section, previous_span
+
+
+def _rows_between(frame: Any, span: tuple[pd.Timestamp, pd.Timestamp]) -> Any:
+    """The rows of ``frame`` created in ``[start, end)`` (a selection stays lazy)."""
+    if _lazy.is_lazy(frame):
+        from eachlabs_analytics.engines.narrow import narrow
+
+        return narrow(frame, start=span[0], end=span[1])
+    created = frame["created_at"]
+    keep = (created >= span[0]) & (created < span[1])
+    return frame.loc[keep.to_numpy(dtype=bool, na_value=False)]
 
 
 #: The columns the helpers read from both periods at once (compare_periods, the forecast
@@ -1387,65 +1358,112 @@ def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
 
 
 # --- headline, meta, notes -----------------------------------------------------------------
-def _headline(s: Any, compare_all: pd.DataFrame | None) -> tuple[list[tuple[str, str, str]], Table]:
+#: The KPI cards: key (a :class:`Summary` field), label, value kind, which way is better
+#: (None: neither; more executions is use, not a problem).
+KPIS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("spend", "Spend", "money", "down"),
+    ("executions", "Executions", "int", None),
+    ("success_rate", "Success rate", "pct", "up"),
+    ("error_rate", "Error rate", "pct", "down"),
+    ("failed_cost", "Spent on failures", "money", "down"),
+    ("cost_per_success", "Cost per success", "money", "down"),
+    ("p50_seconds", "End to end p50", "seconds", "down"),
+    ("p95_seconds", "End to end p95", "seconds", "down"),
+)
+
+
+def _headline(s: Any, before: Any) -> tuple[list[Card], Table]:
+    """The KPI cards of summary ``s``, each with its change against ``before`` (the previous
+    period's summary; None: no change shown), and the same numbers raw."""
     wasted_share = s.failed_cost / s.spend if s.spend else np.nan
-    rows: list[tuple[str, Any, str, str, str]] = [
-        ("spend", s.spend, "money", "Spend", plural(s.models, "model")),
-        ("executions", s.executions, "int", "Executions", f"{s.in_flight:,} still in flight"),
-        (
-            "success_rate",
-            s.success_rate,
-            "pct",
-            "Success rate",
-            f"{s.succeeded:,} of {s.finished:,} finished; {s.cancelled:,} cancelled",
-        ),
-        ("error_rate", s.error_rate, "pct", "Error rate", f"{s.failed:,} failed"),
-        (
-            "failed_cost",
-            s.failed_cost,
-            "money",
-            "Spent on failures",
-            f"{fmt_pct(wasted_share)} of spend",
-        ),
-        ("cost_per_success", s.cost_per_success, "money", "Cost per success", "incl. failures"),
-        ("p50_seconds", s.p50_seconds, "seconds", "End to end p50", "created to completed"),
-        ("p95_seconds", s.p95_seconds, "seconds", "End to end p95", "created to completed"),
-    ]
-    if compare_all is not None and len(compare_all):
-        row = compare_all.iloc[0]
-        rows.append(
-            (
-                "spend_change",
-                row["spend_change"],
-                "signed_money",
-                "Spend vs previous period",
-                f"{fmt_signed_pct(row['spend_rel_change'])}; "
-                f"before {fmt_money(row['spend_previous'])}",
-            )
-        )
-    formatters = {
-        "money": fmt_money,
-        "int": lambda v: f"{int(v):,}",
-        "pct": fmt_pct,
-        "seconds": fmt_seconds,
-        "signed_money": fmt_signed_money,
+    details = {
+        "spend": plural(s.models, "model"),
+        "executions": f"{s.in_flight:,} still in flight",
+        "success_rate": (f"{s.succeeded:,} of {s.finished:,} finished; {s.cancelled:,} cancelled"),
+        "error_rate": f"{s.failed:,} failed",
+        "failed_cost": f"{fmt_pct(wasted_share)} of spend",
+        "cost_per_success": "incl. failures",
+        "p50_seconds": "created to completed",
+        "p95_seconds": "created to completed",
     }
-    headline = [(label, formatters[kind](value), detail) for _, value, kind, label, detail in rows]
+    cards = [
+        Card(
+            key,
+            label,
+            VALUE_FORMATS[kind](getattr(s, key)),
+            details[key],
+            None
+            if before is None
+            else _change(getattr(s, key), getattr(before, key), kind, better),
+        )
+        for key, label, kind, better in KPIS
+    ]
+
+    def raw(value: Any, kind: str) -> Any:
+        # counts stay whole numbers (``executions,3187``, not ``3187.0``)
+        return int(value) if kind == "int" else float(value)
+
     table = Table(
         "headline",
         "Headline",
         pd.DataFrame(
             {
-                "measure": [r[0] for r in rows],
-                # counts stay whole numbers (``executions,3187``, not ``3187.0``)
+                "measure": [key for key, *_ in KPIS],
                 "value": pd.array(
-                    [int(r[1]) if r[2] == "int" else float(r[1]) for r in rows], dtype=object
+                    [raw(getattr(s, k), kind) for k, _, kind, _ in KPIS], dtype=object
+                ),
+                "previous": pd.array(
+                    [
+                        None if before is None else raw(getattr(before, k), kind)
+                        for k, _, kind, _ in KPIS
+                    ],
+                    dtype=object,
                 ),
             }
         ),
-        {"measure": "text", "value": "text"},
+        {"measure": "text", "value": "text", "previous": "text"},
     )
-    return headline, table
+    return cards, table
+
+
+def _change(now: Any, then: Any, kind: str, better: str | None) -> Change:
+    """``now`` against ``then``: rates in percentage points, other values relative (or, from
+    nothing, the difference itself); a change that rounds away still shows its direction.
+
+    >>> _change(110.0, 100.0, "money", "down").spoken
+    'up 10.0% against the previous period ($100.00)'
+    >>> c = _change(0.05, 0.06, "pct", "down")
+    >>> c.direction, c.tone, c.text
+    ('down', 'better', '-1.0 pp')
+    """
+    show = VALUE_FORMATS[kind]
+    if missing(now) or missing(then):
+        period = "this period" if missing(now) else "the previous period"
+        before = "" if missing(then) else show(then)
+        return Change("none", "neutral", "n/a", f"no change to show: no value in {period}", before)
+    diff = float(now) - float(then)
+    direction = "up" if diff > 0 else "down" if diff < 0 else "flat"
+    if kind == "pct":
+        text, amount, unit = fmt_points(diff), f"{abs(diff) * 100:.1f} percentage points", " pp"
+    elif then == 0:  # from nothing: the difference itself
+        amount, unit = show(abs(diff)), ""
+        text = f"{'-' if diff < 0 else '+'}{amount}" if diff else amount
+    else:
+        ratio = diff / abs(float(then))
+        text, amount, unit = fmt_signed_pct(ratio), f"{abs(ratio):.1%}", "%"
+    if direction != "flat" and text[:1] not in "+-":  # rounds to 0.0: say less than 0.1
+        sign = "+" if diff > 0 else "-"
+        text = f"{sign}<0.1{unit}"
+        amount = "less than " + ("0.1 percentage points" if kind == "pct" else "0.1%")
+    before = show(then)
+    if direction == "flat":
+        spoken = f"no change against the previous period ({before})"
+    else:
+        spoken = f"{direction} {amount} against the previous period ({before})"
+    tone = "neutral"
+    if better is not None and direction in ("up", "down"):
+        tone = "better" if direction == better else "worse"
+    return Change(direction, tone, text, spoken, before)
 
 
 def _meta(
