@@ -100,7 +100,9 @@ def test_the_tables_are_the_watch_helpers(df):
     method = report.table("forecast_method").frame.iloc[0]
     assert method["method"] == projection.method == want.attrs["method"]["total"]
     assert method["backtest_mase"] == want.attrs["backtest"]["total"]["mase"]
-    assert projection.method in report.section("forecast").intro
+    # the method is the table's, said once (the intro names it only for a fallback)
+    assert report.table("forecast_method").frame["method"].tolist() == [projection.method]
+    assert projection.method not in report.section("forecast").intro
     found = report.table("anomalies").frame
     direct = pd.concat(
         [ea.detect_anomalies(df), ea.detect_anomalies(df, by="model")], ignore_index=True

@@ -771,7 +771,8 @@ def _complete_month_note(history: Any, month: pd.Period, as_of: pd.Timestamp) ->
 
 
 def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
-    """The headline sentence: spent so far, projected month end and its intervals, method."""
+    """The headline sentence: spent so far, projected month end and its intervals, and the
+    method only when it is a fallback (the "How it was forecast" table shows it)."""
     p = projection
     month = f"{p.month:%B %Y}"
     interval = (
@@ -790,15 +791,8 @@ def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
             f" So far counts the executions from {fmt_date(first_day)} on, where the data's "
             "whole days start, not the whole month."
         )
-    text += f" Method: {p.method}" + (f", because {p.fallback}." if p.fallback else ".")
-    backtest = daily.attrs.get("backtest", {}).get("total") or {}
-    mase, baseline = backtest.get("mase"), backtest.get("baseline_mase")
-    if isinstance(mase, float) and np.isfinite(mase) and isinstance(baseline, float):
-        text += (
-            f" Forecasting the last {backtest.get('holdout_days')} whole days from those "
-            f"before scored MASE {mase:.2f}, against {baseline:.2f} for the same weekday a "
-            "week before (lower is better)."
-        )
+    if p.fallback:  # the method and its backtest are in the table below; a fallback is news
+        text += f" Method: {p.method}, because {p.fallback}."
     return text
 
 
