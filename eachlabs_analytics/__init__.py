@@ -41,6 +41,7 @@ _LAZY: dict[str, str] = {
     "Sandbox": "local_api",
     "sandbox": "local_api",
     "generate_executions": "local_api",
+    "load_sample": "local_api",
     "inject_incidents": "local_api",
     # analytics
     "Summary": "metrics",
@@ -122,6 +123,7 @@ __all__ = [
     "latency_over_time",
     "latency_percentiles",
     "load_executions",
+    "load_sample",
     "month_end_projection",
     "plot_cost_by_model",
     "plot_cost_over_time",
@@ -166,6 +168,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Sandbox,
         generate_executions,
         inject_incidents,
+        load_sample,
         sandbox,
     )
     from eachlabs_analytics.metrics import (

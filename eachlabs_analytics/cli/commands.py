@@ -1056,7 +1056,7 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
 @click.option(
     "--days",
     type=click.IntRange(1, 3650),
-    help="Without --data: load the last DAYS from the API (or the sandbox without a key).",
+    help="Without --data, with EACHLABS_API_KEY set: load the last DAYS from the API.",
 )
 @click.option("--port", default=8866, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
@@ -1072,7 +1072,8 @@ def dashboard(data: Path | None, days: int | None, port: int, host: str) -> None
     """Serve the interactive explorer as a web app (Voilà) until Ctrl-C.
 
     Needs the dashboard extra: pip install 'eachlabs-analytics[dashboard]'. Without --data
-    the dashboard loads from the API when EACHLABS_API_KEY is set, else from the sandbox.
+    the dashboard loads the last --days from the API when EACHLABS_API_KEY is set, else it
+    shows the bundled sample (the demo's data).
 
     \b
     Examples:
