@@ -80,3 +80,16 @@ def test_format_table_refuses_an_unknown_kind():
 
     with pytest.raises(InvalidQueryError, match="unknown kind 'dollars'; allowed: money"):
         ea.format_table(pd.DataFrame({"x": [1.0]}), kinds={"x": "dollars"})
+
+
+@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+def test_a_change_is_signed_and_written_by_the_money_rule(value):
+    from eachlabs_analytics._util.formats import fmt_signed_money
+
+    text = fmt_signed_money(value)
+    if value == 0:
+        assert text == "$0.00"
+    elif value > 0:
+        assert text == "+" + fmt_money(value)
+    else:
+        assert text == fmt_money(value) and text.startswith("-$")

@@ -53,17 +53,18 @@ def fmt_money(value: Any) -> str:
 
 
 def fmt_signed_money(value: Any) -> str:
-    """A change in dollars, to the cent, with its sign: ``+$12.00``; no change reads ``$0.00``.
+    """A change in dollars with its sign, written by :func:`fmt_money`'s rule: ``+$12.00``,
+    ``-$0.0068``; no change reads ``$0.00``.
 
-    >>> fmt_signed_money(12), fmt_signed_money(-0.0068), fmt_signed_money(-0.004)
-    ('+$12.00', '-$0.01', '$0.00')
+    >>> fmt_signed_money(12), fmt_signed_money(-0.0068), fmt_signed_money(0)
+    ('+$12.00', '-$0.0068', '$0.00')
     """
     if missing(value):
         return MISSING
-    cents = round(float(value), 2)
-    if cents == 0:
+    value = float(value)
+    if value == 0:
         return "$0.00"
-    return f"-${-cents:,.2f}" if cents < 0 else f"+${cents:,.2f}"
+    return fmt_money(value) if value < 0 else "+" + fmt_money(value)
 
 
 def fmt_int(value: Any) -> str:
