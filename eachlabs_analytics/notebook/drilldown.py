@@ -116,9 +116,10 @@ def page_of(rows: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> tuple[pd.Da
 
 
 def page_html(rows: pd.DataFrame) -> str:
-    """One page of executions as an HTML table for people (every value escaped)."""
+    """One page of executions as an HTML table for people (every value escaped); "" for no
+    rows (the Explorer says why: no execution in the selection, or none matching a search)."""
     if rows.empty:
-        return "<p><em>No executions match.</em></p>"
+        return ""
     head = "".join(f"<th>{html.escape(title)}</th>" for title in COLUMNS.values())
     body = []
     for record in rows[list(COLUMNS)].itertuples(index=False, name=None):

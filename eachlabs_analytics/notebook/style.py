@@ -242,3 +242,62 @@ def change_html(
         f"{html.escape(was)}</span>"
         f"<span class='ea-sr'>{html.escape(said)}</span></div>"
     )
+
+
+#: The legend label plot_cost_by_model gives the spend not on failures ("other" reads as
+#: "other models" beside a list of models).
+NOT_FAILED = "spend not on failures"
+
+
+def legend_of_what_is_drawn(ax: Any) -> None:
+    """Keep legend entries only for series that show something (a stack of zeros draws
+    nothing: "spent on failures" when nothing failed), and call the spend not on failures
+    what it is."""
+    legend = ax.get_legend()
+    if legend is None:
+        return
+    handles, labels = ax.get_legend_handles_labels()
+    kept = [
+        (handle, NOT_FAILED if label == "other spend" else label)
+        for handle, label in zip(handles, labels, strict=True)
+        if _draws_something(handle)
+    ]
+    if [label for _, label in kept] == [t.get_text() for t in legend.get_texts()]:
+        return
+    title = legend.get_title().get_text()
+    size = legend.get_texts()[0].get_fontsize() if legend.get_texts() else None
+    options: dict[str, Any] = {"loc": getattr(legend, "_loc", "best"), "fontsize": size}
+    anchor = getattr(legend, "_bbox_to_anchor", None)
+    if anchor is not None:
+        options["bbox_to_anchor"] = anchor
+    legend.remove()
+    if kept:
+        ax.legend(
+            [handle for handle, _ in kept],
+            [label for _, label in kept],
+            title=title or None,
+            **options,
+        )
+
+
+def _draws_something(handle: Any) -> bool:
+    """Whether a legend handle's artist shows anything: bars of non-zero size, areas that
+    enclose some, lines with a finite point; anything else counts as drawn."""
+    import numpy as np
+    from matplotlib.collections import PolyCollection
+    from matplotlib.container import BarContainer
+    from matplotlib.lines import Line2D
+
+    if isinstance(handle, BarContainer):
+        return any(p.get_width() != 0 and p.get_height() != 0 for p in handle.patches)
+    if isinstance(handle, PolyCollection):
+        for path in handle.get_paths():
+            vertices = np.asarray(path.vertices, dtype=float)
+            x, y = vertices[:, 0], vertices[:, 1]
+            if abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) > 0:
+                return True
+        return False
+    if isinstance(handle, Line2D):
+        y = np.asarray(handle.get_ydata(), dtype=float)
+        return bool(np.isfinite(y).any())
+    return True
