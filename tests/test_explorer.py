@@ -516,6 +516,12 @@ def test_month_to_date_compares_with_the_same_point_of_last_month(sandbox_frame)
     assert "2026-05-01 00:00:00 to 2026-05-15 09:30:00 UTC" in shown
     _, rows, _ = table_cells(shown)
     sign = "+" if now > then else "-"
+    by_model = shown.split("Spend by model", 1)[1]  # the second table: spend per model
+    head, models, _ = table_cells(by_model)
+    assert head == ["model", "last month, same point", "this month", "change"]
+    assert [dollars(then), dollars(now), f"{sign}{dollars(abs(now - then))}"] == next(
+        row[1:] for row in models if row[0] == model
+    )
     assert ["spend", dollars(then), dollars(now), f"{sign}{dollars(abs(now - then))}"] == rows[0][
         :4
     ]

@@ -194,9 +194,13 @@ def test_tables_read_like_the_reports(sandbox_frame):
     assert flags == ["yes" if v else "" for v in latency["low_count"]]
     assert [row[0] for row in rows] == [str(m) for m in latency.index]
     assert all(tag == "td" for _, tag, _, _, section in cells if section == "tbody")
+    raw_number = re.compile(r"-?[0-9]+\.[0-9]{3,}")  # a float no format was applied to
     for name in PANES:
         shown = explorer.pane_tables[name].value
         assert "True" not in shown and "False" not in shown, name
+        for fragment in shown.split("</table>"):
+            texts = [c for row in table_cells(fragment)[1] for c in row]
+            assert not [t for t in texts if raw_number.fullmatch(t)], name
         assert "_" not in "".join(table_cells(shown)[0]), name  # no snake_case headers
         body = shown.split("<tbody>")[1:] if "<tbody>" in shown else []
         assert all("<th" not in part.split("</tbody>")[0] for part in body), name

@@ -999,8 +999,8 @@ class Explorer:
             else ""
         )
         body = self.pane_tables[name].value
-        if name == "month_to_date":
-            body = self.month_end.value + body
+        if name == "month_to_date":  # as in the tab: the projection above the chart
+            chart = self.month_end.value + chart
         empty = (
             f"<p class='ea-empty'>{html.escape(EMPTY_MESSAGE)}</p>"
             if self.empty_message.layout.display is None

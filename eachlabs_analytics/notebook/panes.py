@@ -106,7 +106,7 @@ def month_to_date_html(
     spend = per_model[["spend_previous", "spend_current", "spend_change"]].head(15)
     models = style.table_html(
         spend,
-        kinds={"spend_change": "signed_money"},
+        kinds={"spend_previous": "money", "spend_current": "money", "spend_change": "signed_money"},
         labels={
             "spend_previous": "last month, same point",
             "spend_current": "this month",
