@@ -248,6 +248,8 @@ def test_chart_legends_name_only_what_is_drawn(sandbox_frame):
     assert drawn(explorer, "cost_over_time") == three  # all shown: no "other" area
     explorer.filters = {"models": []}
     assert drawn(explorer, "cost_over_time")[-1] == "other"  # 26 models, top 8: folded
+    classes = drawn(explorer, "errors")  # error classes in words, as the tables' headers
+    assert "provider error" in classes and not [c for c in classes if "_" in c]
 
 
 def projection_card(fragment: str, css: str) -> tuple[str, str]:

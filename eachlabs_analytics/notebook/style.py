@@ -28,6 +28,7 @@ from typing import Any
 
 import pandas as pd
 
+from eachlabs_analytics import schema
 from eachlabs_analytics._util import columns
 from eachlabs_analytics._util.formats import NUMERIC_FORMATS, fmt_date, fmt_int, fmt_time
 from eachlabs_analytics.notebook.tables import format_table
@@ -106,6 +107,9 @@ CSS = f"""
 .ea-table thead th {{ background: {HEAD}; font-weight: 600; }}
 .ea-table tbody th {{ font-weight: 400; }}
 .ea-table .num {{ text-align: right; }}
+.ea-table.ea-wide {{ font-size: 12px; }}
+.ea-table.ea-wide th, .ea-table.ea-wide td {{ padding: 3px 6px; }}
+.ea-table.ea-wide thead th {{ white-space: normal; min-width: 5ch; }}
 .ea-scroll {{ overflow-x: auto; max-width: 100%; }}
 .ea-cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 240px));
   gap: 10px; margin: 8px 0; }}
@@ -156,7 +160,9 @@ def table_html(
             for text, is_num in zip(cells, numeric_flags, strict=True)
         ]
         rows.append(f"<tr>{''.join(tds)}</tr>")
-    classes = " ".join(c for c in ("ea-table", css_class) if c)
+    # many columns (errors by class): a compact face, as the report's wide tables
+    wide = "ea-wide" if len(head_cells) > 9 else ""
+    classes = " ".join(c for c in ("ea-table", wide, css_class) if c)
     return (
         f"<div class='ea-scroll'><table class='{classes}'><thead><tr>{''.join(head_cells)}"
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
@@ -252,32 +258,40 @@ NOT_FAILED = "spend not on failures"
 def legend_of_what_is_drawn(ax: Any) -> None:
     """Keep legend entries only for series that show something (a stack of zeros draws
     nothing: "spent on failures" when nothing failed), and call the spend not on failures
-    what it is."""
+    and the error classes what they are (see ``_legend_label``)."""
     legend = ax.get_legend()
     if legend is None:
         return
     handles, labels = ax.get_legend_handles_labels()
-    kept = [
-        (handle, NOT_FAILED if label == "other spend" else label)
-        for handle, label in zip(handles, labels, strict=True)
-        if _draws_something(handle)
-    ]
-    if [label for _, label in kept] == [t.get_text() for t in legend.get_texts()]:
+    drawn = [_draws_something(handle) for handle in handles]
+    if all(drawn) and len(labels) == len(legend.get_texts()):
+        for text in legend.get_texts():  # nothing to drop: the same legend, words changed
+            text.set_text(_legend_label(text.get_text()))
         return
+    kept = [(h, _legend_label(lab)) for h, lab, d in zip(handles, labels, drawn, strict=True) if d]
+    # the same place: its anchor in axes fractions (the default anchor reads (0, 0, 1, 1))
+    anchor = legend.get_bbox_to_anchor().transformed(ax.transAxes.inverted()).bounds
     title = legend.get_title().get_text()
     size = legend.get_texts()[0].get_fontsize() if legend.get_texts() else None
-    options: dict[str, Any] = {"loc": getattr(legend, "_loc", "best"), "fontsize": size}
-    anchor = getattr(legend, "_bbox_to_anchor", None)
-    if anchor is not None:
-        options["bbox_to_anchor"] = anchor
+    loc = getattr(legend, "_loc", "best")
     legend.remove()
     if kept:
         ax.legend(
             [handle for handle, _ in kept],
             [label for _, label in kept],
+            loc=loc,
+            bbox_to_anchor=anchor,
             title=title or None,
-            **options,
+            fontsize=size,
         )
+
+
+def _legend_label(label: str) -> str:
+    """What a legend entry says: the spend not on failures by that name, error classes in
+    words (as the tables' headers)."""
+    if label == "other spend":
+        return NOT_FAILED
+    return label.replace("_", " ") if label in schema.ERROR_CLASSES else label
 
 
 def _draws_something(handle: Any) -> bool:
