@@ -213,8 +213,20 @@ def test_quick_range_in_force_is_highlighted(sandbox_frame):
     explorer.apply_quick_range("last_7_days")
     active = [n for n, b in explorer.quick_buttons.items() if "ea-active" in b._dom_classes]
     assert active == ["last_7_days"] and not explorer.reset_button.disabled
+    # the data end on 2026-06-10: "this month" is June 1-10; typed, it lights "this month"
+    explorer.start.value, explorer.end.value = "2026-06-01", "2026-06-10"
+    active = [n for n, b in explorer.quick_buttons.items() if "ea-active" in b._dom_classes]
+    assert active == ["this_month"]
     explorer.start.value = "2026-06-02"  # a range of one's own
     assert not [n for n, b in explorer.quick_buttons.items() if "ea-active" in b._dom_classes]
+
+
+def test_of_two_quick_ranges_with_the_same_days_the_clicked_one_is_lit(sandbox_frame):
+    explorer = explore(sandbox_frame, charts=False, anchor="2026-06-30T12:00:00Z")
+    for name in ("last_30_days", "this_month"):  # both are June 1-30
+        explorer.quick_buttons[name].click()
+        lit = [n for n, b in explorer.quick_buttons.items() if "ea-active" in b._dom_classes]
+        assert lit == [name]
 
 
 def test_tab_titles_are_short_words(sandbox_frame):

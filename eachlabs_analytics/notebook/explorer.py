@@ -220,6 +220,7 @@ class Explorer:
         self._selections: dict[Filters, Any] = {}
         self._month_rows = -1  # rows in the month-to-date view (-1: not computed yet)
         self._syncing = False
+        self._quick: str | None = None  # the quick range clicked last
         self._pending: asyncio.TimerHandle | None = None
         self._stale: set[str] = set()
         self._build()
@@ -469,6 +470,7 @@ class Explorer:
         (datetime.date(2026, 6, 4), datetime.date(2026, 6, 10))
         """
         start, end = quick_range(name, self.anchor)
+        self._quick = name  # highlighted, even when another range has the same days
         self.filters = {"start": start, "end": end}
 
     # --- state <-> controls --------------------------------------------------------------
@@ -487,8 +489,12 @@ class Explorer:
             self.workflow_select.value = filters.workflows
         finally:
             self._syncing = False
-        for name, button in self.quick_buttons.items():  # the range in force, highlighted
-            if quick_range(name, self.anchor) == (filters.start, filters.end):
+        # the range in force, highlighted: the one clicked last, else the first with its days
+        days = (filters.start, filters.end)
+        matching = [n for n in self.quick_buttons if quick_range(n, self.anchor) == days]
+        active = self._quick if self._quick in matching else next(iter(matching), None)
+        for name, button in self.quick_buttons.items():
+            if name == active:
                 button.add_class("ea-active")
             else:
                 button.remove_class("ea-active")

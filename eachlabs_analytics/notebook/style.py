@@ -111,6 +111,11 @@ CSS = f"""
 .ea-table.ea-wide th, .ea-table.ea-wide td {{ padding: 3px 6px; }}
 .ea-table.ea-wide thead th {{ white-space: normal; min-width: 5ch; }}
 .ea-scroll {{ overflow-x: auto; max-width: 100%; }}
+@media (max-width: 900px) {{
+  .ea-table {{ font-size: 12px; }}
+  .ea-table th, .ea-table td {{ padding: 3px 5px; }}
+  .ea-table thead th {{ white-space: normal; }}
+}}
 .ea-cards {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(180px, 240px));
   gap: 10px; margin: 8px 0; }}
 """
