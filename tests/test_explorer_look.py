@@ -125,6 +125,34 @@ def test_without_a_day_range_the_cards_say_there_is_nothing_before(sandbox_frame
     assert explorer.previous is None
 
 
+@pytest.mark.parametrize(
+    "days",
+    [{"end": "2025-01-01"}, {"start": "2027-01-01"}, {"start": "2026-03-01", "end": "2026-03-05"}],
+)
+def test_days_outside_the_data_compare_with_nothing_and_fail_nothing(sandbox_frame, days):
+    explorer = explore(sandbox_frame, charts=False, filters=days)
+    assert explorer.errors == {} and explorer.previous is None
+    assert all(change.value == "" for change in explorer.changes.values())
+
+
+def test_a_long_list_shows_its_first_matches_and_says_how_many_more():
+    from eachlabs_analytics.notebook.checklist import CheckList
+
+    names = [f"wf_{i:04d}" for i in range(250)]
+    picker = CheckList("workflows", [(n, n) for n in names], title="Workflow", noun="workflows",
+                       search=True, limit=100)  # fmt: skip
+    assert picker.shown == names[:100] and len(picker.items.children) == 100
+    assert picker.more.value == "150 more: type to narrow the list"
+    picker.value = ("wf_0249",)  # ticked from code: in view although past the limit
+    assert picker.shown == [*names[:100], "wf_0249"] and picker.boxes["wf_0249"].value
+    picker.search.value = "wf_01"
+    assert picker.shown == [*names[100:200], "wf_0249"] and picker.more.value == ""
+    picker.search.value = "nothing like it"
+    assert picker.shown == ["wf_0249"] and "no workflows match" in picker.more.value
+    with pytest.raises(InvalidQueryError, match="unknown workflow 'wf_9999'"):
+        picker.value = ("wf_9999",)
+
+
 def test_the_busy_indicator_shows_while_a_change_waits_and_renders(sandbox_frame, monkeypatch):
     explorer = explore(sandbox_frame, charts=False, debounce=5)
     assert not explorer.is_busy and "ea-busy" not in explorer.widget._dom_classes

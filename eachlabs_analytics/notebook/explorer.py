@@ -915,6 +915,8 @@ class Explorer:
         first = self._filters.start or self._days[0]
         last = self._filters.end or max(self._days[1], first)
         days = (last - first).days + 1
+        if days < 1:  # only an end, before the data starts: no days selected at all
+            return None
         return self._filters.replace(
             start=first - dt.timedelta(days=days), end=first - dt.timedelta(days=1)
         )
