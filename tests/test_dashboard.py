@@ -24,6 +24,7 @@ import eachlabs_analytics as ea
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError, StoreError
 from eachlabs_analytics.notebook import dashboard as dashboard_module
 from eachlabs_analytics.notebook.dashboard import Dashboard, serve_dashboard, voila_command
+from eachlabs_analytics.notebook.explorer import PANES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -107,10 +108,12 @@ def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
             total = page.locator(".ea-total-spend")
             expect(total).to_have_text(expected["all"], timeout=PAGE_TIMEOUT_MS)
 
-            models = page.locator(".ea-filter-models select")
-            expect(models.locator("option").first).to_contain_text(top_model)
-            models.select_option(index=0)
+            # a checkbox list: the biggest spender first, ticked with one click
+            first_model = page.locator(".ea-filter-models .widget-checkbox").first
+            expect(first_model).to_contain_text(top_model)
+            first_model.locator("input").check()
             expect(total).to_have_text(expected["model"])
+            expect(page.locator(".ea-filter-models .ea-checklist-head")).to_contain_text("1 of")
 
             page.locator(".ea-quick-last-7-days").click()
             expect(total).to_have_text(expected["model, last 7 days"])
@@ -152,6 +155,19 @@ def test_explorer_dashboard_follows_filters_in_the_browser(tmp_path):
             assert "There was an error when executing cell" not in page.content()
             assert page.locator(".ea-pane-error").count() == 0
             assert SECRET not in page.content()
+            expect(page.locator(".ea-busy-indicator")).to_be_hidden()  # idle: no spinner
+
+            # at 820 px every tab label shows whole (none cut to "Cost by mode…")
+            page.set_viewport_size({"width": 820, "height": 1000})
+            page.wait_for_timeout(300)
+            labels = page.evaluate(
+                """() => [...document.querySelectorAll('.ea-tabs .lm-TabBar-tabLabel')].map(
+                    e => [e.textContent, e.scrollWidth, e.clientWidth])"""
+            )
+            assert [text for text, _, _ in labels] == list(PANES.values())
+            cut = [text for text, scroll, client in labels if scroll > client]
+            assert cut == [], labels
+            page.screenshot(path=str(ARTIFACTS / "explorer-dashboard-820.png"))
         finally:
             browser.close()
     assert dashboard.process is None  # stopped on exit

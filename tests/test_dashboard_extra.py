@@ -90,7 +90,8 @@ def test_the_dashboard_extra_alone_serves_a_rendered_page(tmp_path):
                 assert page.locator(".voila-error").count() == 0
                 # a filter change, a drill-down search and the CSV download, in this venv too
                 failed = sample[sample.status.astype(str).isin(["error", "failed"])]
-                page.locator(".ea-filter-status-groups select").select_option("failed")
+                statuses = page.locator(".ea-filter-status-groups .widget-checkbox")
+                statuses.filter(has_text="failed").locator("input").check()
                 expect(page.locator(".ea-total-spend")).to_have_text(
                     f"${failed.execution_cost.sum():,.2f}"
                 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
+from html.parser import HTMLParser
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,44 @@ def dollars(value: float) -> str:
     """How the Explorer shows money (written out here, not imported from the widget):
     cents, or two significant digits under a cent."""
     return f"${value:,.2f}" if value == 0 or abs(value) >= 0.01 else f"${value:.2g}"
+
+
+class _Cells(HTMLParser):
+    """Every table cell of an HTML fragment: (row number, tag, text, attributes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[tuple[int, str, str, dict]] = []
+        self.section, self.row, self._open = "", -1, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("thead", "tbody"):
+            self.section = tag
+        elif tag == "tr":
+            self.row += 1
+        elif tag in ("th", "td"):
+            self._open = [self.row, tag, "", dict(attrs), self.section]
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open[2] += data
+
+    def handle_endtag(self, tag):
+        if tag in ("th", "td") and self._open is not None:
+            self.cells.append(tuple(self._open))
+            self._open = None
+
+
+def table_cells(fragment: str) -> tuple[list[str], list[list[str]], list[tuple]]:
+    """Headers, body rows (cell texts) and every cell of the first table in ``fragment``."""
+    parser = _Cells()
+    parser.feed(fragment)
+    head = [text for _, tag, text, _, section in parser.cells if section == "thead"]
+    rows: dict[int, list[str]] = {}
+    for row, _, text, _, section in parser.cells:
+        if section == "tbody":
+            rows.setdefault(row, []).append(text)
+    return head, list(rows.values()), parser.cells
 
 
 def pandas_slice(df: pd.DataFrame, **sel) -> pd.DataFrame:
@@ -91,9 +130,10 @@ def assert_panes_match_helpers(explorer: Explorer, expected: pd.DataFrame) -> No
     assert explorer.latency_p95.value == fmt_seconds(np.percentile(finished, 95))
     # the table the user sees shows the helper's numbers
     by_model = metrics.cost_by_model(expected)
-    for model, row in by_model.iterrows():
-        assert f"<th>{model}</th>" in explorer.pane_tables["cost_by_model"].value
-        assert dollars(row["total_cost"]) in explorer.pane_tables["cost_by_model"].value
+    head, rows, _ = table_cells(explorer.pane_tables["cost_by_model"].value)
+    spend = head.index("spend")
+    shown = {row[0]: row[spend] for row in rows}
+    assert shown == {str(m): dollars(v) for m, v in by_model["total_cost"].items()}
 
 
 def test_explorer_starts_unfiltered_with_the_helpers_numbers(sandbox_frame):
@@ -110,7 +150,9 @@ def test_models_are_offered_by_spend(sandbox_frame):
     assert explorer.models == list(spend.sort_values(ascending=False, kind="stable").index)
     assert [value for _, value in explorer.model_select.options] == explorer.models
     first_label = explorer.model_select.options[0][0]
-    assert first_label == f"{explorer.models[0]}  ({dollars(spend.max())})"
+    assert first_label == f"{explorer.models[0]} ({dollars(spend.max())})"
+    first_box = explorer.model_select.items.children[0]
+    assert first_box.description == first_label  # what the checkbox says
 
 
 def test_setting_filters_from_code_changes_filtered_and_panes(sandbox_frame):
@@ -208,15 +250,18 @@ def test_model_search_narrows_the_list_but_keeps_the_selection(sandbox_frame):
     chosen = next(m for m in explorer.models if "kling" not in m)
     explorer.model_select.value = (chosen,)
     explorer.model_search.value = "KLING"
-    shown = [value for _, value in explorer.model_select.options]
+    shown = explorer.model_select.shown
     klings = [m for m in explorer.models if "kling" in m]
     assert len(klings) >= 2
     assert sorted(shown) == sorted([*klings, chosen])
+    boxes = explorer.model_select.items.children
+    assert [b.description.split(" (")[0] for b in boxes] == shown  # what is on screen
     assert explorer.model_select.value == (chosen,)
     assert explorer.filters.models == (chosen,)
-    explorer.model_select.value = (chosen, klings[0])
+    explorer.model_select.boxes[klings[0]].value = True  # tick a second one, as a user does
+    assert set(explorer.filters.models) == {chosen, klings[0]}
     explorer.model_search.value = ""
-    assert len(explorer.model_select.options) == len(explorer.models)
+    assert len(explorer.model_select.shown) == len(explorer.models)
     assert set(explorer.model_select.value) == {chosen, klings[0]}
     assert_panes_match_helpers(explorer, pandas_slice(sandbox_frame, models=[chosen, klings[0]]))
 
@@ -242,8 +287,8 @@ def test_an_empty_slice_shows_zeroes_and_says_so(sandbox_frame):
     assert explorer.total_spend.value == "$0.00"
     assert explorer.executions.value == "0"
     assert explorer.errors == {}
-    sliced = [name for name in PANES if name != "month_to_date"]  # it reads every day
-    assert all("No executions match" in explorer.pane_messages[n].value for n in sliced)
+    assert explorer.empty_message.layout.display is None  # said once, above the tabs
+    assert all(message.value == "" for message in explorer.pane_messages.values())
     assert all(image.value == b"" for image in explorer.pane_images.values())
 
 
@@ -337,7 +382,11 @@ def test_drilldown_finds_sorts_pages_and_downloads_the_selection(sandbox_frame):
         want["execution_cost"].sum()
     )
     explorer.drill_search.value = "no-such-thing"
-    assert "No executions match" in explorer.pane_tables["executions"].value
+    assert "No execution matches this search" in explorer.pane_tables["executions"].value
+    assert explorer.drill_download.disabled  # nothing to export
+    explorer.drill_search.value = model
+    assert not explorer.drill_download.disabled
+    explorer.drill_search.value = "no-such-thing"
     assert explorer.drill_link.value == ""  # a stale download never stays offered
 
 
@@ -389,11 +438,11 @@ def test_the_forecast_tab_shows_the_forecast_and_the_injected_spike():
 def test_pane_tables_are_for_people_and_the_data_window_is_shown(sandbox_frame):
     explorer = explore(sandbox_frame, charts=False)
     shown = explorer.pane_tables["cost_by_model"].value
-    assert "<th>spend</th>" in shown and "total_cost" not in shown  # the report's words
-    assert "<th>share of spend</th>" in shown
-    assert shown.count("<tr") == len(explorer.tables["cost_by_model"]) + 1  # no index-name row
+    head, rows, _ = table_cells(shown)
+    assert "spend" in head and "share of spend" in head and "total_cost" not in shown
+    assert len(rows) == len(explorer.tables["cost_by_model"])  # no index-name row
     executions = int(explorer.tables["cost_by_model"]["executions"].max())
-    assert executions >= 1000 and f"<td>{executions:,}</td>" in shown  # thousands separators
+    assert executions >= 1000 and f"{executions:,}" in [c for r in rows for c in r]
     window = sandbox_frame.attrs["window"]
     start, end = pd.Timestamp(window["start"]), pd.Timestamp(window["end"])
     from eachlabs_analytics._util.formats import fmt_window
@@ -401,14 +450,45 @@ def test_pane_tables_are_for_people_and_the_data_window_is_shown(sandbox_frame):
     assert f"data: {fmt_window(start, end)}" in html.unescape(explorer.status_line.value)
 
 
-def test_the_multi_selects_say_how_they_work_and_show_what_is_picked(sandbox_frame):
-    from eachlabs_analytics.notebook import explorer as explorer_module
+def test_filters_are_checkbox_lists_where_nothing_ticked_means_all(sandbox_frame):
+    from eachlabs_analytics.notebook.checklist import CheckList
 
     explorer = explore(sandbox_frame, charts=False)
-    assert "Ctrl-click" in explorer.select_hint.value and "means all" in explorer.select_hint.value
-    css = explorer.widget.children[0].value
-    assert "option:checked" in css and "#0072B2" in css  # a strong highlight, not faint grey
-    assert explorer_module.SELECT_HINT in html.unescape(explorer.select_hint.value)
+    for picker in (
+        explorer.model_select,
+        explorer.status_select,
+        explorer.error_select,
+        explorer.workflow_select,
+    ):
+        assert isinstance(picker, CheckList)
+        assert picker.value == () and "· all " in picker.heading.value
+        assert picker.clear.layout.visibility == "hidden"
+        assert all(not box.value for box in picker.boxes.values())
+    assert explorer.model_search.layout.display is None  # a long list has a search box
+    assert explorer.status_select.search.layout.display == "none"  # five need none
+    assert "Ctrl-click" not in explorer.widget.children[0].value  # no instructions needed
+    # nothing ticked: the tables are the helpers' on every row
+    pd.testing.assert_frame_equal(
+        explorer.tables["cost_by_model"], metrics.cost_by_model(sandbox_frame)
+    )
+    # ticking a box filters, the heading says how many, "clear" brings "all" back
+    explorer.status_select.boxes["failed"].value = True
+    assert explorer.filters.status_groups == ("failed",)
+    assert "· 1 of 5" in explorer.status_select.heading.value
+    assert explorer.status_select.clear.layout.visibility == "visible"
+    failed = pandas_slice(sandbox_frame, statuses=list(schema.STATUS_GROUPS["failed"]))
+    assert explorer.summary.executions == len(failed)
+    explorer.status_select.clear.click()
+    assert explorer.filters == Filters() and not explorer.status_select.boxes["failed"].value
+    pd.testing.assert_frame_equal(
+        explorer.tables["cost_by_model"], metrics.cost_by_model(sandbox_frame)
+    )
+    # a selection set from code ticks the boxes
+    explorer.filters = {"error_classes": ["provider_error"]}
+    ticked = [v for v, box in explorer.error_select.boxes.items() if box.value]
+    assert ticked == ["provider_error"]
+    labels = [box.description for box in explorer.error_select.items.children]
+    assert "provider error" in labels and all("_" not in label for label in labels)
 
 
 def test_month_to_date_compares_with_the_same_point_of_last_month(sandbox_frame):
@@ -434,9 +514,17 @@ def test_month_to_date_compares_with_the_same_point_of_last_month(sandbox_frame)
     shown = html.unescape(explorer.pane_tables["month_to_date"].value)
     assert "2026-06-01 00:00:00 to 2026-06-15 09:30:00 UTC" in shown
     assert "2026-05-01 00:00:00 to 2026-05-15 09:30:00 UTC" in shown
-    assert f"<td>{dollars(then)}</td><td>{dollars(now)}</td>" in shown
+    _, rows, _ = table_cells(shown)
     sign = "+" if now > then else "-"
-    assert f"<td>{sign}{dollars(abs(now - then))}</td>" in shown
+    by_model = shown.split("Spend by model", 1)[1]  # the second table: spend per model
+    head, models, _ = table_cells(by_model)
+    assert head == ["model", "last month, same point", "this month", "change"]
+    assert [dollars(then), dollars(now), f"{sign}{dollars(abs(now - then))}"] == next(
+        row[1:] for row in models if row[0] == model
+    )
+    assert ["spend", dollars(then), dollars(now), f"{sign}{dollars(abs(now - then))}"] == rows[0][
+        :4
+    ]
 
 
 def ea_top_model(df: pd.DataFrame) -> str:
@@ -463,7 +551,7 @@ def test_day_fields_take_iso_days_and_say_what_is_wrong(sandbox_frame, typed, me
     assert "ea-pane-error" in explorer.day_message.value
     explorer.end.value = " 2026-06-02 "  # spaces around a day are fine
     assert explorer.filters.end == dt.date(2026, 6, 2)
-    assert "YYYY-MM-DD (UTC)" in explorer.day_message.value  # the hint is back
+    assert "UTC days, both included" in explorer.day_message.value  # the hint is back
     assert len(explorer.filtered) == len(
         pandas_slice(sandbox_frame, start="2026-06-01", end="2026-06-02")
     )
@@ -473,8 +561,9 @@ def test_a_title_heads_the_explorer(sandbox_frame):
     explorer = explore(sandbox_frame, charts=False, title="Spend <sample>")
     heading = explorer.widget.children[1]
     assert heading.value == "<h2 class='ea-title'>Spend &lt;sample&gt;</h2>"
+    assert "ea-heading" in heading._dom_classes
     plain = explore(sandbox_frame, charts=False).widget.children
-    assert all("ea-title" not in getattr(child, "value", "") for child in plain)
+    assert all("ea-heading" not in child._dom_classes for child in plain)
 
 
 @pytest.mark.parametrize("encoded", [False, True])
@@ -529,7 +618,10 @@ def test_a_change_computes_the_open_tab_only_and_the_others_when_they_open(sandb
     assert set(dict.keys(explorer.tables)) == {"cost_by_model"}  # the open tab, nothing else
     assert explorer.pane_tables["latency"].value == ""  # never the previous selection's numbers
     explorer.tabs.selected_index = list(PANES).index("latency")
-    assert "latency" in explorer.tables and "<th>p95</th>" in explorer.pane_tables["latency"].value
+    assert (
+        "latency" in explorer.tables
+        and "p95" in table_cells(explorer.pane_tables["latency"].value)[0]
+    )
     failed = pandas_slice(sandbox_frame, statuses=["error", "failed"])
     pd.testing.assert_frame_equal(explorer.tables["latency"], metrics.latency_percentiles(failed))
     # reading a table that is not drawn yet computes it, as opening its tab would
@@ -558,7 +650,8 @@ def test_month_to_date_is_not_called_empty_when_only_the_day_range_is(sandbox_fr
     assert explorer.summary.executions == 0
     explorer.tabs.selected_index = list(PANES).index("month_to_date")
     assert explorer.pane_messages["month_to_date"].value == ""  # it reads every day
-    assert "No executions match" in explorer.pane_messages["latency"].value
+    assert explorer.empty_message.layout.display is None  # the selection itself is empty
+    assert "No executions in either month" not in explorer.pane_tables["month_to_date"].value
     assert explorer.tables["month_to_date"]["spend_current"].sum() > 0
 
 

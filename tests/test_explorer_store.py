@@ -47,6 +47,12 @@ def assert_same_panes(lazy: Explorer, eager: Explorer) -> None:
             assert got[name] == value, name
     assert lazy.executions.value == eager.executions.value
     assert lazy.status_line.value == eager.status_line.value
+    # the cards' changes compare with the same days before, asked of the engine
+    assert (lazy.previous is None) == (eager.previous is None)
+    if eager.previous is not None:
+        assert lazy.previous.executions == eager.previous.executions
+        assert lazy.previous.spend == pytest.approx(eager.previous.spend, rel=1e-9)
+    assert lazy.compare_note.value == eager.compare_note.value
     # the drill-down's first page: the same executions in the same order
     page = eager.tables["executions"].head(25)
     assert list(lazy.tables["executions"]["id"]) == list(page["id"])
@@ -157,3 +163,19 @@ def test_the_forecast_tab_over_a_store_equals_the_loaded_frames(stored):
         pd.testing.assert_frame_equal(lazy.tables[name], eager.tables[name], rtol=1e-9)
     assert lazy.errors == {} and eager.errors == {}
     assert lazy.pane_tables["forecast"].value == eager.pane_tables["forecast"].value
+
+
+def test_the_month_end_projection_over_a_store_equals_the_helpers(stored):
+    pytest.importorskip("statsmodels")
+    from eachlabs_analytics._util.formats import fmt_money
+    from eachlabs_analytics.notebook.explorer import PANES
+
+    store, frame = stored
+    lazy = ea.explore(store, charts=False)
+    lazy.tabs.selected_index = list(PANES).index("month_to_date")
+    want = ea.month_end_projection(frame)
+    assert lazy.errors == {}
+    assert lazy.projection.projected == pytest.approx(want.projected, rel=1e-9)
+    assert lazy.projection.spent == pytest.approx(want.spent, rel=1e-9)
+    shown = html.unescape(lazy.month_end.value)
+    assert f"<div class='ea-card-value'>{fmt_money(want.projected)}</div>" in shown

@@ -48,6 +48,8 @@ COLUMNS: dict[str, str] = {
     "output": "output",
 }
 _SEARCHED = ("id", "model", "workflow_id", "workflow_execution_id")
+#: Columns shown as numbers (right-aligned, like every table of the report).
+_NUMBERS = ("execution_cost", "queue_seconds", "total_seconds")
 PAGE_SIZE = 25
 
 
@@ -116,14 +118,23 @@ def page_of(rows: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> tuple[pd.Da
 
 
 def page_html(rows: pd.DataFrame) -> str:
-    """One page of executions as an HTML table for people (every value escaped)."""
+    """One page of executions as an HTML table for people (every value escaped); "" for no
+    rows (the Explorer says why: no execution in the selection, or none matching a search)."""
     if rows.empty:
-        return "<p><em>No executions match.</em></p>"
-    head = "".join(f"<th>{html.escape(title)}</th>" for title in COLUMNS.values())
+        return ""
+    align = [" class='num'" if column in _NUMBERS else "" for column in COLUMNS]
+    head = "".join(
+        f"<th{css}>{html.escape(title)}</th>"
+        for title, css in zip(COLUMNS.values(), align, strict=True)
+    )
     body = []
     for record in rows[list(COLUMNS)].itertuples(index=False, name=None):
         cells = [_cell(column, value) for column, value in zip(COLUMNS, record, strict=True)]
-        body.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+        body.append(
+            "<tr>"
+            + "".join(f"<td{css}>{cell}</td>" for cell, css in zip(cells, align, strict=True))
+            + "</tr>"
+        )
     return (
         f"<table class='ea-table ea-executions'><thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table>"

@@ -1,16 +1,20 @@
 """The Explorer: filter an executions DataFrame with widgets and watch the numbers follow.
 
-``explore(df)`` shows a filter bar (quick date ranges and a day range, models ordered by spend
-with a search box, status groups, error classes, workflows) above panes that re-render when the
-selection changes: headline numbers, cost by model, cost over time, month to date, latency
-percentiles, latency and error rate over time, the error breakdown, forecast and alerts, and the
-executions themselves. Every number comes from :mod:`eachlabs_analytics.metrics` and every
-chart from :mod:`eachlabs_analytics.plots`, called on the filtered slice; nothing is
-recomputed here.
+``explore(df)`` shows a filter bar (quick date ranges and a day range, then checkbox lists
+of models ordered by spend with a search box, status groups, error classes and workflows;
+nothing ticked means all) above headline cards and tabs that re-render when the selection
+changes: cost by model, cost over time, month to date with the month-end projection,
+latency percentiles, latency and error rate over time, the error breakdown, forecast and
+alerts, and the executions themselves. Every number comes from
+:mod:`eachlabs_analytics.metrics` (and :mod:`~eachlabs_analytics.watch`), every chart from
+:mod:`eachlabs_analytics.plots`, called on the filtered slice; nothing is recomputed here.
+Each card says how its figure changed against the days just before the selected ones.
 
 Panes are plain widget state (HTML tables and PNG images, no ``Output`` capture), so the
 Explorer behaves the same in JupyterLab, Notebook 7 and Voilà, and is testable without a kernel.
-Re-rendering is debounced while a kernel's event loop runs and immediate otherwise.
+Re-rendering is debounced while a kernel's event loop runs (a busy indicator shows meanwhile)
+and immediate otherwise. ``snapshot()`` is the current view as static HTML, for pages where
+widgets do not run (nbconvert, GitHub).
 
 >>> import eachlabs_analytics as ea
 >>> df = ea.generate_executions(executions=2_000, seed=7, end="2026-10-31T00:00:00Z")
@@ -48,13 +52,15 @@ from eachlabs_analytics._util.formats import (
     fmt_signed_pct,
     fmt_signed_seconds,
     fmt_window,
+    plural,
 )
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.metrics.lazy import is_lazy
-from eachlabs_analytics.notebook import drilldown
+from eachlabs_analytics.notebook import drilldown, panes, style
+from eachlabs_analytics.notebook.checklist import CheckList
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
     QUICK_RANGES,
@@ -69,40 +75,35 @@ from eachlabs_analytics.notebook.filters import (
 
 __all__ = ["Explorer", "Filters", "explore"]
 
-#: Tabs of the Explorer, in order: pane name -> tab title.
+#: Tabs of the Explorer, in order: pane name -> tab title (short: eight fit in 820 px).
 PANES: dict[str, str] = {
-    "cost_by_model": "Cost by model",
-    "cost_over_time": "Cost over time",
+    "cost_by_model": "By model",
+    "cost_over_time": "Over time",
     "month_to_date": "Month to date",
     "latency": "Latency",
     "trends": "Trends",
     "errors": "Errors",
-    "forecast": "Forecast & alerts",
+    "forecast": "Forecast",
     "executions": "Executions",
 }
 #: Panes that show a table and no chart.
 _TABLE_ONLY = ("executions",)
 #: Panes computed only when their tab opens (a forecast fits a model: about a second).
 _ON_DEMAND = ("forecast",)
-# Looks only: the numbers stay plain text in each widget's value, so tests read them as shown.
-_CSS = (
-    ".ea-card-value { font-size: 1.5em; font-weight: 600; } "
-    ".ea-table td, .ea-table th { padding: 2px 8px; text-align: right; } "
-    ".ea-pane-error { color: #b00020; } "
-    # a picked option must be seen at a glance, not a faint grey
-    ".ea-explorer select option:checked { background: #0072B2 linear-gradient(#0072B2, #0072B2);"
-    " color: #fff; } "
-    ".ea-hint { color: #5b6475; font-size: 0.9em; }"
+#: The headline cards: widget attribute, ``Summary`` field, label, format.
+CARDS: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = (
+    ("total_spend", "spend", "Spend", fmt_money),
+    ("executions", "executions", "Executions", fmt_int),
+    ("success_rate", "success_rate", "Success rate", fmt_pct),
+    ("latency_p50", "p50_seconds", "p50 end to end", fmt_seconds),
+    ("latency_p95", "p95_seconds", "p95 end to end", fmt_seconds),
+    ("failed_cost", "failed_cost", "Spent on failures", fmt_money),
 )
-#: How the multi-selects work, said under them (browsers do not say it).
-SELECT_HINT = (
-    "Click to pick one; Ctrl-click (⌘-click on a Mac) or Shift-click to pick several. "
-    "Nothing picked in a list means all of it."
-)
-_PERCENTILE = re.compile(r"p[0-9]+(\.[0-9]+)?", re.ASCII)
+#: The one thing said when the filters keep no execution.
+EMPTY_MESSAGE = "No executions match these filters."
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-#: What the day fields accept, said when they get something else.
-DAY_HINT = "Days are YYYY-MM-DD (UTC), both included; leave a field empty for no limit."
+#: What the day fields accept, said beside them (and in full when they get something else).
+DAY_HINT = "UTC days, both included; empty means no limit."
 #: Narrowed selections a store-backed Explorer keeps (each holds partial aggregates only).
 _KEPT_SELECTIONS = 16
 _FIGSIZE = (9.0, 4.0)
@@ -139,8 +140,12 @@ class Explorer:
     those of when it was built: after a sync, build a new one to see new days.
 
     ``filtered`` is the current slice, ``filters`` the current selection (assign a ``Filters``,
-    a mapping to change some fields, or ``None`` to clear), ``tables`` the numbers each pane shows
-    and ``refresh()`` renders every pane now.
+    a mapping to change some fields, or ``None`` to clear), ``tables`` the numbers each pane shows,
+    ``refresh()`` renders every pane now and ``snapshot()`` is the current view as static HTML.
+
+    Each headline card compares its figure with the same number of days just before the
+    selected ones (with no day range, the data's whole window: usually nothing before it to
+    compare with, which the cards say); ``previous`` holds that period's headline.
 
     >>> from eachlabs_analytics import schema
     >>> explorer = Explorer(schema.empty_frame())
@@ -187,6 +192,8 @@ class Explorer:
         self.anchor = (
             anchor_of(df) if anchor is None else anchor_of(schema.empty_frame(), now=anchor)
         )
+        self._anchor_given = anchor is not None
+        self._days = _data_days(self.df)
         self.debounce = float(debounce)
         self.top = int(top)
         self.charts = bool(charts)
@@ -200,6 +207,12 @@ class Explorer:
         #: when read (``explorer.tables["latency"]``), as when its tab opens.
         self.tables: dict[str, pd.DataFrame] = _Tables(self)
         self.summary: Any = None
+        #: The headline of the days just before the selected ones (what the cards compare
+        #: with), or None when there is nothing to compare.
+        self.previous: Any = None
+        #: The month-end projection of the month-to-date tab (``month_end_projection``), or
+        #: None until that tab renders or when there is too little data.
+        self.projection: Any = None
         self.errors: dict[str, str] = {}
         self._filters = Filters()
         self._cache: tuple[Filters, pd.DataFrame] | None = None
@@ -207,11 +220,11 @@ class Explorer:
         self._selections: dict[Filters, Any] = {}
         self._month_rows = -1  # rows in the month-to-date view (-1: not computed yet)
         self._syncing = False
+        self._quick: str | None = None  # the quick range clicked last
         self._pending: asyncio.TimerHandle | None = None
         self._stale: set[str] = set()
         self._build()
-        if filters is not None:
-            self._set_filters(Filters.coerce(filters, base=self._filters))
+        self._set_filters(Filters.coerce(filters, base=self._filters))  # the controls show it
         self._render(panes=self._visible())
 
     # --- public --------------------------------------------------------------------------
@@ -292,22 +305,43 @@ class Explorer:
             self.quick_buttons[name] = button
         self.start = _day_field("From", "ea-day-start")
         self.end = _day_field("To", "ea-day-end")
-        self.day_message = widgets.HTML(f"<span class='ea-hint'>{html.escape(DAY_HINT)}</span>")
+        self.day_message = widgets.HTML(_day_hint())
         self.day_message.add_class("ea-day-message")
-        self.model_search = widgets.Text(
-            placeholder="search models", continuous_update=True, layout=_wide()
+        self.model_select = CheckList(
+            "models",
+            [(f"{m} ({fmt_money(self._model_spend[m])})", m) for m in self.models],
+            title="Models",
+            noun="models",
+            search=len(self.models) > 6,
+            width="230px",  # names and spend: the widest list
         )
-        self._model_labels = {m: f"{m}  ({fmt_money(self._model_spend[m])})" for m in self.models}
-        self.model_select = _select(
-            "models", [(self._model_labels[m], m) for m in self.models], rows=8
+        self.model_search = self.model_select.search
+        self.status_select = CheckList(
+            "status-groups",
+            [(g.replace("_", " "), g) for g in STATUS_GROUP_NAMES],
+            title="Status",
+            noun="statuses",
+            width="130px",
+            grow=False,
         )
-        self.status_select = _select(
-            "status-groups", [(g.replace("_", " "), g) for g in STATUS_GROUP_NAMES], rows=5
+        self.error_select = CheckList(
+            "error-classes",
+            [(c.replace("_", " "), c) for c in schema.ERROR_CLASSES],
+            title="Error class",
+            noun="error classes",
+            width="160px",
         )
-        self.error_select = _select("error-classes", list(schema.ERROR_CLASSES), rows=8)
-        self.workflow_select = _select("workflows", list(self.workflows), rows=8)
-        self.select_hint = widgets.HTML(f"<span class='ea-hint'>{html.escape(SELECT_HINT)}</span>")
-        self.reset_button = widgets.Button(description="Reset filters", icon="times")
+        self.workflow_select = CheckList(
+            "workflows",
+            [(w, w) for w in self.workflows],
+            title="Workflow",
+            noun="workflows",
+            search=len(self.workflows) > 6,
+            width="160px",
+        )
+        self.reset_button = widgets.Button(
+            description="Reset filters", icon="times", layout=widgets.Layout(width="auto")
+        )
         self.reset_button.add_class("ea-reset")
         self.reset_button.on_click(lambda _b: self.reset())
 
@@ -320,35 +354,43 @@ class Explorer:
             self.workflow_select,
         ):
             control.observe(self._on_control, names="value")
-        self.model_search.observe(lambda _c: self._show_model_options(), names="value")
 
-        self.total_spend = _card_value("ea-total-spend")
-        self.executions = _card_value("ea-executions")
-        self.success_rate = _card_value("ea-success-rate")
-        self.latency_p50 = _card_value("ea-latency-p50")
-        self.latency_p95 = _card_value("ea-latency-p95")
-        self.failed_cost = _card_value("ea-failed-cost")
-        self._cards = (
-            self.total_spend,
-            self.executions,
-            self.success_rate,
-            self.latency_p50,
-            self.latency_p95,
-            self.failed_cost,
+        self.cards: dict[str, widgets.VBox] = {}
+        self.changes: dict[str, widgets.HTML] = {}
+        for attribute, measure, label, _show in CARDS:
+            value = _card_value(f"ea-{attribute.replace('_', '-')}")
+            setattr(self, attribute, value)
+            change = widgets.HTML()
+            change.add_class("ea-card-change")
+            self.changes[measure] = change
+            title = widgets.HTML(f"<div class='ea-card-label'>{html.escape(label)}</div>")
+            card = widgets.VBox([title, value, change], layout=widgets.Layout(min_width="0"))
+            card.add_class("ea-card")
+            self.cards[measure] = card
+        self._cards = tuple(getattr(self, attribute) for attribute, *_ in CARDS)
+        cards = widgets.GridBox(
+            list(self.cards.values()),
+            layout=widgets.Layout(
+                grid_template_columns="repeat(auto-fit, minmax(118px, 1fr))",
+                grid_gap="8px",
+                margin="6px 0 2px",
+            ),
         )
+        self.compare_note = widgets.HTML()
+        self.compare_note.add_class("ea-note")
         self.status_line = widgets.HTML()
         self.status_line.add_class("ea-status")
-        cards = widgets.HBox(
-            [
-                _card("Spend", self.total_spend),
-                _card("Executions", self.executions),
-                _card("Success rate", self.success_rate),
-                _card("p50 end to end", self.latency_p50),
-                _card("p95 end to end", self.latency_p95),
-                _card("Spent on failures", self.failed_cost),
-            ],
-            layout=widgets.Layout(flex_flow="row wrap"),
+        self.busy = widgets.HTML(
+            "<span class='ea-spinner' aria-hidden='true'></span>Updating…",
+            layout=widgets.Layout(visibility="hidden", flex="0 0 auto"),
         )
+        self.busy.add_class("ea-busy-indicator")
+        self.empty_message = widgets.HTML(
+            f"<div class='ea-empty' role='status'>{html.escape(EMPTY_MESSAGE)} Untick a "
+            "filter, widen the days or reset the filters.</div>",
+            layout=widgets.Layout(display="none"),
+        )
+        self.empty_message.add_class("ea-empty-message")
         self.pane_tables = {name: widgets.HTML() for name in PANES}
         self.pane_images = {
             # natural size, never stretched by the flex box (blurry, and out of proportion)
@@ -363,50 +405,58 @@ class Explorer:
             self.pane_tables[name].add_class(f"ea-table-{name.replace('_', '-')}")
             self.pane_images[name].add_class(f"ea-chart-{name.replace('_', '-')}")
             self.pane_messages[name].add_class("ea-pane-message")
+        self.month_end = widgets.HTML()
+        self.month_end.add_class("ea-month-end")
+        for block in (
+            self.compare_note,
+            self.status_line,
+            self.empty_message,
+            self.month_end,
+            *self.pane_tables.values(),
+            *self.pane_messages.values(),
+        ):
+            block.add_class("ea-block")  # text of its own height, not one 28 px widget line
         self._build_drilldown()
+
+        def pane(name: str) -> widgets.VBox:
+            parts: list[widgets.Widget] = [self.pane_messages[name]]
+            if name == "executions":
+                parts += [self.drill_controls, self.pane_tables[name], self.drill_link]
+            elif name == "month_to_date":
+                parts += [self.month_end, self.pane_images[name], self.pane_tables[name]]
+            else:
+                parts += [self.pane_images[name], self.pane_tables[name]]
+            return widgets.VBox(parts)
+
         self.tabs = widgets.Tab(
-            children=[
-                widgets.VBox(
-                    [self.pane_messages[name], self.pane_images[name], self.pane_tables[name]]
-                    if name != "executions"
-                    else [
-                        self.pane_messages[name],
-                        self.drill_controls,
-                        self.pane_tables[name],
-                        self.drill_link,
-                    ]
-                )
-                for name in PANES
-            ],
-            titles=list(PANES.values()),
+            children=[pane(name) for name in PANES], titles=list(PANES.values())
         )
+        self.tabs.add_class("ea-tabs")
         self.tabs.observe(lambda _c: self._render_stale(), names="selected_index")
-        filter_bar = widgets.VBox(
-            [
-                widgets.HBox(
-                    [*self.quick_buttons.values(), self.reset_button],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-                widgets.HBox(
-                    [self.start, self.end, self.day_message],
-                    layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
-                ),
-                self.select_hint,
-                widgets.HBox(
-                    [
-                        _column("Models (by spend)", self.model_search, self.model_select),
-                        _column("Status", self.status_select),
-                        _column("Error class", self.error_select),
-                        _column("Workflow", self.workflow_select),
-                    ],
-                    layout=widgets.Layout(flex_flow="row wrap"),
-                ),
-            ]
+        dates = widgets.HBox(
+            [*self.quick_buttons.values(), self.start, self.end, self.day_message],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
         )
-        style = widgets.HTML(f"<style>{_CSS}</style>", layout=widgets.Layout(display="none"))
-        parts = [style, filter_bar, cards, self.status_line, self.tabs]
+        lists = widgets.HBox(
+            [self.model_select, self.status_select, self.error_select, self.workflow_select],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"),
+        )
+        filter_bar = widgets.VBox([dates, lists])
+        filter_bar.add_class("ea-filters")
+        style_tag = widgets.HTML(style.style_tag(), layout=widgets.Layout(display="none"))
+        style_tag.add_class("ea-style")
+        status = widgets.HBox(
+            [self.status_line, self.busy, self.reset_button],
+            layout=widgets.Layout(align_items="center", flex_flow="row wrap", margin="6px 0 0"),
+        )
+        self.status_line.layout.flex = "1 1 300px"
+        self.results = widgets.VBox([cards, self.compare_note, self.empty_message, self.tabs])
+        self.results.add_class("ea-results")
+        parts = [style_tag, filter_bar, status, self.results]
         if self.title:
-            parts.insert(1, widgets.HTML(f"<h2 class='ea-title'>{html.escape(self.title)}</h2>"))
+            heading = widgets.HTML(f"<h2 class='ea-title'>{html.escape(self.title)}</h2>")
+            heading.add_class("ea-heading")
+            parts.insert(1, heading)
         self.widget = widgets.VBox(parts)
         self.widget.add_class("ea-explorer")
 
@@ -420,6 +470,7 @@ class Explorer:
         (datetime.date(2026, 6, 4), datetime.date(2026, 6, 10))
         """
         start, end = quick_range(name, self.anchor)
+        self._quick = name  # highlighted, even when another range has the same days
         self.filters = {"start": start, "end": end}
 
     # --- state <-> controls --------------------------------------------------------------
@@ -431,13 +482,23 @@ class Explorer:
         try:
             self.start.value = filters.start.isoformat() if filters.start else ""
             self.end.value = filters.end.isoformat() if filters.end else ""
-            self.day_message.value = f"<span class='ea-hint'>{html.escape(DAY_HINT)}</span>"
-            self._show_model_options()
+            self.day_message.value = _day_hint()
+            self.model_select.value = filters.models
             self.status_select.value = filters.status_groups
             self.error_select.value = filters.error_classes
             self.workflow_select.value = filters.workflows
         finally:
             self._syncing = False
+        # the range in force, highlighted: the one clicked last, else the first with its days
+        days = (filters.start, filters.end)
+        matching = [n for n in self.quick_buttons if quick_range(n, self.anchor) == days]
+        active = self._quick if self._quick in matching else next(iter(matching), None)
+        for name, button in self.quick_buttons.items():
+            if name == active:
+                button.add_class("ea-active")
+            else:
+                button.remove_class("ea-active")
+        self.reset_button.disabled = filters == Filters()
 
     def _on_control(self, change: dict[str, Any]) -> None:
         if self._syncing:
@@ -484,18 +545,6 @@ class Explorer:
             "read)</span>"
         )
 
-    def _show_model_options(self) -> None:
-        """Show the models matching the search, plus every selected one (options reset values)."""
-        query = self.model_search.value.strip().lower()
-        selected = self._filters.models
-        shown = [m for m in self.models if query in m.lower() or m in selected]
-        was_syncing, self._syncing = self._syncing, True
-        try:
-            self.model_select.options = [(self._model_labels[m], m) for m in shown]
-            self.model_select.value = tuple(m for m in shown if m in selected)
-        finally:
-            self._syncing = was_syncing
-
     # --- rendering -----------------------------------------------------------------------
     def _schedule(self) -> None:
         if self.debounce <= 0:
@@ -507,7 +556,21 @@ class Explorer:
             self._render(panes=self._visible())
             return
         self._cancel_pending()
+        self._set_busy(True)  # the numbers on screen are the previous selection's until then
         self._pending = loop.call_later(self.debounce, self._render, self._visible())
+
+    def _set_busy(self, busy: bool) -> None:
+        """Show the busy indicator and dim the results (they are about to change), or not."""
+        self.busy.layout.visibility = "visible" if busy else "hidden"
+        if busy:
+            self.widget.add_class("ea-busy")
+        else:
+            self.widget.remove_class("ea-busy")
+
+    @property
+    def is_busy(self) -> bool:
+        """Whether the busy indicator is showing (a render is waiting or running)."""
+        return self.busy.layout.visibility == "visible"
 
     def _cancel_pending(self) -> None:
         if self._pending is not None:
@@ -591,13 +654,24 @@ class Explorer:
             self._drill_page = min(self._drill_page, pages - 1)
             self.tables["executions"] = rows
             total = len(rows)
-        self.pane_tables["executions"].value = drilldown.page_html(shown)
+        table = drilldown.page_html(shown)
+        if total == 0 and self.summary is not None and self.summary.executions > 0:
+            # the filters keep rows, the search none (an empty selection is said once, above)
+            table = "<p class='ea-note'>No execution matches this search.</p>"
+        self.pane_tables["executions"].value = table
         self.drill_pages.value = html.escape(
             f" page {self._drill_page + 1:,} of {pages:,} · {total:,} executions "
+        )
+        # nothing to export: a disabled button says so before a click does
+        self.drill_download.disabled = total == 0
+        self.drill_download.tooltip = (
+            "No executions to download" if total == 0 else "Every execution of this selection"
         )
 
     def _offer_download(self) -> None:
         rows = self.drilled()
+        if rows.empty:
+            return
         payload = base64.b64encode(drilldown.selection_csv(rows).encode("utf-8")).decode("ascii")
         self.drill_link.value = (
             f"<a download='executions.csv' href='data:text/csv;charset=utf-8;base64,{payload}'>"
@@ -611,62 +685,88 @@ class Explorer:
     def _render(self, panes: tuple[str, ...]) -> None:
         """Headline and tables always; charts of ``panes`` now, the others when their tab opens."""
         self._pending = None
+        self._set_busy(True)
+        try:
+            self._render_now(panes)
+        finally:
+            self._set_busy(False)
+
+    def _render_now(self, panes: tuple[str, ...]) -> None:
         from eachlabs_analytics import metrics
 
         data = self.filtered
         self.errors = {}
-        self.summary = None
+        self.summary = self.previous = None
         for card in self._cards:
             card.value = "–"  # a failed summary must not leave the previous numbers up
+        for change in self.changes.values():
+            change.value = ""
         self._guard("summary", lambda: self._render_headline(metrics.summary(data)))
+        if self.summary is not None:
+            self._guard("summary change", self._render_changes)
         window = self.df.attrs.get("window") or {}
         kept = self.summary.executions if self.summary is not None else 0
         self.status_line.value = html.escape(
             f"{kept:,} of {self._rows:,} executions · {_describe(self._filters)} · "
             f"data: {fmt_window(window.get('start'), window.get('end'))}"
         )
-        if "summary" in self.errors:
-            self.status_line.value += (
-                "<br><span class='ea-pane-error'>Could not compute the headline numbers: "
-                f"{html.escape(self.errors['summary'])}</span>"
-            )
+        for step in ("summary", "summary change"):
+            if step in self.errors:
+                self.status_line.value += (
+                    "<br><span class='ea-pane-error'>Could not compute the headline numbers: "
+                    f"{html.escape(self.errors[step])}</span>"
+                )
+        self.empty_message.layout.display = (
+            None if self.summary is not None and self.summary.executions == 0 else "none"
+        )
         self._drill_page = 0
         self.drill_link.value = ""
+        self.drill_download.disabled = kept == 0  # the executions tab refines it with its search
         self._stale = set(PANES)
         self.tables.clear()
+        self.projection = None
         for name in PANES:
             if name in panes:
                 self._render_pane(name)
             else:  # computed when its tab opens (or its table is read): never stale numbers
                 self.pane_tables[name].value = ""
                 self._show_image(name, b"")
+                if name == "month_to_date":
+                    self.month_end.value = ""
         self._show_messages()
 
     def _render_stale(self) -> None:
-        for name in self._visible():
-            if name in self._stale:
+        stale = [name for name in self._visible() if name in self._stale]
+        if not stale:
+            return
+        self._set_busy(True)
+        try:
+            for name in stale:
                 self._render_pane(name)
-        self._show_messages()
+            self._show_messages()
+        finally:
+            self._set_busy(False)
 
     def _render_pane(self, name: str) -> None:
         """One tab: its table (the helper's result, as HTML for people), then its chart."""
         from eachlabs_analytics import metrics
 
         self._stale.discard(name)
-        for step in (f"{name} table", f"{name} chart"):
+        for step in [s for s in self.errors if s.startswith(f"{name} ")]:
             self.errors.pop(step, None)
         data = self.filtered
         tables: dict[str, Callable[[], pd.DataFrame]] = {
             "cost_by_model": lambda: metrics.cost_by_model(data),
             "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
             "latency": lambda: metrics.latency_percentiles(data),
-            "trends": lambda: _trends(data),
+            "trends": lambda: panes.trends(data),
             "errors": lambda: metrics.error_breakdown(data),
         }
         if name in tables:
             self._guard(f"{name} table", functools.partial(self._render_table, name, tables[name]))
         elif name == "month_to_date":
             self._guard("month_to_date table", self._render_month_to_date)
+            self._guard("month_to_date projection", self._render_month_end)
         elif name == "executions":
             self._guard("executions table", self._render_executions)
         if name in _ON_DEMAND:
@@ -690,28 +790,38 @@ class Explorer:
             self._guard(f"{name} chart", lambda: self._draw_chart(name, data))
 
     def _draw_chart(self, name: str, data: pd.DataFrame) -> None:
-        from eachlabs_analytics import plots
         from eachlabs_analytics.plots.parts import png
+
+        if name == "trends":
+            image = png(
+                lambda ax: self._draw_on(name, data, ax),
+                _FIGSIZE,
+                _DPI,
+                then=lambda ax: self._draw_on("error_rate", data, ax),
+            )
+        else:
+            image = png(lambda ax: self._draw_on(name, data, ax), _FIGSIZE, _DPI)
+        self._show_image(name, image)
+
+    def _draw_on(self, name: str, data: Any, ax: Any) -> Any:
+        """Draw pane ``name``'s chart on ``ax`` (``"trends"`` is its latency half and
+        ``"error_rate"`` the other) with a legend of what is drawn only; the Axes."""
+        from eachlabs_analytics import plots
 
         draw: dict[str, Callable[[Any], Any]] = {
             "cost_by_model": lambda ax: plots.plot_cost_by_model(data, ax=ax),
             "cost_over_time": lambda ax: plots.plot_cost_over_time(data, ax=ax, top=self.top),
             "latency": lambda ax: plots.plot_latency(data, ax=ax),
+            "trends": lambda ax: plots.plot_latency_over_time(data, ax=ax),
+            "error_rate": lambda ax: plots.plot_error_rate_over_time(data, ax=ax),
             "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
             "month_to_date": lambda ax: plots.plot_month_to_date(
                 self.undated(), ax=ax, as_of=self.anchor
             ),
         }
-        if name == "trends":
-            image = png(
-                lambda ax: plots.plot_latency_over_time(data, ax=ax),
-                _FIGSIZE,
-                _DPI,
-                then=lambda ax: plots.plot_error_rate_over_time(data, ax=ax),
-            )
-        else:
-            image = png(draw[name], _FIGSIZE, _DPI)
-        self._show_image(name, image)
+        ax = draw[name](ax)
+        style.legend_of_what_is_drawn(ax)
+        return ax
 
     def _draw_forecast(self, data: pd.DataFrame) -> None:
         """Spend per day with its forecast band to the month's end, and recent anomalies."""
@@ -720,7 +830,7 @@ class Explorer:
         self.tables["anomalies"] = anomalies = watch.detect_anomalies(
             data, metric="spend", by="model"
         )
-        self.pane_tables["forecast"].value = _anomalies_html(anomalies)
+        self.pane_tables["forecast"].value = panes.anomalies_html(anomalies)
         forecast = watch.forecast_spend(data)
         self.tables["forecast"] = forecast
         if self.charts:
@@ -728,12 +838,12 @@ class Explorer:
             from eachlabs_analytics.plots.parts import png
 
             as_of = forecast.attrs.get("as_of")
-            self._show_image(
-                "forecast",
-                png(
-                    lambda ax: plots.plot_spend_forecast(forecast, ax, as_of=as_of), _FIGSIZE, _DPI
-                ),
-            )
+
+            def draw(ax: Any) -> None:
+                plots.plot_spend_forecast(forecast, ax, as_of=as_of)
+                style.legend_of_what_is_drawn(ax)
+
+            self._show_image("forecast", png(draw, _FIGSIZE, _DPI))
 
     def _render_month_to_date(self) -> None:
         from eachlabs_analytics import metrics
@@ -746,7 +856,36 @@ class Explorer:
             per_model = metrics.compare_periods(data, current=now, previous=then)
         self.tables["month_to_date"] = per_model
         self._month_rows = int(per_model[["executions_current", "executions_previous"]].sum().sum())
-        self.pane_tables["month_to_date"].value = _month_to_date_html(overall, per_model, now, then)
+        # an empty selection is said once, above the tabs; an empty month only when it is news
+        selection_empty = self.summary is not None and self.summary.executions == 0
+        self.pane_tables["month_to_date"].value = panes.month_to_date_html(
+            overall, per_model, now, then, say_empty=not selection_empty
+        )
+
+    def _render_month_end(self) -> None:
+        """Spent so far this month and the projected month end (``month_end_projection``) of
+        the data every filter but the day range keeps, as of the data's end."""
+        from eachlabs_analytics import watch
+
+        self.month_end.value = ""
+        self.projection = None
+        if self._month_rows == 0:
+            return  # nothing this month or last: the pane says so once
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataQualityWarning)
+                projection = watch.month_end_projection(
+                    self.undated(), as_of=self.anchor if self._anchor_given else None
+                )
+        except InvalidQueryError as exc:
+            self.month_end.value = (
+                "<p class='ea-note'>No month-end projection for this selection: "
+                f"{html.escape(panes.first_sentence(str(exc)))}</p>"
+            )
+            return
+        self.projection = projection
+        self.tables["month_end"] = projection.to_frame()
+        self.month_end.value = panes.month_end_html(projection)
 
     def _show_image(self, name: str, png: bytes) -> None:
         """Set a chart, hiding the image while there is none (no broken-image icon)."""
@@ -756,29 +895,74 @@ class Explorer:
 
     def _render_headline(self, summary: Any) -> None:
         self.summary = summary
-        self.total_spend.value = fmt_money(summary.spend)
-        self.executions.value = f"{summary.executions:,}"
-        self.success_rate.value = fmt_pct(summary.success_rate)
-        self.latency_p50.value = fmt_seconds(summary.p50_seconds)
-        self.latency_p95.value = fmt_seconds(summary.p95_seconds)
-        self.failed_cost.value = fmt_money(summary.failed_cost)
+        for attribute, measure, _label, show in CARDS:
+            getattr(self, attribute).value = show(getattr(summary, measure))
+
+    def previous_period(self) -> Filters | None:
+        """The selection the cards compare with: the same filters over the same number of
+        days just before the selected ones (the data's window stands for a day range not
+        set); None without data.
+
+        >>> import eachlabs_analytics as ea
+        >>> df = ea.generate_executions(executions=500, seed=1, end="2026-06-11T00:00:00Z")
+        >>> explorer = ea.explore(df, charts=False, filters={"start": "2026-06-04"})
+        >>> before = explorer.previous_period()
+        >>> str(before.start), str(before.end)
+        ('2026-05-28', '2026-06-03')
+        """
+        if self._days is None:
+            return None
+        first = self._filters.start or self._days[0]
+        last = self._filters.end or max(self._days[1], first)
+        days = (last - first).days + 1
+        if days < 1:  # only an end, before the data starts: no days selected at all
+            return None
+        return self._filters.replace(
+            start=first - dt.timedelta(days=days), end=first - dt.timedelta(days=1)
+        )
+
+    def _render_changes(self) -> None:
+        """Each card's change against the days just before (``previous_period``)."""
+        from eachlabs_analytics import metrics
+
+        before = self.previous_period()
+        self.compare_note.value = ""
+        if before is None or self.summary is None or self.summary.executions == 0:
+            return  # nothing shown, nothing to compare (an empty selection is said once)
+        assert before.start is not None and before.end is not None
+        days = (before.end - before.start).days + 1
+        period = (
+            f"the {plural(days, 'day')} before, {before.start.isoformat()} to "
+            f"{before.end.isoformat()}"
+        )
+        # days wholly before the data's window hold nothing: no need to ask (an engine)
+        known_empty = self._days is not None and before.end < self._days[0]
+        previous = None if known_empty else metrics.summary(self._select(before))
+        if previous is None or previous.executions == 0:
+            self.compare_note.value = html.escape(f"No executions in {period} to compare with.")
+            return
+        self.previous = previous
+        self.compare_note.value = html.escape(f"Changes are against {period} (same filters).")
+        for _attribute, measure, _label, show in CARDS:
+            current, was = getattr(self.summary, measure), getattr(previous, measure)
+            self.changes[measure].value = style.change_html(
+                measure, current, was, show=show, change=_CHANGES[measure], period=period
+            )
 
     def _render_table(self, name: str, compute: Callable[[], pd.DataFrame]) -> None:
         table = compute()
         self.tables[name] = table
-        self.pane_tables[name].value = _table_html(name, table)
+        self.pane_tables[name].value = panes.table_html(name, table)
 
     def _show_messages(self) -> None:
+        """Failures, in the pane they belong to (an empty selection is said once, above)."""
         for name, message in self.pane_messages.items():
-            empty = self._empty(name)
             failures = [f"{step}: {error}" for step, error in self.errors.items() if name in step]
             if failures:
                 text = "; ".join(failures)
                 message.value = f"<p class='ea-pane-error'>Could not render {html.escape(text)}</p>"
             else:
-                message.value = (
-                    "<p><em>No executions match these filters.</em></p>" if empty else ""
-                )
+                message.value = ""
 
     def _guard(self, step: str, run: Callable[[], object]) -> None:
         """Run one pane's step; a failure is shown in that pane and kept in ``errors``."""
@@ -786,6 +970,59 @@ class Explorer:
             run()
         except Exception as exc:  # noqa: BLE001 - shown to the user, kept in self.errors
             self.errors[step] = f"{type(exc).__name__}: {exc}"
+
+    # --- a static copy -------------------------------------------------------------------
+    def snapshot(self) -> Any:
+        """The current view as static HTML: the headline cards with their changes, then the
+        open tab's chart (an inline PNG) and table. For pages where widgets do not run (a
+        notebook rendered by nbconvert or on GitHub): display it as a cell's output.
+
+        It holds only what the Explorer shows (no API key, no environment); every value
+        from the data is escaped. Returns an ``IPython.display.HTML`` (``.data`` is the text).
+
+        >>> import eachlabs_analytics as ea
+        >>> df = ea.generate_executions(executions=1_000, seed=2, end="2026-10-31T00:00:00Z")
+        >>> snap = ea.explore(df, charts=False, filters={"models": ["veo-3"]}).snapshot()
+        >>> spend = ea.summary(df[df["model"] == "veo-3"]).spend
+        >>> from eachlabs_analytics._util.formats import fmt_money
+        >>> f">{fmt_money(spend)}<" in snap.data, "Spend" in snap.data
+        (True, True)
+        """
+        from IPython.display import HTML
+
+        self._flush()
+        name = (self._visible() or tuple(PANES))[0]
+        if name in self._stale:
+            self._render_pane(name)
+            self._show_messages()
+        cards = "".join(
+            style.card_html(label, getattr(self, attribute).value, self.changes[measure].value)
+            for attribute, measure, label, _show in CARDS
+        )
+        image = bytes(self.pane_images[name].value)
+        chart = (
+            f"<img alt='{html.escape(PANES[name])} chart' style='max-width:100%' "
+            f"src='data:image/png;base64,{base64.b64encode(image).decode('ascii')}'>"
+            if image
+            else ""
+        )
+        body = self.pane_tables[name].value
+        if name == "month_to_date":  # as in the tab: the projection above the chart
+            chart = self.month_end.value + chart
+        empty = (
+            f"<p class='ea-empty'>{html.escape(EMPTY_MESSAGE)}</p>"
+            if self.empty_message.layout.display is None
+            else ""
+        )
+        title = f"<h2 class='ea-title'>{html.escape(self.title)}</h2>" if self.title else ""
+        page = (
+            f"<div class='ea-explorer ea-snapshot'>{style.style_tag()}{title}"
+            f"<p class='ea-status'>{self.status_line.value}</p>"
+            f"<div class='ea-cards'>{cards}</div><p class='ea-note'>{self.compare_note.value}</p>"
+            f"{empty}<h3>{html.escape(PANES[name])}</h3>"
+            f"{''.join(m.value for m in (self.pane_messages[name],))}{chart}{body}</div>"
+        )
+        return HTML(page)
 
 
 # --- formatting and small widget helpers ---------------------------------------------------
@@ -799,7 +1036,7 @@ class _Tables(dict):  # type: ignore[type-arg]
 
     def _fresh(self, key: object) -> None:
         self._explorer._flush()
-        pane = "forecast" if key == "anomalies" else key
+        pane = {"anomalies": "forecast", "month_end": "month_to_date"}.get(str(key), key)
         if pane in self._explorer._stale:
             self._explorer._render_pane(str(pane))
             self._explorer._show_messages()
@@ -826,74 +1063,6 @@ def _lazy_spend(selection: Any, column: str) -> pd.Series:
     return out
 
 
-def _trends(data: pd.DataFrame) -> pd.DataFrame:
-    """Per UTC day: latency p50/p95 (end to end) and the error rate, side by side."""
-    from eachlabs_analytics import metrics
-
-    latency = metrics.latency_over_time(data, freq="D")
-    errors = metrics.error_rate_over_time(data, freq="D")
-    out = pd.concat([latency[["p50", "p95"]], errors], axis=1)
-    out.attrs = errors.attrs
-    return out
-
-
-def _month_to_date_html(
-    overall: pd.DataFrame,
-    per_model: pd.DataFrame,
-    now: tuple[pd.Timestamp, pd.Timestamp],
-    then: tuple[pd.Timestamp, pd.Timestamp],
-) -> str:
-    """This month so far against the same point of last month: totals, then spend per model."""
-    heading = (
-        f"<p><b>Month to date</b>: {html.escape(fmt_window(*now))} against the same point of "
-        f"last month, {html.escape(fmt_window(*then))}. Every filter but the day range "
-        "applies.</p>"
-    )
-    if overall.empty:
-        return heading + "<p><em>No executions in either month so far.</em></p>"
-    row = overall.iloc[0]
-    measures = (
-        ("spend", fmt_money, fmt_signed_money),
-        ("executions", fmt_int, fmt_signed_int),
-        ("error_rate", fmt_pct, fmt_points),
-        ("latency_p95", fmt_seconds, fmt_signed_seconds),
-    )
-    labels = {"error_rate": "error rate", "latency_p95": "p95 end to end"}
-    body = "".join(
-        "<tr>"
-        f"<th>{labels.get(m, m)}</th><td>{html.escape(show(row[f'{m}_previous']))}</td>"
-        f"<td>{html.escape(show(row[f'{m}_current']))}</td>"
-        f"<td>{html.escape(signed(row[f'{m}_change']))}</td>"
-        f"<td>{html.escape(fmt_signed_pct(row[f'{m}_rel_change']))}</td></tr>"
-        for m, show, signed in measures
-    )
-    totals = (
-        "<table class='ea-table ea-month-to-date'><thead><tr><th></th>"
-        "<th>last month, same point</th><th>this month</th><th>change</th>"
-        f"<th>relative</th></tr></thead><tbody>{body}</tbody></table>"
-    )
-    spend = per_model[["spend_previous", "spend_current", "spend_change"]].head(15)
-    spend = spend.rename(
-        columns={
-            "spend_previous": "last month, same point",
-            "spend_current": "this month",
-            "spend_change": "change",
-        }
-    )
-    models = spend.to_html(
-        classes="ea-table",
-        formatters={
-            "last month, same point": fmt_money,
-            "this month": fmt_money,
-            "change": fmt_signed_money,
-        },
-        border=0,
-        na_rep="–",
-        index_names=False,
-    )
-    return heading + totals + "<h4>Spend by model</h4>" + models
-
-
 def _day(text: str, name: str) -> dt.date | None:
     """A day typed as ``YYYY-MM-DD`` (empty: no limit); anything else says what is allowed."""
     text = (text or "").strip()
@@ -915,88 +1084,11 @@ def _day_field(description: str, css_class: str) -> widgets.Text:
         description=description,
         placeholder="YYYY-MM-DD",
         continuous_update=False,  # on Enter or leaving the field, not on every key
-        layout=widgets.Layout(width="220px"),
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="150px", margin="2px 8px 2px 12px"),
     )
     field.add_class(css_class)
     return field
-
-
-def _table_html(name: str, table: pd.DataFrame) -> str:
-    """A pane's table as HTML: money in dollars, rates in percent, durations in seconds."""
-    if table.empty:
-        return ""
-    if name in ("cost_over_time", "trends"):  # newest day first; a month fits on a screen
-        table = table.iloc[::-1].head(31)
-        table.index = table.index.strftime("%Y-%m-%d")
-    if name == "cost_over_time":
-        formatters: dict[Any, Callable[[Any], str]] = dict.fromkeys(table.columns, fmt_money)
-    else:
-        kinds = {
-            "total_cost": fmt_money,
-            "mean_cost": fmt_money,
-            "failed_cost": fmt_money,
-            "cost_per_success": fmt_money,
-            "share": fmt_pct,
-            "error_rate": fmt_pct,
-            "mean": fmt_seconds,
-        }
-        formatters = {
-            c: kinds.get(
-                str(c),
-                fmt_seconds
-                if _PERCENTILE.fullmatch(str(c))
-                else fmt_int
-                if pd.api.types.is_integer_dtype(table[c])
-                else str,
-            )
-            for c in table.columns
-        }
-    # headers for people, like the report's: "spend", "share of spend", "p95", ...
-    shown = table.rename(columns=lambda c: _LABELS.get(str(c), str(c).replace("_", " ")))
-    formatters = {_LABELS.get(str(c), str(c).replace("_", " ")): f for c, f in formatters.items()}
-    return shown.to_html(
-        classes="ea-table", formatters=formatters, border=0, na_rep="–", index_names=False
-    )
-
-
-#: Column headers for people (the report's words).
-_LABELS = {
-    "total_cost": "spend",
-    "mean_cost": "mean cost",
-    "share": "share of spend",
-    "failed_cost": "spent on failures",
-    "cost_per_success": "cost per success",
-    "low_count": "few rows",
-    "error_rate": "error rate",
-}
-
-
-def _anomalies_html(anomalies: pd.DataFrame) -> str:
-    """The flagged days for people: day, group, actual against its expected range, why."""
-    if anomalies.empty:
-        return "<p>No unusual daily spend in this selection.</p>"
-    rows = []
-    for _, row in anomalies.sort_values("period", ascending=False).head(20).iterrows():
-        drivers = row.get("drivers") or []
-        why = ", ".join(
-            f"{d.get('group')} ({fmt_pct(d.get('share'))})" for d in drivers[:2] if d.get("group")
-        )
-        cells = [
-            str(pd.Timestamp(row["period"]).date()),
-            str(row["group"]),
-            fmt_money(row["actual"]),
-            f"{fmt_money(row['lower'])} to {fmt_money(row['upper'])}",
-            str(row["direction"]),
-            why,
-        ]
-        rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    head = "".join(
-        f"<th>{t}</th>" for t in ("day", "group", "spend", "expected", "direction", "drivers")
-    )
-    return (
-        "<h4>Unusual daily spend</h4><table class='ea-table ea-anomalies'>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
 
 
 def _describe(filters: Filters) -> str:
@@ -1021,18 +1113,8 @@ def _check_known(values: tuple[str, ...], known: list[str], what: str) -> None:
             )
 
 
-def _select(name: str, options: list[Any], rows: int) -> widgets.SelectMultiple:
-    select = widgets.SelectMultiple(options=options, rows=rows, layout=_wide())
-    select.add_class(f"ea-filter-{name}")
-    return select
-
-
 def _wide() -> widgets.Layout:
     return widgets.Layout(width="240px")
-
-
-def _column(title: str, *children: widgets.Widget) -> widgets.VBox:
-    return widgets.VBox([widgets.HTML(f"<b>{html.escape(title)}</b>"), *children])
 
 
 def _card_value(css_class: str) -> widgets.HTML:
@@ -1042,8 +1124,37 @@ def _card_value(css_class: str) -> widgets.HTML:
     return value
 
 
-def _card(title: str, value: widgets.HTML) -> widgets.VBox:
-    return widgets.VBox(
-        [widgets.HTML(f"<small>{html.escape(title)}</small>"), value],
-        layout=widgets.Layout(margin="0 24px 8px 0"),
-    )
+def _day_hint() -> str:
+    return f"<span class='ea-hint'>{html.escape(DAY_HINT)}</span>"
+
+
+def _data_days(df: Any) -> tuple[dt.date, dt.date] | None:
+    """The first and last UTC day of the data's window (``attrs["window"]``, else its rows)."""
+    from eachlabs_analytics.metrics.periods import window_of
+
+    window, _ = window_of(df)
+    if window is None:
+        return None
+    return window[0].date(), (window[1] - pd.Timedelta(microseconds=1)).date()
+
+
+def _relative(show_absolute: Callable[[Any], str]) -> Callable[[float, float], str]:
+    """A change as a percentage of what it was (absolute when that was zero)."""
+
+    def change(current: float, previous: float) -> str:
+        if previous == 0:
+            return show_absolute(current - previous)
+        return fmt_signed_pct(current / previous - 1)
+
+    return change
+
+
+#: How each card writes its change: relative for amounts and durations, points for a rate.
+_CHANGES: dict[str, Callable[[float, float], str]] = {
+    "spend": _relative(fmt_signed_money),
+    "executions": _relative(fmt_signed_int),
+    "success_rate": lambda current, previous: fmt_points(current - previous),
+    "p50_seconds": _relative(fmt_signed_seconds),
+    "p95_seconds": _relative(fmt_signed_seconds),
+    "failed_cost": _relative(fmt_signed_money),
+}
