@@ -281,8 +281,9 @@ def test_notebooks_leave_number_formats_to_the_package(name):
     assert found == []
 
 
-#: A float written out raw (``195.200000``, ``0.0636423``): five decimals or more.
-RAW_FLOAT = re.compile(r"\d\.\d{5,}")
+#: A float written out raw (``195.200000``, ``0.0636423``): five decimals or more, not money
+#: (``$0.00096`` is ``fmt_money``'s two significant digits below a cent).
+RAW_FLOAT = re.compile(r"(?<![$\d.])\d+\.\d{5,}")
 #: A table cell that is a bare decimal number (``180.16``, ``3000.0``): no $, %, unit or sign.
 BARE_NUMBER = re.compile(r"-?\d[\d,]*\.\d+")
 #: ... except a score as ``fmt_score`` writes it: signed, one decimal (``+12.7``, ``-4.1``).
@@ -619,3 +620,8 @@ def test_forecast_and_alerts_against_the_api_named_by_the_environment(kernel_env
     assert value_after("Nothing was injected:", out) == "your own data"
     # the key never reaches an output, the widget state or the notebook's metadata
     assert key not in json.dumps(nb)
+
+
+def test_the_raw_float_rule_catches_raw_floats_and_spares_money():
+    text = "p95 195.200000 s; share 0.0636423; mean $0.00096; -$0.000089; 12.345678"
+    assert RAW_FLOAT.findall(text) == ["195.200000", "0.0636423", "12.345678"]
