@@ -625,3 +625,19 @@ def test_forecast_and_alerts_against_the_api_named_by_the_environment(kernel_env
 def test_the_raw_float_rule_catches_raw_floats_and_spares_money():
     text = "p95 195.200000 s; share 0.0636423; mean $0.00096; -$0.000089; 12.345678"
     assert RAW_FLOAT.findall(text) == ["195.200000", "0.0636423", "12.345678"]
+
+
+def test_notebook_05_on_the_sample_gives_the_month_end_figure_of_every_face(kernel_env, tmp_path):
+    """Pointed at the sandbox serving the sample, notebook 05 prints the month-end figure the
+    report, check and the Explorer give on it (``tests/test_one_projection.py``)."""
+    want = ea.month_end_projection(ea.load_sample())
+    with ea.Sandbox(data="sample") as api:
+        kernel_env.setenv("EACHLABS_API_KEY", api.api_key)
+        kernel_env.setenv("EACHLABS_BASE_URL", api.base_url)
+        kernel_env.setenv("EACHLABS_END", "2026-10-31T00:00:00Z")
+        kernel_env.setenv("EACHLABS_DAYS", "90")
+        nb = run("05-forecast-and-alerts", tmp_path)
+    text = printed(nb)
+    assert "Month: October 2026, as of 2026-10-31 00:00 UTC" in text
+    assert f"Projected month end: {fmt_money(want.projected)}" in text
+    assert f"Spent so far: {fmt_money(want.spent)}" in text

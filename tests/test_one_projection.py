@@ -120,3 +120,10 @@ def test_the_api_faces_count_back_from_the_data_end_and_give_the_same_figure(wan
     assert check.exit_code == 0, check.output
     (budget,) = json.loads(check.stdout)["budgets"]
     assert budget["projected"] == pytest.approx(want.projected, rel=1e-12)
+
+
+def test_the_explorer_and_the_cards_with_a_day_range_give_the_same_figure(sample, want):
+    explorer = ea.explore(sample, charts=False)
+    explorer.filters = {"start": "2026-10-24", "end": "2026-10-30"}  # a week shown
+    pd.testing.assert_frame_equal(explorer.tables["month_end"], want.to_frame())
+    assert fmt_money(want.projected) in explorer.month_end.value
