@@ -873,9 +873,9 @@ def report(
 @click.option("--anomalies", is_flag=True, help="Also flag unusual spend in the last 2 days.")
 @click.option(
     "--history",
-    default="60d",
+    default="90d",
     show_default=True,
-    help="From the API: how far back to load (anomalies need about 5 weeks).",
+    help="From the API: how far back to load (forecasts learn from 12 weeks, anomalies 5).",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True

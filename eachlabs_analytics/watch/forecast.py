@@ -4,7 +4,7 @@ How a forecast is made
 ----------------------
 Spend is modelled per UTC day and per group (``by``), on the whole days before ``as_of``
 (the day holding ``as_of`` is in progress; see below), from the group's first day with spend
-and at most :data:`HISTORY_DAYS` (56) days back. ``as_of`` defaults to the data's clock: the
+and at most :data:`HISTORY_DAYS` (84) days back. ``as_of`` defaults to the data's clock: the
 window's end, or the midnight after the newest row when the window's last day holds none
 (nothing after the data's end is forecast from or judged):
 
@@ -37,7 +37,7 @@ weekly seasonal-naive error:
 method                            mean MASE  MASE < 1  80 % / 95 %  cold start
 ================================  =========  ========  ===========  ====================
 seasonal naive (weekly) baseline  1.05       15 of 30  --           --
-ETS(A,N,A), statsmodels (chosen)  0.83       25 of 30  78 % / 93 %  import 0.3 s, first
+ETS(A,N,A), statsmodels (chosen)  0.81       27 of 30  80 % / 94 %  import 0.3 s, first
                                                                     forecast 0.7-1.2 s
 ETS(A,Ad,A) damped trend          0.80       --        --           same
 ETS(A,A,A) linear trend           0.88       --        --           same
@@ -46,18 +46,19 @@ statsforecast AutoETS             --         --        --           import 1.1-1
                                                                     needs pandas < 3
 ================================  =========  ========  ===========  ====================
 
-The chosen row learns from at most :data:`HISTORY_DAYS` (56) days, as every face now does so
+The chosen row learns from at most :data:`HISTORY_DAYS` (84) days, as every face now does so
 that one source gives one figure; learning from every day the source holds (63 to 122 here)
-scored 0.80, 27 of 30 and 79 % / 94 % (the other rows were measured that way). Every series
-beats the baseline; 28 of 30 are within 10 points of 80 % coverage (worst 14) and 30 of 30
-of 95 %; peak memory 228 MB. Totals are harder: 4-week totals fell inside their 80 % / 95 %
-intervals 70 % / 87 % of the time, so treat a month-end interval as a lower bound
-of the uncertainty when spend trends. The damped trend was as accurate per day but, in an
-exploratory run of the same design, its 4-week totals were inside their intervals only 57 % /
-75 % of the time (it lags the growth). Estimating the initial states costs 50x the fit time
-for no gain. statsforecast was not an option: it requires pandas < 3 (this package runs on
-pandas 3) and pulls in statsmodels anyway. The first forecast pays statsmodels' import (about
-0.9 s), so a cron ``check`` stays within a couple of seconds.
+scored 0.80, 27 of 30 and 79 % / 94 % (the other rows were measured that way), from at most 56
+days 0.83, 25 of 30 and 78 % / 93 %. Every series beats the baseline; 29 of 30 are within 10
+points of 80 % coverage (worst 12) and 30 of 30 of 95 %; peak memory 228 MB. Totals are
+harder: 4-week totals fell inside their 80 % / 95 % intervals 73 % / 91 % of the time, so
+treat a month-end interval as a lower bound of the uncertainty when spend trends. The damped
+trend was as accurate per day but, in an exploratory run of the same design, its 4-week
+totals were inside their intervals only 57 % / 75 % of the time (it lags the growth).
+Estimating the initial states costs 50x the fit time for no gain. statsforecast was not an
+option: it requires pandas < 3 (this package runs on pandas 3) and pulls in statsmodels anyway.
+The first forecast pays statsmodels' import (about 0.9 s), so a cron ``check`` stays within a
+couple of seconds.
 
 >>> import eachlabs_analytics as ea
 >>> from eachlabs_analytics.watch import forecast_spend
@@ -104,10 +105,10 @@ from eachlabs_analytics.watch._frame import (
 SEASON = 7
 #: Whole days a series needs for the seasonal model (four weeks to fit, one to backtest).
 MIN_SEASONAL_DAYS = 35
-#: Whole days before ``as_of``'s day a forecast learns from, at most (eight weeks): the
+#: Whole days before ``as_of``'s day a forecast learns from, at most (twelve weeks): the
 #: projection of a period depends on the source and ``as_of`` only, not on how far back the
-#: source happens to reach (a 60-day ``check``, a 90-day file and a year-old store agree).
-HISTORY_DAYS = 56
+#: source happens to reach (a 90-day ``check``, the 90-day sample and a year-old store agree).
+HISTORY_DAYS = 84
 #: A series with more than this share of its last 28 days without spend is "sparse".
 SPARSE_SHARE = 0.3
 #: Days the fallback's mean (and the profile of a day) are computed on.
