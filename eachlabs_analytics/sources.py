@@ -3,8 +3,10 @@
 The report and check commands (and notebooks) get a :class:`Periods`: the executions of the
 window asked for and, where they can be had, those of the period to compare with (the month
 before a ``--month``, else the same length immediately before). Windows are half-open,
-``[start, end)``. A ``--last`` window counts back from the clock of the data it reads: now
-for the API, the end of the data for a store or a file, and :attr:`Periods.notes` says so.
+``[start, end)``. A ``--last`` window counts back from the clock of the data it reads: the
+API's (now, or a sandbox's day), the end of the data for a store or a file; no window covers
+more than its source (October asked of a sandbox living on October 31 covers to the 31st),
+and :attr:`Periods.notes` says so.
 
 >>> import eachlabs_analytics as ea
 >>> from eachlabs_analytics._util.windows import resolve_range
@@ -12,7 +14,9 @@ for the API, the end of the data for a store or a file, and :attr:`Periods.notes
 ...     with ea.Client(api_key=api.api_key, base_url=api.base_url) as client:
 ...         periods = from_api(client, resolve_range(month="2026-10"), progress=False)
 >>> periods.current.attrs["window"]["end"], periods.previous.attrs["window"]["start"]
-('2026-11-01T00:00:00Z', '2026-09-01T00:00:00Z')
+('2026-10-31T00:00:00Z', '2026-09-01T00:00:00Z')
+>>> periods.notes
+["the window ends at the API's clock, 2026-10-31T00:00:00Z: nothing later has happened"]
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eachlabs_analytics._util.timestamps import format_timestamp
-from eachlabs_analytics._util.windows import Window, clock_of, data_end, select_window
+from eachlabs_analytics._util.windows import Window, data_end, select_window
 from eachlabs_analytics.exceptions import StoreError
 from eachlabs_analytics.loader.load import load_executions
 from eachlabs_analytics.loader.query import Filters
@@ -47,8 +51,9 @@ class Periods:
 
     ``current`` and ``previous`` are DataFrames, or lazy selections from
     ``from_store(..., lazy=True)``. ``history`` is all the source holds under the same filters
-    (the whole store or file; None from the API, where the report learns from the two periods
-    it fetched): forecasts learn from it, so a report's month-end figure is the one ``check``
+    (the store or file, from the :data:`~eachlabs_analytics.watch.forecast.HISTORY_DAYS`
+    before the window's end on; from the API, one load of those days and both periods):
+    forecasts learn from it, so a report's month-end figure is the one ``check``
     gives on the same source. ``notes`` are what a user should be told about them: where
     a relative window was counted from, why there is no comparison, that a window or a filter
     matched nothing (with close matches for a mistyped model where the data can tell).
@@ -85,56 +90,49 @@ def from_api(
     """Load ``window`` (default: the 30 days before now) and, with ``compare``, the period to
     compare with, through ``client``.
 
-    A ``--last`` window counts back from now, or from the data's end when the data stops
-    before today (no execution on the window's last day: a quiet account, the sandbox's
-    sample; see :func:`~eachlabs_analytics._util.windows.clock_of`), which one extra request
-    for the newest execution tells, and a note says so. With ``compare`` one load
-    covers both periods and the :data:`~eachlabs_analytics.watch.forecast.HISTORY_DAYS`
-    before the end, so ``history`` holds what a forecast learns from and the report's
-    month-end figure is the one ``check`` gives.
+    Relative windows (``--last``, the default) count back from now, or from the API's clock
+    when it is behind this machine's by more than an hour (a sandbox serving history: the
+    sample's lives on 2026-10-31), which one request for one row tells, and a note says so.
+    One load covers the window, the period to compare with and the
+    :data:`~eachlabs_analytics.watch.forecast.HISTORY_DAYS` before the end: ``history`` holds
+    what a forecast learns from, so the report's month-end figure is the one ``check`` gives.
     """
+    from eachlabs_analytics.loader.load import FUTURE_TOLERANCE
     from eachlabs_analytics.watch.forecast import HISTORY_DAYS
 
     window = window or Window()
     now = pd.Timestamp.now(tz="UTC").floor("us")
+    notes = []
+    if window.end is None and (window.anchored or window.start is None):
+        clock = client.server_clock()
+        if clock is not None and clock < now - FUTURE_TOLERANCE:
+            now = clock
+            notes.append(
+                f"the window counts back from the API's clock, {format_timestamp(clock)}, "
+                "not this machine's: the API lives in the past (a sandbox serving history)"
+            )
     start, end = window.resolve(now)
     end = end if end is not None else now
     start = start if start is not None else end - pd.Timedelta(days=DEFAULT_DAYS)
-    notes = []
-    if window.anchored:
-        newest = newest_execution(client, filters)
-        clock = clock_of(end, newest)
-        if newest is not None and clock is not None and clock < end:
-            start, end = window.resolve(clock)
-            assert start is not None and end is not None
-            notes.append(
-                f"--last counted back from the data's end, {format_timestamp(clock)}, not from "
-                f"now: the newest execution the API lists was created {format_timestamp(newest)}"
-            )
     arguments = (filters or Filters()).arguments()
-    if not compare:
-        current = load_executions(start, end, **arguments, client=client, progress=progress)
-        periods = Periods(current, notes=notes)
-    else:
-        before_start, before_end = window.previous(start, end)
-        learn_from = end.floor("D") - pd.Timedelta(days=HISTORY_DAYS + 1)
-        first = min(before_start, learn_from)
-        history = load_executions(first, end, **arguments, client=client, progress=progress)
-        periods = Periods(
-            select_window(history, start, end),
-            select_window(history, before_start, before_end),
-            notes=notes,
-            history=history,
+    first = min(start, end.floor("D") - pd.Timedelta(days=HISTORY_DAYS + 1))
+    before_start, before_end = window.previous(start, end)
+    if compare:
+        first = min(first, before_start)
+    history = load_executions(first, end, **arguments, client=client, progress=progress)
+    periods = Periods(
+        select_window(history, start, end),
+        select_window(history, before_start, before_end) if compare else None,
+        notes=notes,
+        history=history,
+    )
+    covered = history.attrs.get("window") or {}
+    if covered.get("end_source") == "server clock":
+        periods.notes.append(
+            f"the window ends at the API's clock, {covered['end']}: nothing later has happened"
         )
     _note_if_empty(periods, start, end, filters, known_models=None)
     return periods
-
-
-def newest_execution(client: Client, filters: Filters | None = None) -> pd.Timestamp | None:
-    """When the newest execution matching ``filters`` was created (None: the API lists none
-    in its default window, the last 90 days): one request for one row, newest first."""
-    params = {**(filters or Filters()).base_params(), "limit": "1"}
-    return client.get_page(params).newest_created_at
 
 
 def from_store(
@@ -154,6 +152,7 @@ def from_store(
     report command uses it; every helper and ``cost_report`` accept selections.
     """
     from eachlabs_analytics.store import ExecutionStore
+    from eachlabs_analytics.watch.forecast import HISTORY_DAYS
 
     store = ExecutionStore(path)
     stored = store.window
@@ -168,17 +167,32 @@ def from_store(
     clock = pd.Timestamp(stored["end"])
     start, end = window.resolve(clock)
     start = start if start is not None else pd.Timestamp(stored["start"])
-    end = end if end is not None else clock
+    asked = end if end is not None else clock
+    end = min(asked, clock)  # the store knows nothing after its last sync
     arguments = (filters or Filters()).arguments()
     read: Callable[..., Any] = store.load
     if lazy:
         from eachlabs_analytics.engines import DuckDBEngine
 
         read = functools.partial(store.scan, engine=DuckDBEngine())
-    periods = Periods(read(start=start, end=end, **arguments), history=read(**arguments))
+    learn_from = end.floor("D") - pd.Timedelta(days=HISTORY_DAYS + 1)
+    first = max(min(start, learn_from), pd.Timestamp(stored["start"]))
+    if lazy:  # selections cost nothing until asked: each one scans what it needs
+        periods = Periods(read(start=start, end=end, **arguments))
+        periods.history = read(start=first, end=end, **arguments)
+    else:  # one load of what every period and the forecast need, cut in memory
+        before_start = window.previous(start, end)[0] if compare else first
+        history = read(start=max(min(first, before_start), pd.Timestamp(stored["start"])),
+                       end=end, **arguments)  # fmt: skip
+        periods = Periods(select_window(history, start, end), history=history)
     if window.anchored:
         periods.notes.append(
             f"--last counted back from the store's end, {stored['end']} (its last sync)"
+        )
+    elif asked > clock:
+        periods.notes.append(
+            f"the store's data ends {stored['end']} (its last sync): the window ends there, "
+            f"not at {format_timestamp(asked)}"
         )
     if compare:
         before_start, before_end = window.previous(start, end)
@@ -188,8 +202,10 @@ def from_store(
                 f"period's start {format_timestamp(before_start)} (sync with an earlier "
                 "--start to add it)"
             )
-        else:
+        elif lazy:
             periods.previous = read(start=before_start, end=before_end, **arguments)
+        else:
+            periods.previous = select_window(periods.history, before_start, before_end)
     models = None
     if periods.empty and filters is not None and filters.models:
         models = _models(read(start=start, end=end))
@@ -225,7 +241,19 @@ def from_files(
     else:
         start, end = window.resolve(clock)
     windowed = select_window(frame, start, end)
-    periods = Periods(filters.select(windowed), history=filters.select(frame))
+    if end is not None and clock is not None and end > clock:
+        periods_note = (
+            f"the file's data ends {format_timestamp(clock)}: the window ends there, not at "
+            f"{format_timestamp(end)}"
+        )
+    else:
+        periods_note = None
+    # the forecast learns from the whole file; with --previous FILE from the two files joined
+    # where they meet (the report does that join), as the file alone may hold only the window
+    history = filters.select(frame) if previous_path is None else None
+    periods = Periods(filters.select(windowed), history=history)
+    if periods_note:
+        periods.notes.append(periods_note)
     if window.anchored:
         periods.notes.append(
             f"--last counted back from the end of the file's data, {format_timestamp(clock)}"

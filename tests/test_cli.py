@@ -456,15 +456,15 @@ def test_sync_does_not_offer_status_and_report_takes_format_md(runner, api, tmp_
 
 
 def test_library_warnings_are_one_warning_line_each(runner, api, tmp_path):
-    # a window (and the history before it) after the data's end is empty: the loader warns
+    # a window (and the history before it) before the data starts is empty: the loader warns
     out = tmp_path / "r.md"
     result = invoke(
         runner,
         "report",
         "--start",
-        "2027-01-01",
+        "2026-06-01",
         "--end",
-        "2027-01-05",
+        "2026-06-05",
         "--allow-empty",
         "-o",
         str(out),

@@ -62,9 +62,9 @@ def test_format_table_formats_each_column_by_its_kind_and_keeps_the_index():
     daily = ea.cost_over_time(df, freq="D")
     shown = ea.format_table(daily)
     assert shown.index.tolist() == [f"{t:%Y-%m-%d}" for t in daily.index]
-    # a column the package does not know keeps its text unless a kind is given
+    # a number the package does not know reads with two decimals unless a kind is given
     other = pd.DataFrame({"price": [0.5, 1234.5]})
-    assert ea.format_table(other)["price"].tolist() == ["0.5", "1234.5"]
+    assert ea.format_table(other)["price"].tolist() == ["0.50", "1,234.50"]
     assert ea.format_table(other, kinds={"price": "money"})["price"].tolist() == [
         "$0.50",
         "$1,234.50",
@@ -93,3 +93,23 @@ def test_a_change_is_signed_and_written_by_the_money_rule(value):
         assert text == "+" + fmt_money(value)
     else:
         assert text == fmt_money(value) and text.startswith("-$")
+
+
+def test_format_table_knows_compare_periods_and_nullable_flags():
+    import pandas as pd
+
+    import eachlabs_analytics as ea
+    from eachlabs_analytics._util.formats import fmt_pct, fmt_seconds, fmt_signed_money
+
+    df = ea.generate_executions(executions=3_000, seed=4, end="2026-10-31T00:00:00Z", days=61)
+    table = ea.compare_periods(df, "2026-10", "2026-09")
+    shown = ea.format_table(table)
+    assert shown["spend change"].tolist() == [fmt_signed_money(v) for v in table["spend_change"]]
+    assert shown["error rate current"].tolist() == [fmt_pct(v) for v in table["error_rate_current"]]
+    assert shown["latency p95 previous"].tolist() == [
+        fmt_seconds(v) for v in table["latency_p95_previous"]
+    ]
+    assert shown["error rate change"].str.endswith(" pp").all()
+    assert shown["spend rel change"].str.endswith("%").all()
+    flags = pd.DataFrame({"low_count": pd.array([True, False, None], dtype="boolean")})
+    assert ea.format_table(flags)["few rows"].tolist() == ["yes", "", ""]

@@ -362,3 +362,26 @@ def test_v1_ignored_offset_is_caught_even_while_rows_arrive_at_the_head(truth):
                 client=client, start="2026-10-25T00:00:00Z", progress=False, max_workers=2
             )
         assert len(api.request_log) < 40
+
+
+def test_a_window_reaching_past_the_apis_clock_covers_up_to_that_clock():
+    """A month asked on its 7th covers the 7th, not 24 days that have not happened (they
+    would read as days of $0.00): the window's end is cut back to the API's clock (its
+    ``Date`` header), never below the newest row; within an hour of it, nothing changes."""
+    data = ea.generate_executions(executions=2_000, seed=3, end="2026-12-07T12:00:00Z", days=20)
+    with ea.Sandbox(data=data) as api:
+        assert api.now == pd.Timestamp("2026-12-07T12:00:00Z")
+        month = ea.load_executions(
+            start="2026-12-01T00:00:00Z", end="2027-01-01T00:00:00Z",
+            base_url=api.base_url, api_key=api.api_key, progress=False,
+        )  # fmt: skip
+        near = ea.load_executions(
+            start="2026-12-01T00:00:00Z", end="2026-12-07T12:30:00Z",
+            base_url=api.base_url, api_key=api.api_key, progress=False,
+        )  # fmt: skip
+    december = data[data["created_at"] >= "2026-12-01"]
+    assert len(month) == len(december)
+    assert month.attrs["window"]["end"] == "2026-12-07T12:00:00Z"
+    assert month.attrs["window"]["end_source"] == "server clock"
+    assert near.attrs["window"]["end"] == "2026-12-07T12:30:00Z"
+    assert near.attrs["window"]["end_source"] == "argument"

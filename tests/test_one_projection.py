@@ -19,6 +19,7 @@ import eachlabs_analytics as ea
 from eachlabs_analytics._util.formats import fmt_money
 from eachlabs_analytics.cli import main
 from eachlabs_analytics.local_api.sample import SAMPLE_PATH, load_sample
+from eachlabs_analytics.notebook.explorer import PANES
 
 DATA_END = pd.Timestamp("2026-10-31T00:00:00Z")
 
@@ -84,8 +85,10 @@ def test_the_report_gives_the_same_figure_whatever_window_it_shows(want, store, 
     text = out.read_text()
     assert projection_sentence(want) in text
     assert "November" not in text  # nothing after the data's end
-    if "--month" in args:
-        assert "Data ends 2026-10-31 00:00:00 UTC, before the period's end" in text
+    if "--month" in args:  # October asked of data that ends on its 31st: said, and cut there
+        assert "Period: 2026-10-01 to 2026-10-30 (30 days, UTC)" in text
+        assert "data ends 2026-10-31T00:00:00Z" in result.stderr
+        assert "the window ends there, not at 2026-11-01T00:00:00Z" in result.stderr
 
 
 def test_the_demo_report_gives_the_same_figure(want, tmp_path):
@@ -97,8 +100,9 @@ def test_the_demo_report_gives_the_same_figure(want, tmp_path):
 
 
 def test_the_api_faces_count_back_from_the_data_end_and_give_the_same_figure(want, tmp_path):
-    """The sandbox serves the sample, which ends 2026-10-31: ``--last`` against it counts back
-    from there (and says so) instead of from today's clock, and the report and check agree."""
+    """The sandbox serves the sample and lives on its last day (its ``Date`` header says
+    2026-10-31): ``--last`` against it counts back from the API's clock (and says so) instead
+    of this machine's, and the report and check agree."""
     out = tmp_path / "r.md"
     with ea.Sandbox(data="sample") as api:
         env = {"EACHLABS_API_KEY": api.api_key, "EACHLABS_BASE_URL": api.base_url}
@@ -112,7 +116,7 @@ def test_the_api_faces_count_back_from_the_data_end_and_give_the_same_figure(wan
             env=env,
         )
     assert report.exit_code == 0, report.output
-    said = "--last counted back from the data's end, 2026-10-31T00:00:00Z"
+    said = "the window counts back from the API's clock, 2026-10-31T00:00:00Z"
     assert said in report.stderr
     text = out.read_text()
     assert "Period: 2026-10-24 to 2026-10-30 (7 days, UTC)" in text
@@ -122,8 +126,15 @@ def test_the_api_faces_count_back_from_the_data_end_and_give_the_same_figure(wan
     assert budget["projected"] == pytest.approx(want.projected, rel=1e-12)
 
 
-def test_the_explorer_and_the_cards_with_a_day_range_give_the_same_figure(sample, want):
-    explorer = ea.explore(sample, charts=False)
+def test_the_explorer_with_a_day_range_gives_the_same_figure(sample, want):
+    explorer = ea.explore(sample)
     explorer.filters = {"start": "2026-10-24", "end": "2026-10-30"}  # a week shown
     pd.testing.assert_frame_equal(explorer.tables["month_end"], want.to_frame())
     assert fmt_money(want.projected) in explorer.month_end.value
+    # the Forecast tab learns from the same data as of the same instant, not from the week
+    explorer.tabs.selected_index = list(PANES).index("forecast")
+    daily = explorer.tables["forecast"]
+    pd.testing.assert_frame_equal(daily, ea.forecast_spend(sample, as_of=DATA_END))
+    month = daily.loc[daily["period"] >= "2026-10-01"]
+    total = month["actual"].fillna(0).sum() + month.loc[month["actual"].isna(), "forecast"].sum()
+    assert total == pytest.approx(want.projected, rel=1e-9)

@@ -717,3 +717,16 @@ def test_alert_levels_are_checked():
 def test_no_file_is_written_by_reading(tmp_path: Path):
     AlertState(tmp_path / "alerts.json").unsent([Alert("k", "warning", "t")])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_last_day_inside_the_window_is_an_outage_not_the_data_end():
+    """A window that covers a day without executions has a day of $0.00 to judge: a broken
+    integration, flagged. Only the window (the loader's, cut at the API's clock) says where
+    the data ends; the newest row does not."""
+    df = ea.generate_executions(executions=20_000, seed=8, end="2026-10-31T00:00:00Z", days=60)
+    day = (df["created_at"] >= "2026-10-30") & (df["created_at"] < "2026-10-31")
+    quiet = df.loc[~day].reset_index(drop=True)
+    quiet.attrs = df.attrs
+    result = run_check(quiet, None, anomalies=True)
+    assert result.as_of == pd.Timestamp("2026-10-31T00:00:00Z")
+    assert any("2026-10-30" in alert and "down" in alert for alert in result.text().splitlines())

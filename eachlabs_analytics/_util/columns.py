@@ -85,9 +85,37 @@ def label(column: object) -> str:
     return LABELS.get(name, name.replace("_", " "))
 
 
+#: The kind of a change of a figure of each kind (a rate changes in percentage points).
+_CHANGE = {
+    "money": "signed_money",
+    "int": "signed_int",
+    "pct": "points",
+    "seconds": "signed_seconds",
+}
+
+
 def kind(column: object, default: str = "text") -> str:
-    """The value kind of ``column`` (percentiles are durations), else ``default``."""
+    """The value kind of ``column``, else ``default``: percentiles (``p95``,
+    ``latency_p95``) are durations, ``cost_per_*`` money, and :func:`compare_periods`'
+    ``<figure>_previous`` / ``_current`` read as the figure, ``_change`` as its change and
+    ``_rel_change`` as a signed percentage.
+
+    >>> kind("spend_change"), kind("error_rate_change"), kind("latency_p95_rel_change")
+    ('signed_money', 'points', 'signed_pct')
+    """
     name = str(column)
     if name in KINDS:
         return KINDS[name]
-    return "seconds" if _PERCENTILE.fullmatch(name) else default
+    if _PERCENTILE.fullmatch(name.removeprefix("latency_")):
+        return "seconds"
+    if name.startswith("cost_per_"):
+        return "money"
+    if name.endswith("_rel_change"):
+        return "signed_pct"
+    for suffix in ("_previous", "_current"):
+        if name.endswith(suffix):
+            return kind(name.removesuffix(suffix), default)
+    if name.endswith("_change"):
+        base = kind(name.removesuffix("_change"), "")
+        return _CHANGE.get(base, default)
+    return default

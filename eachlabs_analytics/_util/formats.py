@@ -178,7 +178,8 @@ def fmt_text(value: Any) -> str:
 
 
 def fmt_flag(value: Any) -> str:
-    return "yes" if bool(value) and not missing(value) else ""
+    """``yes`` for a true flag; blank for false or missing (``pd.NA`` included)."""
+    return "yes" if not missing(value) and bool(value) else ""
 
 
 def fmt_decimal(value: Any) -> str:

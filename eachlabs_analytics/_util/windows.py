@@ -39,7 +39,6 @@ _TIME_HELP = (
     "an RFC 3339 time with an offset (2026-10-01T00:00:00Z, 2026-10-01T02:00:00+02:00) "
     "or a date (2026-10-01, meaning 00:00 UTC)"
 )
-_ONE_US = ONE_US
 
 
 def parse_time(value: str, name: str) -> pd.Timestamp:
@@ -213,7 +212,7 @@ def month_to_date(
     last = pd.Timestamp(last)
     last = (last.tz_localize("UTC") if last.tz is None else last.tz_convert("UTC")).as_unit("us")
     start = last.normalize().replace(day=1)
-    end = last + _ONE_US
+    end = last + ONE_US
     previous_start = (start - pd.Timedelta(days=1)).replace(day=1)
     return (start, end), (previous_start, min(previous_start + (end - start), start))
 
@@ -221,7 +220,8 @@ def month_to_date(
 def select_window(
     df: pd.DataFrame, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
 ) -> pd.DataFrame:
-    """Rows of ``df`` created in ``[start, end)``, with ``attrs["window"]`` narrowed to match.
+    """Rows of ``df`` created in ``[start, end)``, with ``attrs["window"]`` narrowed to match
+    (never wider than ``df``'s own window).
 
     >>> import eachlabs_analytics as ea
     >>> df = ea.generate_executions(executions=300, seed=1, end="2026-10-31T00:00:00Z", days=10)
@@ -239,46 +239,27 @@ def select_window(
         keep &= (created < end).to_numpy(dtype=bool, na_value=False)
     out = df[keep].reset_index(drop=True)
     window = dict(df.attrs.get("window") or {})
+    # a cut covers no more than its source: a month asked of data that ends on the 30th
+    # covers to the 30th
     if start is not None:
-        window["start"] = format_timestamp(start)
+        known = window.get("start")
+        window["start"] = format_timestamp(max(start, pd.Timestamp(known)) if known else start)
     if end is not None:
-        window["end"] = format_timestamp(end)
+        known = window.get("end")
+        window["end"] = format_timestamp(min(end, pd.Timestamp(known)) if known else end)
     out.attrs = {**df.attrs, "window": window}
     return out
 
 
 def data_end(df: pd.DataFrame) -> pd.Timestamp | None:
-    """Where a frame's data ends (see :func:`clock_of`): its window's end, cut back to the
-    midnight after its newest row when the window's last day holds no row; without a window,
-    just after the newest row.
+    """Where a frame's data ends: its window's end, else just after its newest row.
 
     >>> import eachlabs_analytics as ea
     >>> data_end(ea.generate_executions(executions=50, seed=1, end="2026-10-31T00:00:00Z"))
     Timestamp('2026-10-31 00:00:00+0000', tz='UTC')
     """
     window = df.attrs.get("window") or {}
-    end = pd.Timestamp(window["end"]) if window.get("end") else None
+    if window.get("end"):
+        return pd.Timestamp(window["end"])
     newest = df["created_at"].max() if len(df) else pd.NaT
-    return clock_of(end, None if pd.isna(newest) else pd.Timestamp(newest))
-
-
-def clock_of(end: pd.Timestamp | None, newest: pd.Timestamp | None) -> pd.Timestamp | None:
-    """The data's clock: the instant every face judges a source at by default.
-
-    ``end`` is the end of the window the data covers (what the loader, a store or a file
-    records), ``newest`` the newest ``created_at``. A window whose last UTC day holds no row
-    ends at the midnight after the newest row: a sample that stops on 2026-10-31 00:00 read
-    through a window to 2026-11-01 has no day of $0.00 to judge, project or flag. Without a
-    window, the data ends just after the newest row.
-
-    >>> t = pd.Timestamp
-    >>> str(clock_of(t("2026-11-01", tz="UTC"), t("2026-10-30 23:59", tz="UTC")))
-    '2026-10-31 00:00:00+00:00'
-    >>> str(clock_of(t("2026-11-01 09:00", tz="UTC"), t("2026-11-01 08:59", tz="UTC")))
-    '2026-11-01 09:00:00+00:00'
-    """
-    if end is None:
-        return None if newest is None else newest + _ONE_US
-    if newest is not None and newest < (end - _ONE_US).floor("D"):
-        return min(end, newest.floor("D") + pd.Timedelta(days=1))
-    return end
+    return None if pd.isna(newest) else pd.Timestamp(newest) + ONE_US

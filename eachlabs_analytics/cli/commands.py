@@ -963,7 +963,10 @@ def _run_check(
         window = Window(last=parse_duration(history, "history"))
         with _client(base_url) as client, warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)  # an empty load is UNKNOWN
-            data = sources.from_api(client, window, compare=False, progress=progress).current
+            periods = sources.from_api(client, window, compare=False, progress=progress)
+            for note in periods.notes:  # where the window was counted from, on stderr
+                _say(note)
+            data = periods.current
     result = run_check(data, chosen, period=period, anomalies=anomalies)
     return result, AlertState(state_path) if state_path is not None else None
 

@@ -18,7 +18,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -318,8 +320,23 @@ api_key=<hidden>)
             if response.is_redirect:
                 target = self._redirect_target(target, response, rid)
                 continue
-            return self._page_or_raise(response, body, params, rid, url, version)
+            page = self._page_or_raise(response, body, params, rid, url, version)
+            return replace(page, server_time=server_time(response.headers.get("Date")))
         raise APIError(f"more than {_MAX_REDIRECTS} redirects", request_id=request_id, url=url)
+
+    def server_clock(self) -> pd.Timestamp | None:
+        """The API's clock (its ``Date`` header, to the second) from one request for one row;
+        None when the server sends no date. A sandbox serving history answers with its own
+        clock (the bundled sample's: 2026-10-31), so windows counted back from "now" can count
+        from the data's now.
+
+        >>> import eachlabs_analytics as ea
+        >>> with ea.Sandbox(data="sample") as api:
+        ...     with ea.Client(api.api_key, base_url=api.base_url) as client:
+        ...         str(client.server_clock())
+        '2026-10-31 00:00:00+00:00'
+        """
+        return self.get_page({"limit": "1"}).server_time
 
     def _headers(self, request_id: str) -> dict[str, str]:
         key = self._api_key.reveal()
@@ -621,3 +638,19 @@ def _error_message(body: bytes) -> str | None:
 def _describe(params: dict[str, str], version: str) -> str:
     shown = ", ".join(f"{k}={v if k != 'cursor' else '<cursor>'}" for k, v in params.items())
     return f"GET {EXECUTIONS_PATHS[version]}?{{{shown}}}"
+
+
+def server_time(header: str | None) -> pd.Timestamp | None:
+    """An HTTP ``Date`` header as a UTC timestamp (None when missing or unreadable).
+
+    >>> server_time("Sat, 31 Oct 2026 00:00:00 GMT")
+    Timestamp('2026-10-31 00:00:00+0000', tz='UTC')
+    """
+    if not header:
+        return None
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return None
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -20,7 +20,7 @@ from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.loader.client import Client, check_api_version
 from eachlabs_analytics.loader.fetch import Fetcher, progress_bar
 from eachlabs_analytics.loader.frames import pages_to_frame
-from eachlabs_analytics.loader.page import FetchStats
+from eachlabs_analytics.loader.page import FetchStats, Page
 from eachlabs_analytics.loader.query import Filters, Query, build_query
 
 logger = logging.getLogger("eachlabs_analytics")
@@ -162,6 +162,30 @@ def _check_options(classify_errors: object, progress: object, max_workers: objec
     return max_workers
 
 
+#: How far a window may reach past the API's clock before its end is cut back to that clock.
+FUTURE_TOLERANCE = pd.Timedelta(hours=1)
+
+
+def _covered(query: Query, pages: list[Page], frame: pd.DataFrame) -> dict[str, str]:
+    """The window the rows cover: the query's, with an end in the API's future cut back to the
+    API's clock (the newest ``Date`` it sent; ``end_source`` says ``"server clock"``).
+
+    A window to the end of this month asked on the 7th covers the 7th, not days that have not
+    happened (they would read as days of $0.00), and a sandbox serving the sample (its clock
+    2026-10-31) covers what it holds. The cut never drops a row: it is at least just after the
+    newest one.
+    """
+    window = query.window()
+    clock = max((p.server_time for p in pages if p.server_time is not None), default=None)
+    if clock is None or query.end <= clock + FUTURE_TOLERANCE:
+        return window
+    newest = frame["created_at"].max() if len(frame) else pd.NaT
+    cut = max(clock, query.start)
+    if not pd.isna(newest):
+        cut = max(cut, pd.Timestamp(newest) + pd.Timedelta(microseconds=1))
+    return {**window, "end": format_timestamp(cut), "end_source": "server clock"}
+
+
 def _load(
     client: Client, query: Query, classify_errors: bool, progress: bool | None, workers: int
 ) -> pd.DataFrame:
@@ -210,7 +234,7 @@ def _load(
         {
             "source": "each::labs API",
             "base_url": client.base_url,
-            "window": query.window(),
+            "window": _covered(query, pages, frame),
             "query": query.describe(),
             "fetched_at": fetched_at,
             "api": {

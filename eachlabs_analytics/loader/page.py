@@ -51,6 +51,8 @@ class Page:
     newest_created_at: pd.Timestamp | None = None
     #: order in which pages arrived across threads (later = fresher data)
     sequence: int = 0
+    #: the server's clock when it answered (its ``Date`` header, to the second; None without)
+    server_time: pd.Timestamp | None = None
 
     @property
     def is_last(self) -> bool:

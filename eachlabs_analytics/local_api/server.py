@@ -163,6 +163,13 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The ``Date`` header from the sandbox's clock, as a server living at ``now`` would
+        send it (the sample's sandbox lives on 2026-10-31), not this machine's."""
+        if timestamp is None:
+            timestamp = self.server.sandbox.now.timestamp()
+        return super().date_time_string(timestamp)
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Silence the stdlib's per-request stderr line."""
 

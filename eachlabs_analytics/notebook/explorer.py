@@ -824,14 +824,25 @@ class Explorer:
         return ax
 
     def _draw_forecast(self, data: pd.DataFrame) -> None:
-        """Spend per day with its forecast band to the month's end, and recent anomalies."""
+        """Spend per day with its forecast band to the month's end, and the anomalies of the
+        selected days, as the report does: learned from the data every filter but the day
+        range keeps, judged as of the selection's end (or the data's, when it ends first), so
+        the figures agree with the Month to date tab's projection."""
         from eachlabs_analytics import watch
+        from eachlabs_analytics.watch._frame import resolve_as_of
 
-        self.tables["anomalies"] = anomalies = watch.detect_anomalies(
-            data, metric="spend", by="model"
-        )
+        source = self.undated()
+        as_of = min(resolve_as_of(data, None, "explore"), resolve_as_of(source, None, "explore"))
+        found = watch.detect_anomalies(source, metric="spend", by="model")
+        window = data.attrs.get("window") or {}
+        first = pd.Timestamp(window["start"]) if window.get("start") else None
+        shown = found["period"] + pd.Timedelta(days=1) <= as_of
+        if first is not None:
+            shown &= found["period"] >= first
+        self.tables["anomalies"] = anomalies = found.loc[shown].reset_index(drop=True)
+        anomalies.attrs = found.attrs
         self.pane_tables["forecast"].value = panes.anomalies_html(anomalies)
-        forecast = watch.forecast_spend(data)
+        forecast = watch.forecast_spend(source, as_of=as_of)
         self.tables["forecast"] = forecast
         if self.charts:
             from eachlabs_analytics import plots

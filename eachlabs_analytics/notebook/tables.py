@@ -58,9 +58,13 @@ def format_table(
     out = pd.DataFrame(index=_index(frame.index))
     for name in frame.columns:
         values = frame[name]
-        fallback = "int" if pd.api.types.is_integer_dtype(values) else "text"
+        fallback = "text"
         if pd.api.types.is_bool_dtype(values):
             fallback = "flag"
+        elif pd.api.types.is_integer_dtype(values):
+            fallback = "int"
+        elif pd.api.types.is_float_dtype(values):
+            fallback = "decimal"  # a number the package does not know: two decimals
         formatter = FORMATS[kinds.get(str(name), columns.kind(name, fallback))]
         header = (labels or {}).get(str(name), columns.label(name))
         out[header] = [formatter(value) for value in values.tolist()]

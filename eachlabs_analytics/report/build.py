@@ -664,8 +664,8 @@ def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | Non
 
 
 def _judged_at(source: Any, s: Any) -> pd.Timestamp:
-    """The instant the forecast section judges at: the period's end, or the data's clock when
-    the data ends before it (:func:`~eachlabs_analytics._util.windows.clock_of`)."""
+    """The instant the forecast section judges at: the period's end, or the source's end when
+    the data ends before it."""
     from eachlabs_analytics.watch._frame import resolve_as_of
 
     clock = resolve_as_of(source, None, "cost_report")

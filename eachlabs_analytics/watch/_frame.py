@@ -27,13 +27,11 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics._util import money
-from eachlabs_analytics._util.windows import clock_of
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.over_time import cost_over_time
 
-DAY = pd.Timedelta(days=1)
 #: Label of the one group when ``by=None``.
 TOTAL = "total"
 #: The latency a :class:`~eachlabs_analytics.metrics.lazy.Spans` request carries (unused here).
@@ -123,10 +121,8 @@ def result_attrs(df: Any) -> dict[str, object]:
 
 
 def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
-    """The instant the data is judged at (UTC): ``as_of``, else the data's clock
-    (:func:`~eachlabs_analytics._util.windows.clock_of`: the window's end, cut back to the
-    midnight after the newest row when the window's last day holds none; without a window,
-    just after the newest ``created_at``).
+    """The instant the data is judged at (UTC): ``as_of``, else the window's end, else the
+    instant just after the newest ``created_at``.
 
     An ``as_of`` after the window's end is refused: what was spent in between is unknown.
 
@@ -138,14 +134,15 @@ def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
         _rows.check_frame(df, helper, ["created_at"])
     end = _window(df, "end")
     if as_of is None:
+        if end is not None:
+            return end
         _, last = created_range(df)
-        clock = clock_of(end, last)
-        if clock is None:
+        if last is None:
             raise InvalidQueryError(
                 f"{helper}: the frame has no rows and no attrs['window']; pass as_of= or a "
                 "frame from load_executions"
             )
-        return clock.as_unit("us")
+        return last + pd.Timedelta(microseconds=1)
     stamp = _timestamp(as_of, "as_of", helper)
     if end is not None and stamp > end:
         raise InvalidQueryError(

@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics._util import money
+from eachlabs_analytics._util.timestamps import DAY
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.watch._frame import (
-    DAY,
     TOTAL,
     first_full_day,
     lazy_daily_spend,

@@ -69,12 +69,11 @@ import requests
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
 from eachlabs_analytics._util.keys import redact
-from eachlabs_analytics._util.timestamps import format_timestamp
+from eachlabs_analytics._util.timestamps import DAY, format_timestamp
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError, StoreError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.watch._frame import (
-    DAY,
     count_before,
     created_range,
     resolve_as_of,

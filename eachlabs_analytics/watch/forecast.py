@@ -4,9 +4,8 @@ How a forecast is made
 ----------------------
 Spend is modelled per UTC day and per group (``by``), on the whole days before ``as_of``
 (the day holding ``as_of`` is in progress; see below), from the group's first day with spend
-and at most :data:`HISTORY_DAYS` (84) days back. ``as_of`` defaults to the data's clock: the
-window's end, or the midnight after the newest row when the window's last day holds none
-(nothing after the data's end is forecast from or judged):
+and at most :data:`HISTORY_DAYS` (84) days back. ``as_of`` defaults to the data's end (the
+window's end, which the loader cuts back to the API's clock):
 
 - **ETS(A,N,A)**, statsmodels' ``ETSModel``: additive errors, a level that adapts (the slow
   trend is followed by the level) and additive weekly seasonality (7 days), heuristic
@@ -84,11 +83,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util.timestamps import DAY
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.watch._frame import (
-    DAY,
     TOTAL,
     daily_spend,
     day_profile,
