@@ -194,3 +194,23 @@ def test_a_store_selects_start_included_end_excluded(api, frame, tmp_path):
     got = store.load(start="2026-10-01T00:00:00Z", end="2026-10-24T00:00:00Z")
     assert set(got["id"]) == set(mask(frame, "2026-10-01", "2026-10-24")["id"])
     assert set(store.load()["id"]) == set(mask(frame, "2026-09-01", "2026-11-01")["id"])
+
+
+def test_a_cut_covers_no_more_than_its_source():
+    from eachlabs_analytics._util.windows import select_window
+
+    df = ea.generate_executions(executions=300, seed=1, end="2026-10-31T00:00:00Z", days=20)
+    assert df.attrs["window"]["end"] == "2026-10-31T00:00:00Z"
+    october = select_window(
+        df, pd.Timestamp("2026-10-01T00:00:00Z"), pd.Timestamp("2026-11-01T00:00:00Z")
+    )
+    # the source starts on the 11th and ends on the 31st: so does the cut
+    assert october.attrs["window"]["start"] == df.attrs["window"]["start"]
+    assert october.attrs["window"]["end"] == "2026-10-31T00:00:00Z"
+    assert len(october) == len(df)
+    before = select_window(
+        df, pd.Timestamp("2026-09-01T00:00:00Z"), pd.Timestamp("2026-09-02T00:00:00Z")
+    )
+    assert len(before) == 0  # wholly outside: the window asked, no rows
+    assert before.attrs["window"]["start"] == "2026-09-01T00:00:00Z"
+    assert before.attrs["window"]["end"] == "2026-09-02T00:00:00Z"

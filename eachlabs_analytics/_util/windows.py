@@ -239,16 +239,27 @@ def select_window(
         keep &= (created < end).to_numpy(dtype=bool, na_value=False)
     out = df[keep].reset_index(drop=True)
     window = dict(df.attrs.get("window") or {})
-    # a cut covers no more than its source: a month asked of data that ends on the 30th
-    # covers to the 30th
-    if start is not None:
-        known = window.get("start")
-        window["start"] = format_timestamp(max(start, pd.Timestamp(known)) if known else start)
-    if end is not None:
-        known = window.get("end")
-        window["end"] = format_timestamp(min(end, pd.Timestamp(known)) if known else end)
+    # a cut covers no more than its source (a month asked of data that ends on the 30th
+    # covers to the 30th); one wholly outside it keeps the window asked, with no rows
+    first = start if start is not None else _stamp(window.get("start"))
+    last = end if end is not None else _stamp(window.get("end"))
+    known_first, known_last = _stamp(window.get("start")), _stamp(window.get("end"))
+    if first is not None and known_first is not None:
+        first = max(first, known_first)
+    if last is not None and known_last is not None:
+        last = min(last, known_last)
+    if first is not None and last is not None and first >= last:
+        first, last = start, end  # nothing of it is covered: say what was asked
+    if start is not None and first is not None:
+        window["start"] = format_timestamp(first)
+    if end is not None and last is not None:
+        window["end"] = format_timestamp(last)
     out.attrs = {**df.attrs, "window": window}
     return out
+
+
+def _stamp(value: object) -> pd.Timestamp | None:
+    return pd.Timestamp(value) if value else None  # type: ignore[arg-type]
 
 
 def data_end(df: pd.DataFrame) -> pd.Timestamp | None:

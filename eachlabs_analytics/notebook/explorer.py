@@ -41,16 +41,10 @@ import ipywidgets as widgets
 import pandas as pd
 
 from eachlabs_analytics import schema
+from eachlabs_analytics._util.changes import KPI, change_of
 from eachlabs_analytics._util.formats import (
-    fmt_int,
+    FORMATS,
     fmt_money,
-    fmt_pct,
-    fmt_points,
-    fmt_seconds,
-    fmt_signed_int,
-    fmt_signed_money,
-    fmt_signed_pct,
-    fmt_signed_seconds,
     fmt_window,
     plural,
 )
@@ -91,13 +85,16 @@ _TABLE_ONLY = ("executions",)
 #: Panes computed only when their tab opens (a forecast fits a model: about a second).
 _ON_DEMAND = ("forecast",)
 #: The headline cards: widget attribute, ``Summary`` field, label, format.
-CARDS: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = (
-    ("total_spend", "spend", "Spend", fmt_money),
-    ("executions", "executions", "Executions", fmt_int),
-    ("success_rate", "success_rate", "Success rate", fmt_pct),
-    ("latency_p50", "p50_seconds", "p50 end to end", fmt_seconds),
-    ("latency_p95", "p95_seconds", "p95 end to end", fmt_seconds),
-    ("failed_cost", "failed_cost", "Spent on failures", fmt_money),
+CARDS: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = tuple(
+    (attribute, measure, KPI[measure][0], FORMATS[KPI[measure][1]])
+    for attribute, measure in (
+        ("total_spend", "spend"),
+        ("executions", "executions"),
+        ("success_rate", "success_rate"),
+        ("latency_p50", "p50_seconds"),
+        ("latency_p95", "p95_seconds"),
+        ("failed_cost", "failed_cost"),
+    )
 )
 #: The one thing said when the filters keep no execution.
 EMPTY_MESSAGE = "No executions match these filters."
@@ -954,10 +951,11 @@ class Explorer:
             return
         self.previous = previous
         self.compare_note.value = html.escape(f"Changes are against {period} (same filters).")
-        for _attribute, measure, _label, show in CARDS:
+        for _attribute, measure, _label, _show in CARDS:
             current, was = getattr(self.summary, measure), getattr(previous, measure)
+            _, kind, better = KPI[measure]
             self.changes[measure].value = style.change_html(
-                measure, current, was, show=show, change=_CHANGES[measure], period=period
+                change_of(current, was, kind, better, period)
             )
 
     def _render_table(self, name: str, compute: Callable[[], pd.DataFrame]) -> None:
@@ -1147,25 +1145,3 @@ def _data_days(df: Any) -> tuple[dt.date, dt.date] | None:
     if window is None:
         return None
     return window[0].date(), (window[1] - pd.Timedelta(microseconds=1)).date()
-
-
-def _relative(show_absolute: Callable[[Any], str]) -> Callable[[float, float], str]:
-    """A change as a percentage of what it was (absolute when that was zero)."""
-
-    def change(current: float, previous: float) -> str:
-        if previous == 0:
-            return show_absolute(current - previous)
-        return fmt_signed_pct(current / previous - 1)
-
-    return change
-
-
-#: How each card writes its change: relative for amounts and durations, points for a rate.
-_CHANGES: dict[str, Callable[[float, float], str]] = {
-    "spend": _relative(fmt_signed_money),
-    "executions": _relative(fmt_signed_int),
-    "success_rate": lambda current, previous: fmt_points(current - previous),
-    "p50_seconds": _relative(fmt_signed_seconds),
-    "p95_seconds": _relative(fmt_signed_seconds),
-    "failed_cost": _relative(fmt_signed_money),
-}

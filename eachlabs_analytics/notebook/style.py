@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import columns
+from eachlabs_analytics._util.changes import Change
 from eachlabs_analytics._util.formats import NUMERIC_FORMATS, fmt_date, fmt_int, fmt_time
 from eachlabs_analytics.notebook.tables import format_table
 
@@ -197,61 +198,28 @@ def card_html(label: str, value: str, detail: str = "", css_class: str = "") -> 
     )
 
 
-#: Which way is better, per measure: +1 more is better, -1 less is better, 0 neither.
-BETTER: dict[str, int] = {
-    "spend": -1,
-    "executions": 0,
-    "success_rate": 1,
-    "p50_seconds": -1,
-    "p95_seconds": -1,
-    "failed_cost": -1,
-}
+def change_html(change: Change) -> str:
+    """The change of one headline figure as HTML, as the report's cards say it
+    (:func:`~eachlabs_analytics._util.changes.change_of`): an arrow, the signed change
+    (coloured better or worse) and what it was, with the same said in words for screen
+    readers and as a tooltip.
 
-
-def change_html(
-    measure: str,
-    current: float,
-    previous: float,
-    *,
-    show: Callable[[Any], str],
-    change: Callable[[float, float], str],
-    period: str,
-) -> str:
-    """The change of one headline figure as HTML: an arrow, the signed change (coloured good
-    or bad) and what it was, with the same said in words for screen readers and as a tooltip.
-
-    ``change(current, previous)`` writes the change (``+12.3%``, ``-1.2 pp``); ``show`` the
-    previous value; ``period`` names what it is compared with.
-
-    >>> from eachlabs_analytics._util.formats import fmt_money, fmt_signed_pct
-    >>> def relative(now, before):
-    ...     return fmt_signed_pct(now / before - 1)
-    >>> text = change_html("spend", 120.0, 100.0, show=fmt_money, change=relative,
-    ...                    period="the 7 days before")
+    >>> from eachlabs_analytics._util.changes import change_of
+    >>> text = change_html(change_of(120.0, 100.0, "money", "down", "the 7 days before"))
     >>> "ea-up" in text, "ea-bad" in text, "+20.0%" in text, "was $100.00" in text
     (True, True, True, True)
     """
-    if _is_missing(current) or _is_missing(previous):
-        return f"<div class='ea-change ea-none'>no figure to compare in {html.escape(period)}</div>"
-    written = change(current, previous)
-    direction = (current > previous) - (current < previous)
-    if written.replace("+", "").replace("-", "") in ("0.0%", "0.0 pp", "$0.00", "0"):
-        direction = 0  # a change that rounds to nothing is no change
-    arrow, word, css = {1: ("▲", "up", "ea-up"), -1: ("▼", "down", "ea-down")}.get(
-        direction, ("■", "unchanged", "ea-flat")
-    )
-    better = BETTER.get(measure, 0) * direction
-    verdict = "ea-good" if better > 0 else "ea-bad" if better < 0 else "ea-neutral"
-    was = show(previous)
-    said = f"{word} {written.lstrip('+-')} from {was} in {period}"
-    if direction == 0:
-        said = f"unchanged from {was} in {period}"
+    if change.direction == "none":
+        return f"<div class='ea-change ea-none'>{html.escape(change.spoken)}</div>"
+    css = {"up": "ea-up", "down": "ea-down"}.get(change.direction, "ea-flat")
+    verdict = {"better": "ea-good", "worse": "ea-bad"}.get(change.tone, "ea-neutral")
+    said = html.escape(change.spoken, quote=True)
     return (
-        f"<div class='ea-change {css} {verdict}' title='{html.escape(said, quote=True)}'>"
-        f"<span class='ea-delta'><span aria-hidden='true'>{arrow}</span> "
-        f"{html.escape(written)}</span> <span class='ea-was' aria-hidden='true'>was "
-        f"{html.escape(was)}</span>"
-        f"<span class='ea-sr'>{html.escape(said)}</span></div>"
+        f"<div class='ea-change {css} {verdict}' title='{said}'>"
+        f"<span class='ea-delta'><span aria-hidden='true'>{change.arrow}</span> "
+        f"{html.escape(change.text)}</span> <span class='ea-was' aria-hidden='true'>was "
+        f"{html.escape(change.before)}</span>"
+        f"<span class='ea-sr'>{said}</span></div>"
     )
 
 

@@ -41,17 +41,15 @@ import pyarrow as pa
 
 from eachlabs_analytics import __version__, schema
 from eachlabs_analytics._util import typed
+from eachlabs_analytics._util.changes import KPIS, change_of
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.formats import FORMATS as VALUE_FORMATS
 from eachlabs_analytics._util.formats import (
     fmt_date,
     fmt_money,
     fmt_pct,
-    fmt_points,
-    fmt_signed_pct,
     fmt_time,
     fmt_window,
-    missing,
     plural,
 )
 from eachlabs_analytics._util.timestamps import DAY, ONE_US, format_timestamp
@@ -60,7 +58,6 @@ from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import encode
 from eachlabs_analytics.report.render import (
     Card,
-    Change,
     Chart,
     Section,
     Table,
@@ -1352,20 +1349,6 @@ def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
 
 
 # --- headline, meta, notes -----------------------------------------------------------------
-#: The KPI cards: key (a :class:`Summary` field), label, value kind, which way is better
-#: (None: neither; more executions is use, not a problem).
-KPIS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("spend", "Spend", "money", "down"),
-    ("executions", "Executions", "int", None),
-    ("success_rate", "Success rate", "pct", "up"),
-    ("error_rate", "Error rate", "pct", "down"),
-    ("failed_cost", "Spent on failures", "money", "down"),
-    ("cost_per_success", "Cost per success", "money", "down"),
-    ("p50_seconds", "End to end p50", "seconds", "down"),
-    ("p95_seconds", "End to end p95", "seconds", "down"),
-)
-
-
 def _headline(s: Any, before: Any) -> tuple[list[Card], Table]:
     """The KPI cards of summary ``s``, each with its change against ``before`` (the previous
     period's summary; None: no change shown), and the same numbers raw."""
@@ -1388,7 +1371,7 @@ def _headline(s: Any, before: Any) -> tuple[list[Card], Table]:
             details[key],
             None
             if before is None
-            else _change(getattr(s, key), getattr(before, key), kind, better),
+            else change_of(getattr(s, key), getattr(before, key), kind, better),
         )
         for key, label, kind, better in KPIS
     ]
@@ -1418,46 +1401,6 @@ def _headline(s: Any, before: Any) -> tuple[list[Card], Table]:
         {"measure": "text", "value": "text", "previous": "text"},
     )
     return cards, table
-
-
-def _change(now: Any, then: Any, kind: str, better: str | None) -> Change:
-    """``now`` against ``then``: rates in percentage points, other values relative (or, from
-    nothing, the difference itself); a change that rounds away still shows its direction.
-
-    >>> _change(110.0, 100.0, "money", "down").spoken
-    'up 10.0% against the previous period ($100.00)'
-    >>> c = _change(0.05, 0.06, "pct", "down")
-    >>> c.direction, c.tone, c.text
-    ('down', 'better', '-1.0 pp')
-    """
-    show = VALUE_FORMATS[kind]
-    if missing(now) or missing(then):
-        period = "this period" if missing(now) else "the previous period"
-        before = "" if missing(then) else show(then)
-        return Change("none", "neutral", "n/a", f"no change to show: no value in {period}", before)
-    diff = float(now) - float(then)
-    direction = "up" if diff > 0 else "down" if diff < 0 else "flat"
-    if kind == "pct":
-        text, amount, unit = fmt_points(diff), f"{abs(diff) * 100:.1f} percentage points", " pp"
-    elif then == 0:  # from nothing: the difference itself
-        amount, unit = show(abs(diff)), ""
-        text = f"{'-' if diff < 0 else '+'}{amount}" if diff else amount
-    else:
-        ratio = diff / abs(float(then))
-        text, amount, unit = fmt_signed_pct(ratio), f"{abs(ratio):.1%}", "%"
-    if direction != "flat" and text[:1] not in "+-":  # rounds to 0.0: say less than 0.1
-        sign = "+" if diff > 0 else "-"
-        text = f"{sign}<0.1{unit}"
-        amount = "less than " + ("0.1 percentage points" if kind == "pct" else "0.1%")
-    before = show(then)
-    if direction == "flat":
-        spoken = f"no change against the previous period ({before})"
-    else:
-        spoken = f"{direction} {amount} against the previous period ({before})"
-    tone = "neutral"
-    if better is not None and direction in ("up", "down"):
-        tone = "better" if direction == better else "worse"
-    return Change(direction, tone, text, spoken, before)
 
 
 def _meta(

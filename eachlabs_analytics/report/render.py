@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from eachlabs_analytics._util import columns as _columns
+from eachlabs_analytics._util.changes import Change
 from eachlabs_analytics._util.csv_safe import frame_to_csv
 from eachlabs_analytics._util.formats import FORMATS, NUMERIC_FORMATS, cell_text
 
@@ -158,30 +159,6 @@ class Section:
     intro: str = ""
     tables: list[Table] = field(default_factory=list)
     charts: list[Chart] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Change:
-    """A KPI against the previous period: which way it went, and whether that is good.
-
-    ``direction`` is ``up``, ``down``, ``flat`` or ``none`` (nothing to compare with);
-    ``tone`` is ``better``, ``worse`` or ``neutral``; ``text`` is the visible change
-    (``+7.4%``, ``+1.2 pp``), ``spoken`` the sentence a screen reader reads, ``before``
-    the previous period's value as shown (``$2,415.95``).
-    """
-
-    direction: str
-    tone: str
-    text: str
-    spoken: str
-    before: str
-
-    @property
-    def arrow(self) -> str:
-        return _ARROWS[self.direction]
-
-
-_ARROWS = {"up": "▲", "down": "▼", "flat": "→", "none": "·"}
 
 
 @dataclass(frozen=True)
