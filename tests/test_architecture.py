@@ -85,6 +85,8 @@ RULES = {
     "_util": EVERYTHING - {"_util", "schema", "exceptions"},
     "metrics": {
         "loader",
+        "plots",
+        "watch",
         "store",
         "engines",
         "local_api",
@@ -97,7 +99,19 @@ RULES = {
     "engines": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
     "plots": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
     "report": {"loader", "store", "local_api", "notebook", "cli", "sources", "demo"},
-    "loader": {"metrics", "plots", "report", "store", "notebook", "cli", "local_api", "sources"},
+    "loader": {
+        "metrics",
+        "plots",
+        "watch",
+        "engines",
+        "report",
+        "store",
+        "notebook",
+        "cli",
+        "local_api",
+        "sources",
+        "demo",
+    },
     "local_api": EVERYTHING - {"local_api", "schema", "exceptions"},
     "store": {"metrics", "plots", "report", "notebook", "cli", "local_api", "sources", "demo"},
     "watch": {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"},
@@ -128,6 +142,28 @@ def test_import_rules(modules):
 def test_the_network_module_imports_nothing_above_it():
     above = {"eachlabs_analytics.loader.load", "eachlabs_analytics.loader.fetch"}
     assert GRAPH["eachlabs_analytics.loader.client"] & above == set()
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """The top-level names of every module outside the package a file imports, at any depth."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.split(".")[0])
+    return found - {TOP}
+
+
+def test_only_the_network_modules_import_requests():
+    """HTTP goes through the loader's client; the only other uses are the check's webhook and
+    the dashboard asking its own loopback Voilà server whether the page rendered."""
+    users = {module_name(p) for p in PACKAGE.rglob("*.py") if "requests" in third_party_imports(p)}
+    assert users == {
+        "eachlabs_analytics.loader.client",
+        "eachlabs_analytics.watch.check",
+        "eachlabs_analytics.notebook.dashboard",
+    }
 
 
 def test_only_main_imports_the_cli():
