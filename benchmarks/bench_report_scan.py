@@ -40,8 +40,8 @@ def child(path: str, store: str, last: str, output: str) -> None:
         )
         assert result.exit_code == 0, result.output
     else:
-        from eachlabs_analytics import sources
         from eachlabs_analytics._util.windows import resolve_range
+        from eachlabs_analytics.app import sources
         from eachlabs_analytics.report import cost_report
 
         periods = sources.from_store(store, resolve_range(None, None, last, None), lazy=False)

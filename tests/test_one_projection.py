@@ -92,7 +92,7 @@ def test_the_report_gives_the_same_figure_whatever_window_it_shows(want, store, 
 
 
 def test_the_demo_report_gives_the_same_figure(want, tmp_path):
-    from eachlabs_analytics.demo import run_demo
+    from eachlabs_analytics.app.demo import run_demo
 
     result = run_demo(tmp_path, progress=False)
     assert projection_sentence(want) in result.markdown.read_text()

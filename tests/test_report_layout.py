@@ -36,7 +36,7 @@ from eachlabs_analytics._util.formats import (
     fmt_signed_pct,
 )
 from eachlabs_analytics._util.windows import select_window
-from eachlabs_analytics.demo import run_demo
+from eachlabs_analytics.app.demo import run_demo
 from eachlabs_analytics.local_api import load_sample
 from eachlabs_analytics.report import build_report
 from eachlabs_analytics.report.render import (

@@ -22,6 +22,7 @@ import pytest
 import requests
 
 import eachlabs_analytics as ea
+from eachlabs_analytics.app.alerts import AlertState, NotificationError, notify
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError, StoreError
 from eachlabs_analytics.local_api.incidents import Incident, inject_incidents
 from eachlabs_analytics.watch import check_budgets, detect_anomalies
@@ -32,10 +33,7 @@ from eachlabs_analytics.watch.check import (
     UNKNOWN,
     WARNING,
     Alert,
-    AlertState,
     CheckResult,
-    NotificationError,
-    notify,
     parse_budgets,
     run_check,
 )

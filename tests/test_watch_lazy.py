@@ -260,7 +260,7 @@ def test_check_store_scans_and_says_what_loading_said(injected, monkeypatch, tmp
     assert scans, "check --store did not scan the store"
     monkeypatch.undo()  # as before: loaded (the fallback without the lazy extra)
 
-    from eachlabs_analytics import sources
+    from eachlabs_analytics.app import sources
 
     monkeypatch.setattr(sources, "can_scan", lambda: False)  # as without the lazy extra
     loaded = run_cli(*args)

@@ -799,8 +799,8 @@ def report(
       eachlabs-analytics report --store ./executions-store --last 7d --redact
       eachlabs-analytics report --input october.parquet --previous september.parquet
     """
-    from eachlabs_analytics import sources
     from eachlabs_analytics._util.windows import resolve_range
+    from eachlabs_analytics.app import sources
     from eachlabs_analytics.report import FORMATS, cost_report
 
     if store_path is not None and input_path is not None:
@@ -946,9 +946,10 @@ def _run_check(
     base_url: str | None,
     progress: bool | None,
 ) -> tuple[Any, Any]:
-    from eachlabs_analytics import sources
     from eachlabs_analytics._util.windows import Window, parse_duration
-    from eachlabs_analytics.watch.check import AlertState, parse_budgets, run_check
+    from eachlabs_analytics.app import sources
+    from eachlabs_analytics.app.alerts import AlertState
+    from eachlabs_analytics.watch.check import parse_budgets, run_check
 
     if store_path is not None and input_path is not None:
         raise click.UsageError("give --store or --input, not both")
@@ -975,7 +976,7 @@ def _check_store(store_path: Path) -> Any:
     """The store's whole window as a lazy selection: the check aggregates it in DuckDB and
     never holds its rows (a cron check stays small however big the store grows). Without
     the lazy extra, the loaded frame (the same verdict, in memory)."""
-    from eachlabs_analytics import sources
+    from eachlabs_analytics.app import sources
 
     return sources.from_store(store_path, compare=False, lazy=sources.can_scan()).current
 
@@ -988,7 +989,7 @@ def _existing_file(path: Path, option: str) -> Path:
 
 def _notify(url: str, result: Any, state: Any) -> None:
     """Post the alerts not sent yet; a failure is said on stderr, the verdict stands."""
-    from eachlabs_analytics.watch.check import NotificationError, notify
+    from eachlabs_analytics.app.alerts import NotificationError, notify
 
     new = state.unsent(result.alerts) if state is not None else list(result.alerts)
     if not new:
@@ -1035,7 +1036,7 @@ def demo(output_dir: Path, days: int, progress: bool | None) -> None:
       eachlabs-analytics demo
       eachlabs-analytics demo --days 14 --output-dir /tmp/reports
     """
-    from eachlabs_analytics.demo import run_demo
+    from eachlabs_analytics.app.demo import run_demo
 
     result = run_demo(output_dir, days, progress=progress, say=_say)
     before = result.spend_before

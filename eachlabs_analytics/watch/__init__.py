@@ -7,6 +7,9 @@ Owns the forward-looking analytics on an executions DataFrame:
 - :mod:`.anomalies`: :func:`detect_anomalies` (periods that break the seasonal pattern, with
   the groups that drove them);
 - :mod:`.budgets`: :func:`check_budgets` (spent, projected and when a budget runs out);
+- :mod:`.check`: ``run_check``, the cron verdict on budgets and recent anomalies, and its
+  wording (sending its alerts to a webhook and remembering them is the application layer's,
+  :mod:`eachlabs_analytics.app.alerts`: no network or disk here);
 - :mod:`._frame`: what they share ("now", the rows before it, daily spend, a day's profile).
 
 Like :mod:`eachlabs_analytics.metrics` these are pure functions, DataFrame in and DataFrame
