@@ -213,12 +213,15 @@ EMPTY_CALLS = [
 ]
 
 
+AFTER, LATER = "2027-01-01T00:00:00Z", "2027-01-02T00:00:00Z"  # no day of the store
+
+
 @pytest.mark.parametrize(("helper", "kwargs"), EMPTY_CALLS, ids=[h for h, _ in EMPTY_CALLS])
 def test_empty_selections_give_what_empty_frames_give(small, tmp_path, helper, kwargs):
     store = small[0]
     for selection, frame in [
         (store.scan(model="no-such-model"), store.load(model="no-such-model")),
-        (store.scan(start=DAY, end=DAY), store.load(start=DAY, end=DAY)),
+        (store.scan(start=AFTER, end=LATER), store.load(start=AFTER, end=LATER)),  # no day
         (ea.ExecutionStore(tmp_path / "nothing").scan(), ea.ExecutionStore(tmp_path).load()),
     ]:
         assert len(frame) == 0 and selection.count() == 0
@@ -253,8 +256,10 @@ def test_memory_limit_and_spill_folder_reach_duckdb(small, tmp_path):
 
 def test_a_selection_refuses_what_load_and_the_helpers_refuse(small):
     store = small[0]
-    with pytest.raises(InvalidQueryError, match="must not be after end"):
+    with pytest.raises(InvalidQueryError, match="must be before end"):
         store.scan(start="2026-10-02T00:00:00Z", end="2026-10-01T00:00:00Z")
+    with pytest.raises(InvalidQueryError, match="must be before end"):  # as the loader
+        store.scan(start="2026-10-01T00:00:00Z", end="2026-10-01T00:00:00Z")
     with pytest.raises(InvalidQueryError):
         store.scan(start="2026-10-02")  # no time zone, as load refuses
     with pytest.raises(InvalidQueryError):

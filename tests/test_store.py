@@ -419,8 +419,13 @@ def test_bad_input_is_refused_clearly(tmp_path, truth):
         store.sync(client=client, overlap="soon")
     with pytest.raises(InvalidQueryError, match="overlap must be a duration >= 0"):
         store.sync(client=client, overlap="-1h")
-    with pytest.raises(InvalidQueryError, match="must not be after end"):
+    with pytest.raises(InvalidQueryError, match="must be before end"):
         store.load(start="2026-10-02T00:00:00Z", end="2026-10-01T00:00:00Z")
+    # an empty window is refused everywhere, with the loader's words
+    same = "2026-10-01T00:00:00Z"
+    for read in (store.load, lambda **kw: ea.load_executions(client=client, **kw)):
+        with pytest.raises(InvalidQueryError, match=r"start \(2026-10-01T00:00:00Z\) must be"):
+            read(start=same, end=same)
     with pytest.raises(InvalidQueryError, match="no time zone"):
         store.load(start="2026-10-02")
     with pytest.raises(InvalidQueryError, match="allowed values"):

@@ -35,6 +35,18 @@ ONE_US = pd.Timedelta(microseconds=1)
 DAY = pd.Timedelta(days=1)
 
 
+def to_utc(value: Any) -> pd.Timestamp:
+    """A timestamp-like value as a UTC timestamp: naive means UTC, an offset is converted.
+
+    >>> to_utc("2026-10-01 02:00+02:00")
+    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
+    >>> to_utc(pd.Timestamp("2026-10-01"))
+    Timestamp('2026-10-01 00:00:00+0000', tz='UTC')
+    """
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def parse_rfc3339(text: str, name: str, *, naive_is_utc: bool = False) -> pd.Timestamp:
     """An RFC 3339 date-time string as a UTC timestamp; ``InvalidQueryError`` otherwise.
 

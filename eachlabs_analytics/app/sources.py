@@ -168,7 +168,9 @@ def from_store(
     start, end = window.resolve(clock)
     start = start if start is not None else pd.Timestamp(stored["start"])
     asked = end if end is not None else clock
-    end = min(asked, clock)  # the store knows nothing after its last sync
+    # the store knows nothing after its last sync (a window wholly after it stays as asked:
+    # empty, and said so)
+    end = min(asked, clock) if start < clock else asked
     arguments = (filters or Filters()).arguments()
     read: Callable[..., Any] = store.load
     if lazy:

@@ -58,9 +58,9 @@ def narrow(
     t = selection.to_ibis()
     conditions = []
     if start is not None:
-        conditions.append(t.created_at >= queries._utc(start))
+        conditions.append(t.created_at >= queries.bound_literal(start))
     if end is not None:
-        conditions.append(t.created_at < queries._utc(end))
+        conditions.append(t.created_at < queries.bound_literal(end))
     models, classes = list(models), list(error_classes)
     if models:
         conditions.append(t.model.isin(models))

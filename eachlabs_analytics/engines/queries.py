@@ -258,7 +258,7 @@ def spans(t: Any, request: _lazy.Spans) -> Any:
     parts = []
     zero = ibis.literal(0, "int64")
     for i, (start, end) in enumerate(request.spans):
-        inside = t.filter(t.created_at >= _utc(start), t.created_at < _utc(end))
+        inside = t.filter(t.created_at >= bound_literal(start), t.created_at < bound_literal(end))
         f, keys = flagged(
             inside,
             group_key(inside, request.by),
@@ -294,7 +294,7 @@ def created_range(t: Any) -> Any:
     return t.aggregate(first=t.created_at.min(), last=t.created_at.max())
 
 
-def _utc(value: pd.Timestamp) -> Any:
+def bound_literal(value: pd.Timestamp) -> Any:
     """A bound of a half-open window as a microsecond literal: on microsecond data,
     ``x >= t`` is ``x >= ceil(t)`` and ``x < t`` is ``x < ceil(t)``, so rounding up is exact."""
     ibis = _ibis()

@@ -265,9 +265,9 @@ def _restrict(
         )
     conditions = []
     if start is not None:
-        conditions.append(table.created_at >= queries._utc(start))
+        conditions.append(table.created_at >= queries.bound_literal(start))
     if end is not None:
-        conditions.append(table.created_at < queries._utc(end))
+        conditions.append(table.created_at < queries.bound_literal(end))
     for column, values in (where or {}).items():
         conditions.append(table[column].isin(list(values)))
     return table.filter(*conditions) if conditions else table

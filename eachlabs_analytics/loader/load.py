@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util.timestamps import format_timestamp
+from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.loader.client import Client, check_api_version
 from eachlabs_analytics.loader.fetch import Fetcher, progress_bar
@@ -182,7 +182,7 @@ def _covered(query: Query, pages: list[Page], frame: pd.DataFrame) -> dict[str, 
     newest = frame["created_at"].max() if len(frame) else pd.NaT
     cut = max(clock, query.start)
     if not pd.isna(newest):
-        cut = max(cut, pd.Timestamp(newest) + pd.Timedelta(microseconds=1))
+        cut = max(cut, pd.Timestamp(newest) + ONE_US)
     return {**window, "end": format_timestamp(cut), "end_source": "server clock"}
 
 

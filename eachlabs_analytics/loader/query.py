@@ -23,13 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eachlabs_analytics._util.timestamps import format_timestamp, parse_timestamp
+from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, parse_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.schema import ERROR_CLASSES, STATUS_FILTER_TOKENS
 
 #: When ``start`` is omitted the API uses the 90 days ending at ``to``.
 DEFAULT_WINDOW = timedelta(days=90)
-_ONE_US = pd.Timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -149,7 +148,7 @@ class Query:
     @property
     def last(self) -> pd.Timestamp:
         """The last instant inside the window (``end`` minus one microsecond): the API's ``to``."""
-        return self.end - _ONE_US
+        return self.end - ONE_US
 
     @property
     def models(self) -> tuple[str, ...]:

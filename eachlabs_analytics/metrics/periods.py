@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eachlabs_analytics._util import money
-from eachlabs_analytics._util.timestamps import require_ascii
+from eachlabs_analytics._util.timestamps import require_ascii, to_utc
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -34,7 +34,7 @@ _ALLOWED_PERIOD = (
 )
 
 
-def _utc(value: object, what: str) -> pd.Timestamp:
+def _checked_time(value: object, what: str) -> pd.Timestamp:
     if isinstance(value, str):
         require_ascii(value, what, _ALLOWED_PERIOD)
     try:
@@ -43,13 +43,13 @@ def _utc(value: object, what: str) -> pd.Timestamp:
         raise InvalidQueryError(f"{what}={value!r} is not a time; use {_ALLOWED_PERIOD}") from exc
     if ts is pd.NaT:
         raise InvalidQueryError(f"{what} is missing; use {_ALLOWED_PERIOD}")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return to_utc(ts)
 
 
 def _span(value: object, what: str) -> Span:
     """[start, end) in UTC from a pair, a ``pd.Period`` or a period string."""
     if isinstance(value, (tuple, list)) and len(value) == 2:
-        start, end = _utc(value[0], f"{what}[0]"), _utc(value[1], f"{what}[1]")
+        start, end = _checked_time(value[0], f"{what}[0]"), _checked_time(value[1], f"{what}[1]")
     elif isinstance(value, (str, pd.Period)):
         if isinstance(value, str):
             require_ascii(value, what, _ALLOWED_PERIOD)
@@ -59,8 +59,8 @@ def _span(value: object, what: str) -> Span:
             raise InvalidQueryError(
                 f"{what}={value!r} is not a period; use {_ALLOWED_PERIOD}"
             ) from exc
-        start = _utc(period.start_time, what)
-        end = _utc((period + 1).start_time, what)
+        start = _checked_time(period.start_time, what)
+        end = _checked_time((period + 1).start_time, what)
     else:
         raise InvalidQueryError(f"{what}={value!r} is not a period; use {_ALLOWED_PERIOD}")
     if not start < end:
@@ -97,7 +97,7 @@ def window_of(df: pd.DataFrame) -> tuple[Span | None, str]:
         if created.empty:
             return None, "none"
         first, last = created.min(), created.max()
-    start, end = _utc(first, "start"), _utc(last, "end")
+    start, end = _checked_time(first, "start"), _checked_time(last, "end")
     return (start, end + pd.Timedelta(1, "us")), "data"
 
 

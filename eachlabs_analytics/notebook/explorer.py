@@ -48,7 +48,7 @@ from eachlabs_analytics._util.formats import (
     fmt_window,
     plural,
 )
-from eachlabs_analytics._util.timestamps import require_ascii
+from eachlabs_analytics._util.timestamps import ONE_US, require_ascii
 from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics.grouping import encode
@@ -1144,4 +1144,4 @@ def _data_days(df: Any) -> tuple[dt.date, dt.date] | None:
     window, _ = window_of(df)
     if window is None:
         return None
-    return window[0].date(), (window[1] - pd.Timedelta(microseconds=1)).date()
+    return window[0].date(), (window[1] - ONE_US).date()

@@ -28,7 +28,7 @@ import pandas as pd
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import money
-from eachlabs_analytics._util.timestamps import format_timestamp, require_ascii
+from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, require_ascii, to_utc
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.grouping import group_by
 
@@ -242,7 +242,7 @@ def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
         cuts["end"] = _day_start(filters.end + dt.timedelta(days=1))
     for side, cut in cuts.items():
         try:
-            current = _utc(pd.Timestamp(out[side]))
+            current = _known_utc(pd.Timestamp(out[side]))
         except (KeyError, TypeError, ValueError):
             current = None
         if current is None or (cut > current if side == "start" else cut < current):
@@ -267,10 +267,10 @@ def anchor_of(df: pd.DataFrame, now: pd.Timestamp | None = None) -> pd.Timestamp
     end = window.get("end") if isinstance(window, Mapping) else None
     if end is not None:
         try:
-            return _utc(pd.Timestamp(end)) - pd.Timedelta(microseconds=1)
+            return _known_utc(pd.Timestamp(end)) - ONE_US
         except (TypeError, ValueError):
             pass  # an unreadable window end: fall back to now rather than fail the widget
-    return _utc(pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now))
+    return _known_utc(pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now))
 
 
 def quick_range(name: str, anchor: pd.Timestamp) -> tuple[dt.date | None, dt.date | None]:
@@ -286,7 +286,7 @@ def quick_range(name: str, anchor: pd.Timestamp) -> tuple[dt.date | None, dt.dat
     >>> quick_range("yesterday", anchor)
     (datetime.date(2026, 6, 9), datetime.date(2026, 6, 9))
     """
-    day = _utc(pd.Timestamp(anchor)).date()
+    day = _known_utc(pd.Timestamp(anchor)).date()
     if name == "all":
         return None, None
     if name == "yesterday":
@@ -343,10 +343,10 @@ def _day_start(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day.year, day.month, day.day, tz="UTC")
 
 
-def _utc(ts: pd.Timestamp) -> pd.Timestamp:
+def _known_utc(ts: pd.Timestamp) -> pd.Timestamp:
     if pd.isna(ts):
         raise ValueError("missing timestamp")
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return to_utc(ts)
 
 
 def _to_date(value: object, name: str) -> dt.date | None:
@@ -368,7 +368,7 @@ def _to_date(value: object, name: str) -> dt.date | None:
         ) from exc
     if pd.isna(ts):
         return None
-    return _utc(ts).date()
+    return _known_utc(ts).date()
 
 
 def _to_tuple(value: object, name: str) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from eachlabs_analytics._util.timestamps import DAY, ONE_US
 from eachlabs_analytics._util.windows import data_end, month_to_date
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.aggregates import (
@@ -498,7 +499,7 @@ def month_to_date_spend(df: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
         ("this_month", start, end),
         ("last_month", previous_start, start),
     ):
-        length = int((stop - pd.Timedelta(microseconds=1) - first) / pd.Timedelta(days=1)) + 1
+        length = int((stop - ONE_US - first) / DAY) + 1
         inside = spent[(spent.index >= first) & (spent.index < stop)] if len(spent) else spent
         per_day = np.zeros(length)
         offsets = ((inside.index - first) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
@@ -526,7 +527,7 @@ def plot_month_to_date(df: pd.DataFrame, ax: Axes | None = None, *, as_of: objec
     """
     if as_of is None:
         end = data_end(df)
-        as_of = end - pd.Timedelta(microseconds=1) if end is not None else pd.Timestamp.now("UTC")
+        as_of = end - ONE_US if end is not None else pd.Timestamp.now("UTC")
     last = pd.Timestamp(as_of)
     last = last.tz_localize("UTC") if last.tz is None else last.tz_convert("UTC")
     table = month_to_date_spend(df, last)

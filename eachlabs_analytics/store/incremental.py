@@ -56,6 +56,7 @@ import pyarrow.parquet as pq
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
 from eachlabs_analytics._util.files import atomic_write
+from eachlabs_analytics._util.timestamps import ONE_US, to_utc
 from eachlabs_analytics.exceptions import (
     DataQualityWarning,
     EachlabsError,
@@ -90,7 +91,6 @@ STORE_VERSION = 1
 DEFAULT_OVERLAP = pd.Timedelta(hours=1)
 #: In-flight rows closer than this in creation time are re-fetched in one window.
 IN_FLIGHT_GAP = pd.Timedelta(hours=6)
-_ONE_US = pd.Timedelta(microseconds=1)
 #: At most this many separate in-flight windows per sync (the closest ones are merged).
 MAX_IN_FLIGHT_WINDOWS = 16
 
@@ -364,7 +364,7 @@ class ExecutionStore:
             conditions.append(ds.field(PARTITION_COLUMN) >= start_ts.date())
             conditions.append(ds.field("created_at") >= start_ts.to_pydatetime())
         if end_ts is not None:
-            conditions.append(ds.field(PARTITION_COLUMN) <= (end_ts - _ONE_US).date())
+            conditions.append(ds.field(PARTITION_COLUMN) <= (end_ts - ONE_US).date())
             conditions.append(ds.field("created_at") < end_ts.to_pydatetime())
         for column, wanted in filters.columns().items():
             conditions.append(ds.field(column).isin(list(wanted)))
@@ -437,7 +437,7 @@ class ExecutionStore:
                 "engine=..., give them to the engine (ea.DuckDBEngine(memory_limit=...))"
             )
         first = start_ts.date() if start_ts is not None else None
-        last = (end_ts - _ONE_US).date() if end_ts is not None else None
+        last = (end_ts - ONE_US).date() if end_ts is not None else None
         days = [
             day
             for day in self.partitions()
@@ -630,9 +630,9 @@ class ExecutionStore:
                 os.replace(self._file(day), moved)
                 midnight = pd.Timestamp(day, tz="UTC")
                 first = max(window[0], midnight)
-                last = min(window[1], midnight + pd.Timedelta(days=1) - _ONE_US)
+                last = min(window[1], midnight + pd.Timedelta(days=1) - ONE_US)
                 if first <= last:
-                    windows.append((first, last + _ONE_US))
+                    windows.append((first, last + ONE_US))
             windows = _merge(windows)
             fetched = schema.empty_frame()
             dropped: list[str] = []
@@ -896,7 +896,7 @@ def _plan(
         windows.append((start, old_start + overlap))
     for first, last in manifest.get("in_flight", {}).get("windows", []):
         # in-flight rows were created in [first, last]: the half-open window ends a microsecond on
-        windows.append((pd.Timestamp(first), pd.Timestamp(last) + _ONE_US))
+        windows.append((pd.Timestamp(first), pd.Timestamp(last) + ONE_US))
     new_start = min(old_start, start) if start_given else old_start
     return _merge(windows), (new_start, max(watermark, reached))
 
@@ -948,12 +948,7 @@ def _clusters(created: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         widest = np.argsort(gaps[splits])[::-1][: MAX_IN_FLIGHT_WINDOWS - 1]
         splits = np.sort(splits[widest])
     chunks = np.split(times, splits + 1)
-    return [(_utc(chunk[0]), _utc(chunk[-1])) for chunk in chunks]
-
-
-def _utc(value: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return [(to_utc(chunk[0]), to_utc(chunk[-1])) for chunk in chunks]
 
 
 def _fetch(
@@ -1215,8 +1210,9 @@ def _query(
     """``load``'s and ``scan``'s arguments, checked: the window's bounds and the filters."""
     start_ts = _timestamp(start, "start")
     end_ts = _timestamp(end, "end")
-    if start_ts is not None and end_ts is not None and start_ts > end_ts:
-        raise InvalidQueryError(f"start ({_iso(start_ts)}) must not be after end ({_iso(end_ts)})")
+    if start_ts is not None and end_ts is not None and start_ts >= end_ts:
+        # the loader's rule and words: an empty window is a mistake, not a question
+        raise InvalidQueryError(f"start ({_iso(start_ts)}) must be before end ({_iso(end_ts)})")
     return start_ts, end_ts, Filters.parse(*filters, any_status=True)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics._util import money
+from eachlabs_analytics._util.timestamps import ONE_US, to_utc
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -89,15 +90,11 @@ def created_range(df: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     else:
         created = df["created_at"].dropna()
         first, last = (None, None) if created.empty else (created.min(), created.max())
-    return _utc(first), _utc(last)
+    return _utc_or_none(first), _utc_or_none(last)
 
 
-def _utc(value: object) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.as_unit("us")
+def _utc_or_none(value: object) -> pd.Timestamp | None:
+    return None if value is None else to_utc(value).as_unit("us")
 
 
 def row_count(df: Any) -> int:
@@ -142,7 +139,7 @@ def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
                 f"{helper}: the frame has no rows and no attrs['window']; pass as_of= or a "
                 "frame from load_executions"
             )
-        return last + pd.Timedelta(microseconds=1)
+        return last + ONE_US
     stamp = _timestamp(as_of, "as_of", helper)
     if end is not None and stamp > end:
         raise InvalidQueryError(
