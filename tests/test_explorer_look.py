@@ -363,6 +363,16 @@ def test_the_snapshot_holds_the_headline_and_the_open_tab_escaped(sandbox_frame,
     assert "<script" not in text.lower() and html.escape(hostile) in text
     assert "Spend &lt;b&gt;here&lt;/b&gt;" in text
     assert "smk_snapshot_secret" not in text
+    # a frame the loader read with a key: its attrs name the source, never the key
+    secret = "smk_snapshot_secret_0123456789"
+    with ea.Sandbox(data=sandbox_frame.head(500), api_key=secret) as api:
+        where = api.base_url
+        loaded = ea.load_executions(
+            start="2026-05-01T00:00:00Z", api_key=secret, base_url=where, progress=False
+        )
+    assert loaded.attrs["base_url"] == where and len(loaded) > 0
+    shown = explore(loaded, charts=False).snapshot().data
+    assert secret not in shown and secret[-12:] not in shown
     # another tab open: the snapshot follows it
     explorer.filters = {"models": [hostile]}
     explorer.tabs.selected_index = list(PANES).index("errors")

@@ -22,7 +22,6 @@ False
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,8 +30,8 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import columns
 from eachlabs_analytics._util.changes import Change
-from eachlabs_analytics._util.formats import NUMERIC_FORMATS, fmt_date, fmt_int, fmt_time
-from eachlabs_analytics.notebook.tables import format_table
+from eachlabs_analytics._util.formats import NUMERIC_FORMATS
+from eachlabs_analytics.notebook.tables import format_table, index_text
 
 #: The report's palette (``report/render.py``), and the chart palette's blue, green and
 #: vermillion (Okabe-Ito) for what got better or worse.
@@ -158,8 +157,8 @@ def table_html(
         css = "num" if is_num else "text"
         head_cells.append(f"<th class='{css}' scope='col'>{html.escape(str(header))}</th>")
     rows = []
-    index_text = _index_text(table.index) if index else [""] * len(table)
-    for label, cells in zip(index_text, shown.itertuples(index=False, name=None), strict=True):
+    shown_index = index_text(table.index) if index else [""] * len(table)
+    for label, cells in zip(shown_index, shown.itertuples(index=False, name=None), strict=True):
         tds = [f"<td class='text'>{html.escape(label)}</td>"] if index else []
         tds += [
             f"<td class='{'num' if is_num else 'text'}'>{html.escape(str(text))}</td>"
@@ -173,20 +172,6 @@ def table_html(
         f"<div class='ea-scroll'><table class='{classes}'><thead><tr>{''.join(head_cells)}"
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
-
-
-def _index_text(index: pd.Index) -> list[str]:
-    """Index values as text: days as days, instants as times, missing as ``(none)``."""
-    if isinstance(index, pd.DatetimeIndex):
-        whole_days = bool((index == index.normalize()).all())
-        return [fmt_date(t) if whole_days else fmt_time(t) for t in index]
-    if pd.api.types.is_integer_dtype(index) and not isinstance(index, pd.RangeIndex):
-        return [fmt_int(v) for v in index]
-    return ["(none)" if _is_missing(v) else str(v) for v in index]
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def card_html(label: str, value: str, detail: str = "", css_class: str = "") -> str:

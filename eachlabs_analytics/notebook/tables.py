@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from eachlabs_analytics._util import columns
-from eachlabs_analytics._util.formats import FORMATS, fmt_date, fmt_int, fmt_time
+from eachlabs_analytics._util.formats import FORMATS, fmt_date, fmt_int, fmt_time, missing
 from eachlabs_analytics.exceptions import InvalidQueryError
 
 
@@ -72,10 +72,25 @@ def format_table(
 
 
 def _index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.DatetimeIndex) or (
+        pd.api.types.is_integer_dtype(index) and not isinstance(index, pd.RangeIndex)
+    ):
+        return pd.Index(index_text(index), name=index.name)
+    return index.rename(columns.label(index.name) if index.name is not None else None)
+
+
+def index_text(index: pd.Index) -> list[str]:
+    """An index's values as text, as every face shows them: whole days as days, instants as
+    times, counts with separators, a missing value as ``(none)``.
+
+    >>> index_text(pd.DatetimeIndex(["2026-10-01", "2026-10-02"], tz="UTC"))
+    ['2026-10-01', '2026-10-02']
+    >>> index_text(pd.Index(["veo-3", None]))
+    ['veo-3', '(none)']
+    """
     if isinstance(index, pd.DatetimeIndex):
         whole_days = bool(len(index)) and bool((index == index.normalize()).all())
-        text = [fmt_date(t) if whole_days else fmt_time(t) for t in index]
-        return pd.Index(text, name=index.name)
+        return [fmt_date(t) if whole_days else fmt_time(t) for t in index]
     if pd.api.types.is_integer_dtype(index) and not isinstance(index, pd.RangeIndex):
-        return pd.Index([fmt_int(v) for v in index], name=index.name)
-    return index.rename(columns.label(index.name) if index.name is not None else None)
+        return [fmt_int(v) for v in index]
+    return ["(none)" if missing(v) else str(v) for v in index]
