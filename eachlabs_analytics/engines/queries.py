@@ -19,8 +19,8 @@ import pandas as pd
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.money import NANOS
+from eachlabs_analytics.metrics import buckets as _buckets
 from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics import over_time as _over_time
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.lazy import OVERVIEW
 
@@ -157,8 +157,8 @@ def _posmod(a: Any, b: int) -> Any:
 
 def period_start(t: Any, engine: Any, freq: str, zone: str) -> Any:
     """The wall-clock start of each row's period (microseconds since the epoch, in ``zone``),
-    as :func:`eachlabs_analytics.metrics.over_time.periods` buckets rows."""
-    kind, step = _over_time.parse_freq(freq)
+    as :func:`eachlabs_analytics.metrics.buckets.periods` buckets rows."""
+    kind, step = _buckets.parse_freq(freq)
     if kind == "fixed":
         wall = engine.wall_micros(t.created_at, zone)
         return wall - _posmod(wall, int(step))

@@ -23,14 +23,13 @@ from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.frame_partials import answerer, check_by
 from eachlabs_analytics.metrics.grouping import (
     Grouping,
     combine,
-    counts,
     group_by,
-    grouped_percentiles,
-    sums,
 )
+from eachlabs_analytics.metrics.rows import latency_rows as latency_rows  # where watch finds it
 
 #: Columns ``latency_percentiles(metric=...)`` accepts (seconds).
 LATENCY_METRICS: tuple[str, ...] = (
@@ -107,27 +106,16 @@ def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
     >>> bool(table["total_cost"].is_monotonic_decreasing)
     True
     """
-    if _lazy.is_lazy(df):
-        _rows.check_by(by, "cost_by_model")
-        table = df.partials(_lazy.GroupCounts(by))
-        grouping = _rows.partial_groups(table, by, "cost_by_model")
-        keys = combine(grouping.codes, _rows.partial_outcomes(table), len(_rows.OUTCOMES))
-        cells = grouping.size * len(_rows.OUTCOMES)
-        per_outcome = _rows.per_group_counts(keys, cells, _lazy.ints(table, "rows"))
-        spent = money.group_nanos(keys, cells, _lazy.nanos(table, "cost"))
-        priced = _rows.per_group_counts(grouping.codes, grouping.size, _lazy.ints(table, "priced"))
-        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(table))
-    else:
-        _rows.check_frame(df, "cost_by_model", ["status", "execution_cost"])
-        grouping = _rows.grouping_for(df, by, "cost_by_model")
-        outcomes = _rows.outcome_codes(df)
-        keys = combine(grouping.codes, outcomes, len(_rows.OUTCOMES))
-        cells = grouping.size * len(_rows.OUTCOMES)
-        cost = _rows.floats(df, "execution_cost")
-        per_outcome = counts(keys, cells)
-        spent = money.group_nanos(keys, cells, money.to_nanos(cost))
-        priced = counts(grouping.codes[~np.isnan(cost)], grouping.size)
-        attrs = _rows.result_attrs(df, outcomes)
+    source = answerer(df, "cost_by_model", ["status", "execution_cost"])
+    check_by(source, by, "cost_by_model")
+    table = source.partials(_lazy.GroupCounts(by))
+    grouping = _rows.partial_groups(table, by, "cost_by_model")
+    keys = combine(grouping.codes, _rows.partial_outcomes(table), len(_rows.OUTCOMES))
+    cells = grouping.size * len(_rows.OUTCOMES)
+    per_outcome = _rows.per_group_counts(keys, cells, _lazy.ints(table, "rows"))
+    spent = money.group_nanos(keys, cells, _lazy.nanos(table, "cost"))
+    priced = _rows.per_group_counts(grouping.codes, grouping.size, _lazy.ints(table, "priced"))
+    attrs = _rows.lazy_attrs(source.attrs, _rows.outcome_overview(table))
     out = _cost_table(grouping, by, per_outcome, spent, priced)
     out.attrs = attrs
     return out
@@ -187,63 +175,34 @@ def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
     >>> int(table["executions"].sum()) == int(df["workflow_id"].notna().sum())
     True
     """
-    if _lazy.is_lazy(df):
-        table = df.partials(_lazy.Workflows())
-        workflows = _rows.partial_groups(table, "workflow_id", "cost_by_workflow")
-        size = workflows.size
-        codes = workflows.codes
-        runs = _rows.per_group_counts(codes, size, _lazy.ints(table, "runs"))
-        executions = _rows.per_group_counts(codes, size, _lazy.ints(table, "executions"))
-        total = money.to_dollars(money.group_nanos(codes, size, _lazy.nanos(table, "cost")))
-        run_cost = money.to_dollars(money.group_nanos(codes, size, _lazy.nanos(table, "run_cost")))
-        stats = _rows.per_group_values(
-            codes, size, np.column_stack([_lazy.reals(table, "q0"), _lazy.reals(table, "q1")])
-        )
-        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(table))
-        outside = workflows.labels.isna()
-        keep = ~np.asarray(outside, dtype=bool)
-        without = int(executions[~keep].sum())
-        out = _workflow_table(
-            workflows.labels[keep],
-            runs[keep],
-            executions[keep],
-            total[keep],
-            run_cost[keep],
-            stats[keep],
-        )
-    else:
-        _rows.check_frame(
-            df,
-            "cost_by_workflow",
-            ["workflow_id", "workflow_execution_id", "execution_cost", "status"],
-        )
-        in_workflow = df["workflow_id"].notna().to_numpy(dtype=bool)
-        # group the whole columns; missing workflow ids form the last group, which is simply
-        # not reported
-        workflows = group_by(df["workflow_id"])
-        labels = workflows.labels[: workflows.size - int(not in_workflow.all())]
-        size = len(labels)
-        codes = workflows.codes[in_workflow]
-        cost = _rows.floats(df, "execution_cost")
-        run_ids = group_by(df["workflow_execution_id"])
-        has_run = in_workflow & df["workflow_execution_id"].notna().to_numpy(dtype=bool)
-        # a run is a (workflow, run id) pair; its workflow is the one of its rows
-        pair = combine(workflows.codes[has_run], run_ids.codes[has_run], run_ids.size)
-        run_codes, run_keys = pd.factorize(pair)
-        n_runs = len(run_keys)
-        run_nanos = money.group_nanos(run_codes, n_runs, money.to_nanos(cost[has_run]))
-        run_workflow = np.zeros(n_runs, dtype=np.intp)
-        run_workflow[run_codes] = workflows.codes[has_run]
-        out = _workflow_table(
-            pd.Index(labels),
-            counts(run_workflow, size),
-            counts(codes, size),
-            money.group_dollars(codes, size, cost[in_workflow]),
-            money.to_dollars(money.group_nanos(run_workflow, size, run_nanos)),
-            grouped_percentiles(run_workflow, size, money.to_dollars(run_nanos), (50, 95)),
-        )
-        attrs = _rows.result_attrs(df)
-        without = int(np.count_nonzero(~in_workflow))
+    source = answerer(
+        df,
+        "cost_by_workflow",
+        ["workflow_id", "workflow_execution_id", "execution_cost", "status"],
+    )
+    table = source.partials(_lazy.Workflows())
+    workflows = _rows.partial_groups(table, "workflow_id", "cost_by_workflow")
+    size = workflows.size
+    codes = workflows.codes
+    runs = _rows.per_group_counts(codes, size, _lazy.ints(table, "runs"))
+    executions = _rows.per_group_counts(codes, size, _lazy.ints(table, "executions"))
+    total = money.to_dollars(money.group_nanos(codes, size, _lazy.nanos(table, "cost")))
+    run_cost = money.to_dollars(money.group_nanos(codes, size, _lazy.nanos(table, "run_cost")))
+    stats = _rows.per_group_values(
+        codes, size, np.column_stack([_lazy.reals(table, "q0"), _lazy.reals(table, "q1")])
+    )
+    attrs = _rows.lazy_attrs(source.attrs, _lazy.overview(table))
+    outside = workflows.labels.isna()
+    keep = ~np.asarray(outside, dtype=bool)
+    without = int(executions[~keep].sum())
+    out = _workflow_table(
+        workflows.labels[keep],
+        runs[keep],
+        executions[keep],
+        total[keep],
+        run_cost[keep],
+        stats[keep],
+    )
     out.attrs = attrs
     out.attrs["rows_without_workflow"] = without
     return out
@@ -302,22 +261,6 @@ def check_percentiles(percentiles: Sequence[float] | float) -> tuple[float, ...]
     return values
 
 
-def latency_rows(
-    outcomes: np.ndarray, values: np.ndarray, outcome: str | None = None
-) -> np.ndarray:
-    """Which rows a latency statistic uses: not in flight (or of ``outcome``), metric known.
-
-    >>> latency_rows(np.array([0, 3, 1]), np.array([1.0, 2.0, np.nan])).tolist()
-    [True, False, False]
-    """
-    usable = ~np.isnan(values)
-    if outcome is None:
-        usable &= outcomes != _rows.IN_FLIGHT
-    else:
-        usable &= outcomes == _rows.OUTCOMES.index(outcome)
-    return usable
-
-
 def latency_percentiles(
     df: pd.DataFrame,
     by: str | None = "model",
@@ -351,15 +294,12 @@ def latency_percentiles(
     >>> bool(table.loc["all", "p95"] == expected)
     True
     """
-    lazy = _lazy.is_lazy(df)
-    if not lazy:
-        _rows.check_frame(df, "latency_percentiles", ["status"])
+    source = answerer(df, "latency_percentiles", ["status"])
     if metric not in LATENCY_METRICS:
         raise InvalidQueryError(
             f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
         )
-    if not lazy:
-        _rows.check_frame(df, "latency_percentiles", [metric])
+    source = answerer(df, "latency_percentiles", [metric])
     allowed_outcomes = [o for o in _rows.OUTCOMES if o != "in_flight"]
     if outcome is not None and outcome not in allowed_outcomes:
         raise InvalidQueryError(
@@ -369,30 +309,18 @@ def latency_percentiles(
     if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
         raise InvalidQueryError(f"min_count must be an integer >= 0, not {min_count!r}")
     qs = check_percentiles(percentiles)
-    if lazy:
-        _rows.check_by(by, "latency_percentiles")
-        groups = df.partials(_lazy.GroupCounts(by, cost=False))
-        table = df.partials(_lazy.Latency(by, metric, qs, outcome))
-        # the groups of every row (some have no latency row), then the latency rows' ones
-        both = pa.concat_tables([_keys_of(groups, by), _keys_of(table, by)])
-        grouping = _rows.partial_groups(both, by, "latency_percentiles")
-        size = grouping.size
-        codes = grouping.codes[groups.num_rows :]
-        n = _rows.per_group_counts(codes, size, _lazy.ints(table, "count"))
-        total = _rows.per_group(codes, size, _lazy.sums(table, "total"))
-        stats = _rows.per_group_values(codes, size, _quantile_columns(table, qs))
-        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(groups))
-    else:
-        grouping = _rows.grouping_for(df, by, "latency_percentiles")
-        outcomes = _rows.outcome_codes(df)
-        values = _rows.floats(df, metric)
-        usable = latency_rows(outcomes, values, outcome)
-        codes, kept = grouping.codes[usable], values[usable]
-        size = grouping.size
-        n = counts(codes, size)
-        total = sums(codes, size, kept, skipna=False)  # NaN already left out
-        stats = grouped_percentiles(codes, size, kept, qs)
-        attrs = _rows.result_attrs(df, outcomes)
+    check_by(source, by, "latency_percentiles")
+    groups = source.partials(_lazy.GroupCounts(by, cost=False))
+    table = source.partials(_lazy.Latency(by, metric, qs, outcome))
+    # the groups of every row (some have no latency row), then the latency rows' ones
+    both = pa.concat_tables([_keys_of(groups, by), _keys_of(table, by)])
+    grouping = _rows.partial_groups(both, by, "latency_percentiles")
+    size = grouping.size
+    codes = grouping.codes[groups.num_rows :]
+    n = _rows.per_group_counts(codes, size, _lazy.ints(table, "count"))
+    total = _rows.per_group(codes, size, _lazy.sums(table, "total"))
+    stats = _rows.per_group_values(codes, size, _quantile_columns(table, qs))
+    attrs = _rows.lazy_attrs(source.attrs, _rows.outcome_overview(groups))
     columns: dict[str, np.ndarray] = {"count": n, "mean": _rows.rate(total, n)}
     for i, p in enumerate(qs):
         columns[percentile_column(p)] = stats[:, i]
@@ -454,29 +382,17 @@ def error_breakdown(
     >>> int(table["errors"].sum()) == int(df["status"].isin(["error", "failed"]).sum())
     True
     """
-    if _lazy.is_lazy(df):
-        _rows.check_by(by, "error_breakdown")
-        table = df.partials(_lazy.GroupCounts(by, cost=False))
-        grouping = _rows.partial_groups(table, by, "error_breakdown")
-        classes = group_by(_rows.partial_classes(table))
-        failed = _rows.partial_outcomes(table) == _rows.FAILED
-        n = _lazy.ints(table, "rows")
-        cells = combine(grouping.codes[failed], classes.codes[failed], classes.size)
-        by_class = _rows.per_group_counts(cells, grouping.size * classes.size, n[failed])
-        executions = _rows.per_group_counts(grouping.codes, grouping.size, n)
-        attrs = _rows.lazy_attrs(df.attrs, _rows.outcome_overview(table))
-    else:
-        _rows.check_frame(df, "error_breakdown", ["status", "error_classification"])
-        grouping = _rows.grouping_for(df, by, "error_breakdown")
-        outcomes = _rows.outcome_codes(df)
-        classes = group_by(df["error_classification"])
-        failed = outcomes == _rows.FAILED
-        by_class = counts(
-            combine(grouping.codes[failed], classes.codes[failed], classes.size),
-            grouping.size * classes.size,
-        )
-        executions = counts(grouping.codes, grouping.size)
-        attrs = _rows.result_attrs(df, outcomes)
+    source = answerer(df, "error_breakdown", ["status", "error_classification"])
+    check_by(source, by, "error_breakdown")
+    table = source.partials(_lazy.GroupCounts(by, cost=False))
+    grouping = _rows.partial_groups(table, by, "error_breakdown")
+    classes = group_by(_rows.partial_classes(table))
+    failed = _rows.partial_outcomes(table) == _rows.FAILED
+    n = _lazy.ints(table, "rows")
+    cells = combine(grouping.codes[failed], classes.codes[failed], classes.size)
+    by_class = _rows.per_group_counts(cells, grouping.size * classes.size, n[failed])
+    executions = _rows.per_group_counts(grouping.codes, grouping.size, n)
+    attrs = _rows.lazy_attrs(source.attrs, _rows.outcome_overview(table))
     out = _error_table(grouping, classes, by_class, executions, by, all_classes)
     out.attrs = attrs
     return out

@@ -24,6 +24,7 @@ from eachlabs_analytics.metrics.aggregates import (
     error_breakdown,
     latency_percentiles,
 )
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.metrics.periods import window_of
 
 _ERROR_COLUMNS = ("errors", "executions", "error_rate")
@@ -151,21 +152,16 @@ def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
     >>> print(repr(s).splitlines()[0])
     eachlabs summary
     """
-    lazy = _lazy.is_lazy(df)
-    if not lazy:
-        _rows.check_frame(df, "summary", ["model", "status", "execution_cost", "total_seconds"])
-        _rows.check_frame(df, "summary", ["created_at", "error_classification"])
+    columns = ["model", "status", "execution_cost", "total_seconds", "created_at"]
+    rows = answerer(df, "summary", [*columns, "error_classification"])
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise InvalidQueryError(f"top must be an integer >= 0, not {top!r}")
     # spend per model first: over a selection, the totals below are summed from its partials
     by_model = cost_by_model(df)
-    if lazy:
-        table = df.partials(_lazy.GroupCounts(None, cost=False))
-        per_outcome = _rows.per_group_counts(
-            _rows.partial_outcomes(table), len(_rows.OUTCOMES), _lazy.ints(table, "rows")
-        )
-    else:
-        per_outcome = np.bincount(_rows.outcome_codes(df), minlength=len(_rows.OUTCOMES))
+    table = rows.partials(_lazy.GroupCounts(None, cost=False))
+    per_outcome = _rows.per_group_counts(
+        _rows.partial_outcomes(table), len(_rows.OUTCOMES), _lazy.ints(table, "rows")
+    )
     errors = error_breakdown(df, by=None)
     latency = latency_percentiles(df, by=None, percentiles=(50, 95))
     n = int(by_model.attrs["rows"])

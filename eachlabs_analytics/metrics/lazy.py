@@ -224,8 +224,10 @@ def typed_keys(values: list[object], column: str) -> pd.Series:
     if column == "status":
         present = [v for v in values if isinstance(v, str)]
         dtype: Any = schema.status_dtype(present)
-    else:
+    elif column in schema.DTYPES:
         dtype = schema.DTYPES[column]
+    else:  # a column of the user's own: its values as they are
+        return pd.Series(values, dtype=object)
     if isinstance(dtype, pd.CategoricalDtype):
         # a value outside the categories is missing, as the loader makes it
         allowed = set(dtype.categories)

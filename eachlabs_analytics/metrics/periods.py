@@ -20,8 +20,9 @@ from eachlabs_analytics._util.timestamps import require_ascii, to_utc
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
-from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS, latency_rows
-from eachlabs_analytics.metrics.grouping import Grouping, counts, grouped_percentiles
+from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS
+from eachlabs_analytics.metrics.frame_partials import answerer, check_by
+from eachlabs_analytics.metrics.grouping import Grouping
 
 #: The compared measures, in column order; each gets ``_previous``, ``_current``, ``_change``
 #: and ``_rel_change`` columns.
@@ -85,42 +86,14 @@ def window_of(df: pd.DataFrame) -> tuple[Span | None, str]:
             return _span((window.get("start"), window.get("end")), "window"), "query"
         except InvalidQueryError:
             pass  # an unreadable window: fall back to the data itself
-    if _lazy.is_lazy(df):
-        found = df.partials(_lazy.CreatedRange())
-        first, last = found["first"][0].as_py(), found["last"][0].as_py()
-        if first is None:
-            return None, "none"
-    else:
-        if "created_at" not in df.columns:
-            return None, "none"
-        created = df["created_at"].dropna()
-        if created.empty:
-            return None, "none"
-        first, last = created.min(), created.max()
+    if isinstance(df, pd.DataFrame) and "created_at" not in df.columns:
+        return None, "none"
+    found = answerer(df, "window_of").partials(_lazy.CreatedRange())
+    first, last = found["first"][0].as_py(), found["last"][0].as_py()
+    if first is None:
+        return None, "none"
     start, end = _checked_time(first, "start"), _checked_time(last, "end")
     return (start, end + pd.Timedelta(1, "us")), "data"
-
-
-def _measures(
-    df: pd.DataFrame, grouping: Grouping, outcomes: np.ndarray, metric: str, rows: np.ndarray
-) -> dict[str, np.ndarray]:
-    """Spend, executions, error rate and p95 latency per group over the selected ``rows``.
-
-    The same definitions as cost_by_model, error_breakdown and latency_percentiles, computed
-    on the frame's group codes instead of a copied slice.
-    """
-    size = grouping.size
-    codes, outcome = grouping.codes[rows], outcomes[rows]
-    values = _rows.floats(df, metric)[rows]
-    executions = counts(codes, size)
-    usable = latency_rows(outcome, values)
-    p95 = grouped_percentiles(codes[usable], size, values[usable], (95,))[:, 0]
-    return {
-        "spend": money.group_dollars(codes, size, _rows.floats(df, "execution_cost")[rows]),
-        "executions": executions,
-        "error_rate": _rows.rate(counts(codes[outcome == _rows.FAILED], size), executions),
-        "latency_p95": p95,
-    }
 
 
 def _iso(span: Span) -> dict[str, str]:
@@ -164,15 +137,12 @@ def compare_periods(
     >>> bool(abs(table["spend_current"].sum() - october["execution_cost"].sum()) < 1e-6)
     True
     """
-    lazy = _lazy.is_lazy(df)
-    if not lazy:
-        _rows.check_frame(df, "compare_periods", ["created_at", "status", "execution_cost"])
+    source = answerer(df, "compare_periods", ["created_at", "status", "execution_cost"])
     if metric not in LATENCY_METRICS:
         raise InvalidQueryError(
             f"metric={metric!r} is not a latency column; allowed: {', '.join(LATENCY_METRICS)}"
         )
-    if not lazy:
-        _rows.check_frame(df, "compare_periods", [metric])
+    source = answerer(df, "compare_periods", ["created_at", "status", "execution_cost", metric])
     if current is None:
         window, _ = window_of(df)
         if window is None:
@@ -187,25 +157,13 @@ def compare_periods(
     elif before is None:
         before = (now[0] - (now[1] - now[0]), now[0])
     names = ("previous", "current")
-    if lazy:
-        _rows.check_by(by, "compare_periods")
-        table = df.partials(_lazy.Spans((before, now), by, metric))
-        grouping = _rows.partial_groups(table, by, "compare_periods")
-        parts, in_span = _lazy_measures(table, grouping)
-        whole = table.filter(pc.is_null(table["span"]))
-        attrs = _rows.lazy_attrs(df.attrs, _lazy.overview(whole))
-        any_rows = attrs["rows"] != 0
-    else:
-        created = df["created_at"]
-        grouping = _rows.grouping_for(df, by, "compare_periods")
-        outcomes = _rows.outcome_codes(df)
-        parts, in_span = {}, {}
-        for name, (start, end) in zip(names, (before, now), strict=True):
-            rows = ((created >= start) & (created < end)).to_numpy(dtype=bool, na_value=False)
-            parts[name] = _measures(df, grouping, outcomes, metric, rows)
-            in_span[name] = bool(rows.any())
-        attrs = _rows.result_attrs(df)
-        any_rows = len(df) != 0
+    check_by(source, by, "compare_periods")
+    table = source.partials(_lazy.Spans((before, now), by, metric))
+    grouping = _rows.partial_groups(table, by, "compare_periods")
+    parts, in_span = _measures(table, grouping)
+    whole = table.filter(pc.is_null(table["span"]))
+    attrs = _rows.lazy_attrs(source.attrs, _lazy.overview(whole))
+    any_rows = attrs["rows"] != 0
     empty = []
     for name, (start, end) in zip(names, (before, now), strict=True):
         if any_rows and not in_span[name]:  # (an empty frame gives an empty table: nothing to say)
@@ -236,10 +194,12 @@ def compare_periods(
     return out
 
 
-def _lazy_measures(
+def _measures(
     table: pa.Table, grouping: Grouping
 ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, bool]]:
-    """:func:`_measures` of both spans from a selection's partial rows (span, group)."""
+    """Spend, executions, error rate and p95 latency per group in both spans, from the
+    partial rows (span, group): the definitions of cost_by_model, error_breakdown and
+    latency_percentiles."""
     size = grouping.size
     spans = _lazy.reals(table, "span")
     rows = _lazy.ints(table, "rows")

@@ -119,26 +119,56 @@ def grouping_for(df: pd.DataFrame, by: str | None, helper: str) -> Grouping:
     eachlabs_analytics.exceptions.InvalidQueryError: cost_by_model: by='modle' is not a column; \
 allowed: None, 'status_group' or one of model
     """
+    check_by_column(df, by, helper)
     if by is None:
         return Grouping(np.zeros(len(df), dtype=np.uint8), pd.Index([ALL]))
     if by == STATUS_GROUP:
-        return _outcome_grouping(outcome_codes(df))
+        return outcome_grouping(outcome_codes(df))
+    return group_by(df[by])
+
+
+def check_by_column(df: pd.DataFrame, by: object, helper: str) -> None:
+    """Refuse a ``by=`` that is not None, ``"status_group"`` or a column of ``df``.
+
+    >>> check_by_column(pd.DataFrame({"model": []}), "status_group", "x")
+    """
+    if by is None or by == STATUS_GROUP:
+        return
     if not isinstance(by, str) or by not in df.columns:
         allowed = [c for c in df.columns if not _is_numeric_or_time(df[c])]
         raise InvalidQueryError(
             f"{helper}: by={by!r} is not a column; allowed: None, 'status_group' or one of "
             f"{', '.join(map(str, allowed))}"
         )
-    return group_by(df[by])
 
 
-def _outcome_grouping(codes: np.ndarray) -> Grouping:
-    """Groups by outcome: the outcomes present, in :data:`OUTCOMES` order."""
+def outcome_grouping(codes: np.ndarray) -> Grouping:
+    """Groups by outcome: the outcomes present, in :data:`OUTCOMES` order.
+
+    >>> outcome_grouping(np.array([3, 0, 3], dtype=np.uint8)).labels.tolist()
+    ['succeeded', 'in_flight']
+    """
     present = np.bincount(codes, minlength=len(OUTCOMES)) > 0
     remap = np.cumsum(present) - 1
     return Grouping(
         remap[codes].astype(np.uint8), pd.Index(np.array(OUTCOMES)[present], dtype=object)
     )
+
+
+def latency_rows(
+    outcomes: np.ndarray, values: np.ndarray, outcome: str | None = None
+) -> np.ndarray:
+    """Which rows a latency statistic uses: not in flight (or of ``outcome``), metric known.
+
+    >>> latency_rows(np.array([0, 3, 1]), np.array([1.0, 2.0, np.nan])).tolist()
+    [True, False, False]
+    """
+    usable = ~np.isnan(values)
+    if outcome is None:
+        usable &= outcomes != IN_FLIGHT
+    else:
+        usable &= outcomes == OUTCOMES.index(outcome)
+    return usable
 
 
 def check_by(by: str | None, helper: str) -> None:
@@ -151,7 +181,7 @@ def check_by(by: str | None, helper: str) -> None:
 column; allowed: None, 'status_group' or one of id, model, requested_model, status, workflow_id, \
 workflow_execution_id, output, error_classification
     """
-    grouping_for(schema.empty_frame(), by, helper)
+    check_by_column(schema.empty_frame(), by, helper)
 
 
 def key_grouping(keys: list[Any] | None, size: int, by: str | None, helper: str) -> Grouping:
@@ -165,12 +195,11 @@ def key_grouping(keys: list[Any] | None, size: int, by: str | None, helper: str)
     """
     if by is None:
         return Grouping(np.zeros(size, dtype=np.uint8), pd.Index([ALL]))
-    check_by(by, helper)
     values = list(keys or [])
     if by == STATUS_GROUP:
         index = {name: i for i, name in enumerate(OUTCOMES)}
         codes = np.array([index.get(str(v), OTHER) for v in values], dtype=np.uint8)
-        return _outcome_grouping(codes)
+        return outcome_grouping(codes)
     return group_by(_lazy.typed_keys(values, by))
 
 
