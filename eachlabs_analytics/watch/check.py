@@ -2,7 +2,11 @@
 
 The library behind ``eachlabs-analytics check``. :func:`run_check` judges a frame and returns
 a :class:`CheckResult` whose ``status`` follows the monitoring-plugin convention (Nagios,
-Icinga, Sensu, cron wrappers): ``0`` OK, ``1`` WARNING, ``2`` CRITICAL, ``3`` UNKNOWN.
+Icinga, Sensu, cron wrappers): ``0`` OK, ``1`` WARNING, ``2`` CRITICAL, ``3`` UNKNOWN. The
+result and its statuses are :mod:`~eachlabs_analytics.watch.check_result`'s, its sentences
+:mod:`~eachlabs_analytics.watch.wording`'s and the budgets' text :func:`parse_budgets`'s
+(:mod:`~eachlabs_analytics.watch.budgets`); this module judges, and exports them with
+:func:`run_check`.
 
 Status rules
 ------------
