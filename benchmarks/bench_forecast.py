@@ -37,7 +37,8 @@ import pandas as pd
 
 import eachlabs_analytics as ea
 from eachlabs_analytics.watch import forecast_spend
-from eachlabs_analytics.watch.forecast import SEASON, forecast_days, history
+from eachlabs_analytics.watch.forecast import forecast_days, history
+from eachlabs_analytics.watch.spend_model import SEASON
 
 END = "2026-10-31T00:00:00Z"
 DAYS = 150

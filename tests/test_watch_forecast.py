@@ -14,7 +14,8 @@ import eachlabs_analytics as ea
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.local_api.frame import build_frame
 from eachlabs_analytics.watch import forecast_spend, month_end_projection
-from eachlabs_analytics.watch.forecast import ETS_METHOD, MEAN_METHOD, RUN_RATE_METHOD
+from eachlabs_analytics.watch.forecast import RUN_RATE_METHOD
+from eachlabs_analytics.watch.spend_model import ETS_METHOD, MEAN_METHOD
 
 MIDDAY = "2026-10-20T12:00:00Z"
 COLUMNS = ["group", "period", "actual", "forecast", "lo_80", "hi_80", "lo_95", "hi_95"]

@@ -5,7 +5,8 @@ A budget is an amount in USD for one calendar period (UTC day, week from Monday,
 created in the period up to ``as_of`` (any status; a missing cost counts 0), like
 :func:`~eachlabs_analytics.cost_over_time`. The rest of the period is forecast per key as in
 :func:`~eachlabs_analytics.watch.forecast_spend` (expected spend, whole days and the rest of
-today).
+today). Budgets come as a mapping, or as command-line text (``--budget total=500``) that
+:func:`parse_budgets` reads into one, with the same keys.
 
 Status, with ``thresholds`` sorted (default 0.5, 0.8, 1.0) and ``top`` the highest:
 
@@ -24,7 +25,8 @@ Status, with ``thresholds`` sorted (default 0.5, 0.8, 1.0) and ``top`` the highe
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +65,12 @@ COLUMNS: tuple[str, ...] = (
     "projected_exhaustion",
 )
 _ALLOWED_KEYS = "'total', a model slug such as 'veo-3', or 'workflow:<id>'"
+_BUDGET_FORM = (
+    "KEY=AMOUNT, KEY being 'total', a model slug such as 'veo-3' or 'workflow:<id>', AMOUNT a "
+    "positive number of USD such as 500, 99.90, $1,500 or 1,500.00"
+)
+# a plain number, or one with comma thousands separators in groups of three; optional "$"
+_AMOUNT = re.compile(r"\$?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?", re.ASCII)
 
 
 def _check_budgets(budgets: object) -> dict[str, float]:
@@ -86,6 +94,75 @@ def _check_budgets(budgets: object) -> dict[str, float]:
             )
         out[key] = float(number)
     return out
+
+
+def parse_budgets(values: Iterable[str]) -> dict[str, float]:
+    """Budgets given on a command line (``--budget total=500``) as a mapping for
+    :func:`~eachlabs_analytics.watch.check.run_check`.
+
+    Each value is ``KEY=AMOUNT`` (spaces around either are ignored): ``KEY`` is ``total``
+    (every execution), a model slug (``veo-3``) or ``workflow:<id>`` and is kept as written
+    (slugs are case-sensitive); ``AMOUNT`` is a positive number of US dollars, written plainly
+    (``500``, ``99.90``) or with a leading ``$`` and comma thousands separators in groups of
+    three (``$1,500``, ``1,500.00``). Refused, with what is allowed: a value without ``=``, an
+    empty key, an amount that is not such a number (``1,5``, ``1e3``, ``inf``, ``500 USD``), a
+    negative or zero amount, and a key given twice. No values: an empty mapping.
+
+    Examples
+    --------
+    >>> parse_budgets(["total=500", "veo-3 = $1,250.50", "workflow:wf_123=50"])
+    {'total': 500.0, 'veo-3': 1250.5, 'workflow:wf_123': 50.0}
+    >>> parse_budgets(["total=500", "total=600"])
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: budget 'total' is given twice ('total=500' \
+and 'total=600'); give each key once
+    """
+    if isinstance(values, str | bytes):
+        raise InvalidQueryError(
+            "parse_budgets takes a list of 'KEY=AMOUNT' strings, not one string; "
+            f"e.g. parse_budgets([{values!r}])"
+        )
+    out: dict[str, float] = {}
+    given: dict[str, str] = {}
+    for value in values:
+        if not isinstance(value, str):
+            raise InvalidQueryError(f"budget {value!r} is not text; use {_BUDGET_FORM}")
+        key, sep, amount_text = value.partition("=")
+        key, amount_text = key.strip(), amount_text.strip()
+        if not sep:
+            raise InvalidQueryError(f"budget {value!r} has no '='; use {_BUDGET_FORM}")
+        if not key or key == WORKFLOW_PREFIX or any(c.isspace() for c in key):
+            raise InvalidQueryError(
+                f"budget {value!r} has no usable key (empty, or with spaces); use {_BUDGET_FORM}"
+            )
+        amount = _amount(amount_text)
+        if amount is None:
+            raise InvalidQueryError(
+                f"budget {value!r}: {amount_text!r} is not an amount; use {_BUDGET_FORM}"
+            )
+        if amount <= 0:
+            raise InvalidQueryError(
+                f"budget {value!r}: a budget must be a positive amount of USD, not {amount_text}"
+            )
+        if key in out:
+            raise InvalidQueryError(
+                f"budget {key!r} is given twice ({given[key]!r} and {value!r}); give each key once"
+            )
+        out[key], given[key] = amount, value
+    return out
+
+
+def _amount(text: str) -> float | None:
+    negative = text.startswith("-")
+    body = text[1:].lstrip() if negative else text
+    match = _AMOUNT.fullmatch(body)
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    number = float((match.group(1) or "0").replace(",", "") + (match.group(2) or ""))
+    if not math.isfinite(number):  # 400 digits
+        return None
+    return -number if negative else number
 
 
 def _check_thresholds(thresholds: object) -> tuple[float, ...]:

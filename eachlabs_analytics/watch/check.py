@@ -2,7 +2,11 @@
 
 The library behind ``eachlabs-analytics check``. :func:`run_check` judges a frame and returns
 a :class:`CheckResult` whose ``status`` follows the monitoring-plugin convention (Nagios,
-Icinga, Sensu, cron wrappers): ``0`` OK, ``1`` WARNING, ``2`` CRITICAL, ``3`` UNKNOWN.
+Icinga, Sensu, cron wrappers): ``0`` OK, ``1`` WARNING, ``2`` CRITICAL, ``3`` UNKNOWN. The
+result and its statuses are :mod:`~eachlabs_analytics.watch.check_result`'s, its sentences
+:mod:`~eachlabs_analytics.watch.wording`'s and the budgets' text :func:`parse_budgets`'s
+(:mod:`~eachlabs_analytics.watch.budgets`); this module judges, and exports them with
+:func:`run_check`.
 
 Status rules
 ------------
@@ -53,16 +57,12 @@ data: 2026-08-02T12:00:00Z to 2026-10-31T12:00:00Z, as of 2026-10-31T12:00:00Z; 
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
+from eachlabs_analytics._util.formats import missing
 from eachlabs_analytics._util.timestamps import DAY, format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
@@ -75,15 +75,33 @@ from eachlabs_analytics.watch._frame import (
 )
 from eachlabs_analytics.watch.anomalies import METRICS, SENSITIVITY, detect_anomalies
 from eachlabs_analytics.watch.budgets import (
-    COLUMNS as BUDGET_COLUMNS,
-)
-from eachlabs_analytics.watch.budgets import (
     PERIODS,
     WORKFLOW_PREFIX,
     _check_budgets,
     _check_thresholds,
     check_budgets,
+    parse_budgets,
     period_bounds,
+)
+from eachlabs_analytics.watch.check_result import (
+    _BUDGET_STATUS,
+    CRITICAL,
+    OK,
+    STATUS_NAMES,
+    UNKNOWN,
+    WARNING,
+    Alert,
+    CheckResult,
+    _empty_anomalies,
+    _empty_budgets,
+    _unjudged,
+    _worst,
+)
+from eachlabs_analytics.watch.wording import (
+    _anomaly_detail,
+    _budget_line,
+    _group_label,
+    _period_label,
 )
 
 __all__ = [
@@ -99,438 +117,11 @@ __all__ = [
     "run_check",
 ]
 
-#: Exit statuses of the monitoring-plugin convention.
-OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
-STATUS_NAMES: dict[int, str] = {
-    OK: "OK",
-    WARNING: "WARNING",
-    CRITICAL: "CRITICAL",
-    UNKNOWN: "UNKNOWN",
-}
 #: Complete UTC days before ``as_of`` whose anomalies count (see the module's docstring).
 RECENT_DAYS = 2
 #: Anomaly metrics and groupings :func:`run_check` watches by default: spend, total and per model.
 DEFAULT_ANOMALY_METRICS: tuple[str, ...] = ("spend",)
 DEFAULT_ANOMALY_BY: tuple[str | None, ...] = (None, "model")
-
-# How bad each status is, for "the worst of": UNKNOWN outranks OK only.
-_SEVERITY = {OK: 0, UNKNOWN: 1, WARNING: 2, CRITICAL: 3}
-_BUDGET_STATUS = {"ok": OK, "warning": WARNING, "critical": CRITICAL}
-_LEVELS = ("warning", "critical")
-_BUDGET_FORM = (
-    "KEY=AMOUNT, KEY being 'total', a model slug such as 'veo-3' or 'workflow:<id>', AMOUNT a "
-    "positive number of USD such as 500, 99.90, $1,500 or 1,500.00"
-)
-# a plain number, or one with comma thousands separators in groups of three; optional "$"
-_AMOUNT = re.compile(r"\$?\s*([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)?(\.[0-9]+)?", re.ASCII)
-
-
-def parse_budgets(values: Iterable[str]) -> dict[str, float]:
-    """Budgets given on a command line (``--budget total=500``) as a mapping for :func:`run_check`.
-
-    Each value is ``KEY=AMOUNT`` (spaces around either are ignored): ``KEY`` is ``total``
-    (every execution), a model slug (``veo-3``) or ``workflow:<id>`` and is kept as written
-    (slugs are case-sensitive); ``AMOUNT`` is a positive number of US dollars, written plainly
-    (``500``, ``99.90``) or with a leading ``$`` and comma thousands separators in groups of
-    three (``$1,500``, ``1,500.00``). Refused, with what is allowed: a value without ``=``, an
-    empty key, an amount that is not such a number (``1,5``, ``1e3``, ``inf``, ``500 USD``), a
-    negative or zero amount, and a key given twice. No values: an empty mapping.
-
-    Examples
-    --------
-    >>> parse_budgets(["total=500", "veo-3 = $1,250.50", "workflow:wf_123=50"])
-    {'total': 500.0, 'veo-3': 1250.5, 'workflow:wf_123': 50.0}
-    >>> parse_budgets(["total=500", "total=600"])
-    Traceback (most recent call last):
-    ...
-    eachlabs_analytics.exceptions.InvalidQueryError: budget 'total' is given twice ('total=500' \
-and 'total=600'); give each key once
-    """
-    if isinstance(values, str | bytes):
-        raise InvalidQueryError(
-            "parse_budgets takes a list of 'KEY=AMOUNT' strings, not one string; "
-            f"e.g. parse_budgets([{values!r}])"
-        )
-    out: dict[str, float] = {}
-    given: dict[str, str] = {}
-    for value in values:
-        if not isinstance(value, str):
-            raise InvalidQueryError(f"budget {value!r} is not text; use {_BUDGET_FORM}")
-        key, sep, amount_text = value.partition("=")
-        key, amount_text = key.strip(), amount_text.strip()
-        if not sep:
-            raise InvalidQueryError(f"budget {value!r} has no '='; use {_BUDGET_FORM}")
-        if not key or key == WORKFLOW_PREFIX or any(c.isspace() for c in key):
-            raise InvalidQueryError(
-                f"budget {value!r} has no usable key (empty, or with spaces); use {_BUDGET_FORM}"
-            )
-        amount = _amount(amount_text)
-        if amount is None:
-            raise InvalidQueryError(
-                f"budget {value!r}: {amount_text!r} is not an amount; use {_BUDGET_FORM}"
-            )
-        if amount <= 0:
-            raise InvalidQueryError(
-                f"budget {value!r}: a budget must be a positive amount of USD, not {amount_text}"
-            )
-        if key in out:
-            raise InvalidQueryError(
-                f"budget {key!r} is given twice ({given[key]!r} and {value!r}); give each key once"
-            )
-        out[key], given[key] = amount, value
-    return out
-
-
-def _amount(text: str) -> float | None:
-    negative = text.startswith("-")
-    body = text[1:].lstrip() if negative else text
-    match = _AMOUNT.fullmatch(body)
-    if match is None or not (match.group(1) or match.group(2)):
-        return None
-    number = float((match.group(1) or "0").replace(",", "") + (match.group(2) or ""))
-    if not math.isfinite(number):  # 400 digits
-        return None
-    return -number if negative else number
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One problem to tell someone about.
-
-    ``key`` identifies it for de-duplication and holds its period, so the same problem is
-    sent once per period (:class:`~eachlabs_analytics.app.alerts.AlertState`):
-    ``budget:<budget key>:<threshold>:<period>`` (the highest threshold crossed),
-    ``budget:<budget key>:projected:<period>`` (on course to reach the highest threshold),
-    ``anomaly:<metric>:<group>:<day>`` (``<by>=<group>`` for a grouping other than the total
-    or the model). ``level`` is ``"warning"`` or
-    ``"critical"``; ``text`` one line for people.
-
-    >>> Alert("budget:total:0.8:2026-10", "warning", "total: 82% of $500.00 used").level
-    'warning'
-    """
-
-    key: str
-    level: str
-    text: str
-
-    def __post_init__(self) -> None:
-        if self.level not in _LEVELS:
-            raise InvalidQueryError(
-                f"alert level {self.level!r} is not allowed; use warning or critical"
-            )
-
-    def as_json(self) -> dict[str, str]:
-        """``{"key", "level", "text"}``.
-
-        >>> Alert("k", "critical", "t").as_json()
-        {'key': 'k', 'level': 'critical', 'text': 't'}
-        """
-        return {"key": self.key, "level": self.level, "text": self.text}
-
-
-@dataclass(eq=False)
-class CheckResult:
-    """What :func:`run_check` found.
-
-    ``status`` is the exit status (:data:`OK`, :data:`WARNING`, :data:`CRITICAL`,
-    :data:`UNKNOWN`); ``budgets`` the :func:`~eachlabs_analytics.watch.check_budgets` frame
-    (no rows when there were no budgets or nothing to judge); ``anomalies`` the recent
-    flagged anomalies (None when not asked for): the columns of
-    :func:`~eachlabs_analytics.watch.detect_anomalies` plus ``by``; ``alerts`` one
-    :class:`Alert` per problem; ``window`` the data's window (``start``/``end``, RFC 3339,
-    when known); ``as_of`` the instant judged (None when the frame gave none); ``period`` the
-    budget period; ``notes`` what the reader should know (why UNKNOWN, unseen budget keys,
-    anomalies not judged).
-
-    >>> CheckResult(UNKNOWN, notes=["no executions"]).text()
-    'EACHLABS UNKNOWN - no executions'
-    """
-
-    status: int
-    budgets: pd.DataFrame = field(default_factory=lambda: _empty_budgets())
-    anomalies: pd.DataFrame | None = None
-    alerts: list[Alert] = field(default_factory=list)
-    window: dict[str, str] = field(default_factory=dict)
-    as_of: pd.Timestamp | None = None
-    period: str = "month"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def status_name(self) -> str:
-        """``"OK"``, ``"WARNING"``, ``"CRITICAL"`` or ``"UNKNOWN"``.
-
-        >>> CheckResult(WARNING).status_name
-        'WARNING'
-        """
-        return STATUS_NAMES[self.status]
-
-    def summary(self) -> str:
-        """The first line of :meth:`text`, ``EACHLABS <STATUS> - <what matters most>``.
-
-        >>> CheckResult(OK, anomalies=pd.DataFrame()).summary()
-        'EACHLABS OK - no anomalies'
-        """
-        parts: list[str] = []
-        if len(self.budgets):
-            worst = _worst_budget(self.budgets)
-            parts.append(f"{worst} {_budget_figures(self.budgets.loc[worst], self._last_day())}")
-            others = sum(
-                1
-                for key, status in self.budgets["status"].items()
-                if key != worst and status != "ok"
-            )
-            if others:
-                parts.append(f"{others} more {'budget' if others == 1 else 'budgets'} alerting")
-        if self.anomalies is not None:
-            count = len(self.anomalies)
-            if not self.anomalies.attrs.get("judged", True):
-                if self.status != UNKNOWN:  # else the reason says it
-                    parts.append("anomalies not judged")
-            elif count == 0:
-                parts.append("no anomalies")
-            elif parts:
-                parts.append(f"{count} {'anomaly' if count == 1 else 'anomalies'}")
-            else:
-                first = _anomaly_line(self.anomalies.iloc[0])
-                more = f" (+{count - 1} more)" if count > 1 else ""
-                parts.append(f"{count} {'anomaly' if count == 1 else 'anomalies'}: {first}{more}")
-        if self.status == UNKNOWN and self.notes:
-            parts.append(self.notes[0])  # why it could not judge
-        head = "; ".join(parts) or "nothing to report"
-        return f"EACHLABS {self.status_name} - {head}"
-
-    def text(self) -> str:
-        """For people and monitors: the :meth:`summary`, then one line per budget
-        (``budget <key>: <STATUS> - ...``), per anomaly (``anomaly <metric> <group> <day>:
-        ...``) and per note (``note: ...``), then the data's window.
-
-        >>> print(CheckResult(UNKNOWN, notes=["no executions"], window={"end": "x"}).text())
-        EACHLABS UNKNOWN - no executions
-        data: ? to x
-        """
-        lines = [self.summary()]
-        last_day = self._last_day()
-        for key, row in self.budgets.iterrows():
-            status = STATUS_NAMES[_BUDGET_STATUS[str(row["status"])]]
-            lines.append(f"budget {key}: {status} - {_budget_line(row, last_day)}")
-        if self.anomalies is not None:
-            for _, row in self.anomalies.iterrows():
-                day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
-                lines.append(
-                    f"anomaly {row['metric']} {_group_label(row)} {day}: {_anomaly_detail(row)}"
-                )
-        notes = self.notes[1:] if self.status == UNKNOWN else self.notes
-        lines.extend(f"note: {note}" for note in notes)
-        if self.window or self.as_of is not None:
-            data = f"data: {self.window.get('start', '?')} to {self.window.get('end', '?')}"
-            if self.as_of is not None:
-                data += f", as of {format_timestamp(self.as_of)}"
-                if len(self.budgets):
-                    data += f"; period {self.period} {_period_label(self.period, self.as_of)}"
-            lines.append(data)
-        return "\n".join(lines)
-
-    def as_json(self) -> dict[str, Any]:
-        """JSON-ready (``json.dumps(..., allow_nan=False)`` works): strings, numbers, None.
-
-        Keys: ``status`` (name), ``code`` (exit status), ``summary``, ``as_of``, ``window``,
-        ``period`` (``name``, ``start``, ``end``, ``label``; None without an ``as_of``),
-        ``budgets`` (one object per budget: ``key``, the columns of
-        :func:`~eachlabs_analytics.watch.check_budgets`, ``method`` and ``fallback``),
-        ``anomalies`` (one object per recent anomaly, None when not asked for), ``alerts`` and
-        ``notes``. Timestamps are RFC 3339 in UTC, a missing value None.
-
-        >>> out = CheckResult(UNKNOWN, notes=["no executions"]).as_json()
-        >>> out["status"], out["code"], out["budgets"], out["anomalies"]
-        ('UNKNOWN', 3, [], None)
-        """
-        method = self.budgets.attrs.get("method", {})
-        fallback = self.budgets.attrs.get("fallback", {})
-        budgets = []
-        for key, row in self.budgets.iterrows():
-            record: dict[str, Any] = {"key": str(key)}
-            record.update({c: _plain(row[c]) for c in BUDGET_COLUMNS})
-            record["method"] = method.get(key)
-            record["fallback"] = fallback.get(key)
-            budgets.append(record)
-        anomalies = None
-        if self.anomalies is not None:
-            anomalies = [
-                {c: _plain(row[c]) for c in self.anomalies.columns}
-                for _, row in self.anomalies.iterrows()
-            ]
-        period = None
-        if self.as_of is not None:
-            start, end = period_bounds(self.period, self.as_of)
-            period = {
-                "name": self.period,
-                "start": format_timestamp(start),
-                "end": format_timestamp(end),
-                "label": _period_label(self.period, self.as_of),
-            }
-        return {
-            "status": self.status_name,
-            "code": self.status,
-            "summary": self.summary(),
-            "as_of": None if self.as_of is None else format_timestamp(self.as_of),
-            "window": dict(self.window),
-            "period": period,
-            "budgets": budgets,
-            "anomalies": anomalies,
-            "alerts": [alert.as_json() for alert in self.alerts],
-            "notes": list(self.notes),
-        }
-
-    def _last_day(self) -> str:
-        if self.as_of is None:
-            return "?"
-        return (period_bounds(self.period, self.as_of)[1] - DAY).strftime("%Y-%m-%d")
-
-
-def _plain(value: Any) -> Any:
-    """A JSON-ready copy: NaN/NA/NaT -> None, timestamps -> RFC 3339, numpy -> Python."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(v) for v in value]
-    if missing(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return format_timestamp(value)
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating | float):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, str | int):
-        return value
-    return str(value)
-
-
-def _empty_budgets() -> pd.DataFrame:
-    out = pd.DataFrame(columns=list(BUDGET_COLUMNS), index=pd.Index([], dtype=object, name="key"))
-    return out
-
-
-def _unjudged() -> pd.DataFrame:
-    out = _empty_anomalies()
-    out.attrs["judged"] = False
-    return out
-
-
-def _empty_anomalies() -> pd.DataFrame:
-    columns = ["period", "by", "group", "metric", "actual", "expected", "lower", "upper"]
-    columns += ["score", "direction", "drivers"]
-    out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
-    out["period"] = pd.Series([], dtype="datetime64[us, UTC]")
-    return out
-
-
-# ---------------------------------------------------------------------------- wording
-
-
-def _whole_pct(share: float) -> str:
-    """A share as a whole percentage, rounded down (82.9 % reads 82 %: under the threshold
-    it has not crossed)."""
-    if missing(share):
-        return "n/a"
-    return f"{math.floor(round(float(share) * 100, 6)):,}%"
-
-
-def _threshold_pct(threshold: float) -> str:
-    return f"{float(threshold) * 100:g}%"
-
-
-def _budget_figures(row: pd.Series, last_day: str) -> str:
-    return (
-        f"{_whole_pct(row['used'])} of {fmt_money(row['budget'])} used, projected "
-        f"{fmt_money(row['projected'])} ({_whole_pct(row['projected_used'])}) by {last_day}"
-    )
-
-
-def _budget_line(row: pd.Series, last_day: str) -> str:
-    used = f"{_whole_pct(row['used'])} of {fmt_money(row['budget'])} used"
-    head = f"{used} ({fmt_money(row['spent'])} spent)"
-    exhaustion = row["projected_exhaustion"]
-    if not missing(row["crossed"]):
-        head += f", crossed {_threshold_pct(row['crossed'])}"
-    if row["used"] >= 1.0 and not missing(exhaustion):
-        head += f", budget reached on {pd.Timestamp(exhaustion):%Y-%m-%d}"
-    tail = (
-        f"projected {fmt_money(row['projected'])} ({_whole_pct(row['projected_used'])}) "
-        f"by {last_day}"
-    )
-    if row["used"] < 1.0 and not missing(exhaustion):
-        tail += f", runs out around {pd.Timestamp(exhaustion):%Y-%m-%d}"
-    return f"{head}; {tail}"
-
-
-def _worst_budget(budgets: pd.DataFrame) -> str:
-    """The budget the first line is about: worst status, then most used, then most projected."""
-    ranked = sorted(
-        budgets.index,
-        key=lambda k: (
-            -_BUDGET_STATUS[str(budgets.at[k, "status"])],
-            -float(budgets.at[k, "used"]),
-            -float(budgets.at[k, "projected_used"]),
-        ),
-    )
-    return str(ranked[0])
-
-
-def _fmt_metric(metric: str, value: Any) -> str:
-    if missing(value):
-        return "n/a"
-    if metric == "spend":
-        return fmt_money(value)
-    if metric == "error_rate":
-        return f"{float(value):.1%}"
-    if metric.startswith("p95_"):
-        return fmt_seconds(value)
-    return f"{float(value):,.0f}"
-
-
-def _group_label(row: pd.Series) -> str:
-    by, group = row.get("by"), row["group"]
-    return str(group) if by in (None, "model") or missing(by) else f"{by}={group}"
-
-
-def _anomaly_line(row: pd.Series) -> str:
-    day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
-    metric = str(row["metric"])
-    return (
-        f"{metric} {_group_label(row)} {day} {row['direction']} "
-        f"({_fmt_metric(metric, row['actual'])}, expected {_fmt_metric(metric, row['expected'])})"
-    )
-
-
-def _anomaly_detail(row: pd.Series) -> str:
-    metric = str(row["metric"])
-    text = (
-        f"{row['direction']}, {_fmt_metric(metric, row['actual'])} (expected "
-        f"{_fmt_metric(metric, row['expected'])}, usual range {_fmt_metric(metric, row['lower'])}"
-        f" to {_fmt_metric(metric, row['upper'])}), score {float(row['score']):.1f}"
-    )
-    drivers = row["drivers"] if isinstance(row["drivers"], list) else []
-    if drivers:
-        named = ", ".join(f"{d['by']} {d['group']} {float(d['share']):.0%}" for d in drivers[:3])
-        text += f"; drivers: {named}"
-    return text
-
-
-def _period_label(period: str, as_of: pd.Timestamp) -> str:
-    start, _ = period_bounds(period, as_of)
-    if period == "month":
-        return start.strftime("%Y-%m")
-    if period == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    return start.strftime("%Y-%m-%d")
-
-
-# ---------------------------------------------------------------------------- run_check
 
 
 def _window_of(df: Any, as_of: pd.Timestamp | None) -> dict[str, str]:
@@ -642,10 +233,6 @@ def _recent_anomalies(
         "judged": judged,
     }
     return out
-
-
-def _worst(statuses: Iterable[int]) -> int:
-    return max(statuses, key=lambda s: _SEVERITY[s], default=OK)
 
 
 def run_check(

@@ -18,10 +18,11 @@ window's end, which the loader cuts back to the API's clock):
   never forecast below zero. Weeks and months are sums of the daily paths, so their intervals
   are the intervals of the sums, not sums of intervals.
 - **Fallbacks**, named in ``attrs["fallback"]``: a series with fewer than
-  :data:`MIN_SEASONAL_DAYS` whole days, or sparse (more than :data:`SPARSE_SHARE` of its last
-  28 days without spend), or constant, is forecast by the mean of its last 28 days with
-  intervals bootstrapped from those days ("mean"); a group with no whole day yet is projected
-  at today's run rate without an interval ("run rate").
+  :data:`~eachlabs_analytics.watch.spend_model.MIN_SEASONAL_DAYS` whole days, or sparse (more
+  than :data:`~eachlabs_analytics.watch.spend_model.SPARSE_SHARE` of its last 28 days without
+  spend), or constant, is forecast by the mean of its last 28 days with intervals
+  bootstrapped from those days ("mean"); a group with no whole day yet is projected at
+  today's run rate without an interval ("run rate").
 
 The day in progress: what was spent so far is ``actual``; the rest of the day is the day's
 forecast times the share of a day's spend that usually comes after ``as_of``'s time of day
@@ -75,7 +76,6 @@ couple of seconds.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,38 +94,24 @@ from eachlabs_analytics.watch._frame import (
     first_full_day,
     lazy_daily_spend,
     lazy_day_profile,
-    require_statsmodels,
     resolve_as_of,
     result_attrs,
     rows_before,
 )
+from eachlabs_analytics.watch.backtest import BASELINE, _backtest
+from eachlabs_analytics.watch.spend_model import RECENT_DAYS, REPETITIONS, _fit
 
-#: Days of a season: spend has a weekly rhythm.
-SEASON = 7
-#: Whole days a series needs for the seasonal model (four weeks to fit, one to backtest).
-MIN_SEASONAL_DAYS = 35
 #: Whole days before ``as_of``'s day a forecast learns from, at most (twelve weeks): the
 #: projection of a period depends on the source and ``as_of`` only, not on how far back the
 #: source happens to reach (a 90-day ``check``, the 90-day sample and a year-old store agree).
 HISTORY_DAYS = 84
-#: A series with more than this share of its last 28 days without spend is "sparse".
-SPARSE_SHARE = 0.3
-#: Days the fallback's mean (and the profile of a day) are computed on.
-RECENT_DAYS = 28
-#: Simulated paths behind every interval.
-REPETITIONS = 1_000
-#: Seed of the simulations: the same frame always gives the same intervals.
-SEED = 2026
 #: ``freq`` values: days, weeks from Monday, calendar months.
 FREQS: tuple[str, ...] = ("D", "W", "M")
-#: The method names ``attrs["method"]`` uses.
-ETS_METHOD = "ETS(A,N,A) weekly, statsmodels"
-MEAN_METHOD = "mean of the last 28 days, bootstrap intervals"
+#: The method name ``attrs["method"]`` uses for a group with no whole day yet (the
+#: model's: :data:`~eachlabs_analytics.watch.spend_model.ETS_METHOD`, ``MEAN_METHOD``).
 RUN_RATE_METHOD = "run rate of the day in progress, no interval"
-BASELINE = "seasonal naive (the same weekday a week before)"
 
 _MAX_HORIZON = pd.Timedelta(days=400)
-_FITTED = 1 + SEASON + 2  # level, seasonal states, smoothing parameters
 _COLUMNS = ("group", "period", "actual", "forecast")
 
 
@@ -142,99 +128,6 @@ class DailyForecast:
     paths: np.ndarray | None
     fallback: str | None = None
     backtest: dict[str, object] = field(default_factory=dict)
-
-
-def _ets(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    ets_model = require_statsmodels("forecast_spend")
-    with warnings.catch_warnings():
-        # statsmodels warns about convergence and index frequencies; the result is checked
-        # below (finite forecasts) and a failed fit falls back to the mean
-        warnings.simplefilter("ignore")
-        fit = ets_model(
-            pd.Series(y),
-            error="add",
-            trend=None,
-            seasonal="add",
-            seasonal_periods=SEASON,
-            initialization_method="heuristic",
-        ).fit(disp=False)
-        point = np.asarray(fit.forecast(horizon), dtype=float).reshape(horizon)
-        resid = np.asarray(fit.resid, dtype=float)[SEASON:]
-        # residuals of a fit are smaller than the errors to come: the fit chose the level,
-        # the 7 seasonal states and 2 smoothing parameters to match them (degrees of freedom)
-        resid = resid * math.sqrt(len(y) / max(len(y) - _FITTED, 1))
-        errors = rng.choice(resid, size=(horizon, REPETITIONS))
-        sim = np.asarray(
-            fit.simulate(horizon, anchor="end", repetitions=REPETITIONS, random_errors=errors),
-            dtype=float,
-        ).reshape(horizon, REPETITIONS)
-    alpha = float(np.clip(np.asarray(fit.params, dtype=float)[0], 0.0, 1.0))
-    level_sd = float(np.std(resid)) * math.sqrt(alpha / (2.0 - alpha))
-    sim = sim + rng.normal(0.0, level_sd, size=(1, REPETITIONS))
-    if not (np.isfinite(point).all() and np.isfinite(sim).all()):
-        raise ValueError("the fit gave non-finite values")
-    return np.maximum(point, 0.0), np.maximum(sim, 0.0)
-
-
-def _mean(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    recent = y[-RECENT_DAYS:]
-    point = np.full(horizon, float(recent.mean()))
-    spread = float(recent.std(ddof=1)) / math.sqrt(len(recent)) if len(recent) > 1 else 0.0
-    paths = rng.choice(recent, size=(horizon, REPETITIONS)) + rng.normal(
-        0.0, spread, size=(1, REPETITIONS)
-    )
-    return point, np.maximum(paths, 0.0)
-
-
-def _choose(y: np.ndarray) -> str | None:
-    """Why ``y`` cannot have the seasonal model (None: it can)."""
-    recent = y[-RECENT_DAYS:]
-    if len(y) < MIN_SEASONAL_DAYS:
-        return f"{len(y)} whole days of spend; the seasonal model needs {MIN_SEASONAL_DAYS}"
-    empty = float(np.mean(recent == 0))
-    if empty > SPARSE_SHARE:
-        return f"sparse: {empty:.0%} of the last {len(recent)} days had no spend"
-    if np.ptp(recent) == 0:
-        return "constant spend over the last 28 days"
-    return None
-
-
-def _fit(y: np.ndarray, horizon: int) -> tuple[str, np.ndarray, np.ndarray, str | None]:
-    rng = np.random.default_rng(SEED)
-    reason = _choose(y)
-    if reason is None:
-        try:
-            point, paths = _ets(y, horizon, rng)
-            return ETS_METHOD, point, paths, None
-        except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
-            reason = f"the seasonal model failed ({exc})"
-    point, paths = _mean(y, horizon, rng)
-    return MEAN_METHOD, point, paths, reason
-
-
-def _backtest(y: np.ndarray) -> dict[str, object]:
-    """Forecast the last 7 (14 with 8+ weeks) whole days from those before; MASE of that
-    forecast and of the weekly seasonal-naive baseline, scaled by the baseline's in-sample
-    error (Hyndman's MASE)."""
-    hold = 14 if len(y) >= 8 * SEASON else SEASON
-    out: dict[str, object] = {"holdout_days": 0, "baseline": BASELINE}
-    train, test = y[:-hold], y[-hold:]
-    if len(train) < 2 * SEASON:
-        out.update(mae=math.nan, mase=math.nan, baseline_mase=math.nan)
-        return out
-    method, point, _, _ = _fit(train, hold)
-    naive = np.resize(train[-SEASON:], hold)
-    scale = float(np.mean(np.abs(train[SEASON:] - train[:-SEASON])))
-    mae = float(np.mean(np.abs(test - point)))
-    naive_mae = float(np.mean(np.abs(test - naive)))
-    out.update(
-        holdout_days=hold,
-        method=method,
-        mae=mae,
-        mase=mae / scale if scale > 0 else math.nan,
-        baseline_mase=naive_mae / scale if scale > 0 else math.nan,
-    )
-    return out
 
 
 def forecast_days(

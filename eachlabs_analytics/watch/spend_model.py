@@ -1,0 +1,110 @@
+"""The daily spend model: ETS(A,N,A) with simulated paths, or the mean when it cannot fit.
+
+One group's whole days of spend in, ``horizon`` days out: the method's name, the expected
+spend of each day, :data:`REPETITIONS` simulated paths (days x repetitions, clipped at zero)
+and, when the mean stood in for the seasonal model, why (too few days, sparse, constant).
+How the intervals are made and why this model: :mod:`eachlabs_analytics.watch.forecast`.
+statsmodels is imported on the first seasonal fit, not with this module.
+
+>>> import numpy as np
+>>> week = np.array([10.0, 12, 11, 13, 9, 4, 3])
+>>> method, point, paths, reason = _fit(np.tile(week, 3), 7)
+>>> method == MEAN_METHOD, reason, paths.shape
+(True, '21 whole days of spend; the seasonal model needs 35', (7, 1000))
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from eachlabs_analytics.watch._frame import require_statsmodels
+
+#: Days of a season: spend has a weekly rhythm.
+SEASON = 7
+#: Whole days a series needs for the seasonal model (four weeks to fit, one to backtest).
+MIN_SEASONAL_DAYS = 35
+#: A series with more than this share of its last 28 days without spend is "sparse".
+SPARSE_SHARE = 0.3
+#: Days the fallback's mean (and the profile of a day) are computed on.
+RECENT_DAYS = 28
+#: Simulated paths behind every interval.
+REPETITIONS = 1_000
+#: Seed of the simulations: the same frame always gives the same intervals.
+SEED = 2026
+#: The method names ``attrs["method"]`` uses.
+ETS_METHOD = "ETS(A,N,A) weekly, statsmodels"
+MEAN_METHOD = "mean of the last 28 days, bootstrap intervals"
+
+_FITTED = 1 + SEASON + 2  # level, seasonal states, smoothing parameters
+
+
+def _ets(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    ets_model = require_statsmodels("forecast_spend")
+    with warnings.catch_warnings():
+        # statsmodels warns about convergence and index frequencies; the result is checked
+        # below (finite forecasts) and a failed fit falls back to the mean
+        warnings.simplefilter("ignore")
+        fit = ets_model(
+            pd.Series(y),
+            error="add",
+            trend=None,
+            seasonal="add",
+            seasonal_periods=SEASON,
+            initialization_method="heuristic",
+        ).fit(disp=False)
+        point = np.asarray(fit.forecast(horizon), dtype=float).reshape(horizon)
+        resid = np.asarray(fit.resid, dtype=float)[SEASON:]
+        # residuals of a fit are smaller than the errors to come: the fit chose the level,
+        # the 7 seasonal states and 2 smoothing parameters to match them (degrees of freedom)
+        resid = resid * math.sqrt(len(y) / max(len(y) - _FITTED, 1))
+        errors = rng.choice(resid, size=(horizon, REPETITIONS))
+        sim = np.asarray(
+            fit.simulate(horizon, anchor="end", repetitions=REPETITIONS, random_errors=errors),
+            dtype=float,
+        ).reshape(horizon, REPETITIONS)
+    alpha = float(np.clip(np.asarray(fit.params, dtype=float)[0], 0.0, 1.0))
+    level_sd = float(np.std(resid)) * math.sqrt(alpha / (2.0 - alpha))
+    sim = sim + rng.normal(0.0, level_sd, size=(1, REPETITIONS))
+    if not (np.isfinite(point).all() and np.isfinite(sim).all()):
+        raise ValueError("the fit gave non-finite values")
+    return np.maximum(point, 0.0), np.maximum(sim, 0.0)
+
+
+def _mean(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    recent = y[-RECENT_DAYS:]
+    point = np.full(horizon, float(recent.mean()))
+    spread = float(recent.std(ddof=1)) / math.sqrt(len(recent)) if len(recent) > 1 else 0.0
+    paths = rng.choice(recent, size=(horizon, REPETITIONS)) + rng.normal(
+        0.0, spread, size=(1, REPETITIONS)
+    )
+    return point, np.maximum(paths, 0.0)
+
+
+def _choose(y: np.ndarray) -> str | None:
+    """Why ``y`` cannot have the seasonal model (None: it can)."""
+    recent = y[-RECENT_DAYS:]
+    if len(y) < MIN_SEASONAL_DAYS:
+        return f"{len(y)} whole days of spend; the seasonal model needs {MIN_SEASONAL_DAYS}"
+    empty = float(np.mean(recent == 0))
+    if empty > SPARSE_SHARE:
+        return f"sparse: {empty:.0%} of the last {len(recent)} days had no spend"
+    if np.ptp(recent) == 0:
+        return "constant spend over the last 28 days"
+    return None
+
+
+def _fit(y: np.ndarray, horizon: int) -> tuple[str, np.ndarray, np.ndarray, str | None]:
+    rng = np.random.default_rng(SEED)
+    reason = _choose(y)
+    if reason is None:
+        try:
+            point, paths = _ets(y, horizon, rng)
+            return ETS_METHOD, point, paths, None
+        except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
+            reason = f"the seasonal model failed ({exc})"
+    point, paths = _mean(y, horizon, rng)
+    return MEAN_METHOD, point, paths, reason

@@ -1,0 +1,110 @@
+"""Wording: the sentences the check says about a budget, an anomaly and a period.
+
+One line per budget (share used, spent, the threshold crossed, the day it was or will be
+reached, the projection to the period's last day), per anomaly (metric, group, day,
+direction, actual against expected and the usual range, score, drivers), and the label of a
+budget period that alert keys carry. Shares read as whole percentages rounded down (82.9 %
+is 82 %: under a threshold it has not crossed); money, rates and durations as every face
+writes them (:mod:`eachlabs_analytics._util.formats`).
+
+>>> _whole_pct(0.829), _fmt_metric("error_rate", 0.0412)
+('82%', '4.1%')
+>>> _period_label("week", pd.Timestamp("2026-10-22T08:00Z"))
+'2026-W43'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
+from eachlabs_analytics.watch.budgets import period_bounds
+
+
+def _whole_pct(share: float) -> str:
+    """A share as a whole percentage, rounded down (82.9 % reads 82 %: under the threshold
+    it has not crossed)."""
+    if missing(share):
+        return "n/a"
+    return f"{math.floor(round(float(share) * 100, 6)):,}%"
+
+
+def _threshold_pct(threshold: float) -> str:
+    return f"{float(threshold) * 100:g}%"
+
+
+def _budget_figures(row: pd.Series, last_day: str) -> str:
+    return (
+        f"{_whole_pct(row['used'])} of {fmt_money(row['budget'])} used, projected "
+        f"{fmt_money(row['projected'])} ({_whole_pct(row['projected_used'])}) by {last_day}"
+    )
+
+
+def _budget_line(row: pd.Series, last_day: str) -> str:
+    used = f"{_whole_pct(row['used'])} of {fmt_money(row['budget'])} used"
+    head = f"{used} ({fmt_money(row['spent'])} spent)"
+    exhaustion = row["projected_exhaustion"]
+    if not missing(row["crossed"]):
+        head += f", crossed {_threshold_pct(row['crossed'])}"
+    if row["used"] >= 1.0 and not missing(exhaustion):
+        head += f", budget reached on {pd.Timestamp(exhaustion):%Y-%m-%d}"
+    tail = (
+        f"projected {fmt_money(row['projected'])} ({_whole_pct(row['projected_used'])}) "
+        f"by {last_day}"
+    )
+    if row["used"] < 1.0 and not missing(exhaustion):
+        tail += f", runs out around {pd.Timestamp(exhaustion):%Y-%m-%d}"
+    return f"{head}; {tail}"
+
+
+def _fmt_metric(metric: str, value: Any) -> str:
+    if missing(value):
+        return "n/a"
+    if metric == "spend":
+        return fmt_money(value)
+    if metric == "error_rate":
+        return f"{float(value):.1%}"
+    if metric.startswith("p95_"):
+        return fmt_seconds(value)
+    return f"{float(value):,.0f}"
+
+
+def _group_label(row: pd.Series) -> str:
+    by, group = row.get("by"), row["group"]
+    return str(group) if by in (None, "model") or missing(by) else f"{by}={group}"
+
+
+def _anomaly_line(row: pd.Series) -> str:
+    day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
+    metric = str(row["metric"])
+    return (
+        f"{metric} {_group_label(row)} {day} {row['direction']} "
+        f"({_fmt_metric(metric, row['actual'])}, expected {_fmt_metric(metric, row['expected'])})"
+    )
+
+
+def _anomaly_detail(row: pd.Series) -> str:
+    metric = str(row["metric"])
+    text = (
+        f"{row['direction']}, {_fmt_metric(metric, row['actual'])} (expected "
+        f"{_fmt_metric(metric, row['expected'])}, usual range {_fmt_metric(metric, row['lower'])}"
+        f" to {_fmt_metric(metric, row['upper'])}), score {float(row['score']):.1f}"
+    )
+    drivers = row["drivers"] if isinstance(row["drivers"], list) else []
+    if drivers:
+        named = ", ".join(f"{d['by']} {d['group']} {float(d['share']):.0%}" for d in drivers[:3])
+        text += f"; drivers: {named}"
+    return text
+
+
+def _period_label(period: str, as_of: pd.Timestamp) -> str:
+    start, _ = period_bounds(period, as_of)
+    if period == "month":
+        return start.strftime("%Y-%m")
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    return start.strftime("%Y-%m-%d")
