@@ -30,10 +30,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,10 @@ from eachlabs_analytics.report.render import (
     render_html,
     render_markdown,
 )
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.metrics.headline import Summary
+    from eachlabs_analytics.watch.forecast import MonthEndProjection
 
 __all__ = ["FORMATS", "CostReport", "build_report", "cost_report"]
 
@@ -103,7 +107,8 @@ class CostReport:
     version: str = __version__
     period: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
     previous_period: tuple[pd.Timestamp, pd.Timestamp] | None = None
-    helpers: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Every helper result the report shows, raw (:class:`ReportFigures`; by name too).
+    helpers: ReportFigures | None = field(default=None, repr=False)
     #: Shown above everything when the numbers need a warning first (an empty period).
     banner: str = ""
 
@@ -146,6 +151,71 @@ class CostReport:
 
     def to_csv(self) -> dict[str, str]:
         return render_csv_tables(self)
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """What every section reads: the period's rows and the two figures computed first.
+
+    ``frame`` is the period's rows with the models grouped once (:func:`encode`), or a
+    selection (it groups in its engine); ``summary`` is ``metrics.summary(frame, top=top)``
+    and ``cost_by_model`` is ``metrics.cost_by_model(frame)``.
+    """
+
+    frame: Any
+    summary: Summary
+    cost_by_model: pd.DataFrame
+
+    @property
+    def rows(self) -> int:
+        """Rows in the period (the summary counted them: no ``len`` of a selection)."""
+        return int(self.summary.executions)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class ReportFigures(Mapping[str, Any]):
+    """Every helper result a report shows, raw, named after the helper that computed it.
+
+    A figure the report did not compute is None (no router rows, ``forecast=False``, no
+    forecast or anomalies to judge, no ``previous``), and readable by name too, as a mapping
+    of the figures it has (``report.helpers["anomalies"]``).
+    """
+
+    summary: Summary
+    cost_by_model: pd.DataFrame
+    cost_by_requested_model: pd.DataFrame | None = None
+    cost_by_workflow: pd.DataFrame
+    cost_over_time: pd.DataFrame
+    error_rate_over_time: pd.DataFrame
+    judged_at: pd.Timestamp | None = None
+    month_end_projection: MonthEndProjection | None = None
+    forecast_spend: pd.DataFrame | None = None
+    anomalies: pd.DataFrame | None = None
+    anomalies_by_model: pd.DataFrame | None = None
+    latency_queue_seconds: pd.DataFrame
+    latency_execution_seconds: pd.DataFrame
+    latency_total_seconds: pd.DataFrame
+    error_breakdown_all: pd.DataFrame
+    error_breakdown: pd.DataFrame
+    failed_cost_by_class: pd.DataFrame
+    compare_periods: pd.DataFrame | None = None
+    compare_all: pd.DataFrame | None = None
+    summary_previous: Summary | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        value = getattr(self, key) if key in self._names() else None
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._names() if getattr(self, name) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def _names(self) -> list[str]:
+        return [f.name for f in fields(self)]
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -288,39 +358,46 @@ def build_report(
     # the report calls a dozen helpers: group the models once (a selection groups in its engine)
     frame: Any = df if lazy else encode(df)
     s = metrics.summary(frame, top=top)
-    helpers: dict[str, Any] = {"summary": s}
-    by_model = metrics.cost_by_model(frame)
-    helpers["cost_by_model"] = by_model
+    inputs = ReportInputs(frame, s, metrics.cost_by_model(frame))
 
-    sections = [
-        _spend_by_model(frame, by_model, helpers, charts),
-        _spend_by_workflow(frame, top, helpers),
-        _daily_trend(frame, helpers, charts),
-    ]
+    by_model, routed = _spend_by_model(inputs, charts)
+    by_workflow, cost_by_workflow = _spend_by_workflow(inputs, top)
+    daily, cost_over_time, error_rate_over_time = _daily_trend(inputs, charts)
+    sections = [by_model, by_workflow, daily]
+    judged = ForecastFigures()
     if forecast:
-        sections.append(_forecast(frame, previous, s, helpers, charts, history))
-    sections += [
-        _latency(frame, helpers, charts),
-        _errors(frame, by_model, helpers, charts),
-        _most_expensive(frame, top, redact),
-    ]
-    previous_period = None
-    comparison = None
-    if previous is not None:
-        comparison, previous_period = _comparison(frame, previous, s, helpers)
-        sections.append(comparison)
-    else:
-        sections.append(
-            Section(
-                "change",
-                "Change against the previous period",
-                "No previous period was given (cost_report(df, previous=...); the CLI's "
-                "report command fetches it for you).",
-            )
-        )
+        forecast_section, judged = _forecast(inputs, previous, charts, history)
+        sections.append(forecast_section)
+    latency, latency_tables = _latency(inputs, charts)
+    errors, error_breakdown_all, error_breakdown, failed_cost_by_class = _errors(inputs, charts)
+    sections += [latency, errors, _most_expensive(frame, top, redact)]
+    comparison = _comparison(inputs, previous)
+    sections.append(comparison.section)
     if redact:
-        _redact(sections, helpers, df, previous)
-    headline, headline_table = _headline(s, helpers.get("summary_previous"))
+        _redact(sections, cost_by_workflow, df, previous)
+    headline, headline_table = _headline(s, comparison)
+    figures = ReportFigures(
+        summary=s,
+        cost_by_model=inputs.cost_by_model,
+        cost_by_requested_model=routed,
+        cost_by_workflow=cost_by_workflow,
+        cost_over_time=cost_over_time,
+        error_rate_over_time=error_rate_over_time,
+        judged_at=judged.judged_at,
+        month_end_projection=judged.month_end_projection,
+        forecast_spend=judged.forecast_spend,
+        anomalies=judged.anomalies,
+        anomalies_by_model=judged.anomalies_by_model,
+        latency_queue_seconds=latency_tables["queue_seconds"],
+        latency_execution_seconds=latency_tables["execution_seconds"],
+        latency_total_seconds=latency_tables["total_seconds"],
+        error_breakdown_all=error_breakdown_all,
+        error_breakdown=error_breakdown,
+        failed_cost_by_class=failed_cost_by_class,
+        compare_periods=comparison.compare_periods,
+        compare_all=comparison.compare_all,
+        summary_previous=comparison.summary_previous,
+    )
     banner = (
         "No executions were created in this period: every table below is empty. Check the "
         "window and the filters (slugs and ids must match exactly)."
@@ -330,15 +407,15 @@ def build_report(
     return CostReport(
         banner=banner,
         title=title or "each::labs cost report",
-        meta=_meta(s, frame, previous_period, redact, helpers.get("judged_at")),
+        meta=_meta(s, frame, comparison.previous_period, redact, judged.judged_at),
         headline=headline,
         headline_table=headline_table,
         notes=_notes(s, frame),
         sections=sections,
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         period=(s.start, s.end),
-        previous_period=previous_period,
-        helpers=helpers,
+        previous_period=comparison.previous_period,
+        helpers=figures,
     )
 
 
@@ -379,7 +456,7 @@ def _selections(df: Any, previous: Any) -> tuple[Any, Any]:
 
 def _redact(
     sections: list[Section],
-    helpers: dict[str, Any],
+    by_workflow: pd.DataFrame | None,
     df: Any,
     previous: Any = None,
 ) -> None:
@@ -389,7 +466,9 @@ def _redact(
     themselves), so no number can depend on it. Aliases follow the order in which workflows
     first appear in ``df``: ``workflow 1``, ``workflow 2``, ..., then those seen only in
     ``previous`` (an anomaly's driver may be a workflow that stopped). Workflows named as an
-    anomaly's driver (``driver`` where ``driver_by`` is ``workflow_id``) get the same aliases.
+    anomaly's driver (``driver`` where ``driver_by`` is ``workflow_id``) get the same aliases,
+    and so does the index of ``by_workflow`` (``cost_by_workflow``'s figure, relabelled in
+    place).
     """
     if _lazy.is_lazy(df):
         from eachlabs_analytics.engines.rows import first_seen
@@ -404,7 +483,6 @@ def _redact(
             seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
         _, uniques = pd.factorize(seen)
     aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
-    by_workflow = helpers.get("cost_by_workflow")
     if by_workflow is not None:
         by_workflow.index = pd.Index(
             [aliases.get(v, "workflow ?") for v in by_workflow.index], name=by_workflow.index.name
@@ -434,11 +512,6 @@ def _model_count(frame: Any) -> int:
     return len({k for k in _lazy.labels(parts, "key") if k is not None})
 
 
-def _rows_of(helpers: dict[str, Any]) -> int:
-    """Rows in the period (the summary counted them: no ``len`` of a selection)."""
-    return int(helpers["summary"].executions)
-
-
 def _plot(
     draw: Any, frame: Any, title: str, alt: str, per_model: bool = False, **kwargs: Any
 ) -> Chart:
@@ -460,10 +533,12 @@ def _plot(
     )
 
 
-def _spend_by_model(
-    frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool
-) -> Section:
+def _spend_by_model(inputs: ReportInputs, charts: bool) -> tuple[Section, pd.DataFrame | None]:
+    """The section, and the router's spend by requested model (None: no router rows name
+    the model they asked for)."""
     from eachlabs_analytics import metrics
+
+    frame, by_model = inputs.frame, inputs.cost_by_model
 
     table = by_model.reset_index()
     table.columns = ["model", *by_model.columns]
@@ -472,7 +547,7 @@ def _spend_by_model(
         "Spend by model",
         "Cost per success includes the spend on failures: what one success really costs.",
     )
-    if charts and _rows_of(helpers):
+    if charts and inputs.rows:
         from eachlabs_analytics import plots
 
         section.charts.append(
@@ -505,9 +580,9 @@ def _spend_by_model(
         )
     )
     router = _routed(frame, by_model)
+    routed = None
     if router is not None:
         routed = metrics.cost_by_model(router, by="requested_model")
-        helpers["cost_by_requested_model"] = routed
         routed_table = routed.reset_index()
         routed_table.columns = ["requested_model", *routed.columns]
         section.tables.append(
@@ -519,7 +594,7 @@ def _spend_by_model(
                 {"share": "share"},  # of the router's spend, not of all
             )
         )
-    return section
+    return section, routed
 
 
 def _routed(frame: Any, by_model: pd.DataFrame) -> Any:
@@ -543,18 +618,18 @@ def _routed(frame: Any, by_model: pd.DataFrame) -> Any:
     return router if sum(named) else None
 
 
-def _spend_by_workflow(frame: Any, top: int, helpers: dict[str, Any]) -> Section:
+def _spend_by_workflow(inputs: ReportInputs, top: int) -> tuple[Section, pd.DataFrame]:
+    """The section, and ``cost_by_workflow``'s figure (every workflow, not only the top)."""
     from eachlabs_analytics import metrics
 
-    by_workflow = metrics.cost_by_workflow(frame)
-    helpers["cost_by_workflow"] = by_workflow
+    by_workflow = metrics.cost_by_workflow(inputs.frame)
     table = by_workflow.reset_index()
     table.columns = ["workflow_id", *by_workflow.columns]
     shown = table.head(top)
     outside = by_workflow.attrs.get("rows_without_workflow", 0)
     note = f"Top {len(shown)} of {len(table)} workflows by spend. " if len(table) > top else ""
     note += f"{outside:,} executions were not triggered by a workflow."
-    return Section(
+    section = Section(
         "spend_by_workflow",
         "Spend by workflow",
         "A run is one workflow execution; its cost is the sum over its executions.",
@@ -575,15 +650,16 @@ def _spend_by_workflow(frame: Any, top: int, helpers: dict[str, Any]) -> Section
             )
         ],
     )
+    return section, by_workflow
 
 
-def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
+def _daily_trend(inputs: ReportInputs, charts: bool) -> tuple[Section, pd.DataFrame, pd.DataFrame]:
+    """The section, and the spend and error rate per day it shows."""
     from eachlabs_analytics import metrics
 
+    frame = inputs.frame
     spend = metrics.cost_over_time(frame, freq="D", by=None)
     errors = metrics.error_rate_over_time(frame, freq="D")
-    helpers["cost_over_time"] = spend
-    helpers["error_rate_over_time"] = errors
     daily = pd.DataFrame(
         {
             "day": spend.index,
@@ -594,7 +670,7 @@ def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
         }
     )
     section = Section("daily_trend", "Daily trend", "Spend and errors per UTC day of creation.")
-    if charts and _rows_of(helpers):
+    if charts and inputs.rows:
         from eachlabs_analytics import plots
 
         section.charts.append(
@@ -622,12 +698,24 @@ def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
             {},
         )
     )
-    return section
+    return section, spend, errors
 
 
 # --- forecast and alerts -------------------------------------------------------------------
 #: Interval levels of the forecast (percent).
 FORECAST_LEVELS = (80, 95)
+
+
+@dataclass(frozen=True)
+class ForecastFigures:
+    """What the forecast section computed: the instant it judged at (None: no executions),
+    the watch helpers' results (None: not computed, the section's intro says why)."""
+
+    judged_at: pd.Timestamp | None = None
+    month_end_projection: MonthEndProjection | None = None
+    forecast_spend: pd.DataFrame | None = None
+    anomalies: pd.DataFrame | None = None
+    anomalies_by_model: pd.DataFrame | None = None
 
 
 def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | None]:
@@ -670,13 +758,11 @@ def _judged_at(source: Any, s: Any) -> pd.Timestamp:
 
 
 def _forecast(
-    frame: Any,
+    inputs: ReportInputs,
     previous: Any,
-    s: Any,
-    helpers: dict[str, Any],
     charts: bool,
     source: Any = None,
-) -> Section:
+) -> tuple[Section, ForecastFigures]:
     """Forecast and alerts: the month-end projection, spend per day forecast to the end of
     the month, and the anomalies of daily spend in the period, as of the period's end (or the
     data's end, when the data stops before it).
@@ -690,16 +776,17 @@ def _forecast(
     """
     from eachlabs_analytics import watch
 
+    frame, s = inputs.frame, inputs.summary
     section = Section("forecast", "Forecast and alerts")
-    if s.start is None or s.end is None or not _rows_of(helpers):
+    if s.start is None or s.end is None or not inputs.rows:
         section.intro = "No forecast and no anomalies: the period has no executions."
-        return section
+        return section, ForecastFigures()
     if source is not None:
         history, extended_from = source, None
     else:
         history, extended_from = _history(frame, previous, s)
     as_of = _judged_at(history, s)
-    helpers["judged_at"] = as_of
+    figures = ForecastFigures(judged_at=as_of)
     intro: list[str] = []
     month = (as_of - ONE_US).tz_convert("UTC").tz_localize(None).to_period("M")
     if as_of == month.end_time.ceil("D").tz_localize("UTC"):
@@ -715,8 +802,7 @@ def _forecast(
         except InvalidQueryError as exc:
             intro.append(f"No forecast: {exc.message.rstrip('.')}.")
         else:
-            helpers["month_end_projection"] = projection
-            helpers["forecast_spend"] = daily
+            figures = replace(figures, month_end_projection=projection, forecast_spend=daily)
             intro.append(_projection_note(projection, daily))
             section.tables += _forecast_tables(projection, daily)
             if charts:
@@ -736,12 +822,14 @@ def _forecast(
             "The previous period does not reach this one's start, so the forecast and the "
             "detection learn from this period only."
         )
-    table, summary = _anomalies(history, s, helpers, previous is None and source is None, as_of)
+    table, summary, found = _anomalies(history, s, previous is None and source is None, as_of)
     intro.append(summary)
     if table is not None:
         section.tables.append(table)
+    if found is not None:
+        figures = replace(figures, anomalies=found[0], anomalies_by_model=found[1])
     section.intro = " ".join(intro)
-    return section
+    return section, figures
 
 
 def _complete_month_note(history: Any, month: pd.Period, as_of: pd.Timestamp) -> str:
@@ -881,19 +969,18 @@ def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
 
 
 def _anomalies(
-    history: Any, s: Any, helpers: dict[str, Any], alone: bool, as_of: pd.Timestamp
-) -> tuple[Table | None, str]:
+    history: Any, s: Any, alone: bool, as_of: pd.Timestamp
+) -> tuple[Table | None, str, tuple[pd.DataFrame, pd.DataFrame] | None]:
     """The anomalies of daily spend (total and per model) in the period up to ``as_of`` (no
-    day after the data's end is judged), and a sentence."""
+    day after the data's end is judged), a sentence, and what :func:`detect_anomalies`
+    returned (total, per model; None when it could not judge)."""
     from eachlabs_analytics import watch
 
     try:
         total = watch.detect_anomalies(history, metric="spend")
         per_model = watch.detect_anomalies(history, metric="spend", by="model")
     except InvalidQueryError as exc:
-        return None, f"No anomalies could be judged: {exc.message.rstrip('.')}."
-    helpers["anomalies"] = total
-    helpers["anomalies_by_model"] = per_model
+        return None, f"No anomalies could be judged: {exc.message.rstrip('.')}.", None
     found = [
         f.loc[(f["period"] >= s.start) & (f["period"] + DAY <= as_of)] for f in (total, per_model)
     ]
@@ -967,7 +1054,7 @@ def _anomalies(
         note,
         wrap=("group", "driver"),
     )
-    return table, summary
+    return table, summary, (total, per_model)
 
 
 def _first_created(frame: Any) -> pd.Timestamp:
@@ -978,8 +1065,11 @@ def _first_created(frame: Any) -> pd.Timestamp:
     return pd.Timestamp(first) if first is not None else pd.NaT
 
 
-def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
+def _latency(inputs: ReportInputs, charts: bool) -> tuple[Section, dict[str, pd.DataFrame]]:
+    """The section, and ``latency_percentiles``' figure per metric (``queue_seconds``, ...)."""
     from eachlabs_analytics import metrics
+
+    frame = inputs.frame
 
     section = Section(
         "latency",
@@ -987,7 +1077,7 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
         "Queue = created to started, execution = started to completed, end to end = created "
         "to completed. Rows in flight are left out.",
     )
-    if charts and _rows_of(helpers):
+    if charts and inputs.rows:
         from eachlabs_analytics import plots
 
         section.charts.append(
@@ -1010,11 +1100,12 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
                 per_model=True,
             )
         )
+    tables: dict[str, pd.DataFrame] = {}
     for metric, label in LATENCY_METRICS.items():
         table = metrics.latency_percentiles(
             frame, by="model", metric=metric, percentiles=REPORT_PERCENTILES
         )
-        helpers[f"latency_{metric}"] = table
+        tables[metric] = table
         shown = table.reset_index()
         shown.columns = ["model", *table.columns]
         section.tables.append(
@@ -1024,13 +1115,17 @@ def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
         section.intro += (
             " 'Few rows' marks percentiles computed on too few executions to trust the tail."
         )
-    return section
+    return section, tables
 
 
-def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:
+def _errors(
+    inputs: ReportInputs, charts: bool
+) -> tuple[Section, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The section, and the figures it shows: ``error_breakdown`` over all and per model,
+    and the spend on failures per error class."""
     from eachlabs_analytics import metrics
 
-    s = helpers["summary"]
+    frame, by_model, s = inputs.frame, inputs.cost_by_model, inputs.summary
     overall = metrics.error_breakdown(frame, by=None)
     per_model = metrics.error_breakdown(frame, by="model")
     if _lazy.is_lazy(frame):
@@ -1040,9 +1135,6 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
     else:
         failed_rows = frame[frame["status"].isin(schema.FAILED_STATUSES)]
     wasted = metrics.cost_by_model(failed_rows, by="error_classification")
-    helpers.update(
-        error_breakdown_all=overall, error_breakdown=per_model, failed_cost_by_class=wasted
-    )
     class_columns = [c for c in overall.columns if c not in ("errors", "executions", "error_rate")]
     counts = overall.iloc[0][class_columns] if len(overall) else pd.Series(dtype=float)
     by_class = pd.DataFrame(
@@ -1105,7 +1197,7 @@ def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts:
             formats,
         )
     )
-    return section
+    return section, overall, per_model, wasted
 
 
 def _top_by_cost(frame: pd.DataFrame, top: int) -> np.ndarray:
@@ -1181,25 +1273,43 @@ def _span(s: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     return s.start, s.end
 
 
-def _comparison(
-    frame: Any,
-    previous: Any,
-    s: Any,
-    helpers: dict[str, Any],
-) -> tuple[Section, tuple[pd.Timestamp, pd.Timestamp] | None]:
+@dataclass(frozen=True)
+class Comparison:
+    """The change against the previous period: its section, the previous period it compared
+    with (None: no comparison) and the figures behind it (None without one)."""
+
+    section: Section
+    previous_period: tuple[pd.Timestamp, pd.Timestamp] | None = None
+    compare_periods: pd.DataFrame | None = None
+    compare_all: pd.DataFrame | None = None
+    summary_previous: Summary | None = None
+
+
+def _comparison(inputs: ReportInputs, previous: Any) -> Comparison:
+    """The comparison of the period with ``previous`` (None: the section says none was
+    given)."""
     from eachlabs_analytics import metrics
 
+    if previous is None:
+        return Comparison(
+            Section(
+                "change",
+                "Change against the previous period",
+                "No previous period was given (cost_report(df, previous=...); the CLI's "
+                "report command fetches it for you).",
+            )
+        )
+    frame, s = inputs.frame, inputs.summary
     before = previous
     prev_summary = metrics.summary(before)
     current_span, previous_span = _span(s), _span(prev_summary)
     if current_span is None or previous_span is None:
-        return (
+        return Comparison(
             Section(
                 "change",
                 "Change against the previous period",
                 "One of the periods has no executions and no window: nothing to compare.",
-            ),
-            None,
+            )
         )
     previous_span = (previous_span[0], min(previous_span[1], current_span[0]))
     if previous_span[0] >= previous_span[1]:
@@ -1219,9 +1329,7 @@ def _comparison(
     overall = metrics.compare_periods(
         combined, current=current_span, previous=previous_span, by=None
     )
-    helpers["compare_periods"] = per_model
-    helpers["compare_all"] = overall
-    helpers["summary_previous"] = metrics.summary(_rows_between(combined, previous_span))
+    summary_previous = metrics.summary(_rows_between(combined, previous_span))
     table = per_model.reset_index()
     table.columns = ["model", *per_model.columns]
     columns = [
@@ -1276,7 +1384,7 @@ def _comparison(
             Table("change_by_model", "By model", table[columns], formats, labels),
         ],
     )
-    return section, previous_span
+    return Comparison(section, previous_span, per_model, overall, summary_previous)
 
 
 def _rows_between(frame: Any, span: tuple[pd.Timestamp, pd.Timestamp]) -> Any:
@@ -1349,9 +1457,11 @@ def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
 
 
 # --- headline, meta, notes -----------------------------------------------------------------
-def _headline(s: Any, before: Any) -> tuple[list[Card], Table]:
-    """The KPI cards of summary ``s``, each with its change against ``before`` (the previous
-    period's summary; None: no change shown), and the same numbers raw."""
+def _headline(s: Any, comparison: Comparison) -> tuple[list[Card], Table]:
+    """The KPI cards of summary ``s``, each with its change against the previous period's
+    summary (``comparison.summary_previous``; None: no change shown), and the same numbers
+    raw. It takes the comparison's result, so it runs after the comparison."""
+    before = comparison.summary_previous
     wasted_share = s.failed_cost / s.spend if s.spend else np.nan
     details = {
         "spend": plural(s.models, "model"),
