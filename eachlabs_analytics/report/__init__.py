@@ -12,6 +12,7 @@ fetched), the store, the notebook, the cli.
 
 from __future__ import annotations
 
-from eachlabs_analytics.report.build import FORMATS, CostReport, build_report, cost_report
+from eachlabs_analytics.report.build import FORMATS, build_report, cost_report
+from eachlabs_analytics.report.model import CostReport
 
 __all__ = ["FORMATS", "CostReport", "build_report", "cost_report"]

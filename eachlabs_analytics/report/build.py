@@ -27,47 +27,40 @@ workflow execution ids and output URLs, and replaces workflow ids by aliases, fo
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from eachlabs_analytics import __version__, schema
-from eachlabs_analytics._util import typed
-from eachlabs_analytics._util.changes import KPIS, change_of
+from eachlabs_analytics import schema
 from eachlabs_analytics._util.files import atomic_write
-from eachlabs_analytics._util.formats import FORMATS as VALUE_FORMATS
 from eachlabs_analytics._util.formats import (
     fmt_date,
     fmt_money,
     fmt_pct,
     fmt_time,
-    fmt_window,
-    plural,
 )
-from eachlabs_analytics._util.timestamps import DAY, ONE_US, format_timestamp
+from eachlabs_analytics._util.timestamps import DAY, ONE_US
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import encode
+from eachlabs_analytics.report.both_periods import concat_periods
+from eachlabs_analytics.report.comparison import compare
+from eachlabs_analytics.report.headline import headline_cards, meta_lines, note_lines
+from eachlabs_analytics.report.model import CostReport, ReportFigures, ReportInputs, rfc3339
+from eachlabs_analytics.report.redaction import redact as redact_workflows
 from eachlabs_analytics.report.render import (
-    Card,
     Chart,
     Section,
     Table,
-    render_csv_tables,
-    render_html,
-    render_markdown,
 )
 
 if TYPE_CHECKING:
-    from eachlabs_analytics.metrics.headline import Summary
     from eachlabs_analytics.watch.forecast import MonthEndProjection
 
 __all__ = ["FORMATS", "CostReport", "build_report", "cost_report"]
@@ -86,136 +79,6 @@ LATENCY_METRICS = {
 REPORT_PERCENTILES = (50, 90, 95, 99)
 ROUTER_MODEL = "eachlabs-llm-router"
 _REQUIRED = schema.COLUMNS
-
-
-@dataclass
-class CostReport:
-    """Everything a cost report shows, before it is rendered to a format.
-
-    ``headline`` holds the KPI cards (label, value, detail and the change against the
-    previous period, as text); ``headline_table`` the same numbers raw (``value`` and
-    ``previous``); ``sections`` the tables (raw values in ``table.frame``) and charts.
-    """
-
-    title: str
-    meta: list[str]
-    headline: list[Card]
-    headline_table: Table
-    notes: list[str]
-    sections: list[Section]
-    generated_at: str
-    version: str = __version__
-    period: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
-    previous_period: tuple[pd.Timestamp, pd.Timestamp] | None = None
-    #: Every helper result the report shows, raw (:class:`ReportFigures`; by name too).
-    helpers: ReportFigures | None = field(default=None, repr=False)
-    #: Shown above everything when the numbers need a warning first (an empty period).
-    banner: str = ""
-
-    def section(self, key: str) -> Section:
-        """The section with this key (``spend_by_model``, ``errors``, ...)."""
-        for section in self.sections:
-            if section.key == key:
-                return section
-        raise KeyError(f"no section {key!r}; sections: {', '.join(s.key for s in self.sections)}")
-
-    def table(self, key: str) -> Table:
-        """The table with this key (the CSV file stem)."""
-        for section in self.sections:
-            for table in section.tables:
-                if table.key == key:
-                    return table
-        if key == "headline":
-            return self.headline_table
-        if key == "window":
-            return self.window_table
-        raise KeyError(f"no table {key!r}")
-
-    @property
-    def window_table(self) -> Table:
-        """The periods the numbers cover: ``start`` included, ``end`` excluded, RFC 3339."""
-        periods = [("current", *self.period)]
-        if self.previous_period is not None:
-            periods.append(("previous", *self.previous_period))
-        frame = pd.DataFrame(
-            [(name, _rfc3339(start), _rfc3339(end)) for name, start, end in periods],
-            columns=["period", "start", "end"],
-        )
-        return Table("window", "Window", frame, dict.fromkeys(frame.columns, "text"))
-
-    def to_html(self) -> str:
-        return render_html(self)
-
-    def to_markdown(self) -> str:
-        return render_markdown(self)
-
-    def to_csv(self) -> dict[str, str]:
-        return render_csv_tables(self)
-
-
-@dataclass(frozen=True)
-class ReportInputs:
-    """What every section reads: the period's rows and the two figures computed first.
-
-    ``frame`` is the period's rows with the models grouped once (:func:`encode`), or a
-    selection (it groups in its engine); ``summary`` is ``metrics.summary(frame, top=top)``
-    and ``cost_by_model`` is ``metrics.cost_by_model(frame)``.
-    """
-
-    frame: Any
-    summary: Summary
-    cost_by_model: pd.DataFrame
-
-    @property
-    def rows(self) -> int:
-        """Rows in the period (the summary counted them: no ``len`` of a selection)."""
-        return int(self.summary.executions)
-
-
-@dataclass(frozen=True, kw_only=True, eq=False)
-class ReportFigures(Mapping[str, Any]):
-    """Every helper result a report shows, raw, named after the helper that computed it.
-
-    A figure the report did not compute is None (no router rows, ``forecast=False``, no
-    forecast or anomalies to judge, no ``previous``), and readable by name too, as a mapping
-    of the figures it has (``report.helpers["anomalies"]``).
-    """
-
-    summary: Summary
-    cost_by_model: pd.DataFrame
-    cost_by_requested_model: pd.DataFrame | None = None
-    cost_by_workflow: pd.DataFrame
-    cost_over_time: pd.DataFrame
-    error_rate_over_time: pd.DataFrame
-    judged_at: pd.Timestamp | None = None
-    month_end_projection: MonthEndProjection | None = None
-    forecast_spend: pd.DataFrame | None = None
-    anomalies: pd.DataFrame | None = None
-    anomalies_by_model: pd.DataFrame | None = None
-    latency_queue_seconds: pd.DataFrame
-    latency_execution_seconds: pd.DataFrame
-    latency_total_seconds: pd.DataFrame
-    error_breakdown_all: pd.DataFrame
-    error_breakdown: pd.DataFrame
-    failed_cost_by_class: pd.DataFrame
-    compare_periods: pd.DataFrame | None = None
-    compare_all: pd.DataFrame | None = None
-    summary_previous: Summary | None = None
-
-    def __getitem__(self, key: str) -> Any:
-        value = getattr(self, key) if key in self._names() else None
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name in self._names() if getattr(self, name) is not None)
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-    def _names(self) -> list[str]:
-        return [f.name for f in fields(self)]
 
 
 # --- public API ----------------------------------------------------------------------------
@@ -371,11 +234,11 @@ def build_report(
     latency, latency_tables = _latency(inputs, charts)
     errors, error_breakdown_all, error_breakdown, failed_cost_by_class = _errors(inputs, charts)
     sections += [latency, errors, _most_expensive(frame, top, redact)]
-    comparison = _comparison(inputs, previous)
+    comparison = compare(inputs, previous)
     sections.append(comparison.section)
     if redact:
-        _redact(sections, cost_by_workflow, df, previous)
-    headline, headline_table = _headline(s, comparison)
+        redact_workflows(sections, cost_by_workflow, df, previous)
+    headline, headline_table = headline_cards(s, comparison)
     figures = ReportFigures(
         summary=s,
         cost_by_model=inputs.cost_by_model,
@@ -407,10 +270,10 @@ def build_report(
     return CostReport(
         banner=banner,
         title=title or "each::labs cost report",
-        meta=_meta(s, frame, comparison.previous_period, redact, judged.judged_at),
+        meta=meta_lines(s, frame, comparison.previous_period, redact, judged.judged_at),
         headline=headline,
         headline_table=headline_table,
-        notes=_notes(s, frame),
+        notes=note_lines(s, frame),
         sections=sections,
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         period=(s.start, s.end),
@@ -452,55 +315,6 @@ def _selections(df: Any, previous: Any) -> tuple[Any, Any]:
                 f"(ExecutionStore.scan, scan_table), not {type(value).__name__}"
             )
     return out[0], out[1]
-
-
-def _redact(
-    sections: list[Section],
-    by_workflow: pd.DataFrame | None,
-    df: Any,
-    previous: Any = None,
-) -> None:
-    """Alias workflow ids in what the report shows, after every number is computed.
-
-    Redaction only relabels or leaves out text (ids and outputs are left out by the sections
-    themselves), so no number can depend on it. Aliases follow the order in which workflows
-    first appear in ``df``: ``workflow 1``, ``workflow 2``, ..., then those seen only in
-    ``previous`` (an anomaly's driver may be a workflow that stopped). Workflows named as an
-    anomaly's driver (``driver`` where ``driver_by`` is ``workflow_id``) get the same aliases,
-    and so does the index of ``by_workflow`` (``cost_by_workflow``'s figure, relabelled in
-    place).
-    """
-    if _lazy.is_lazy(df):
-        from eachlabs_analytics.engines.rows import first_seen
-
-        uniques = first_seen(df, "workflow_id")
-        if previous is not None:
-            known = set(uniques)
-            uniques += [v for v in first_seen(previous, "workflow_id") if v not in known]
-    else:
-        seen = df["workflow_id"]
-        if previous is not None:
-            seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
-        _, uniques = pd.factorize(seen)
-    aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
-    if by_workflow is not None:
-        by_workflow.index = pd.Index(
-            [aliases.get(v, "workflow ?") for v in by_workflow.index], name=by_workflow.index.name
-        )
-    for section in sections:
-        for table in section.tables:
-            if "workflow_id" in table.frame.columns:
-                table.frame = table.frame.assign(
-                    workflow_id=[aliases.get(v, "workflow ?") for v in table.frame["workflow_id"]]
-                )
-            if {"driver_by", "driver"} <= set(table.frame.columns):
-                drivers = [
-                    aliases.get(v, "workflow ?") if by == "workflow_id" else v
-                    for by, v in zip(table.frame["driver_by"], table.frame["driver"], strict=True)
-                ]
-                table.frame = table.frame.assign(
-                    driver=pd.Series(drivers, index=table.frame.index, dtype=object)
-                )
 
 
 # --- sections ------------------------------------------------------------------------------
@@ -734,7 +548,7 @@ def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | Non
     span, _ = window_of(previous)
     if span is None or span[1] < s.start or span[0] >= s.start:
         return frame, None
-    window = {"window": {"start": _rfc3339(span[0]), "end": _rfc3339(s.end)}}
+    window = {"window": {"start": rfc3339(span[0]), "end": rfc3339(s.end)}}
     if _lazy.is_lazy(frame):
         from eachlabs_analytics.engines.narrow import narrow
         from eachlabs_analytics.engines.rows import combine
@@ -743,7 +557,7 @@ def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | Non
         return combine(frame, earlier, attrs=window), span[0]
     created = previous["created_at"]
     keep = ((created >= span[0]) & (created < s.start)).to_numpy(dtype=bool, na_value=False)
-    both = encode(_concat(frame, previous.loc[keep]))
+    both = encode(concat_periods(frame, previous.loc[keep]))
     both.attrs = window
     return both, span[0]
 
@@ -1266,305 +1080,7 @@ def _most_expensive(frame: Any, top: int, redact: bool) -> Section:
     )
 
 
-def _span(s: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """A summary's window, ``[start, end)``."""
-    if s.start is None or s.end is None:
-        return None
-    return s.start, s.end
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The change against the previous period: its section, the previous period it compared
-    with (None: no comparison) and the figures behind it (None without one)."""
-
-    section: Section
-    previous_period: tuple[pd.Timestamp, pd.Timestamp] | None = None
-    compare_periods: pd.DataFrame | None = None
-    compare_all: pd.DataFrame | None = None
-    summary_previous: Summary | None = None
-
-
-def _comparison(inputs: ReportInputs, previous: Any) -> Comparison:
-    """The comparison of the period with ``previous`` (None: the section says none was
-    given)."""
-    from eachlabs_analytics import metrics
-
-    if previous is None:
-        return Comparison(
-            Section(
-                "change",
-                "Change against the previous period",
-                "No previous period was given (cost_report(df, previous=...); the CLI's "
-                "report command fetches it for you).",
-            )
-        )
-    frame, s = inputs.frame, inputs.summary
-    before = previous
-    prev_summary = metrics.summary(before)
-    current_span, previous_span = _span(s), _span(prev_summary)
-    if current_span is None or previous_span is None:
-        return Comparison(
-            Section(
-                "change",
-                "Change against the previous period",
-                "One of the periods has no executions and no window: nothing to compare.",
-            )
-        )
-    previous_span = (previous_span[0], min(previous_span[1], current_span[0]))
-    if previous_span[0] >= previous_span[1]:
-        raise InvalidQueryError(
-            "previous must cover a period before df's: "
-            f"df starts {fmt_time(current_span[0])}, previous starts {fmt_time(previous_span[0])}"
-        )
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.rows import combine
-
-        combined = combine(frame, before, attrs=_concat_attrs(frame.attrs, before.attrs))
-    else:
-        combined = encode(_concat(frame, before))
-    per_model = metrics.compare_periods(
-        combined, current=current_span, previous=previous_span, by="model"
-    )
-    overall = metrics.compare_periods(
-        combined, current=current_span, previous=previous_span, by=None
-    )
-    summary_previous = metrics.summary(_rows_between(combined, previous_span))
-    table = per_model.reset_index()
-    table.columns = ["model", *per_model.columns]
-    columns = [
-        "model",
-        "spend_previous",
-        "spend_current",
-        "spend_change",
-        "spend_rel_change",
-        "executions_previous",
-        "executions_current",
-        "error_rate_previous",
-        "error_rate_current",
-        "error_rate_change",
-        "latency_p95_previous",
-        "latency_p95_current",
-    ]
-    formats = {
-        "model": "text",
-        "spend_previous": "money",
-        "spend_current": "money",
-        "spend_change": "signed_money",
-        "spend_rel_change": "signed_pct",
-        "executions_previous": "int",
-        "executions_current": "int",
-        "error_rate_previous": "pct",
-        "error_rate_current": "pct",
-        "error_rate_change": "points",
-        "latency_p95_previous": "seconds",
-        "latency_p95_current": "seconds",
-    }
-    labels = {
-        "spend_previous": "spend before",
-        "spend_current": "spend now",
-        "spend_change": "change",
-        "spend_rel_change": "change %",
-        "executions_previous": "executions before",
-        "executions_current": "executions now",
-        "error_rate_previous": "error rate before",
-        "error_rate_current": "error rate now",
-        "error_rate_change": "error rate change",
-        "latency_p95_previous": "p95 before",
-        "latency_p95_current": "p95 now",
-    }
-    all_row = overall.reset_index()
-    all_row.columns = ["model", *overall.columns]
-    section = Section(
-        "change",
-        "Change against the previous period",
-        f"This period, {fmt_window(*current_span)}, against {fmt_window(*previous_span)}.",
-        tables=[
-            Table("change_total", "All models", all_row[columns], formats, labels),
-            Table("change_by_model", "By model", table[columns], formats, labels),
-        ],
-    )
-    return Comparison(section, previous_span, per_model, overall, summary_previous)
-
-
-def _rows_between(frame: Any, span: tuple[pd.Timestamp, pd.Timestamp]) -> Any:
-    """The rows of ``frame`` created in ``[start, end)`` (a selection stays lazy)."""
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-
-        return narrow(frame, start=span[0], end=span[1])
-    created = frame["created_at"]
-    keep = (created >= span[0]) & (created < span[1])
-    return frame.loc[keep.to_numpy(dtype=bool, na_value=False)]
-
-
-#: The columns the helpers read from both periods at once (compare_periods, the forecast
-#: and anomaly helpers); the other columns of the two periods are not copied.
-BOTH_PERIODS_COLUMNS = (
-    "model",
-    "status",
-    "workflow_id",
-    "execution_cost",
-    "created_at",
-    "total_seconds",
-    "error_classification",
-)
-
-
-def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Both periods in one frame of :data:`BOTH_PERIODS_COLUMNS` (categoricals unified, rows
-    of ``current`` first; a row whose id was seen before is dropped, so ``current`` wins).
-
-    Typed throughout: status and error class stay categoricals (recoded on their codes) and
-    ids are compared through 64-bit hashes, never as Python objects.
-    """
-    ids = [current["id"], previous["id"]]
-    repeated = None
-    if not any(i.isna().any() for i in ids):
-        # the chunks themselves, typed: an empty period's column must not decide the type
-        chunks = [chunk for i in ids for chunk in _arrow_strings(i).chunks]
-        repeated = typed.duplicated(pa.chunked_array(chunks, type=pa.string()))
-    columns = list(BOTH_PERIODS_COLUMNS)
-    classes = schema.ERROR_CLASS_DTYPE
-    statuses = schema.status_dtype(
-        sorted({s for f in (current, previous) for s in typed.present(f["status"])})
-    )
-    both = pd.concat(
-        [
-            f[columns].assign(
-                status=typed.as_categorical(f["status"], statuses),
-                error_classification=typed.as_categorical(f["error_classification"], classes),
-            )
-            for f in (current, previous)
-        ],
-        ignore_index=True,
-    )
-    if repeated is not None and repeated.any():
-        both = both[~repeated]
-    return both.astype({"status": schema.status_dtype(typed.present(both["status"]))})
-
-
-def _concat_attrs(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """The ``attrs`` :func:`_concat` ends with: pandas keeps them only when both frames carry
-    the same non-empty ones."""
-    return copy.deepcopy(current) if current and current == previous else {}
-
-
-def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
-    """A string column as Arrow strings (its own chunks, no copy, when Arrow-backed)."""
-    strings = pa.table({"values": values.array})["values"]
-    return strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
-
-
 # --- headline, meta, notes -----------------------------------------------------------------
-def _headline(s: Any, comparison: Comparison) -> tuple[list[Card], Table]:
-    """The KPI cards of summary ``s``, each with its change against the previous period's
-    summary (``comparison.summary_previous``; None: no change shown), and the same numbers
-    raw. It takes the comparison's result, so it runs after the comparison."""
-    before = comparison.summary_previous
-    wasted_share = s.failed_cost / s.spend if s.spend else np.nan
-    details = {
-        "spend": plural(s.models, "model"),
-        "executions": f"{s.in_flight:,} still in flight",
-        "success_rate": (f"{s.succeeded:,} of {s.finished:,} finished; {s.cancelled:,} cancelled"),
-        "error_rate": f"{s.failed:,} failed",
-        "failed_cost": f"{fmt_pct(wasted_share)} of spend",
-        "cost_per_success": "incl. failures",
-        "p50_seconds": "created to completed",
-        "p95_seconds": "created to completed",
-    }
-    cards = [
-        Card(
-            key,
-            label,
-            VALUE_FORMATS[kind](getattr(s, key)),
-            details[key],
-            None
-            if before is None
-            else change_of(getattr(s, key), getattr(before, key), kind, better),
-        )
-        for key, label, kind, better in KPIS
-    ]
-
-    def raw(value: Any, kind: str) -> Any:
-        # counts stay whole numbers (``executions,3187``, not ``3187.0``)
-        return int(value) if kind == "int" else float(value)
-
-    table = Table(
-        "headline",
-        "Headline",
-        pd.DataFrame(
-            {
-                "measure": [key for key, *_ in KPIS],
-                "value": pd.array(
-                    [raw(getattr(s, k), kind) for k, _, kind, _ in KPIS], dtype=object
-                ),
-                "previous": pd.array(
-                    [
-                        None if before is None else raw(getattr(before, k), kind)
-                        for k, _, kind, _ in KPIS
-                    ],
-                    dtype=object,
-                ),
-            }
-        ),
-        {"measure": "text", "value": "text", "previous": "text"},
-    )
-    return cards, table
-
-
-def _meta(
-    s: Any,
-    frame: Any,
-    previous_period: tuple[pd.Timestamp, pd.Timestamp] | None,
-    redact: bool,
-    judged_at: pd.Timestamp | None = None,
-) -> list[str]:
-    if s.start is None:
-        period = "Period: no executions"
-    else:
-        period = f"Period: {fmt_window(s.start, s.end)}"
-    meta = [period]
-    if judged_at is not None and s.end is not None and judged_at < pd.Timestamp(s.end):
-        meta.append(
-            f"Data ends {fmt_time(judged_at)} UTC, before the period's end: nothing after it "
-            "is forecast from, judged or flagged"
-        )
-    query = frame.attrs.get("query")
-    if isinstance(query, dict) and not redact:
-        shown = {k: v for k, v in query.items() if v not in (None, [], "")}
-        if shown:
-            meta.append(
-                "Filters: "
-                + "; ".join(
-                    f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
-                    for k, v in sorted(shown.items())
-                )
-            )
-    if previous_period is not None:
-        meta.append(f"Compared with {fmt_window(*previous_period)}")
-    if redact:
-        meta.append("Redacted: no execution ids, run ids or output URLs; workflows aliased")
-    return meta
-
-
-def _notes(s: Any, frame: Any) -> list[str]:
-    notes = []
-    if s.in_flight:
-        notes.append(
-            f"{s.in_flight:,} executions were still in flight when fetched: their cost and "
-            "latency may still change."
-        )
-    if s.unclassified_errors:
-        notes.append(
-            f"{s.unclassified_errors:,} failed executions have no error class (shown as "
-            "'unclassified')."
-        )
-    if s.other:
-        notes.append(f"{s.other:,} executions have a status this version does not know.")
-    if s.window_source == "data":
-        notes.append("The period is first to last execution (the frame carries no window).")
-    return notes
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -1588,7 +1104,3 @@ def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # 
 def _text_writer(text: str) -> Callable[[Path], int]:
     """A ``write`` for :func:`atomic_write` that writes ``text`` as UTF-8."""
     return lambda temp: temp.write_text(text, encoding="utf-8")
-
-
-def _rfc3339(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else format_timestamp(pd.Timestamp(value))
