@@ -33,8 +33,12 @@ from eachlabs_analytics.engines import DuckDBEngine, Selection, scan_table  # no
 from eachlabs_analytics.engines import rows as engine_rows  # noqa: E402
 from eachlabs_analytics.engines.selection import typed_frame  # noqa: E402
 from eachlabs_analytics.exceptions import DataQualityWarning  # noqa: E402
-from eachlabs_analytics.report import build as report_build  # noqa: E402
-from eachlabs_analytics.report import build_report, cost_report  # noqa: E402
+from eachlabs_analytics.report import (  # noqa: E402
+    CostReport,
+    both_periods,
+    build_report,
+    cost_report,
+)
 from eachlabs_analytics.store import ExecutionStore  # noqa: E402
 
 ROWS = 12_000
@@ -67,7 +71,7 @@ def same_text(got: str, want: str) -> None:
         )
 
 
-def assert_same_report(lazy: report_build.CostReport, eager: report_build.CostReport) -> None:
+def assert_same_report(lazy: CostReport, eager: CostReport) -> None:
     assert [s.key for s in lazy.sections] == [s.key for s in eager.sections]
     for got, want in zip(lazy.sections, eager.sections, strict=True):
         assert got.title == want.title
@@ -306,10 +310,10 @@ def test_combine_keeps_what_concat_keeps(missing_id):
     )
     # every row the engine keeps (to_pandas would drop repeated ids itself)
     rows = typed_frame(engine.execute(combined.to_ibis()))
-    got = rows[list(report_build.BOTH_PERIODS_COLUMNS)]
-    want = report_build._concat(current, previous)
+    got = rows[list(both_periods.BOTH_PERIODS_COLUMNS)]
+    want = both_periods.concat_periods(current, previous)
     assert len(got) == len(want) == (455 if missing_id else 400)
-    columns = list(report_build.BOTH_PERIODS_COLUMNS)
+    columns = list(both_periods.BOTH_PERIODS_COLUMNS)
     got = got.astype(str).sort_values(columns).reset_index(drop=True)
     want = want.astype(str).sort_values(columns).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, want)

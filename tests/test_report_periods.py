@@ -13,8 +13,7 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.report import build as report_build
-from eachlabs_analytics.report import build_report
+from eachlabs_analytics.report import both_periods, build_report
 
 END = pd.Timestamp("2026-10-31T00:00:00Z")
 
@@ -87,8 +86,8 @@ def periods():
 
 def test_both_periods_frame_equals_the_object_dtype_definition(periods):
     current, previous = periods
-    got = report_build._concat(current, previous)
-    want = old_concat(current, previous)[list(report_build.BOTH_PERIODS_COLUMNS)]
+    got = both_periods.concat_periods(current, previous)
+    want = old_concat(current, previous)[list(both_periods.BOTH_PERIODS_COLUMNS)]
     pd.testing.assert_frame_equal(got, want)
     assert "paused" not in got["status"].cat.categories  # only in a dropped row
     assert len(got) < len(current) + len(previous)  # the overlap and the repeat were dropped
@@ -97,10 +96,10 @@ def test_both_periods_frame_equals_the_object_dtype_definition(periods):
 def test_without_ids_nothing_is_dropped(periods):
     current, previous = periods
     previous = previous.assign(id=previous["id"].where(previous.index != 3))
-    got = report_build._concat(current, previous)
+    got = both_periods.concat_periods(current, previous)
     assert len(got) == len(current) + len(previous)
     pd.testing.assert_frame_equal(
-        got, old_concat(current, previous)[list(report_build.BOTH_PERIODS_COLUMNS)]
+        got, old_concat(current, previous)[list(both_periods.BOTH_PERIODS_COLUMNS)]
     )
 
 

@@ -7,8 +7,10 @@ model (queue, execution, end to end), the error breakdown and the money spent on
 the most expensive executions, and the change against the previous period of the same length
 (``previous=``). Every number comes from the analytics helpers in
 :mod:`eachlabs_analytics.metrics` and :mod:`eachlabs_analytics.watch`, and every chart from
-:mod:`eachlabs_analytics.plots` (the forecast's is drawn here, on the forecast's numbers);
-this module only arranges them.
+:mod:`eachlabs_analytics.plots` (the forecast's is drawn in :mod:`.forecast_section`, on the
+forecast's numbers); this module only checks the arguments, runs the sections in order
+(:mod:`.sections`, :mod:`.forecast_section`, :mod:`.comparison`, then :mod:`.redaction` and
+:mod:`.headline`) and writes the result.
 
 The forecast uses statsmodels (a core dependency): should it be broken, or with data too short
 to judge, the "Forecast and alerts" section says so and the rest of the report is unchanged.
@@ -27,46 +29,36 @@ workflow execution ids and output URLs, and replaces workflow ids by aliases, fo
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
-from eachlabs_analytics import __version__, schema
-from eachlabs_analytics._util import typed
-from eachlabs_analytics._util.changes import KPIS, change_of
+from eachlabs_analytics import schema
 from eachlabs_analytics._util.files import atomic_write
-from eachlabs_analytics._util.formats import FORMATS as VALUE_FORMATS
-from eachlabs_analytics._util.formats import (
-    fmt_date,
-    fmt_money,
-    fmt_pct,
-    fmt_time,
-    fmt_window,
-    plural,
-)
-from eachlabs_analytics._util.timestamps import DAY, ONE_US, format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.grouping import encode
-from eachlabs_analytics.report.render import (
-    Card,
-    Chart,
-    Section,
-    Table,
-    render_csv_tables,
-    render_html,
-    render_markdown,
+from eachlabs_analytics.report.comparison import compare
+from eachlabs_analytics.report.forecast_section import ForecastFigures, forecast_section
+from eachlabs_analytics.report.headline import headline_cards, meta_lines, note_lines
+from eachlabs_analytics.report.model import CostReport, ReportFigures, ReportInputs
+from eachlabs_analytics.report.redaction import redact as redact_workflows
+from eachlabs_analytics.report.sections import (
+    daily_trend,
+    errors,
+    latency,
+    most_expensive,
+    spend_by_model,
+    spend_by_workflow,
 )
 
 __all__ = ["FORMATS", "CostReport", "build_report", "cost_report"]
+
 
 #: Output formats and the file name used when ``path`` is a directory.
 FORMATS: dict[str, str] = {
@@ -74,81 +66,11 @@ FORMATS: dict[str, str] = {
     "markdown": "cost-report.md",
     "csv": "cost-report-csv",
 }
-LATENCY_METRICS = {
-    "queue_seconds": "queue",
-    "execution_seconds": "execution",
-    "total_seconds": "end to end",
-}
-REPORT_PERCENTILES = (50, 90, 95, 99)
-ROUTER_MODEL = "eachlabs-llm-router"
+
+
 _REQUIRED = schema.COLUMNS
 
 
-@dataclass
-class CostReport:
-    """Everything a cost report shows, before it is rendered to a format.
-
-    ``headline`` holds the KPI cards (label, value, detail and the change against the
-    previous period, as text); ``headline_table`` the same numbers raw (``value`` and
-    ``previous``); ``sections`` the tables (raw values in ``table.frame``) and charts.
-    """
-
-    title: str
-    meta: list[str]
-    headline: list[Card]
-    headline_table: Table
-    notes: list[str]
-    sections: list[Section]
-    generated_at: str
-    version: str = __version__
-    period: tuple[pd.Timestamp | None, pd.Timestamp | None] = (None, None)
-    previous_period: tuple[pd.Timestamp, pd.Timestamp] | None = None
-    helpers: dict[str, Any] = field(default_factory=dict, repr=False)
-    #: Shown above everything when the numbers need a warning first (an empty period).
-    banner: str = ""
-
-    def section(self, key: str) -> Section:
-        """The section with this key (``spend_by_model``, ``errors``, ...)."""
-        for section in self.sections:
-            if section.key == key:
-                return section
-        raise KeyError(f"no section {key!r}; sections: {', '.join(s.key for s in self.sections)}")
-
-    def table(self, key: str) -> Table:
-        """The table with this key (the CSV file stem)."""
-        for section in self.sections:
-            for table in section.tables:
-                if table.key == key:
-                    return table
-        if key == "headline":
-            return self.headline_table
-        if key == "window":
-            return self.window_table
-        raise KeyError(f"no table {key!r}")
-
-    @property
-    def window_table(self) -> Table:
-        """The periods the numbers cover: ``start`` included, ``end`` excluded, RFC 3339."""
-        periods = [("current", *self.period)]
-        if self.previous_period is not None:
-            periods.append(("previous", *self.previous_period))
-        frame = pd.DataFrame(
-            [(name, _rfc3339(start), _rfc3339(end)) for name, start, end in periods],
-            columns=["period", "start", "end"],
-        )
-        return Table("window", "Window", frame, dict.fromkeys(frame.columns, "text"))
-
-    def to_html(self) -> str:
-        return render_html(self)
-
-    def to_markdown(self) -> str:
-        return render_markdown(self)
-
-    def to_csv(self) -> dict[str, str]:
-        return render_csv_tables(self)
-
-
-# --- public API ----------------------------------------------------------------------------
 def cost_report(
     df: pd.DataFrame | _lazy.LazyExecutions,
     path: str | os.PathLike[str] | None = None,
@@ -288,39 +210,46 @@ def build_report(
     # the report calls a dozen helpers: group the models once (a selection groups in its engine)
     frame: Any = df if lazy else encode(df)
     s = metrics.summary(frame, top=top)
-    helpers: dict[str, Any] = {"summary": s}
-    by_model = metrics.cost_by_model(frame)
-    helpers["cost_by_model"] = by_model
+    inputs = ReportInputs(frame, s, metrics.cost_by_model(frame))
 
-    sections = [
-        _spend_by_model(frame, by_model, helpers, charts),
-        _spend_by_workflow(frame, top, helpers),
-        _daily_trend(frame, helpers, charts),
-    ]
+    by_model, routed = spend_by_model(inputs, charts)
+    by_workflow, cost_by_workflow = spend_by_workflow(inputs, top)
+    daily, cost_over_time, error_rate_over_time = daily_trend(inputs, charts)
+    sections = [by_model, by_workflow, daily]
+    judged = ForecastFigures()
     if forecast:
-        sections.append(_forecast(frame, previous, s, helpers, charts, history))
-    sections += [
-        _latency(frame, helpers, charts),
-        _errors(frame, by_model, helpers, charts),
-        _most_expensive(frame, top, redact),
-    ]
-    previous_period = None
-    comparison = None
-    if previous is not None:
-        comparison, previous_period = _comparison(frame, previous, s, helpers)
-        sections.append(comparison)
-    else:
-        sections.append(
-            Section(
-                "change",
-                "Change against the previous period",
-                "No previous period was given (cost_report(df, previous=...); the CLI's "
-                "report command fetches it for you).",
-            )
-        )
+        forecasts, judged = forecast_section(inputs, previous, charts, history)
+        sections.append(forecasts)
+    latencies, latency_tables = latency(inputs, charts)
+    failures, error_breakdown_all, error_breakdown, failed_cost_by_class = errors(inputs, charts)
+    sections += [latencies, failures, most_expensive(frame, top, redact)]
+    comparison = compare(inputs, previous)
+    sections.append(comparison.section)
     if redact:
-        _redact(sections, helpers, df, previous)
-    headline, headline_table = _headline(s, helpers.get("summary_previous"))
+        redact_workflows(sections, cost_by_workflow, df, previous)
+    headline, headline_table = headline_cards(s, comparison)
+    figures = ReportFigures(
+        summary=s,
+        cost_by_model=inputs.cost_by_model,
+        cost_by_requested_model=routed,
+        cost_by_workflow=cost_by_workflow,
+        cost_over_time=cost_over_time,
+        error_rate_over_time=error_rate_over_time,
+        judged_at=judged.judged_at,
+        month_end_projection=judged.month_end_projection,
+        forecast_spend=judged.forecast_spend,
+        anomalies=judged.anomalies,
+        anomalies_by_model=judged.anomalies_by_model,
+        latency_queue_seconds=latency_tables["queue_seconds"],
+        latency_execution_seconds=latency_tables["execution_seconds"],
+        latency_total_seconds=latency_tables["total_seconds"],
+        error_breakdown_all=error_breakdown_all,
+        error_breakdown=error_breakdown,
+        failed_cost_by_class=failed_cost_by_class,
+        compare_periods=comparison.compare_periods,
+        compare_all=comparison.compare_all,
+        summary_previous=comparison.summary_previous,
+    )
     banner = (
         "No executions were created in this period: every table below is empty. Check the "
         "window and the filters (slugs and ids must match exactly)."
@@ -330,19 +259,18 @@ def build_report(
     return CostReport(
         banner=banner,
         title=title or "each::labs cost report",
-        meta=_meta(s, frame, previous_period, redact, helpers.get("judged_at")),
+        meta=meta_lines(s, frame, comparison.previous_period, redact, judged.judged_at),
         headline=headline,
         headline_table=headline_table,
-        notes=_notes(s, frame),
+        notes=note_lines(s, frame),
         sections=sections,
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         period=(s.start, s.end),
-        previous_period=previous_period,
-        helpers=helpers,
+        previous_period=comparison.previous_period,
+        helpers=figures,
     )
 
 
-# --- checks --------------------------------------------------------------------------------
 def _check_frame(df: Any, name: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise InvalidQueryError(
@@ -377,1087 +305,6 @@ def _selections(df: Any, previous: Any) -> tuple[Any, Any]:
     return out[0], out[1]
 
 
-def _redact(
-    sections: list[Section],
-    helpers: dict[str, Any],
-    df: Any,
-    previous: Any = None,
-) -> None:
-    """Alias workflow ids in what the report shows, after every number is computed.
-
-    Redaction only relabels or leaves out text (ids and outputs are left out by the sections
-    themselves), so no number can depend on it. Aliases follow the order in which workflows
-    first appear in ``df``: ``workflow 1``, ``workflow 2``, ..., then those seen only in
-    ``previous`` (an anomaly's driver may be a workflow that stopped). Workflows named as an
-    anomaly's driver (``driver`` where ``driver_by`` is ``workflow_id``) get the same aliases.
-    """
-    if _lazy.is_lazy(df):
-        from eachlabs_analytics.engines.rows import first_seen
-
-        uniques = first_seen(df, "workflow_id")
-        if previous is not None:
-            known = set(uniques)
-            uniques += [v for v in first_seen(previous, "workflow_id") if v not in known]
-    else:
-        seen = df["workflow_id"]
-        if previous is not None:
-            seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
-        _, uniques = pd.factorize(seen)
-    aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
-    by_workflow = helpers.get("cost_by_workflow")
-    if by_workflow is not None:
-        by_workflow.index = pd.Index(
-            [aliases.get(v, "workflow ?") for v in by_workflow.index], name=by_workflow.index.name
-        )
-    for section in sections:
-        for table in section.tables:
-            if "workflow_id" in table.frame.columns:
-                table.frame = table.frame.assign(
-                    workflow_id=[aliases.get(v, "workflow ?") for v in table.frame["workflow_id"]]
-                )
-            if {"driver_by", "driver"} <= set(table.frame.columns):
-                drivers = [
-                    aliases.get(v, "workflow ?") if by == "workflow_id" else v
-                    for by, v in zip(table.frame["driver_by"], table.frame["driver"], strict=True)
-                ]
-                table.frame = table.frame.assign(
-                    driver=pd.Series(drivers, index=table.frame.index, dtype=object)
-                )
-
-
-# --- sections ------------------------------------------------------------------------------
-def _model_count(frame: Any) -> int:
-    """Distinct models (missing left out), from the partials ``cost_by_model`` computed."""
-    if not _lazy.is_lazy(frame):
-        return int(frame["model"].nunique())
-    parts = frame.partials(_lazy.GroupCounts(by="model"))
-    return len({k for k in _lazy.labels(parts, "key") if k is not None})
-
-
-def _rows_of(helpers: dict[str, Any]) -> int:
-    """Rows in the period (the summary counted them: no ``len`` of a selection)."""
-    return int(helpers["summary"].executions)
-
-
-def _plot(
-    draw: Any, frame: Any, title: str, alt: str, per_model: bool = False, **kwargs: Any
-) -> Chart:
-    """Run one ``plots.plot_*`` on a fresh Agg figure and keep the PNG bytes.
-
-    The image carries no title of its own: the section's heading names the chart and
-    ``title`` (its caption) says what the marks mean, so no title shows twice.
-    ``per_model`` charts (one bar or box per model) grow with the number of models.
-    """
-    from eachlabs_analytics.plots.parts import png
-
-    height = 4.2
-    if per_model:
-        height = min(14.0, max(3.5, 0.26 * _model_count(frame) + 1.4))
-    return Chart(
-        title=title,
-        png=png(lambda ax: draw(frame, ax=ax, **kwargs).set_title(""), (10, height)),
-        alt=alt,
-    )
-
-
-def _spend_by_model(
-    frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool
-) -> Section:
-    from eachlabs_analytics import metrics
-
-    table = by_model.reset_index()
-    table.columns = ["model", *by_model.columns]
-    section = Section(
-        "spend_by_model",
-        "Spend by model",
-        "Cost per success includes the spend on failures: what one success really costs.",
-    )
-    if charts and _rows_of(helpers):
-        from eachlabs_analytics import plots
-
-        section.charts.append(
-            _plot(
-                plots.plot_cost_by_model,
-                frame,
-                "Each model's spend (USD), split into what its failures cost and the rest.",
-                "Bar chart of spend per model, the part spent on failures marked",
-                per_model=True,
-            )
-        )
-    section.tables.append(
-        Table(
-            "cost_by_model",
-            "Spend by model",
-            table[
-                [
-                    "model",
-                    "executions",
-                    "total_cost",
-                    "share",
-                    "mean_cost",
-                    "succeeded",
-                    "failed",
-                    "failed_cost",
-                    "cost_per_success",
-                ]
-            ],
-            {},  # every header and format is the package's (_util.columns)
-        )
-    )
-    router = _routed(frame, by_model)
-    if router is not None:
-        routed = metrics.cost_by_model(router, by="requested_model")
-        helpers["cost_by_requested_model"] = routed
-        routed_table = routed.reset_index()
-        routed_table.columns = ["requested_model", *routed.columns]
-        section.tables.append(
-            Table(
-                "cost_by_requested_model",
-                f"{ROUTER_MODEL}: spend by requested model",
-                routed_table[["requested_model", "executions", "total_cost", "share", "failed"]],
-                {},
-                {"share": "share"},  # of the router's spend, not of all
-            )
-        )
-    return section
-
-
-def _routed(frame: Any, by_model: pd.DataFrame) -> Any:
-    """The router's rows when some of them name the model they asked for, else None."""
-    if not _lazy.is_lazy(frame):
-        router = frame[frame["model"] == ROUTER_MODEL]
-        found = len(router) and router["requested_model"].notna().any()
-        return router if found else None
-    if ROUTER_MODEL not in by_model.index:
-        return None
-    from eachlabs_analytics.engines.narrow import narrow
-
-    router = narrow(frame, models=[ROUTER_MODEL])
-    # the helper's own partials (cached): rows per requested model, missing ones as null
-    parts = router.partials(_lazy.GroupCounts(by="requested_model"))
-    named = [
-        rows
-        for key, rows in zip(_lazy.labels(parts, "key"), _lazy.ints(parts, "rows"), strict=True)
-        if key is not None
-    ]
-    return router if sum(named) else None
-
-
-def _spend_by_workflow(frame: Any, top: int, helpers: dict[str, Any]) -> Section:
-    from eachlabs_analytics import metrics
-
-    by_workflow = metrics.cost_by_workflow(frame)
-    helpers["cost_by_workflow"] = by_workflow
-    table = by_workflow.reset_index()
-    table.columns = ["workflow_id", *by_workflow.columns]
-    shown = table.head(top)
-    outside = by_workflow.attrs.get("rows_without_workflow", 0)
-    note = f"Top {len(shown)} of {len(table)} workflows by spend. " if len(table) > top else ""
-    note += f"{outside:,} executions were not triggered by a workflow."
-    return Section(
-        "spend_by_workflow",
-        "Spend by workflow",
-        "A run is one workflow execution; its cost is the sum over its executions.",
-        tables=[
-            Table(
-                "cost_by_workflow",
-                "Spend by workflow",
-                shown,
-                dict.fromkeys(
-                    ["cost_per_run_mean", "cost_per_run_p50", "cost_per_run_p95"], "money"
-                ),
-                {
-                    "cost_per_run_mean": "mean per run",
-                    "cost_per_run_p50": "p50 per run",
-                    "cost_per_run_p95": "p95 per run",
-                },
-                note,
-            )
-        ],
-    )
-
-
-def _daily_trend(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
-    from eachlabs_analytics import metrics
-
-    spend = metrics.cost_over_time(frame, freq="D", by=None)
-    errors = metrics.error_rate_over_time(frame, freq="D")
-    helpers["cost_over_time"] = spend
-    helpers["error_rate_over_time"] = errors
-    daily = pd.DataFrame(
-        {
-            "day": spend.index,
-            "spend": spend["total"].to_numpy() if "total" in spend else np.zeros(len(spend)),
-            "executions": errors["executions"].reindex(spend.index).to_numpy(),
-            "errors": errors["errors"].reindex(spend.index).to_numpy(),
-            "error_rate": errors["error_rate"].reindex(spend.index).to_numpy(),
-        }
-    )
-    section = Section("daily_trend", "Daily trend", "Spend and errors per UTC day of creation.")
-    if charts and _rows_of(helpers):
-        from eachlabs_analytics import plots
-
-        section.charts.append(
-            _plot(
-                plots.plot_cost_over_time,
-                frame,
-                "Spend per UTC day (USD), stacked by model: the 8 biggest, the rest as other.",
-                "Stacked bar chart of daily spend per model",
-                top=8,
-            )
-        )
-        section.charts.append(
-            _plot(
-                plots.plot_error_rate_over_time,
-                frame,
-                "Share of executions that failed, per UTC day.",
-                "Line chart of the share of executions that failed per day",
-            )
-        )
-    section.tables.append(
-        Table(
-            "daily",
-            "Per day",
-            daily,
-            {},
-        )
-    )
-    return section
-
-
-# --- forecast and alerts -------------------------------------------------------------------
-#: Interval levels of the forecast (percent).
-FORECAST_LEVELS = (80, 95)
-
-
-def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | None]:
-    """The rows the forecast and the detection learn from, and where the previous period's
-    part starts (None when only ``frame`` is used).
-
-    ``previous`` extends ``frame`` when its window reaches ``frame``'s start: its rows from
-    its own start to ``frame``'s start come first, and ``attrs["window"]`` spans both (so
-    "as of" stays ``frame``'s end). A previous period that ends before ``frame`` starts would
-    leave days without data that look like days without spend: it is not used.
-    """
-    from eachlabs_analytics.metrics.periods import window_of
-
-    if previous is None or s.start is None or s.end is None:
-        return frame, None
-    span, _ = window_of(previous)
-    if span is None or span[1] < s.start or span[0] >= s.start:
-        return frame, None
-    window = {"window": {"start": _rfc3339(span[0]), "end": _rfc3339(s.end)}}
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-        from eachlabs_analytics.engines.rows import combine
-
-        earlier = narrow(previous, start=span[0], end=s.start)
-        return combine(frame, earlier, attrs=window), span[0]
-    created = previous["created_at"]
-    keep = ((created >= span[0]) & (created < s.start)).to_numpy(dtype=bool, na_value=False)
-    both = encode(_concat(frame, previous.loc[keep]))
-    both.attrs = window
-    return both, span[0]
-
-
-def _judged_at(source: Any, s: Any) -> pd.Timestamp:
-    """The instant the forecast section judges at: the period's end, or the source's end when
-    the data ends before it."""
-    from eachlabs_analytics.watch._frame import resolve_as_of
-
-    clock = resolve_as_of(source, None, "cost_report")
-    return min(pd.Timestamp(s.end), clock)
-
-
-def _forecast(
-    frame: Any,
-    previous: Any,
-    s: Any,
-    helpers: dict[str, Any],
-    charts: bool,
-    source: Any = None,
-) -> Section:
-    """Forecast and alerts: the month-end projection, spend per day forecast to the end of
-    the month, and the anomalies of daily spend in the period, as of the period's end (or the
-    data's end, when the data stops before it).
-
-    Every number is :func:`month_end_projection`'s, :func:`forecast_spend`'s or
-    :func:`detect_anomalies`'s, computed on ``source`` (the data the report's period was cut
-    from) when given, so the month-end figure is the one ``check`` and the Explorer give for
-    the same data. A month the period completes is stated, not projected: nothing after the
-    period is forecast. Without spend to forecast from the forecast is replaced by a sentence
-    saying why.
-    """
-    from eachlabs_analytics import watch
-
-    section = Section("forecast", "Forecast and alerts")
-    if s.start is None or s.end is None or not _rows_of(helpers):
-        section.intro = "No forecast and no anomalies: the period has no executions."
-        return section
-    if source is not None:
-        history, extended_from = source, None
-    else:
-        history, extended_from = _history(frame, previous, s)
-    as_of = _judged_at(history, s)
-    helpers["judged_at"] = as_of
-    intro: list[str] = []
-    month = (as_of - ONE_US).tz_convert("UTC").tz_localize(None).to_period("M")
-    if as_of == month.end_time.ceil("D").tz_localize("UTC"):
-        intro.append(_complete_month_note(history, month, as_of))
-    else:
-        try:
-            projection = watch.month_end_projection(history, as_of=as_of)
-            daily = watch.forecast_spend(
-                history, horizon="month", freq="D", levels=FORECAST_LEVELS, as_of=as_of
-            )
-        except ImportError as exc:
-            intro.append(f"No forecast: {str(exc).rstrip('.')}.")
-        except InvalidQueryError as exc:
-            intro.append(f"No forecast: {exc.message.rstrip('.')}.")
-        else:
-            helpers["month_end_projection"] = projection
-            helpers["forecast_spend"] = daily
-            intro.append(_projection_note(projection, daily))
-            section.tables += _forecast_tables(projection, daily)
-            if charts:
-                section.charts.append(_forecast_chart(daily, projection.as_of))
-    if source is not None:
-        intro.append(
-            "The forecast and the detection learn from all the data the period was taken "
-            f"from (history from {fmt_date(_first_created(history))})."
-        )
-    elif extended_from is not None:
-        intro.append(
-            f"The forecast and the detection learn from the previous period too (history from "
-            f"{fmt_time(extended_from)} UTC)."
-        )
-    elif previous is not None:
-        intro.append(
-            "The previous period does not reach this one's start, so the forecast and the "
-            "detection learn from this period only."
-        )
-    table, summary = _anomalies(history, s, helpers, previous is None and source is None, as_of)
-    intro.append(summary)
-    if table is not None:
-        section.tables.append(table)
-    section.intro = " ".join(intro)
-    return section
-
-
-def _complete_month_note(history: Any, month: pd.Period, as_of: pd.Timestamp) -> str:
-    """A month the period completes: what it cost (from the data), and that nothing after the
-    period is forecast."""
-    from eachlabs_analytics import metrics
-
-    first = month.start_time.tz_localize("UTC")
-    spent = metrics.cost_over_time(history, freq="M", by=None)
-    at = spent.index == first
-    total = float(spent.loc[at, "total"].iloc[0]) if at.any() else 0.0
-    from eachlabs_analytics.watch._frame import first_full_day
-
-    start = first_full_day(history)
-    counted = (
-        f" (counted from {fmt_date(start)}, where the data's whole days start)"
-        if start is not None and start > first
-        else ""
-    )
-    return (
-        f"{month.strftime('%B %Y')} is complete at the period's end ({fmt_time(as_of)} UTC): "
-        f"it cost {fmt_money(total)}{counted}. Nothing after the period is forecast."
-    )
-
-
-def _projection_note(projection: Any, daily: pd.DataFrame) -> str:
-    """The headline sentence: spent so far, projected month end and its intervals, and the
-    method only when it is a fallback (the "How it was forecast" table shows it)."""
-    p = projection
-    month = f"{p.month:%B %Y}"
-    interval = (
-        f"80% interval {fmt_money(p.lo_80)} to {fmt_money(p.hi_80)}, "
-        f"95% {fmt_money(p.lo_95)} to {fmt_money(p.hi_95)}"
-        if not (pd.isna(p.lo_80) or pd.isna(p.hi_95))
-        else "no interval"
-    )
-    text = (
-        f"As of {fmt_time(p.as_of)} UTC, {month} has cost {fmt_money(p.spent)} so far and is "
-        f"projected to end at {fmt_money(p.projected)} ({interval})."
-    )
-    first_day = pd.Timestamp(daily["period"].min())
-    if first_day > p.month:
-        text += (
-            f" So far counts the executions from {fmt_date(first_day)} on, where the data's "
-            "whole days start, not the whole month."
-        )
-    if p.fallback:  # the method and its backtest are in the table below; a fallback is news
-        text += f" Method: {p.method}, because {p.fallback}."
-    return text
-
-
-def _forecast_tables(projection: Any, daily: pd.DataFrame) -> list[Table]:
-    interval_formats = {f"{side}_{level}": "money" for level in (80, 95) for side in ("lo", "hi")}
-    interval_labels = {
-        f"{side}_{level}": f"{level}% {'low' if side == 'lo' else 'high'}"
-        for level in (80, 95)
-        for side in ("lo", "hi")
-    }
-    shown = projection.to_frame()
-    month = shown.drop(columns=["method", "fallback"])
-    backtest = daily.attrs.get("backtest", {}).get("total") or {}
-    method = shown[["method", "fallback"]].assign(
-        backtest_days=int(backtest.get("holdout_days") or 0),
-        backtest_mase=float(backtest.get("mase", np.nan)),
-        baseline_mase=float(backtest.get("baseline_mase", np.nan)),
-    )
-    ahead = daily.loc[daily["forecast"].notna()].reset_index(drop=True)
-    ahead = ahead.drop(columns="group").rename(columns={"period": "day"})
-    return [
-        Table(
-            "month_end_projection",
-            "Month-end projection",
-            month,
-            {
-                "month": "date",
-                "as_of": "time",
-                "spent": "money",
-                "projected": "money",
-                **interval_formats,
-            },
-            {
-                "month": "month from",
-                "as_of": "as of (UTC)",
-                "spent": "spent so far",
-                "projected": "projected month end",
-                **interval_labels,
-            },
-        ),
-        Table(
-            "forecast_method",
-            "How it was forecast",
-            method,
-            {
-                "method": "text",
-                "fallback": "text",
-                "backtest_days": "int",
-                "backtest_mase": "decimal",
-                "baseline_mase": "decimal",
-            },
-            {
-                "fallback": "why this method",
-                "backtest_days": "backtest days",
-                "backtest_mase": "backtest MASE",
-                "baseline_mase": "seasonal naive MASE",
-            },
-            "Backtest: the last whole days forecast from those before. MASE: its mean absolute "
-            "error scaled by that of 'the same weekday a week before'; below 1 beats it.",
-            wrap=("method", "fallback"),
-        ),
-        Table(
-            "forecast_daily",
-            "Spend per day to the month's end",
-            ahead,
-            {"day": "date", "actual": "money", "forecast": "money", **interval_formats},
-            {"actual": "spent so far", "forecast": "forecast", **interval_labels},
-            "The day holding the period's end counts what was spent so far plus the expected "
-            "rest of the day; intervals are simulated from the fitted model (never below $0).",
-        ),
-    ]
-
-
-def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
-    from eachlabs_analytics.plots import plot_spend_forecast
-    from eachlabs_analytics.plots.parts import png
-
-    return Chart(
-        title=(
-            "Spend per day (USD) up to the period's end, then the forecast to the month's end "
-            "with its 80% and 95% intervals."
-        ),
-        png=png(lambda ax: plot_spend_forecast(daily, ax, as_of=as_of).set_title(""), (10, 4.2)),
-        alt=(
-            "Line chart of spend per day: the actual spend, then the forecast to the end of "
-            "the month with its 80% and 95% intervals as bands"
-        ),
-    )
-
-
-def _anomalies(
-    history: Any, s: Any, helpers: dict[str, Any], alone: bool, as_of: pd.Timestamp
-) -> tuple[Table | None, str]:
-    """The anomalies of daily spend (total and per model) in the period up to ``as_of`` (no
-    day after the data's end is judged), and a sentence."""
-    from eachlabs_analytics import watch
-
-    try:
-        total = watch.detect_anomalies(history, metric="spend")
-        per_model = watch.detect_anomalies(history, metric="spend", by="model")
-    except InvalidQueryError as exc:
-        return None, f"No anomalies could be judged: {exc.message.rstrip('.')}."
-    helpers["anomalies"] = total
-    helpers["anomalies_by_model"] = per_model
-    found = [
-        f.loc[(f["period"] >= s.start) & (f["period"] + DAY <= as_of)] for f in (total, per_model)
-    ]
-    found = [f for f in found if len(f)]
-    flagged = pd.concat(found, ignore_index=True) if found else total.iloc[:0]
-    flagged = flagged.assign(_abs=flagged["score"].abs()).sort_values(
-        ["period", "_abs"], ascending=[True, False], kind="stable"
-    )
-    flagged = flagged.drop(columns="_abs").reset_index(drop=True)
-    first = [d[0] if isinstance(d, list) and d else None for d in flagged["drivers"]]
-    rows = flagged[["period", "group", "actual", "expected", "lower", "upper", "direction"]].astype(
-        {"group": object, "direction": object}
-    )
-    rows["driver_by"] = pd.Series([d["by"] if d else None for d in first], dtype=object)
-    rows["driver"] = pd.Series([d["group"] if d else None for d in first], dtype=object)
-    rows["driver_share"] = np.array([d["share"] if d else np.nan for d in first], dtype=float)
-    first_judged = total.attrs.get("first_judged")
-    judged, begin = 0, pd.Timestamp(s.start)
-    if first_judged is not None:
-        begin = max(pd.Timestamp(first_judged), pd.Timestamp(s.start).ceil("D"))
-        judged = max(0, (min(pd.Timestamp(s.end), as_of).floor("D") - begin).days)
-    threshold = total.attrs.get("threshold", np.nan)
-    if judged == 0:
-        start = _first_created(history)
-        summary = (
-            "No day of the period could be judged for anomalies: a day is judged against "
-            f"about five weeks of history before it, and the data starts {fmt_date(start)}."
-        )
-        if alone:
-            summary += " Give the previous period (previous=) to judge more."
-        note = summary
-    else:
-        days = f"{judged:,} judged day{'s' * (judged != 1)} from {fmt_date(begin)}"
-        if rows.empty:
-            summary = f"No anomalies of daily spend in the period ({days})."
-            note = f"None: no day's spend, total or of one model, left its usual range ({days})."
-        else:
-            count = f"{len(rows):,} anomal{'y' if len(rows) == 1 else 'ies'}"
-            summary = f"{count} of daily spend in the period ({days}): see the table."
-            note = (
-                f"{count} ({days}). A day is flagged when its spend, total or of one model, "
-                f"is more than {threshold:g} robust deviations from the same weekday of the "
-                "weeks before (range: the spend that would not be flagged). The top driver "
-                "explains the largest share of the change."
-            )
-    table = Table(
-        "anomalies",
-        "Anomalies of daily spend",
-        rows,
-        {
-            "period": "date",
-            "group": "text",
-            "actual": "money",
-            "expected": "money",
-            "lower": "money",
-            "upper": "money",
-            "direction": "text",
-            "driver_by": "text",
-            "driver": "text",
-            "driver_share": "pct",
-        },
-        {
-            "period": "day",
-            "group": "spend of",
-            "lower": "range low",
-            "upper": "range high",
-            "driver_by": "driver is a",
-            "driver": "top driver",
-            "driver_share": "driver's share",
-        },
-        note,
-        wrap=("group", "driver"),
-    )
-    return table, summary
-
-
-def _first_created(frame: Any) -> pd.Timestamp:
-    """The oldest ``created_at`` (NaT when none)."""
-    if not _lazy.is_lazy(frame):
-        return pd.Timestamp(frame["created_at"].min())
-    first = frame.partials(_lazy.CreatedRange())["first"][0].as_py()
-    return pd.Timestamp(first) if first is not None else pd.NaT
-
-
-def _latency(frame: Any, helpers: dict[str, Any], charts: bool) -> Section:
-    from eachlabs_analytics import metrics
-
-    section = Section(
-        "latency",
-        "Latency by model",
-        "Queue = created to started, execution = started to completed, end to end = created "
-        "to completed. Rows in flight are left out.",
-    )
-    if charts and _rows_of(helpers):
-        from eachlabs_analytics import plots
-
-        section.charts.append(
-            _plot(
-                plots.plot_latency,
-                frame,
-                "End-to-end time per model, log scale: the box spans p25 to p75 with the "
-                "median marked, whiskers reach p5 and p95, the dot is the mean; n executions.",
-                "Box plot of end-to-end time per model",
-                per_model=True,
-            )
-        )
-        section.charts.append(
-            _plot(
-                plots.plot_queue_vs_execution,
-                frame,
-                "Median queue time (created to started) against median execution time "
-                "(started to completed) per model, log scale.",
-                "Dot plot of median queue time against median execution time per model",
-                per_model=True,
-            )
-        )
-    for metric, label in LATENCY_METRICS.items():
-        table = metrics.latency_percentiles(
-            frame, by="model", metric=metric, percentiles=REPORT_PERCENTILES
-        )
-        helpers[f"latency_{metric}"] = table
-        shown = table.reset_index()
-        shown.columns = ["model", *table.columns]
-        section.tables.append(
-            Table(f"latency_{metric.removesuffix('_seconds')}", f"{label.capitalize()} time", shown)
-        )
-    if any(t.frame["low_count"].any() for t in section.tables):
-        section.intro += (
-            " 'Few rows' marks percentiles computed on too few executions to trust the tail."
-        )
-    return section
-
-
-def _errors(frame: Any, by_model: pd.DataFrame, helpers: dict[str, Any], charts: bool) -> Section:
-    from eachlabs_analytics import metrics
-
-    s = helpers["summary"]
-    overall = metrics.error_breakdown(frame, by=None)
-    per_model = metrics.error_breakdown(frame, by="model")
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-
-        failed_rows = narrow(frame, status_groups=["failed"])  # schema.FAILED_STATUSES
-    else:
-        failed_rows = frame[frame["status"].isin(schema.FAILED_STATUSES)]
-    wasted = metrics.cost_by_model(failed_rows, by="error_classification")
-    helpers.update(
-        error_breakdown_all=overall, error_breakdown=per_model, failed_cost_by_class=wasted
-    )
-    class_columns = [c for c in overall.columns if c not in ("errors", "executions", "error_rate")]
-    counts = overall.iloc[0][class_columns] if len(overall) else pd.Series(dtype=float)
-    by_class = pd.DataFrame(
-        {
-            "error_classification": class_columns,
-            "failed": counts.to_numpy(dtype=np.int64) if len(overall) else [],
-            "share_of_failures": (counts / s.failed).to_numpy(dtype=float)
-            if s.failed and len(overall)
-            else np.full(len(class_columns), np.nan),
-            "failed_cost": [
-                float(wasted["total_cost"].get(c, 0.0)) if c != "unclassified" else np.nan
-                for c in class_columns
-            ],
-        }
-    )
-    by_class = by_class[by_class["failed"] > 0].sort_values(
-        "failed", ascending=False, kind="stable"
-    )
-    model_table = per_model.reset_index()
-    model_table.columns = ["model", *per_model.columns]
-    model_table = model_table[model_table["errors"] > 0]
-    model_table.insert(
-        len(model_table.columns),
-        "failed_cost",
-        by_model["failed_cost"].reindex(model_table["model"]).to_numpy(),
-    )
-    formats = {c: "int" for c in model_table.columns}
-    formats.update(model="text", error_rate="pct", failed_cost="money")
-    section = Section(
-        "errors",
-        "Errors and the cost of failures",
-        f"{s.failed:,} executions failed ({fmt_pct(s.error_rate)}); "
-        f"{fmt_money(s.failed_cost)} was spent on them.",
-    )
-    if charts and s.failed:
-        from eachlabs_analytics import plots
-
-        section.charts.append(
-            _plot(
-                plots.plot_error_breakdown,
-                frame,
-                "Failed executions per model, stacked by error class.",
-                "Stacked bars of failed executions per model by error class",
-                per_model=True,
-            )
-        )
-    section.tables.append(
-        Table(
-            "errors_by_class",
-            "By error class",
-            by_class,
-            {},
-        )
-    )
-    section.tables.append(
-        Table(
-            "errors_by_model",
-            "By model",
-            model_table,
-            formats,
-        )
-    )
-    return section
-
-
-def _top_by_cost(frame: pd.DataFrame, top: int) -> np.ndarray:
-    """Positions of the ``top`` costliest rows: cost then ``created_at`` descending (missing
-    times last), ties in frame order; rows without a cost left out.
-
-    What a stable ``sort_values`` of the whole frame would put first, found by selecting the
-    rows at or above the ``top``-th cost (``np.partition``) and sorting only those.
-    """
-    cost = frame["execution_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
-    priced = np.flatnonzero(~np.isnan(cost))
-    if len(priced) > top:
-        threshold = np.partition(cost[priced], len(priced) - top)[len(priced) - top]
-        priced = priced[cost[priced] >= threshold]  # every row tied with the last one too
-    created = frame["created_at"].iloc[priced]
-    missing = created.isna().to_numpy()
-    times = created.to_numpy(dtype="datetime64[us]").view(np.int64)
-    newest = np.where(missing, 0, -times)  # descending times, as an ascending key
-    order = np.lexsort((priced, newest, missing, -cost[priced]))
-    return priced[order[:top]]
-
-
-def _most_expensive(frame: Any, top: int, redact: bool) -> Section:
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.rows import top_rows
-
-        # the same order: cost, then newest first, then the loaded frame's order (by id)
-        costly = top_rows(frame, "execution_cost", top)
-    else:
-        costly = frame.iloc[_top_by_cost(frame, top)]
-    columns = ["id", "model", "status", "created_at", "execution_cost", "total_seconds", "output"]
-    if redact:
-        columns = [c for c in columns if c not in ("id", "output")]
-    shown = costly[columns].reset_index(drop=True)
-    shown.insert(0, "rank", np.arange(1, len(shown) + 1))
-    shown["status"] = shown["status"].astype(object)
-    # the loader's dtype, not the categorical the report groups with (see encode)
-    shown["model"] = shown["model"].astype(schema.DTYPES["model"])
-    formats = {
-        "rank": "int",
-        "id": "text",
-        "model": "text",
-        "status": "text",
-        "created_at": "time",
-        "execution_cost": "money",
-        "total_seconds": "seconds",
-        "output": "text",
-    }
-    return Section(
-        "most_expensive",
-        "Most expensive executions",
-        "Ids and outputs are left out (redacted report)." if redact else "",
-        tables=[
-            Table(
-                "most_expensive",
-                f"Top {len(shown)} by cost",
-                shown,
-                {c: formats[c] for c in shown.columns},
-                {
-                    "created_at": "created (UTC)",
-                    "execution_cost": "cost",
-                    "total_seconds": "end to end",
-                },
-            )
-        ],
-    )
-
-
-def _span(s: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """A summary's window, ``[start, end)``."""
-    if s.start is None or s.end is None:
-        return None
-    return s.start, s.end
-
-
-def _comparison(
-    frame: Any,
-    previous: Any,
-    s: Any,
-    helpers: dict[str, Any],
-) -> tuple[Section, tuple[pd.Timestamp, pd.Timestamp] | None]:
-    from eachlabs_analytics import metrics
-
-    before = previous
-    prev_summary = metrics.summary(before)
-    current_span, previous_span = _span(s), _span(prev_summary)
-    if current_span is None or previous_span is None:
-        return (
-            Section(
-                "change",
-                "Change against the previous period",
-                "One of the periods has no executions and no window: nothing to compare.",
-            ),
-            None,
-        )
-    previous_span = (previous_span[0], min(previous_span[1], current_span[0]))
-    if previous_span[0] >= previous_span[1]:
-        raise InvalidQueryError(
-            "previous must cover a period before df's: "
-            f"df starts {fmt_time(current_span[0])}, previous starts {fmt_time(previous_span[0])}"
-        )
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.rows import combine
-
-        combined = combine(frame, before, attrs=_concat_attrs(frame.attrs, before.attrs))
-    else:
-        combined = encode(_concat(frame, before))
-    per_model = metrics.compare_periods(
-        combined, current=current_span, previous=previous_span, by="model"
-    )
-    overall = metrics.compare_periods(
-        combined, current=current_span, previous=previous_span, by=None
-    )
-    helpers["compare_periods"] = per_model
-    helpers["compare_all"] = overall
-    helpers["summary_previous"] = metrics.summary(_rows_between(combined, previous_span))
-    table = per_model.reset_index()
-    table.columns = ["model", *per_model.columns]
-    columns = [
-        "model",
-        "spend_previous",
-        "spend_current",
-        "spend_change",
-        "spend_rel_change",
-        "executions_previous",
-        "executions_current",
-        "error_rate_previous",
-        "error_rate_current",
-        "error_rate_change",
-        "latency_p95_previous",
-        "latency_p95_current",
-    ]
-    formats = {
-        "model": "text",
-        "spend_previous": "money",
-        "spend_current": "money",
-        "spend_change": "signed_money",
-        "spend_rel_change": "signed_pct",
-        "executions_previous": "int",
-        "executions_current": "int",
-        "error_rate_previous": "pct",
-        "error_rate_current": "pct",
-        "error_rate_change": "points",
-        "latency_p95_previous": "seconds",
-        "latency_p95_current": "seconds",
-    }
-    labels = {
-        "spend_previous": "spend before",
-        "spend_current": "spend now",
-        "spend_change": "change",
-        "spend_rel_change": "change %",
-        "executions_previous": "executions before",
-        "executions_current": "executions now",
-        "error_rate_previous": "error rate before",
-        "error_rate_current": "error rate now",
-        "error_rate_change": "error rate change",
-        "latency_p95_previous": "p95 before",
-        "latency_p95_current": "p95 now",
-    }
-    all_row = overall.reset_index()
-    all_row.columns = ["model", *overall.columns]
-    section = Section(
-        "change",
-        "Change against the previous period",
-        f"This period, {fmt_window(*current_span)}, against {fmt_window(*previous_span)}.",
-        tables=[
-            Table("change_total", "All models", all_row[columns], formats, labels),
-            Table("change_by_model", "By model", table[columns], formats, labels),
-        ],
-    )
-    return section, previous_span
-
-
-def _rows_between(frame: Any, span: tuple[pd.Timestamp, pd.Timestamp]) -> Any:
-    """The rows of ``frame`` created in ``[start, end)`` (a selection stays lazy)."""
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-
-        return narrow(frame, start=span[0], end=span[1])
-    created = frame["created_at"]
-    keep = (created >= span[0]) & (created < span[1])
-    return frame.loc[keep.to_numpy(dtype=bool, na_value=False)]
-
-
-#: The columns the helpers read from both periods at once (compare_periods, the forecast
-#: and anomaly helpers); the other columns of the two periods are not copied.
-BOTH_PERIODS_COLUMNS = (
-    "model",
-    "status",
-    "workflow_id",
-    "execution_cost",
-    "created_at",
-    "total_seconds",
-    "error_classification",
-)
-
-
-def _concat(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Both periods in one frame of :data:`BOTH_PERIODS_COLUMNS` (categoricals unified, rows
-    of ``current`` first; a row whose id was seen before is dropped, so ``current`` wins).
-
-    Typed throughout: status and error class stay categoricals (recoded on their codes) and
-    ids are compared through 64-bit hashes, never as Python objects.
-    """
-    ids = [current["id"], previous["id"]]
-    repeated = None
-    if not any(i.isna().any() for i in ids):
-        # the chunks themselves, typed: an empty period's column must not decide the type
-        chunks = [chunk for i in ids for chunk in _arrow_strings(i).chunks]
-        repeated = typed.duplicated(pa.chunked_array(chunks, type=pa.string()))
-    columns = list(BOTH_PERIODS_COLUMNS)
-    classes = schema.ERROR_CLASS_DTYPE
-    statuses = schema.status_dtype(
-        sorted({s for f in (current, previous) for s in typed.present(f["status"])})
-    )
-    both = pd.concat(
-        [
-            f[columns].assign(
-                status=typed.as_categorical(f["status"], statuses),
-                error_classification=typed.as_categorical(f["error_classification"], classes),
-            )
-            for f in (current, previous)
-        ],
-        ignore_index=True,
-    )
-    if repeated is not None and repeated.any():
-        both = both[~repeated]
-    return both.astype({"status": schema.status_dtype(typed.present(both["status"]))})
-
-
-def _concat_attrs(current: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
-    """The ``attrs`` :func:`_concat` ends with: pandas keeps them only when both frames carry
-    the same non-empty ones."""
-    return copy.deepcopy(current) if current and current == previous else {}
-
-
-def _arrow_strings(values: pd.Series) -> pa.ChunkedArray:
-    """A string column as Arrow strings (its own chunks, no copy, when Arrow-backed)."""
-    strings = pa.table({"values": values.array})["values"]
-    return strings if pa.types.is_string(strings.type) else strings.cast(pa.string())
-
-
-# --- headline, meta, notes -----------------------------------------------------------------
-def _headline(s: Any, before: Any) -> tuple[list[Card], Table]:
-    """The KPI cards of summary ``s``, each with its change against ``before`` (the previous
-    period's summary; None: no change shown), and the same numbers raw."""
-    wasted_share = s.failed_cost / s.spend if s.spend else np.nan
-    details = {
-        "spend": plural(s.models, "model"),
-        "executions": f"{s.in_flight:,} still in flight",
-        "success_rate": (f"{s.succeeded:,} of {s.finished:,} finished; {s.cancelled:,} cancelled"),
-        "error_rate": f"{s.failed:,} failed",
-        "failed_cost": f"{fmt_pct(wasted_share)} of spend",
-        "cost_per_success": "incl. failures",
-        "p50_seconds": "created to completed",
-        "p95_seconds": "created to completed",
-    }
-    cards = [
-        Card(
-            key,
-            label,
-            VALUE_FORMATS[kind](getattr(s, key)),
-            details[key],
-            None
-            if before is None
-            else change_of(getattr(s, key), getattr(before, key), kind, better),
-        )
-        for key, label, kind, better in KPIS
-    ]
-
-    def raw(value: Any, kind: str) -> Any:
-        # counts stay whole numbers (``executions,3187``, not ``3187.0``)
-        return int(value) if kind == "int" else float(value)
-
-    table = Table(
-        "headline",
-        "Headline",
-        pd.DataFrame(
-            {
-                "measure": [key for key, *_ in KPIS],
-                "value": pd.array(
-                    [raw(getattr(s, k), kind) for k, _, kind, _ in KPIS], dtype=object
-                ),
-                "previous": pd.array(
-                    [
-                        None if before is None else raw(getattr(before, k), kind)
-                        for k, _, kind, _ in KPIS
-                    ],
-                    dtype=object,
-                ),
-            }
-        ),
-        {"measure": "text", "value": "text", "previous": "text"},
-    )
-    return cards, table
-
-
-def _meta(
-    s: Any,
-    frame: Any,
-    previous_period: tuple[pd.Timestamp, pd.Timestamp] | None,
-    redact: bool,
-    judged_at: pd.Timestamp | None = None,
-) -> list[str]:
-    if s.start is None:
-        period = "Period: no executions"
-    else:
-        period = f"Period: {fmt_window(s.start, s.end)}"
-    meta = [period]
-    if judged_at is not None and s.end is not None and judged_at < pd.Timestamp(s.end):
-        meta.append(
-            f"Data ends {fmt_time(judged_at)} UTC, before the period's end: nothing after it "
-            "is forecast from, judged or flagged"
-        )
-    query = frame.attrs.get("query")
-    if isinstance(query, dict) and not redact:
-        shown = {k: v for k, v in query.items() if v not in (None, [], "")}
-        if shown:
-            meta.append(
-                "Filters: "
-                + "; ".join(
-                    f"{k}={','.join(map(str, v)) if isinstance(v, list) else v}"
-                    for k, v in sorted(shown.items())
-                )
-            )
-    if previous_period is not None:
-        meta.append(f"Compared with {fmt_window(*previous_period)}")
-    if redact:
-        meta.append("Redacted: no execution ids, run ids or output URLs; workflows aliased")
-    return meta
-
-
-def _notes(s: Any, frame: Any) -> list[str]:
-    notes = []
-    if s.in_flight:
-        notes.append(
-            f"{s.in_flight:,} executions were still in flight when fetched: their cost and "
-            "latency may still change."
-        )
-    if s.unclassified_errors:
-        notes.append(
-            f"{s.unclassified_errors:,} failed executions have no error class (shown as "
-            "'unclassified')."
-        )
-    if s.other:
-        notes.append(f"{s.other:,} executions have a status this version does not know.")
-    if s.window_source == "data":
-        notes.append("The period is first to last execution (the frame carries no window).")
-    return notes
-
-
-# --- writing -------------------------------------------------------------------------------
 def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # noqa: A002
     if path.is_dir() and format != "csv":
         path = path / FORMATS[format]
@@ -1478,7 +325,3 @@ def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # 
 def _text_writer(text: str) -> Callable[[Path], int]:
     """A ``write`` for :func:`atomic_write` that writes ``text`` as UTF-8."""
     return lambda temp: temp.write_text(text, encoding="utf-8")
-
-
-def _rfc3339(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else format_timestamp(pd.Timestamp(value))
