@@ -34,6 +34,8 @@ SANDBOX_MODULES = [
     "eachlabs_analytics.local_api.query",
     "eachlabs_analytics.local_api.sample",
     "eachlabs_analytics.local_api.server",
+    "eachlabs_analytics.local_api.routes",
+    "eachlabs_analytics.local_api.transport",
     "eachlabs_analytics.cli.commands",
 ]
 
