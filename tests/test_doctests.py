@@ -21,7 +21,10 @@ ANALYTICS_MODULES = [
     "eachlabs_analytics.plots.palette",
     "eachlabs_analytics.plots.parts",
     "eachlabs_analytics.metrics",
-    "eachlabs_analytics.plots.charts",
+    "eachlabs_analytics.plots.cost",
+    "eachlabs_analytics.plots.latency",
+    "eachlabs_analytics.plots.errors",
+    "eachlabs_analytics.plots.forecast",
     "eachlabs_analytics.notebook.accessor",
 ]
 SANDBOX_MODULES = [
