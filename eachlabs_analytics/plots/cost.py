@@ -4,9 +4,8 @@
 >>> matplotlib.use("Agg")
 >>> import eachlabs_analytics as ea
 >>> df = ea.generate_executions(executions=2_000, seed=7)
->>> ax = ea.plot_cost_by_model(df)
->>> ax.get_xlabel()
-'Spend (USD)'
+>>> ea.plot_cost_over_time(df, freq="W").get_ylabel()
+'Spend per week (USD)'
 """
 
 from __future__ import annotations
