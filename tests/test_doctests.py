@@ -21,7 +21,10 @@ ANALYTICS_MODULES = [
     "eachlabs_analytics.plots.palette",
     "eachlabs_analytics.plots.parts",
     "eachlabs_analytics.metrics",
-    "eachlabs_analytics.plots.charts",
+    "eachlabs_analytics.plots.cost",
+    "eachlabs_analytics.plots.latency",
+    "eachlabs_analytics.plots.errors",
+    "eachlabs_analytics.plots.forecast",
     "eachlabs_analytics.notebook.accessor",
 ]
 SANDBOX_MODULES = [
@@ -34,6 +37,8 @@ SANDBOX_MODULES = [
     "eachlabs_analytics.local_api.query",
     "eachlabs_analytics.local_api.sample",
     "eachlabs_analytics.local_api.server",
+    "eachlabs_analytics.local_api.routes",
+    "eachlabs_analytics.local_api.transport",
     "eachlabs_analytics.cli.commands",
 ]
 

@@ -1,13 +1,22 @@
 """The loader: the only code that touches the network.
 
-Owns the HTTP client (:mod:`.client`, :mod:`.retry`), pages with their request context
-(:mod:`.page`), query checking (:mod:`.query`), v2 cursor traversals, v1 offset pages and
-time slices (:mod:`.pagination`), the concurrent fetch (:mod:`.fetch`), JSON pages to typed frames
-(:mod:`.frames`) and the one entry point :func:`load_executions` (:mod:`.load`).
+Owns, one module each:
 
-Must never import: metrics, plots, report, store, notebook, cli, watch or the sandbox
-(``local_api``): everything else works on pages or DataFrames, and the sandbox is the
-independent fake this code is tested against.
+- :mod:`.settings`: where and how a client connects (base URL, API version, auth, the key);
+- :mod:`.client`: the HTTP client, the only module that sends requests (``requests``);
+- :mod:`.response`: one answer read as a page or as the typed error its status means;
+- :mod:`.retry`: what is retried, the backoff, ``Retry-After`` and the shared pause;
+- :mod:`.page`: pages with their request context, and a load's counters;
+- :mod:`.query`: query checking (filters, window);
+- :mod:`.pagination`: v2 cursor traversals, v1 offset pages and time slices;
+- :mod:`.fetch`: the concurrent fetch;
+- :mod:`.frames`: JSON pages to typed frames;
+- :mod:`.load`: the one entry point :func:`load_executions`.
+
+Must never import: metrics, engines, plots, report, store, watch, notebook, app, cli or the
+sandbox (``local_api``): everything else works on pages or DataFrames, and the sandbox is the
+independent fake this code is tested against. The client's modules (``settings``, ``client``,
+``response``, ``retry``) never import the loader above them (``load``, ``fetch``).
 """
 
 from __future__ import annotations

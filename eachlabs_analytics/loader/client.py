@@ -1,4 +1,7 @@
-"""The only code that touches the network: auth, retries, redirects, error mapping, pages.
+"""The HTTP client: each request with its key, its retries and redirects, and the fallback to v1.
+
+Where it connects is checked by :mod:`.settings`, its answers are read by :mod:`.response`
+and its waits are :mod:`.retry`'s; this is the only module of the loader that sends requests.
 
 >>> import eachlabs_analytics as ea
 >>> with ea.sandbox(executions=500, seed=1, end="2026-10-31T00:00:00Z") as api:
@@ -13,23 +16,19 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import orjson
 import pandas as pd
 import requests
 from requests.adapters import HTTPAdapter
 
-from eachlabs_analytics._util.keys import is_loopback, redact
+from eachlabs_analytics._util.keys import redact
 from eachlabs_analytics.exceptions import (
     APIError,
     AuthenticationError,
@@ -37,19 +36,38 @@ from eachlabs_analytics.exceptions import (
     RateLimitError,
 )
 from eachlabs_analytics.loader.page import FetchStats, Page
-from eachlabs_analytics.loader.pagination import V1RowLimitError, is_v1_row_limit
-from eachlabs_analytics.loader.retry import MAX_RETRY_AFTER, Throttle, parse_retry_after
+from eachlabs_analytics.loader.response import describe, page_or_raise, server_time
+from eachlabs_analytics.loader.retry import MAX_RETRY_AFTER, Retryable, Throttle, backoff_delay
+from eachlabs_analytics.loader.settings import (
+    API_KEY_ENV,
+    API_VERSION_ENV,
+    API_VERSIONS,
+    AUTH_SCHEMES,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    EXECUTIONS_PATHS,
+    ApiKey,
+    check_api_version,
+    check_base_url,
+    origin,
+    origin_text,
+)
+
+__all__ = [  # the client's settings and answers stay importable from here
+    "API_KEY_ENV",
+    "API_VERSIONS",
+    "API_VERSION_ENV",
+    "AUTH_SCHEMES",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "EXECUTIONS_PATHS",
+    "Client",
+    "check_api_version",
+    "server_time",
+]
 
 logger = logging.getLogger("eachlabs_analytics")
 
-DEFAULT_BASE_URL = "https://api.eachlabs.ai"
-API_KEY_ENV = "EACHLABS_API_KEY"
-BASE_URL_ENV = "EACHLABS_BASE_URL"
-API_VERSION_ENV = "EACHLABS_API_VERSION"
-#: ``auto`` reads v2 and falls back to v1 once, when v2 answers 404.
-API_VERSIONS = ("auto", "v2", "v1")
-EXECUTIONS_PATHS = {"v2": "/v2/executions", "v1": "/v1/executions"}
-AUTH_SCHEMES = ("bearer", "x-api-key")
 _MAX_REDIRECTS = 5
 #: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
 _TRANSPORT_ERRORS = (
@@ -58,23 +76,6 @@ _TRANSPORT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-
-
-class _ApiKey:
-    """Holds the key so that no repr, traceback local or log line can show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<API key hidden>"
-
-    __str__ = __repr__
 
 
 class Client:
@@ -119,9 +120,7 @@ api_key=<hidden>)
         session: requests.Session | None = None,
         api_version: str | None = None,
     ) -> None:
-        self.base_url = _check_base_url(
-            base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        )
+        self.base_url = check_base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         self.api_version = check_api_version(
             api_version if api_version is not None else os.environ.get(API_VERSION_ENV) or "auto"
         )
@@ -142,7 +141,7 @@ api_key=<hidden>)
                 "the API key contains spaces, line breaks or non-ASCII characters; copy it "
                 "again (each::labs keys look like smk_...)"
             )
-        self._api_key = _ApiKey(key)
+        self._api_key = ApiKey(key)
         if auth_scheme not in AUTH_SCHEMES:
             raise InvalidQueryError(
                 f"auth_scheme must be one of {', '.join(AUTH_SCHEMES)}, not {auth_scheme!r}"
@@ -237,17 +236,17 @@ api_key=<hidden>)
 
     def _get_page(self, params: dict[str, str], stats: FetchStats, version: str) -> Page:
         url = self.base_url + EXECUTIONS_PATHS[version]
-        problem: _Retryable | None = None
+        problem: Retryable | None = None
         for attempt in range(self.max_retries + 1):
             if problem is not None:
                 delay = problem.retry_after
                 if delay is None:
-                    delay = self._backoff(attempt)
+                    delay = backoff_delay(attempt, self.backoff, self.max_backoff)
                 if problem.reason == "rate_limit":
                     self.throttle.pause(delay)  # one 429 slows every worker, not just this one
                 logger.info(
                     "retrying %s after %.2fs (retry %d of %d): %s",
-                    _describe(params, version),
+                    describe(params, version),
                     delay,
                     attempt,
                     self.max_retries,
@@ -257,7 +256,7 @@ api_key=<hidden>)
             self.throttle.wait()
             try:
                 return self._request_once(url, params, stats, version)
-            except _Retryable as retryable:
+            except Retryable as retryable:
                 problem = retryable
                 stats.count_retry(retryable.reason)
         assert problem is not None
@@ -265,7 +264,7 @@ api_key=<hidden>)
         if isinstance(last_problem, RateLimitError):
             raise RateLimitError(
                 f"still rate limited after {self.max_retries} retries for "
-                f"{_describe(params, version)}",
+                f"{describe(params, version)}",
                 status=last_problem.status,
                 request_id=last_problem.request_id,
             )
@@ -283,9 +282,7 @@ api_key=<hidden>)
         target = url
         for _ in range(_MAX_REDIRECTS + 1):
             stats.count_request()
-            logger.debug(
-                "GET %s %s (request id %s)", target, _describe(params, version), request_id
-            )
+            logger.debug("GET %s %s (request id %s)", target, describe(params, version), request_id)
             try:
                 response = self.session.get(
                     target,
@@ -296,7 +293,7 @@ api_key=<hidden>)
                 )
                 body = response.content  # a truncated body or a read timeout raises here
             except _TRANSPORT_ERRORS as exc:
-                host = _origin_text(target)
+                host = origin_text(target)
                 if _unresolvable(exc):
                     # a name that does not resolve will not resolve on a retry seconds later
                     raise APIError(
@@ -307,10 +304,10 @@ api_key=<hidden>)
                     ) from None
                 # failures while reading the body (truncation, read timeouts) are retried too;
                 # urllib3's own Retry never retries them
-                raise _Retryable(
+                raise Retryable(
                     "connection",
                     APIError(
-                        f"no complete response from {host} for {_describe(params, version)}: "
+                        f"no complete response from {host} for {describe(params, version)}: "
                         f"{type(exc).__name__}",
                         request_id=request_id,
                         url=url,
@@ -320,8 +317,23 @@ api_key=<hidden>)
             if response.is_redirect:
                 target = self._redirect_target(target, response, rid)
                 continue
-            page = self._page_or_raise(response, body, params, rid, url, version)
-            return replace(page, server_time=server_time(response.headers.get("Date")))
+            page = page_or_raise(
+                response,
+                body,
+                params,
+                rid,
+                url,
+                version,
+                base_url=self.base_url,
+                redact=self._redact,
+                max_retry_after=self.max_retry_after,
+            )
+            with self._sequence_lock:  # pages are numbered in the order they arrive
+                self._sequence += 1
+                sequence = self._sequence
+            return replace(
+                page, server_time=server_time(response.headers.get("Date")), sequence=sequence
+            )
         raise APIError(f"more than {_MAX_REDIRECTS} redirects", request_id=request_id, url=url)
 
     def server_clock(self) -> pd.Timestamp | None:
@@ -354,140 +366,20 @@ api_key=<hidden>)
                 "redirect without a Location header", status=response.status_code, request_id=rid
             )
         target = urljoin(current, location)
-        if _origin(target) != _origin(self.base_url):
+        if origin(target) != origin(self.base_url):
             # The key goes to the configured host only; requests would forward X-API-Key.
             raise APIError(
-                f"the API redirected to another host ({_origin_text(target)}); the API key is "
-                f"only sent to {_origin_text(self.base_url)}, so the redirect was not followed. "
+                f"the API redirected to another host ({origin_text(target)}); the API key is "
+                f"only sent to {origin_text(self.base_url)}, so the redirect was not followed. "
                 "If that host is the API, pass it as base_url",
                 status=response.status_code,
                 request_id=rid,
             )
         return target
 
-    def _page_or_raise(
-        self,
-        response: requests.Response,
-        body: bytes,
-        params: dict[str, str],
-        rid: str,
-        url: str,
-        version: str,
-    ) -> Page:
-        status = response.status_code
-        if status == 200:
-            return self._parse_page(body, params, rid, url, version)
-        message = self._redact(_error_message(body) or response.reason or "error")
-        where = _describe(params, version)
-        if version == "v1" and 400 <= status < 500 and is_v1_row_limit(message):
-            raise V1RowLimitError(
-                f"the API refused {where}: {message}", status=status, request_id=rid
-            )
-        if status == 400:
-            raise InvalidQueryError(
-                f"the API rejected {where}: {message}", status=status, request_id=rid
-            )
-        if status in (401, 403):
-            raise AuthenticationError(
-                f"the API refused the key for {self.base_url}: {message}",
-                status=status,
-                request_id=rid,
-                url=url,
-            )
-        if status == 429:
-            raise _Retryable(
-                "rate_limit",
-                RateLimitError(
-                    f"rate limited on {where}: {message}", status=status, request_id=rid, url=url
-                ),
-                retry_after=self._retry_after(response),
-            )
-        if status >= 500:
-            raise _Retryable(
-                f"http_{status}",
-                APIError(
-                    f"server error on {where}: {message}", status=status, request_id=rid, url=url
-                ),
-                retry_after=self._retry_after(response),
-            )
-        raise APIError(
-            f"unexpected answer to {where}: {message}", status=status, request_id=rid, url=url
-        )
-
-    def _parse_page(
-        self, body: bytes, params: dict[str, str], rid: str, url: str, version: str
-    ) -> Page:
-        try:
-            document = orjson.loads(body)
-            rows = document["executions"]
-            if not isinstance(rows, list):
-                raise TypeError("executions is not a list")
-            ids = [row["id"] for row in rows]
-            keys: set[str] = set()
-            for row in rows:
-                keys.update(row)
-            limit = int(params["limit"])
-            if version == "v2":
-                has_more = document["has_more"]
-                cursor = document.get("next_cursor")
-                if not isinstance(has_more, bool):
-                    raise TypeError("has_more is not a boolean")
-                if cursor is not None and not isinstance(cursor, str):
-                    raise TypeError("next_cursor is not a string")
-                paging: dict[str, Any] = {"has_more": has_more, "next_cursor": cursor or None}
-            else:
-                paging = {
-                    "total_count": int(document["total_count"]),
-                    "total_capped": bool(document.get("total_capped", False)),
-                    "offset": int(document.get("offset", params.get("offset", 0))),
-                }
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise _Retryable(
-                "malformed_body",
-                APIError(
-                    f"malformed response body for {_describe(params, version)} "
-                    f"({type(exc).__name__}: {self._redact(str(exc)[:120])})",
-                    status=200,
-                    request_id=rid,
-                    url=url,
-                ),
-            ) from None
-        if b"\n" in body or b"\r" in body:
-            body = orjson.dumps(document)  # the fast parser reads one page per line
-        from eachlabs_analytics.schema import API_FIELDS
-
-        with self._sequence_lock:
-            self._sequence += 1
-            sequence = self._sequence
-        oldest, newest = _created_range(rows)
-        return Page(
-            body=body,
-            params=dict(params),
-            rows=len(rows),
-            ids=ids,
-            limit=limit,
-            request_id=rid,
-            version=version,
-            extra_fields=frozenset(keys.difference(API_FIELDS)),
-            oldest_created_at=oldest,
-            newest_created_at=newest,
-            sequence=sequence,
-            **paging,
-        )
-
     def _redact(self, text: str) -> str:
         """Server text may echo the key (a proxy, a WAF): never let it into an error or log."""
         return redact(text, self._api_key.reveal())
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return ceiling * random.uniform(0.5, 1.0)
-
-    def _retry_after(self, response: requests.Response) -> float | None:
-        seconds = parse_retry_after(response.headers.get("Retry-After"))
-        if seconds is None:
-            return None
-        return min(seconds, self.max_retry_after)
 
     # --- many requests ---------------------------------------------------------------------
     def iter_pages(
@@ -533,53 +425,6 @@ api_key=<hidden>)
         yield from iter_slices(self, [Slice(params, query.start, query.last)], limit=limit)
 
 
-def check_api_version(value: object) -> str:
-    """``value`` if it names an executions listing this package reads, else a clear error.
-
-    >>> check_api_version("v3")
-    Traceback (most recent call last):
-    ...
-    eachlabs_analytics.exceptions.InvalidQueryError: api_version must be one of auto, v2, v1, \
-not 'v3'
-    """
-    if value not in API_VERSIONS:
-        raise InvalidQueryError(
-            f"api_version must be one of {', '.join(API_VERSIONS)}, not {value!r}"
-        )
-    return str(value)
-
-
-class _Retryable(Exception):
-    def __init__(self, reason: str, error: APIError, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.error = error
-        self.retry_after = retry_after
-
-
-def _created_range(rows: list[dict]) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """The oldest and newest valid, offset-carrying ``created_at`` of the rows (UTC)."""
-    stamps = [stamp for row in rows if (stamp := _utc_instant(row.get("created_at"))) is not None]
-    if not stamps:
-        return None, None
-    return pd.Timestamp(min(stamps)), pd.Timestamp(max(stamps))
-
-
-def _utc_instant(value: object) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        try:  # Python 3.10 reads only 3 or 6 fraction digits; pandas reads the rest
-            stamp = pd.Timestamp(value).to_pydatetime()
-        except ValueError:
-            return None
-    if stamp.tzinfo is None:
-        return None
-    return stamp.astimezone(timezone.utc)
-
-
 def _new_session() -> requests.Session:
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
@@ -588,69 +433,9 @@ def _new_session() -> requests.Session:
     return session
 
 
-def _check_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidQueryError(
-            f"base_url must be an http(s) URL such as {DEFAULT_BASE_URL}, not {base_url!r}"
-        )
-    if parts.username or parts.password:
-        raise InvalidQueryError("base_url must not contain credentials; pass api_key instead")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise InvalidQueryError(
-            f"plain http:// is only allowed for loopback hosts (the sandbox); use https:// for "
-            f"{parts.hostname}"
-        )
-    path = parts.path.rstrip("/")
-    return f"{parts.scheme}://{parts.netloc}{path}"
-
-
 def _unresolvable(exc: BaseException) -> bool:
     """Whether a transport error says the host name does not resolve (DNS), not a timeout."""
     from urllib3.exceptions import NameResolutionError
 
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return isinstance(reason, NameResolutionError)
-
-
-def _origin(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
-    default = 443 if parts.scheme == "https" else 80
-    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
-
-
-def _origin_text(url: str) -> str:
-    scheme, host, port = _origin(url)
-    return f"{scheme}://{host}:{port}"
-
-
-def _error_message(body: bytes) -> str | None:
-    try:
-        document = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        text = body[:200].decode("utf-8", "replace").strip()
-        return text or None
-    if isinstance(document, dict) and document.get("error"):
-        return str(document["error"])[:500]
-    return None
-
-
-def _describe(params: dict[str, str], version: str) -> str:
-    shown = ", ".join(f"{k}={v if k != 'cursor' else '<cursor>'}" for k, v in params.items())
-    return f"GET {EXECUTIONS_PATHS[version]}?{{{shown}}}"
-
-
-def server_time(header: str | None) -> pd.Timestamp | None:
-    """An HTTP ``Date`` header as a UTC timestamp (None when missing or unreadable).
-
-    >>> server_time("Sat, 31 Oct 2026 00:00:00 GMT")
-    Timestamp('2026-10-31 00:00:00+0000', tz='UTC')
-    """
-    if not header:
-        return None
-    try:
-        moment = parsedate_to_datetime(header)
-    except (TypeError, ValueError, IndexError):
-        return None
-    stamp = pd.Timestamp(moment)
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -17,11 +17,12 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
-from eachlabs_analytics.loader.client import Client, check_api_version
+from eachlabs_analytics.loader.client import Client
 from eachlabs_analytics.loader.fetch import Fetcher, progress_bar
 from eachlabs_analytics.loader.frames import pages_to_frame
 from eachlabs_analytics.loader.page import FetchStats, Page
 from eachlabs_analytics.loader.query import Filters, Query, build_query
+from eachlabs_analytics.loader.settings import check_api_version
 
 logger = logging.getLogger("eachlabs_analytics")
 

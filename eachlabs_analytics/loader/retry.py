@@ -1,19 +1,42 @@
-"""Waiting between retries: ``Retry-After`` parsing and the pause every worker honours.
+"""Retrying: what is worth a retry, the backoff, ``Retry-After`` and the pause all workers honour.
 
 >>> parse_retry_after("3")
 3.0
+>>> 0.25 <= backoff_delay(1, first=0.5, longest=30.0) <= 0.5
+True
 """
 
 from __future__ import annotations
 
 import email.utils
+import random
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
+from eachlabs_analytics.exceptions import APIError
+
 #: Longest wait a ``Retry-After`` header can impose (urllib3 would accept six hours).
 MAX_RETRY_AFTER = 60.0
+
+
+class Retryable(Exception):
+    """A failure worth retrying: why (counted per reason), the error raised once retries run
+    out, and the wait the server asked for (``Retry-After``, None without)."""
+
+    def __init__(self, reason: str, error: APIError, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error
+        self.retry_after = retry_after
+
+
+def backoff_delay(attempt: int, first: float, longest: float) -> float:
+    """The wait before retry ``attempt`` (1, 2, ...) without ``Retry-After``: ``first`` doubling
+    per retry up to ``longest``, with jitter (half of it to all of it)."""
+    ceiling = min(longest, first * 2 ** (attempt - 1))
+    return ceiling * random.uniform(0.5, 1.0)
 
 
 class Throttle:

@@ -5,17 +5,25 @@
 ...     api.api_key, len(api.truth)
 ('smk_sandbox_demo', 1000)
 
-Modules: ``catalog`` (models, prices, failure mix), ``generator`` (the data), ``incidents``
-(labelled spikes, outages, slowdowns, price changes and traffic drops injected into it),
-``sample`` (the bundled ``data/`` sample), ``faults`` (switchable faults), ``query``
-(request validation), ``dataset`` (the served rows), ``server`` (HTTP).
+Modules, one job each:
+
+- ``catalog``: the models, their prices, run times and failure mix;
+- ``generator``: the generated data; ``frame``: raw columns to a typed frame;
+- ``incidents``: labelled spikes, outages, slowdowns, price changes and traffic drops;
+- ``sample``: the bundled ``data/`` sample and its Parquet I/O;
+- ``dataset``: the served rows, their filters and pages; ``cursor``: signed v2 cursors;
+- ``query``: request validation; ``listing``: the v1 and v2 response bodies;
+- ``faults``: switchable faults;
+- ``server``: the :class:`Sandbox` (settings, data, clock, lifecycle) and its contract;
+- ``routes``: how each request is answered; ``transport``: the HTTP layer.
 
 The subpackage is named ``local_api`` so that ``ea.sandbox``, the function that starts one,
 never collides with a module of the same name.
 
-Must never import: the loader, or anything that shares code with it: the sandbox is the
-independent fake the client is tested against (it has its own request parsing and its own
-RFC 3339 reader). It may import ``schema`` (the contract's columns and statuses).
+Must never import: the loader, or anything else of the package but ``schema`` (the contract's
+columns and statuses), ``exceptions`` and itself: the sandbox is the independent fake the
+client is tested against, so it shares no code with it (it has its own request parsing and
+its own RFC 3339 reader).
 """
 
 from __future__ import annotations
