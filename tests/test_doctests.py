@@ -34,7 +34,14 @@ SANDBOX_MODULES = [
     "eachlabs_analytics.local_api.query",
     "eachlabs_analytics.local_api.sample",
     "eachlabs_analytics.local_api.server",
-    "eachlabs_analytics.cli.commands",
+    "eachlabs_analytics.cli",
+    "eachlabs_analytics.cli.errors",
+    "eachlabs_analytics.cli.options",
+    "eachlabs_analytics.cli.output",
+    "eachlabs_analytics.cli.fetch",
+    "eachlabs_analytics.cli.report",
+    "eachlabs_analytics.cli.watch",
+    "eachlabs_analytics.cli.serve",
 ]
 
 
