@@ -33,7 +33,7 @@ def child(path: str, store: str, last: str, output: str) -> None:
     if path == "scan":
         from click.testing import CliRunner
 
-        from eachlabs_analytics.cli.commands import main
+        from eachlabs_analytics.cli import main
 
         result = CliRunner().invoke(
             main, ["report", "--store", store, "--last", last, "--format", "markdown", "-o", output]

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import windows as _dates
-from eachlabs_analytics.cli import commands as cli
 from eachlabs_analytics.cli import main
+from eachlabs_analytics.cli import options as cli
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.local_api import load_sample
 from eachlabs_analytics.store.parquet import read_parquet

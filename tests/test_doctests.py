@@ -39,7 +39,14 @@ SANDBOX_MODULES = [
     "eachlabs_analytics.local_api.server",
     "eachlabs_analytics.local_api.routes",
     "eachlabs_analytics.local_api.transport",
-    "eachlabs_analytics.cli.commands",
+    "eachlabs_analytics.cli",
+    "eachlabs_analytics.cli.errors",
+    "eachlabs_analytics.cli.options",
+    "eachlabs_analytics.cli.output",
+    "eachlabs_analytics.cli.fetch",
+    "eachlabs_analytics.cli.report",
+    "eachlabs_analytics.cli.watch",
+    "eachlabs_analytics.cli.serve",
 ]
 
 

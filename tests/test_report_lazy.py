@@ -28,7 +28,7 @@ from scan_stores import END, with_edge_cases, write_store  # noqa: E402
 import eachlabs_analytics as ea  # noqa: E402
 from eachlabs_analytics._util.windows import resolve_range  # noqa: E402
 from eachlabs_analytics.app import sources  # noqa: E402
-from eachlabs_analytics.cli.commands import main  # noqa: E402
+from eachlabs_analytics.cli import main  # noqa: E402
 from eachlabs_analytics.engines import DuckDBEngine, Selection, scan_table  # noqa: E402
 from eachlabs_analytics.engines import rows as engine_rows  # noqa: E402
 from eachlabs_analytics.engines.selection import typed_frame  # noqa: E402
