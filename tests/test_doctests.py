@@ -14,6 +14,8 @@ matplotlib.use("Agg")
 ANALYTICS_MODULES = [
     "eachlabs_analytics.metrics.grouping",
     "eachlabs_analytics.metrics.rows",
+    "eachlabs_analytics.metrics.buckets",
+    "eachlabs_analytics.metrics.frame_partials",
     "eachlabs_analytics.metrics.aggregates",
     "eachlabs_analytics.metrics.over_time",
     "eachlabs_analytics.metrics.periods",

@@ -109,6 +109,10 @@ class FramePartials:
     def __repr__(self) -> str:
         return f"FramePartials({len(self.frame)} rows)"
 
+    def count(self) -> int:
+        """The frame's rows."""
+        return len(self.frame)
+
     def partials(self, request: _lazy.Request) -> pa.Table:
         """The partial rows of ``request`` (see :mod:`eachlabs_analytics.metrics.lazy`)."""
         needed = list(_READS[type(request)])

@@ -140,6 +140,10 @@ class LazyExecutions(Protocol):
         """The partial rows of ``request`` (see the module's docstring)."""
         ...
 
+    def count(self) -> int:
+        """How many rows the selection holds."""
+        ...
+
 
 def is_lazy(df: object) -> bool:
     """Whether a helper was given a lazy selection rather than a DataFrame.

@@ -31,6 +31,7 @@ from eachlabs_analytics._util.timestamps import ONE_US, to_utc
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.metrics.over_time import cost_over_time
 
 #: Label of the one group when ``by=None``.
@@ -84,12 +85,8 @@ def created_range(df: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     >>> [str(t.date()) for t in created_range(pd.DataFrame({"created_at": created}))]
     ['2026-10-01', '2026-10-02']
     """
-    if _lazy.is_lazy(df):
-        found = df.partials(_lazy.CreatedRange())
-        first, last = found["first"][0].as_py(), found["last"][0].as_py()
-    else:
-        created = df["created_at"].dropna()
-        first, last = (None, None) if created.empty else (created.min(), created.max())
+    found = answerer(df, "watch", ["created_at"]).partials(_lazy.CreatedRange())
+    first, last = found["first"][0].as_py(), found["last"][0].as_py()
     return _utc_or_none(first), _utc_or_none(last)
 
 
@@ -103,18 +100,15 @@ def row_count(df: Any) -> int:
     >>> row_count(pd.DataFrame({"created_at": []}))
     0
     """
-    if _lazy.is_lazy(df):
-        return _lazy.overview(df.partials(_lazy.PeriodCounts("D", "UTC", None)))["rows"]
-    return len(df)
+    return answerer(df, "watch").count()
 
 
 def result_attrs(df: Any) -> dict[str, object]:
     """``attrs`` of a watch result: :func:`~eachlabs_analytics.metrics.rows.result_attrs` of a
     frame, or the same counted by a selection's engine."""
-    if _lazy.is_lazy(df):
-        table = df.partials(_lazy.PeriodCounts("D", "UTC", None))
-        return _rows.lazy_attrs(df.attrs, _lazy.overview(table))
-    return _rows.result_attrs(df)
+    source = answerer(df, "watch", ["created_at", "status"])
+    table = source.partials(_lazy.PeriodCounts("D", "UTC", None))
+    return _rows.lazy_attrs(source.attrs, _lazy.overview(table))
 
 
 def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
@@ -127,8 +121,7 @@ def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
     ...               None, "x")
     Timestamp('2026-10-01 00:00:00.000001+0000', tz='UTC')
     """
-    if not _lazy.is_lazy(df):
-        _rows.check_frame(df, helper, ["created_at"])
+    answerer(df, helper, ["created_at"])
     end = _window(df, "end")
     if as_of is None:
         if end is not None:
@@ -152,14 +145,12 @@ def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
 def count_before(df: Any, as_of: pd.Timestamp, start: pd.Timestamp | None) -> int:
     """How many rows were created in ``[start, as_of)`` (``start=None``: no lower bound), in a
     frame or a selection (counted by its engine)."""
-    if not _lazy.is_lazy(df):
-        return len(rows_before(df, as_of, start))
     if start is None:
         start, _ = created_range(df)
         if start is None or start >= as_of:
             return 0
     span = (start, as_of)
-    table = df.partials(_lazy.Spans((span, span), None, _SPAN_METRIC))
+    table = answerer(df, "watch").partials(_lazy.Spans((span, span), None, _SPAN_METRIC))
     first = np.asarray(table["span"].fill_null(-1).to_numpy(zero_copy_only=False)) == 0
     return int(_lazy.ints(table, "rows")[first].sum())
 

@@ -37,13 +37,13 @@ from eachlabs_analytics._util.timestamps import DAY
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.watch._frame import (
     TOTAL,
     first_full_day,
     lazy_daily_spend,
     resolve_as_of,
     result_attrs,
-    rows_before,
 )
 from eachlabs_analytics.watch.forecast import History, forecast_days, history
 
@@ -235,23 +235,11 @@ class _KeySpend:
     hist: History | None
 
 
-def _frame_spend(df: pd.DataFrame, key: str, now: pd.Timestamp, start: pd.Timestamp) -> _KeySpend:
-    rows, seen = _rows_of(df, key)
-    current = rows_before(rows, now, start)
-    days = current["created_at"].dt.floor("D")
-    cost = _rows.floats(current, "execution_cost")
-    codes, found = pd.factorize(days, sort=True)
-    dated = codes >= 0
-    spent_by_day = money.group_dollars(codes[dated], len(found), cost[dated])
-    by_day = pd.Series(spent_by_day, index=pd.DatetimeIndex(found))
-    spent = money.total(cost)
-    return _KeySpend(seen, spent, by_day, history(rows, None, now) if seen else None)
-
-
-def _lazy_spend(
+def _spend(
     selection: _lazy.LazyExecutions, key: str, now: pd.Timestamp, start: pd.Timestamp
 ) -> _KeySpend:
-    """:func:`_frame_spend` from the selection's spend per (day, model or workflow)."""
+    """What ``key`` spent in ``[start, now)`` by day, from the spend per (day, model or
+    workflow), and its daily history for the projection."""
     column, value = _column_of(key)
     if column is None:
         seen = True
@@ -351,9 +339,7 @@ def check_budgets(
     eachlabs_analytics.exceptions.InvalidQueryError: budget 'total': -5 is not allowed; a \
 budget is a positive amount of USD
     """
-    lazy = _lazy.is_lazy(df)
-    if not lazy:
-        _rows.check_frame(df, "check_budgets", ["created_at", "execution_cost"])
+    source = answerer(df, "check_budgets", ["created_at", "execution_cost"])
     amounts = _check_budgets(budgets)
     levels = _check_thresholds(thresholds)
     now = resolve_as_of(df, as_of, "check_budgets")
@@ -363,7 +349,7 @@ budget is a positive amount of USD
     elapsed = history(df, None, now).elapsed
     records, unseen, method, fallback = [], [], {}, {}
     for key, budget in amounts.items():
-        found = _lazy_spend(df, key, now, start) if lazy else _frame_spend(df, key, now, start)
+        found = _spend(source, key, now, start)
         if not found.seen:
             unseen.append(key)
         # daily spend of this period so far: when the budget was reached, if it was

@@ -66,7 +66,7 @@ from eachlabs_analytics._util.formats import missing
 from eachlabs_analytics._util.timestamps import DAY, format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.watch._frame import (
     count_before,
     created_range,
@@ -151,6 +151,9 @@ class _JudgedAsOf:
 
     def partials(self, request: _lazy.Request) -> Any:
         return self._selection.partials(request)
+
+    def count(self) -> int:
+        return self._selection.count()
 
 
 def _frame_as_of(df: Any, as_of: pd.Timestamp) -> Any:
@@ -300,8 +303,7 @@ def run_check(
     eachlabs_analytics.exceptions.InvalidQueryError: run_check has nothing to check: give \
 budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --anomalies)
     """
-    if not _lazy.is_lazy(df):
-        _rows.check_frame(df, "run_check", ["created_at", "execution_cost"])
+    answerer(df, "run_check", ["created_at", "execution_cost"])
     amounts = _check_budgets(budgets) if budgets else {}
     if not amounts and not anomalies:
         raise InvalidQueryError(

@@ -85,18 +85,14 @@ import pandas as pd
 
 from eachlabs_analytics._util.timestamps import DAY
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.frame_partials import answerer, check_by
 from eachlabs_analytics.watch._frame import (
     TOTAL,
-    daily_spend,
-    day_profile,
     first_full_day,
     lazy_daily_spend,
     lazy_day_profile,
     resolve_as_of,
     result_attrs,
-    rows_before,
 )
 from eachlabs_analytics.watch.backtest import BASELINE, _backtest
 from eachlabs_analytics.watch.spend_model import RECENT_DAYS, REPETITIONS, _fit
@@ -177,13 +173,9 @@ def history(df: Any, by: str | None, as_of: pd.Timestamp) -> History:
         first = today
     recent_start = max(first, today - RECENT_DAYS * DAY)
     profile: Callable[[pd.Timestamp], float]
-    if _lazy.is_lazy(df):
-        table = lazy_daily_spend(df, by, first, as_of)
-        profile = lazy_day_profile(df, recent_start, today)
-    else:
-        rows = rows_before(df, as_of, first)
-        table = daily_spend(rows, by, first, today)
-        profile = day_profile(rows_before(rows, today, recent_start))
+    source = answerer(df, "forecast_spend", ["created_at", "execution_cost", "status"])
+    table = lazy_daily_spend(source, by, first, as_of)
+    profile = lazy_day_profile(source, recent_start, today)
     return History(as_of, today, profile(as_of), table.iloc[:-1], table.iloc[-1])
 
 
@@ -366,11 +358,8 @@ def forecast_spend(
     >>> bool(row["lo_80"] <= row["forecast"] <= row["hi_80"]), bool(row["forecast"] > row["actual"])
     (True, True)
     """
-    if _lazy.is_lazy(df):
-        _rows.check_by(by, "forecast_spend")  # a bad by= fails here, named
-    else:
-        _rows.check_frame(df, "forecast_spend", ["created_at", "execution_cost", "status"])
-        _rows.grouping_for(df.iloc[:0], by, "forecast_spend")  # a bad by= fails here, named
+    source = answerer(df, "forecast_spend", ["created_at", "execution_cost", "status"])
+    check_by(source, by, "forecast_spend")  # a bad by= fails here, named
     levels_ = check_levels(levels)
     freq_ = _check_freq(freq)
     now = resolve_as_of(df, as_of, "forecast_spend")
