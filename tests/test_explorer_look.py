@@ -30,6 +30,7 @@ from eachlabs_analytics._util.formats import (
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.notebook.explorer import EMPTY_MESSAGE, PANES, Explorer, explore
 from eachlabs_analytics.notebook.filters import Filters
+from eachlabs_analytics.notebook.panes import draw_on
 
 FAILED = list(schema.STATUS_GROUPS["failed"])
 SUCCEEDED = list(schema.STATUS_GROUPS["succeeded"])
@@ -274,7 +275,8 @@ def test_chart_legends_name_only_what_is_drawn(sandbox_frame):
     from matplotlib.figure import Figure
 
     def drawn(explorer: Explorer, name: str) -> list[str]:
-        return legend(explorer._draw_on(name, explorer.filtered, Figure().add_subplot()))
+        ax = Figure().add_subplot()
+        return legend(draw_on(explorer._state, name, explorer.filtered, ax))
 
     explorer = explore(sandbox_frame, charts=False)
     # every model is shown: no "other" anything, and the two parts of spend by what they are

@@ -1,11 +1,23 @@
 """Notebooks: the ``df.eachlabs`` accessor, the interactive Explorer and the Voila dashboard.
 
-Owns :mod:`.accessor` (helpers and charts as DataFrame methods), :mod:`.explorer` (the
-widget Explorer), :mod:`.filters` (its filter logic, pure pandas, testable without a kernel),
-:mod:`.checklist` (its checkbox-list filter widget), :mod:`.panes` and :mod:`.style` (what
-its tabs show as HTML, and its look: the report's cards and tables), :mod:`.drilldown` (the
-executions behind a number), :mod:`.tables` (``format_table``) and :mod:`.dashboard`
-(serving the Explorer notebook with Voila).
+Owns what a notebook shows, one module a job:
 
-Must never import: the cli. Widgets are imported only when an Explorer is built.
+- :mod:`.accessor`: the analytics helpers and charts as DataFrame methods (``df.eachlabs``);
+- :mod:`.explorer`: the Explorer's wiring (``explore``, ``Explorer``): controls connected to
+  its state, the debounced re-render with its busy indicator, ``snapshot()``;
+- :mod:`.state`: the Explorer without widgets: the data, the selection and its caches, the
+  figures each pane shows (importable and testable without ipywidgets);
+- :mod:`.controls`: every widget of the Explorer, built and laid out, nothing connected;
+- :mod:`.panes`: each tab rendered from the state (tables as HTML, charts as PNG) and the
+  tables it keeps (``Explorer.tables``);
+- :mod:`.filters`: the filter logic (``Filters``, quick ranges), pure pandas;
+- :mod:`.checklist`: the checkbox-list filter widget;
+- :mod:`.style`: the Explorer's look (the report's cards and tables);
+- :mod:`.drilldown`: the executions behind a number (search, pages, CSV);
+- :mod:`.tables`: ``format_table``, the one table formatter of every face;
+- :mod:`.dashboard`: serving the Explorer notebook with Voila.
+
+Must never import: the cli. Widgets (ipywidgets) are imported only when an Explorer is built:
+by :mod:`.explorer`, :mod:`.controls` and :mod:`.checklist`, never by :mod:`.state`,
+:mod:`.panes` or :mod:`.filters`.
 """

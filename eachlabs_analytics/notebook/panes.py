@@ -1,8 +1,12 @@
-"""What each tab of the Explorer shows, as HTML for people (and the one table it builds).
+"""Each tab of the Explorer rendered from its state: tables as HTML for people, charts as PNG.
 
-Every figure comes from a helper the Explorer called; these functions only write it down, in
-the report's look (:mod:`eachlabs_analytics.notebook.style`), every value from the data
-escaped.
+:func:`render` computes one tab's figures with the state (:mod:`.state`) and shows them in the
+tab's widgets (:mod:`.controls`): its table, then its chart (the forecast tab: its unusual days,
+then the forecast), a failed step kept in ``state.errors`` and said in the tab
+(:func:`show_messages`); :func:`render_changes` writes how each headline card changed.
+:class:`PaneTables` keeps what each tab shows and renders a tab whose table is looked up before
+it was drawn. Every figure comes from a helper the state called; the functions below only write
+it down, in the report's look (:mod:`.style`), every value from the data escaped.
 
 >>> first_sentence("forecast_spend: 3 whole days of spend; pass as_of= or more data")
 '3 whole days of spend.'
@@ -11,10 +15,12 @@ escaped.
 from __future__ import annotations
 
 import html
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from eachlabs_analytics._util.changes import KPI, change_of
 from eachlabs_analytics._util.formats import (
     fmt_int,
     fmt_money,
@@ -27,19 +33,243 @@ from eachlabs_analytics._util.formats import (
     fmt_signed_seconds,
     fmt_time,
     fmt_window,
+    plural,
 )
-from eachlabs_analytics.notebook import style
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.notebook import drilldown, style
+from eachlabs_analytics.notebook.state import CARDS, HELPER_TABLES, ON_DEMAND, TABLE_ONLY
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.notebook.controls import Controls
+    from eachlabs_analytics.notebook.state import ExplorerState
+
+_FIGSIZE = (9.0, 4.0)
+_DPI = 100
 
 
-def trends(data: pd.DataFrame) -> pd.DataFrame:
-    """Per UTC day: latency p50/p95 (end to end) and the error rate, side by side."""
-    from eachlabs_analytics import metrics
+class PaneTables(dict[str, pd.DataFrame]):
+    """What each tab shows, by name, as the helpers return it (``anomalies`` and
+    ``month_end`` are the second tables of the forecast and month-to-date tabs).
 
-    latency = metrics.latency_over_time(data, freq="D")
-    errors = metrics.error_rate_over_time(data, freq="D")
-    out = pd.concat([latency[["p50", "p95"]], errors], axis=1)
-    out.attrs = errors.attrs
-    return out
+    It holds the tables of the tabs drawn since the selection changed; ``in`` and
+    ``dict.keys`` say which, without computing anything. Looking up a table that is not
+    there calls ``render(name)`` first (dict's ``__missing__``): the Explorer renders the tab
+    that computes it, as opening that tab would, so code never reads a tab not drawn yet as
+    missing.
+
+    >>> drawn = []
+    >>> tables = PaneTables(lambda name: drawn.append(name))
+    >>> tables["latency"] = pd.DataFrame()
+    >>> "errors" in tables, tables.get("errors"), drawn
+    (False, None, ['errors'])
+    """
+
+    def __init__(self, render: Callable[[str], None]) -> None:
+        super().__init__()
+        self.render = render
+
+    def __missing__(self, name: str) -> pd.DataFrame:
+        self.render(name)
+        if dict.__contains__(self, name):
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The table ``name`` (its tab rendered first if need be), else ``default``."""
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+
+def render(state: ExplorerState, view: Controls, name: str, *, charts: bool) -> None:
+    """One tab: its table (the helper's result, as HTML for people), then its chart."""
+    state.stale.discard(name)
+    for step in [s for s in state.errors if s.startswith(f"{name} ")]:
+        state.errors.pop(step, None)
+    if name in HELPER_TABLES:
+        state.guard(f"{name} table", lambda: _show_table(state, view, name))
+    elif name == "month_to_date":
+        state.guard("month_to_date table", lambda: _show_month_to_date(state, view))
+        state.guard("month_to_date projection", lambda: _show_month_end(state, view))
+    elif name == "executions":
+        state.guard("executions table", lambda: render_executions(state, view))
+    if name in ON_DEMAND:
+        view.pane_tables[name].value = ""
+    _show_chart(state, view, name, charts)
+
+
+def clear(view: Controls, name: str) -> None:
+    """Empty a tab not computed yet: it is computed when it opens, never stale numbers."""
+    view.pane_tables[name].value = ""
+    _show_image(view, name, b"")
+    if name == "month_to_date":
+        view.month_end.value = ""
+
+
+def render_executions(state: ExplorerState, view: Controls) -> None:
+    """The executions tab: the page of the search, its pager and the download button."""
+    page = state.executions_page(view.drill_search.value, view.drill_sort.value)
+    table = drilldown.page_html(page.shown)
+    if page.total == 0 and state.summary is not None and state.summary.executions > 0:
+        # the filters keep rows, the search none (an empty selection is said once, above)
+        table = "<p class='ea-note'>No execution matches this search.</p>"
+    view.pane_tables["executions"].value = table
+    view.drill_pages.value = html.escape(
+        f" page {page.number + 1:,} of {page.pages:,} · {page.total:,} executions "
+    )
+    # nothing to export: a disabled button says so before a click does
+    view.drill_download.disabled = page.total == 0
+    view.drill_download.tooltip = (
+        "No executions to download" if page.total == 0 else "Every execution of this selection"
+    )
+
+
+def show_messages(state: ExplorerState, view: Controls) -> None:
+    """Failures, in the tab they belong to (an empty selection is said once, above)."""
+    for name, message in view.pane_messages.items():
+        failures = [f"{step}: {error}" for step, error in state.errors.items() if name in step]
+        if failures:
+            text = "; ".join(failures)
+            message.value = f"<p class='ea-pane-error'>Could not render {html.escape(text)}</p>"
+        else:
+            message.value = ""
+
+
+def render_changes(state: ExplorerState, view: Controls) -> None:
+    """Each card's change against the days just before (``previous_period``)."""
+    before = state.previous_period()
+    view.compare_note.value = ""
+    if before is None or state.summary is None or state.summary.executions == 0:
+        return  # nothing shown, nothing to compare (an empty selection is said once)
+    assert before.start is not None and before.end is not None
+    days = (before.end - before.start).days + 1
+    period = (
+        f"the {plural(days, 'day')} before, {before.start.isoformat()} to {before.end.isoformat()}"
+    )
+    previous = state.headline_before(before)
+    if previous is None or previous.executions == 0:
+        view.compare_note.value = html.escape(f"No executions in {period} to compare with.")
+        return
+    state.previous = previous
+    view.compare_note.value = html.escape(f"Changes are against {period} (same filters).")
+    for _attribute, measure, _label, _show in CARDS:
+        current, was = getattr(state.summary, measure), getattr(previous, measure)
+        _, kind, better = KPI[measure]
+        view.changes[measure].value = style.change_html(
+            change_of(current, was, kind, better, period)
+        )
+
+
+def _show_table(state: ExplorerState, view: Controls, name: str) -> None:
+    view.pane_tables[name].value = table_html(name, state.table(name))
+
+
+def _show_month_to_date(state: ExplorerState, view: Controls) -> None:
+    overall, per_model, now, then = state.month_to_date()
+    # an empty selection is said once, above the tabs; an empty month only when it is news
+    selection_empty = state.summary is not None and state.summary.executions == 0
+    view.pane_tables["month_to_date"].value = month_to_date_html(
+        overall, per_model, now, then, say_empty=not selection_empty
+    )
+
+
+def _show_month_end(state: ExplorerState, view: Controls) -> None:
+    """Spent so far this month and the projected month end, above the month-to-date chart."""
+    view.month_end.value = ""
+    state.projection = None
+    if state.month_rows == 0:
+        return  # nothing this month or last: the pane says so once
+    try:
+        projection = state.month_end()
+    except InvalidQueryError as exc:
+        view.month_end.value = (
+            "<p class='ea-note'>No month-end projection for this selection: "
+            f"{html.escape(first_sentence(str(exc)))}</p>"
+        )
+        return
+    view.month_end.value = month_end_html(projection)
+
+
+def _empty(state: ExplorerState, name: str) -> bool:
+    """Whether a tab has nothing to show: month to date reads every day, the rest the
+    filtered slice."""
+    if name == "month_to_date":
+        return state.month_rows == 0
+    return state.summary is not None and state.summary.executions == 0
+
+
+def _show_chart(state: ExplorerState, view: Controls, name: str, charts: bool) -> None:
+    _show_image(view, name, b"")
+    data = state.filtered
+    empty = _empty(state, name)
+    if name in ON_DEMAND and not empty:
+        state.guard(f"{name} chart", lambda: _show_forecast(state, view, charts))
+    elif charts and not empty and name not in TABLE_ONLY:
+        state.guard(f"{name} chart", lambda: _show_image(view, name, chart(state, name, data)))
+
+
+def _show_image(view: Controls, name: str, png: bytes) -> None:
+    """Set a chart, hiding the image while there is none (no broken-image icon)."""
+    image = view.pane_images[name]
+    image.value = png
+    image.layout.display = None if png else "none"
+
+
+def chart(state: ExplorerState, name: str, data: Any) -> bytes:
+    """Pane ``name``'s chart as PNG (the trends tab: latency above the error rate)."""
+    from eachlabs_analytics.plots.parts import png
+
+    if name == "trends":
+        return png(
+            lambda ax: draw_on(state, name, data, ax),
+            _FIGSIZE,
+            _DPI,
+            then=lambda ax: draw_on(state, "error_rate", data, ax),
+        )
+    return png(lambda ax: draw_on(state, name, data, ax), _FIGSIZE, _DPI)
+
+
+def draw_on(state: ExplorerState, name: str, data: Any, ax: Any) -> Any:
+    """Draw pane ``name``'s chart on ``ax`` (``"trends"`` is its latency half and
+    ``"error_rate"`` the other) with a legend of what is drawn only; the Axes."""
+    from eachlabs_analytics import plots
+
+    draw: dict[str, Callable[[Any], Any]] = {
+        "cost_by_model": lambda ax: plots.plot_cost_by_model(data, ax=ax),
+        "cost_over_time": lambda ax: plots.plot_cost_over_time(data, ax=ax, top=state.top),
+        "latency": lambda ax: plots.plot_latency(data, ax=ax),
+        "trends": lambda ax: plots.plot_latency_over_time(data, ax=ax),
+        "error_rate": lambda ax: plots.plot_error_rate_over_time(data, ax=ax),
+        "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
+        "month_to_date": lambda ax: plots.plot_month_to_date(
+            state.undated(), ax=ax, as_of=state.anchor
+        ),
+    }
+    ax = draw[name](ax)
+    style.legend_of_what_is_drawn(ax)
+    return ax
+
+
+def _show_forecast(state: ExplorerState, view: Controls, charts: bool) -> None:
+    """Spend per day with its forecast band to the month's end, and the anomalies of the
+    selected days, as the report does: learned from the data every filter but the day
+    range keeps, judged as of the selection's end (or the data's, when it ends first), so
+    the figures agree with the Month to date tab's projection."""
+    as_of = state.forecast_as_of()
+    view.pane_tables["forecast"].value = anomalies_html(state.anomalies(as_of))
+    forecast = state.forecast(as_of)
+    if charts:
+        from eachlabs_analytics import plots
+        from eachlabs_analytics.plots.parts import png
+
+        drawn_as_of = forecast.attrs.get("as_of")
+
+        def draw(ax: Any) -> None:
+            plots.plot_spend_forecast(forecast, ax, as_of=drawn_as_of)
+            style.legend_of_what_is_drawn(ax)
+
+        _show_image(view, "forecast", png(draw, _FIGSIZE, _DPI))
 
 
 def table_html(name: str, table: pd.DataFrame) -> str:
