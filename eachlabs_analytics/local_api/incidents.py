@@ -164,7 +164,9 @@ def _new_ids(rng: np.random.Generator, n: int, taken: set[str]) -> list[str]:
     return ids
 
 
-def _spike(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp):
+def _spike(
+    df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp
+) -> pd.DataFrame:
     source = df.loc[_in(df, inc, inc.group) & _finished(df)]
     copies = []
     taken = set(df["id"].astype(str))
@@ -183,7 +185,9 @@ def _spike(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Ti
     return pd.concat([df, *copies], ignore_index=True) if copies else df
 
 
-def _outage(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp):
+def _outage(
+    df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp
+) -> pd.DataFrame:
     ok = df["status"].isin(schema.SUCCEEDED_STATUSES).to_numpy(dtype=bool)
     candidates = np.flatnonzero(_in(df, inc, inc.model) & ok)
     hit = candidates[rng.random(len(candidates)) < float(inc.magnitude or 0)]
@@ -209,7 +213,9 @@ def _outage(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.T
     return out
 
 
-def _latency(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp):
+def _latency(
+    df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp
+) -> pd.DataFrame:
     rows = np.flatnonzero(
         _in(df, inc, inc.group) & _finished(df) & df["started_at"].notna().to_numpy(bool)
     )
@@ -223,7 +229,9 @@ def _latency(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.
     return out
 
 
-def _price(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp):
+def _price(
+    df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp
+) -> pd.DataFrame:
     rows = _in(df, inc, inc.group)
     out = df.copy()
     cost = out["execution_cost"].to_numpy(dtype=float).copy()
@@ -232,7 +240,9 @@ def _price(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Ti
     return out
 
 
-def _drop(df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp):
+def _drop(
+    df: pd.DataFrame, inc: Incident, rng: np.random.Generator, end: pd.Timestamp
+) -> pd.DataFrame:
     unit = df["workflow_execution_id"].fillna(df["id"]).astype(str)
     first = df.groupby(unit.to_numpy(), sort=True)["created_at"].min()
     in_window = (first >= inc.start) & (first < inc.end)

@@ -29,6 +29,7 @@ from eachlabs_analytics.metrics.grouping import (
     combine,
     group_by,
 )
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.metrics.rows import latency_rows as latency_rows  # where watch finds it
 
 #: Columns ``latency_percentiles(metric=...)`` accepts (seconds).
@@ -76,7 +77,7 @@ def _labels(grouping: Grouping) -> pd.Index:
 
 
 # --- cost -----------------------------------------------------------------------------------
-def cost_by_model(df: pd.DataFrame, by: str | None = "model") -> pd.DataFrame:
+def cost_by_model(df: Executions, by: str | None = "model") -> pd.DataFrame:
     """Spend per model, with what failures cost and what one success really costs.
 
     One row per model present in ``df`` (``by=`` may name another column, e.g.
@@ -153,7 +154,7 @@ def _cost_table(
     return _rows.sort_groups(out, ["total_cost"])
 
 
-def cost_by_workflow(df: pd.DataFrame) -> pd.DataFrame:
+def cost_by_workflow(df: Executions) -> pd.DataFrame:
     """Spend per workflow, and what one run of it costs.
 
     Only rows triggered by a workflow (``workflow_id`` present) count; one row per
@@ -262,7 +263,7 @@ def check_percentiles(percentiles: Sequence[float] | float) -> tuple[float, ...]
 
 
 def latency_percentiles(
-    df: pd.DataFrame,
+    df: Executions,
     by: str | None = "model",
     metric: str = "total_seconds",
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
@@ -360,7 +361,7 @@ def _class_order(labels: Sequence[object]) -> list[int]:
 
 
 def error_breakdown(
-    df: pd.DataFrame, by: str | None = "model", *, all_classes: bool = False
+    df: Executions, by: str | None = "model", *, all_classes: bool = False
 ) -> pd.DataFrame:
     """Why executions fail, per group: failed rows by error class, and the error rate.
 

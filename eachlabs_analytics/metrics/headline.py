@@ -25,6 +25,7 @@ from eachlabs_analytics.metrics.aggregates import (
     latency_percentiles,
 )
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.metrics.periods import window_of
 
 _ERROR_COLUMNS = ("errors", "executions", "error_rate")
@@ -123,7 +124,7 @@ class Summary:
         return f"<table class='eachlabs-summary'><caption>eachlabs summary</caption>{rows}</table>"
 
 
-def summary(df: pd.DataFrame, *, top: int = 5) -> Summary:
+def summary(df: Executions, *, top: int = 5) -> Summary:
     """The headline numbers: window, executions, spend, outcomes, latency, top models and errors.
 
     Fields of the returned :class:`Summary`:

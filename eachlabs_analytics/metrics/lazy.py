@@ -35,7 +35,7 @@ one per combination of the keys the request lists, with these columns:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -143,6 +143,10 @@ class LazyExecutions(Protocol):
     def count(self) -> int:
         """How many rows the selection holds."""
         ...
+
+
+#: What every helper takes: a loaded DataFrame, or a lazy selection (``store.scan(...)``).
+Executions: TypeAlias = "pd.DataFrame | LazyExecutions"
 
 
 def is_lazy(df: object) -> bool:

@@ -39,6 +39,7 @@ from eachlabs_analytics.metrics.grouping import (
     Grouping,
     combine,
 )
+from eachlabs_analytics.metrics.lazy import Executions
 
 #: Label of the column the groups beyond ``top`` are folded into.
 OTHER = "other"
@@ -142,7 +143,7 @@ def _request(
 
 
 def cost_over_time(
-    df: pd.DataFrame,
+    df: Executions,
     freq: str = "D",
     by: str | None = "model",
     top: int | None = None,
@@ -185,7 +186,7 @@ def cost_over_time(
 
 
 def error_rate_over_time(
-    df: pd.DataFrame,
+    df: Executions,
     freq: str = "D",
     by: str | None = None,
     top: int | None = None,
@@ -236,7 +237,7 @@ def error_rate_over_time(
 
 
 def latency_over_time(
-    df: pd.DataFrame,
+    df: Executions,
     freq: str = "D",
     metric: str = "total_seconds",
     percentiles: Sequence[float] = (50, 95),

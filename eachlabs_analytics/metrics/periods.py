@@ -23,6 +23,7 @@ from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.aggregates import LATENCY_METRICS
 from eachlabs_analytics.metrics.frame_partials import answerer, check_by
 from eachlabs_analytics.metrics.grouping import Grouping
+from eachlabs_analytics.metrics.lazy import Executions
 
 #: The compared measures, in column order; each gets ``_previous``, ``_current``, ``_change``
 #: and ``_rel_change`` columns.
@@ -69,7 +70,7 @@ def _span(value: object, what: str) -> Span:
     return start, end
 
 
-def window_of(df: pd.DataFrame) -> tuple[Span | None, str]:
+def window_of(df: Executions) -> tuple[Span | None, str]:
     """The frame's window and where it came from.
 
     ``attrs["window"]`` when readable (``"query"``: what the loader asked for), else the first
@@ -101,7 +102,7 @@ def _iso(span: Span) -> dict[str, str]:
 
 
 def compare_periods(
-    df: pd.DataFrame,
+    df: Executions,
     current: object = None,
     previous: object = None,
     *,

@@ -32,6 +32,7 @@ from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.metrics.over_time import cost_over_time
 
 #: Label of the one group when ``by=None``.
@@ -72,13 +73,13 @@ def _timestamp(value: object, name: str, helper: str) -> pd.Timestamp:
     return stamp.as_unit("us")
 
 
-def _window(df: Any, key: str) -> pd.Timestamp | None:
+def _window(df: Executions, key: str) -> pd.Timestamp | None:
     window = df.attrs.get("window")
     value = window.get(key) if isinstance(window, dict) else None
     return None if value is None else _timestamp(value, f"attrs['window']['{key}']", "watch")
 
 
-def created_range(df: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def created_range(df: Executions) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The first and last ``created_at`` (UTC; None without one) of a frame or a selection.
 
     >>> created = pd.to_datetime([None, "2026-10-02", "2026-10-01"], utc=True)
@@ -94,7 +95,7 @@ def _utc_or_none(value: object) -> pd.Timestamp | None:
     return None if value is None else to_utc(value).as_unit("us")
 
 
-def row_count(df: Any) -> int:
+def row_count(df: Executions) -> int:
     """Rows of a frame or a selection (a selection counts them in its engine).
 
     >>> row_count(pd.DataFrame({"created_at": []}))
@@ -103,7 +104,7 @@ def row_count(df: Any) -> int:
     return answerer(df, "watch").count()
 
 
-def result_attrs(df: Any) -> dict[str, object]:
+def result_attrs(df: Executions) -> dict[str, object]:
     """``attrs`` of a watch result: :func:`~eachlabs_analytics.metrics.rows.result_attrs` of a
     frame, or the same counted by a selection's engine."""
     source = answerer(df, "watch", ["created_at", "status"])
@@ -111,7 +112,7 @@ def result_attrs(df: Any) -> dict[str, object]:
     return _rows.lazy_attrs(source.attrs, _lazy.overview(table))
 
 
-def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
+def resolve_as_of(df: Executions, as_of: object, helper: str) -> pd.Timestamp:
     """The instant the data is judged at (UTC): ``as_of``, else the window's end, else the
     instant just after the newest ``created_at``.
 
@@ -142,7 +143,7 @@ def resolve_as_of(df: Any, as_of: object, helper: str) -> pd.Timestamp:
     return stamp
 
 
-def count_before(df: Any, as_of: pd.Timestamp, start: pd.Timestamp | None) -> int:
+def count_before(df: Executions, as_of: pd.Timestamp, start: pd.Timestamp | None) -> int:
     """How many rows were created in ``[start, as_of)`` (``start=None``: no lower bound), in a
     frame or a selection (counted by its engine)."""
     if start is None:
@@ -155,7 +156,7 @@ def count_before(df: Any, as_of: pd.Timestamp, start: pd.Timestamp | None) -> in
     return int(_lazy.ints(table, "rows")[first].sum())
 
 
-def first_full_day(df: Any) -> pd.Timestamp | None:
+def first_full_day(df: Executions) -> pd.Timestamp | None:
     """The first whole UTC day of the data: the window's start rounded up to a midnight,
     else the day of the oldest row (None for an empty frame without a window)."""
     start = _window(df, "start")

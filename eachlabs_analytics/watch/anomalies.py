@@ -77,6 +77,7 @@ from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.grouping import sums
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     TOTAL,
     resolve_as_of,
@@ -131,7 +132,7 @@ _COLUMNS = (
 
 
 def detect_anomalies(
-    df: pd.DataFrame,
+    df: Executions,
     metric: str = "spend",
     by: str | None = None,
     freq: str = "D",
@@ -252,7 +253,9 @@ def detect_anomalies(
         hits &= np.sign(np.nan_to_num(guard)) == np.sign(np.nan_to_num(judged.score))
         hits &= np.abs(np.nan_to_num(guard)) >= threshold
     flagged = np.argwhere(hits)
-    dims = _dimensions(metric, by, schema.COLUMNS if lazy else list(df.columns))
+    dims = _dimensions(
+        metric, by, list(df.columns) if isinstance(df, pd.DataFrame) else schema.COLUMNS
+    )
     records = []
     for t, g in flagged:
         up = judged.score[t, g] > 0

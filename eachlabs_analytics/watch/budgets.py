@@ -38,6 +38,7 @@ from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     TOTAL,
     first_full_day,
@@ -283,7 +284,7 @@ def _status(used: float, projected_used: float, thresholds: tuple[float, ...]) -
 
 
 def check_budgets(
-    df: pd.DataFrame,
+    df: Executions,
     budgets: Mapping[str, float],
     period: str = "month",
     thresholds: Sequence[float] = (0.5, 0.8, 1.0),

@@ -67,6 +67,7 @@ from eachlabs_analytics._util.timestamps import DAY, format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     count_before,
     created_range,
@@ -124,7 +125,7 @@ DEFAULT_ANOMALY_METRICS: tuple[str, ...] = ("spend",)
 DEFAULT_ANOMALY_BY: tuple[str | None, ...] = (None, "model")
 
 
-def _window_of(df: Any, as_of: pd.Timestamp | None) -> dict[str, str]:
+def _window_of(df: Executions, as_of: pd.Timestamp | None) -> dict[str, str]:
     window = df.attrs.get("window")
     if isinstance(window, dict) and (window.get("start") or window.get("end")):
         return {k: str(window[k]) for k in ("start", "end") if window.get(k)}
@@ -156,7 +157,7 @@ class _JudgedAsOf:
         return self._selection.count()
 
 
-def _frame_as_of(df: Any, as_of: pd.Timestamp) -> Any:
+def _frame_as_of(df: Executions, as_of: pd.Timestamp) -> Any:
     """The rows created before ``as_of``, with a window ending there (what detect_anomalies
     judges as of)."""
     attrs = dict(df.attrs)
@@ -198,7 +199,7 @@ def _anomaly_alerts(anomalies: pd.DataFrame) -> list[Alert]:
 
 
 def _recent_anomalies(
-    df: Any,
+    df: Executions,
     as_of: pd.Timestamp,
     metrics: Sequence[str],
     by: Sequence[str | None],
@@ -239,7 +240,7 @@ def _recent_anomalies(
 
 
 def run_check(
-    df: pd.DataFrame,
+    df: Executions,
     budgets: Mapping[str, float],
     *,
     period: str = "month",
@@ -406,7 +407,7 @@ budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --a
     )
 
 
-def _unseen_budget_keys(df: Any, unseen: Sequence[str]) -> list[tuple[str, list[str]]]:
+def _unseen_budget_keys(df: Executions, unseen: Sequence[str]) -> list[tuple[str, list[str]]]:
     """Each budget key the data never saw, with the model slugs or workflow keys it is close
     to (``difflib``, as the CLI's ``--model`` hints)."""
     if not unseen:

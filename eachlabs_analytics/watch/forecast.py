@@ -78,7 +78,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,6 +85,7 @@ import pandas as pd
 from eachlabs_analytics._util.timestamps import DAY
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.frame_partials import answerer, check_by
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     TOTAL,
     first_full_day,
@@ -164,7 +164,7 @@ class History:
     today_spent: pd.Series  # per group
 
 
-def history(df: Any, by: str | None, as_of: pd.Timestamp) -> History:
+def history(df: Executions, by: str | None, as_of: pd.Timestamp) -> History:
     """Daily spend per group up to ``as_of`` (the window's partial first day left out), of a
     frame or of a lazy selection (from its partial aggregates)."""
     today = as_of.floor("D")
@@ -298,7 +298,7 @@ def _group_rows(
 
 
 def forecast_spend(
-    df: pd.DataFrame,
+    df: Executions,
     horizon: str | pd.Timedelta = "month",
     freq: str = "D",
     by: str | None = None,
@@ -434,7 +434,7 @@ class MonthEndProjection:
         return pd.DataFrame([self.__dict__])
 
 
-def month_end_projection(df: pd.DataFrame, as_of: object = None) -> MonthEndProjection:
+def month_end_projection(df: Executions, as_of: object = None) -> MonthEndProjection:
     """Spend so far this calendar month (UTC) and the projected month-end spend, with intervals.
 
     The month is the one holding ``as_of`` (default: the window's end). The projection is
