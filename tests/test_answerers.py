@@ -123,3 +123,14 @@ def test_a_frame_missing_what_a_request_reads_is_refused_by_name(store_and_frame
     partial = FramePartials(frame.drop(columns=["created_at"]), "cost_over_time")
     with pytest.raises(ea.InvalidQueryError, match=r"cost_over_time needs .*created_at"):
         partial.partials(_lazy.PeriodCounts(freq="D", tz="UTC", by=None))
+
+
+def test_groups_without_a_latency_row_keep_their_row_on_both_answerers(store_and_frame):
+    # only rows in flight: every group is there, with no latency row (count 0, NaN stats)
+    _, frame = store_and_frame
+    in_flight = frame[frame["status"].isin(["created", "starting", "processing", "running"])]
+    eager = ea.latency_percentiles(in_flight)
+    assert len(eager) == in_flight["model"].nunique() > 0
+    assert (eager["count"] == 0).all() and eager["p95"].isna().all()
+    lazy = ea.latency_percentiles(ea.scan_table(in_flight))
+    pd.testing.assert_frame_equal(lazy, eager)

@@ -20,63 +20,7 @@ import ast
 from pathlib import Path
 
 import pytest
-
-PACKAGE = Path(__file__).parents[1] / "eachlabs_analytics"
-TOP = "eachlabs_analytics"
-
-
-def module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def imports_of(path: Path) -> set[str]:
-    """Every ``eachlabs_analytics`` module a file imports, at any depth of its code."""
-    found: set[str] = set()
-    package = (
-        module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
-    )
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name.startswith(TOP))
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            if target.startswith(TOP):
-                found.add(target)
-                found.update(f"{target}.{alias.name}" for alias in node.names)
-    return {name for name in found if _is_module(name)}
-
-
-def _is_module(name: str) -> bool:
-    relative = Path(*name.split("."))
-    return (PACKAGE.parent / relative).with_suffix(".py").exists() or (
-        PACKAGE.parent / relative / "__init__.py"
-    ).exists()
-
-
-GRAPH = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
-
-
-def part(name: str) -> str:
-    """The top-level part of the package a module belongs to (``loader``, ``schema``, ...)."""
-    pieces = name.split(".")
-    return pieces[1] if len(pieces) > 1 else ""
-
-
-def offenders(modules: str, forbidden: set[str]) -> list[str]:
-    return sorted(
-        f"{source} imports {target}"
-        for source, targets in GRAPH.items()
-        if part(source) == modules
-        for target in targets
-        if part(target) in forbidden
-    )
-
+from import_graph import GRAPH, PACKAGE, TOP, module_name, offenders, part
 
 EVERYTHING = {part(name) for name in GRAPH} - {""}
 RULES = {
@@ -177,3 +121,28 @@ def test_every_subpackage_says_what_it_owns_and_must_never_import():
     for init in PACKAGE.glob("*/__init__.py"):
         doc = ast.get_docstring(ast.parse(init.read_text())) or ""
         assert "never import" in doc.lower() or "imports nothing" in doc.lower(), init
+
+
+def test_only_the_application_layer_joins_the_loader_and_the_watch():
+    """Fetching and judging meet in ``app`` (sources for report and check), never in a module
+    of another layer; the package's ``__init__`` re-exports both and is the one exception."""
+    joined = {
+        source
+        for source, targets in GRAPH.items()
+        if {"loader", "watch"} <= {part(t) for t in targets}
+    }
+    assert {m for m in joined if part(m) != "app"} == {TOP}
+    assert "eachlabs_analytics.app.sources" in joined
+
+
+#: A module holds one job; past this many lines it holds two (issue 19: "none much past 500").
+MAX_LINES = 560
+
+
+def test_no_module_is_much_past_five_hundred_lines():
+    long = {
+        module_name(path): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}

@@ -8,28 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from import_graph import GRAPH, module_name, part
+
 WATCH = Path(__file__).parents[1] / "eachlabs_analytics" / "watch"
-FORBIDDEN = {"loader", "store", "local_api", "report", "notebook", "cli", "sources", "demo"}
+FORBIDDEN = {"loader", "store", "local_api", "report", "notebook", "cli", "app"}
 
 
 def _imported_parts(path: Path) -> set[str]:
-    parts: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level == 1:  # relative, inside watch
-                names = ["eachlabs_analytics.watch"]
-            elif node.level == 2:  # relative, a sibling of watch
-                names = [f"eachlabs_analytics.{node.module or ''}"]
-            elif node.module:
-                names = [node.module]
-        for name in names:
-            pieces = name.split(".")
-            if pieces[0] == "eachlabs_analytics" and len(pieces) > 1:
-                parts.add(pieces[1])
-    return parts
+    return {part(name) for name in GRAPH[module_name(path)]}
 
 
 def test_watch_never_imports_the_loader_store_sandbox_or_faces():

@@ -12,8 +12,11 @@ returns a new tidy DataFrame; none prints, reads or writes anything. Results car
 - what changed: :func:`compare_periods`; the headline numbers: :func:`summary`.
 
 Owns the pure helpers (:mod:`.aggregates`, :mod:`.over_time`, :mod:`.periods`,
-:mod:`.headline`), the per-row measures (:mod:`.rows`) and the grouping engine they share
-(:mod:`.grouping`: rows grouped once into integer codes, aggregated with ``np.bincount``).
+:mod:`.headline`), the per-row measures (:mod:`.rows`), the periods of time rows fall in
+(:mod:`.buckets`), the partial requests every helper asks (:mod:`.lazy`), a frame's answers
+to them (:mod:`.frame_partials`; a selection's engine answers them itself, so every helper
+has one code path) and the grouping engine (:mod:`.grouping`: rows grouped once into integer
+codes, aggregated with ``np.bincount``).
 Must never import the loader, the store, the sandbox or any face (report, notebook, cli):
 analytics never reach the network or the disk.
 

@@ -338,8 +338,11 @@ class FramePartials:
 
 def _arrow(labels: pd.Index, positions: np.ndarray) -> pa.Array:
     """Group labels at ``positions`` as an Arrow column (null for a missing label)."""
-    values = labels.to_numpy(dtype=object)[positions]
-    return pa.array([None if _missing(v) else v for v in values])
+    values = labels.to_numpy(dtype=object)
+    known = [v for v in values if not _missing(v)]
+    # typed by the labels, not by the rows picked: an empty key column is still a string one
+    kind = pa.array(known[:1]).type if known else pa.string()
+    return pa.array([None if _missing(v) else v for v in values[positions]], type=kind)
 
 
 def _missing(value: object) -> bool:
