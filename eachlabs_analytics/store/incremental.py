@@ -56,7 +56,7 @@ import pyarrow.parquet as pq
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
 from eachlabs_analytics._util.files import atomic_write
-from eachlabs_analytics._util.timestamps import ONE_US, to_utc
+from eachlabs_analytics._util.timestamps import ONE_US
 from eachlabs_analytics.exceptions import (
     DataQualityWarning,
     EachlabsError,
@@ -64,8 +64,16 @@ from eachlabs_analytics.exceptions import (
     StoreError,
 )
 from eachlabs_analytics.loader.load import load_query
-from eachlabs_analytics.loader.query import Filters, Query, build_query
+from eachlabs_analytics.loader.query import Filters, build_query
 from eachlabs_analytics.store.parquet import write_table
+from eachlabs_analytics.store.plan import (
+    DEFAULT_OVERLAP,
+    clusters,
+    plan,
+    repair_windows,
+    same_filters,
+    seen_watermark,
+)
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
@@ -88,11 +96,6 @@ QUARANTINE_DIR = "quarantine"
 LOCK_NAME = ".lock"
 STORE_FORMAT = "eachlabs-analytics-store"
 STORE_VERSION = 1
-DEFAULT_OVERLAP = pd.Timedelta(hours=1)
-#: In-flight rows closer than this in creation time are re-fetched in one window.
-IN_FLIGHT_GAP = pd.Timedelta(hours=6)
-#: At most this many separate in-flight windows per sync (the closest ones are merged).
-MAX_IN_FLIGHT_WINDOWS = 16
 
 
 @dataclasses.dataclass(frozen=True)
@@ -560,9 +563,9 @@ class ExecutionStore:
         with self._locked():
             manifest = self.manifest
             if manifest is not None:
-                filters = _same_filters(manifest["query"], filters, self.path)
+                filters = same_filters(manifest["query"], filters, self.path)
             self._dataset()  # a damaged day file stops the sync before anything is fetched
-            windows, new_window = _plan(manifest, query, start is not None, overlap_td, now)
+            windows, new_window = plan(manifest, query, start is not None, overlap_td, now)
             fetched, dropped, used = self._fetch_with(
                 client,
                 (api_key, base_url, api_version),
@@ -572,7 +575,7 @@ class ExecutionStore:
                 progress=progress,
                 max_workers=max_workers,
             )
-            new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
+            new_window = seen_watermark(manifest, new_window, fetched, now - overlap_td)
             return self._commit(fetched, dropped, windows, new_window, filters, now, used)
 
     def repair(
@@ -623,17 +626,11 @@ class ExecutionStore:
                 pd.Timestamp(manifest["window"]["end"]),
             )
             quarantine = self.path / QUARANTINE_DIR
-            windows = []
             for day in damaged:
                 quarantine.mkdir(exist_ok=True)
                 moved = quarantine / f"{_partition_dir(day)}.{uuid.uuid4().hex[:8]}.parquet"
                 os.replace(self._file(day), moved)
-                midnight = pd.Timestamp(day, tz="UTC")
-                first = max(window[0], midnight)
-                last = min(window[1], midnight + pd.Timedelta(days=1) - ONE_US)
-                if first <= last:
-                    windows.append((first, last + ONE_US))
-            windows = _merge(windows)
+            windows = repair_windows(damaged, window)
             fetched = schema.empty_frame()
             dropped: list[str] = []
             used = None
@@ -841,7 +838,7 @@ class ExecutionStore:
             filter=ds.field("status").isin(list(schema.IN_FLIGHT_STATUSES)),
         )
         created = pd.Series(table["created_at"].to_pandas()).dropna()
-        return len(created), _clusters(created)
+        return len(created), clusters(created)
 
     def _write_manifest(
         self,
@@ -869,88 +866,7 @@ class ExecutionStore:
         atomic_write(self.manifest_path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
-# --- planning ------------------------------------------------------------------------------
-def _plan(
-    manifest: dict[str, Any] | None,
-    query: Query,
-    start_given: bool,
-    overlap: pd.Timedelta,
-    now: pd.Timestamp,
-) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], tuple[pd.Timestamp, pd.Timestamp]]:
-    """The windows to fetch, and the store's window once they are in.
-
-    The new watermark is the window's end, or ``now`` if that is earlier: rows created after
-    the sync started may not exist yet, so a future ``end`` cannot be promised complete.
-    """
-    start, end = query.start, query.end
-    reached = min(end, now)
-    if manifest is None:
-        return [(start, end)], (start, max(start, reached))
-    old_start = pd.Timestamp(manifest["window"]["start"])
-    watermark = pd.Timestamp(manifest["window"]["end"])
-    windows = []
-    if end > watermark - overlap:
-        windows.append((max(watermark - overlap, old_start), end))
-    if start_given and start < old_start:
-        # a backfill always reaches the old start: a gap would sit inside the claimed window
-        windows.append((start, old_start + overlap))
-    for first, last in manifest.get("in_flight", {}).get("windows", []):
-        # in-flight rows were created in [first, last]: the half-open window ends a microsecond on
-        windows.append((pd.Timestamp(first), pd.Timestamp(last) + ONE_US))
-    new_start = min(old_start, start) if start_given else old_start
-    return _merge(windows), (new_start, max(watermark, reached))
-
-
-def _seen_watermark(
-    manifest: dict[str, Any] | None,
-    window: tuple[pd.Timestamp, pd.Timestamp],
-    fetched: pd.DataFrame,
-    settled: pd.Timestamp,
-) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Near "now", advance the watermark only as far as the API has shown rows.
-
-    The server stamps ``created_at`` with its clock; if it runs behind ours, rows it creates
-    after this sync can carry times before our "now", and a watermark at our "now" (minus
-    the overlap) would skip them forever. An end before ``settled`` (now minus the overlap)
-    is kept; a later one is capped at the newest creation time seen.
-    """
-    start, planned = window
-    if planned <= settled:
-        return window
-    floor = pd.Timestamp(manifest["window"]["end"]) if manifest is not None else start
-    newest = fetched["created_at"].max() if len(fetched) else pd.NaT
-    seen = floor if pd.isna(newest) else max(floor, pd.Timestamp(newest))
-    return start, min(planned, seen)
-
-
-def _merge(
-    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    merged: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    for first, last in sorted(w for w in windows if w[0] < w[1]):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
-        else:
-            merged.append((first, last))
-    return merged
-
-
-def _clusters(created: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Few windows covering every creation time given (gaps above IN_FLIGHT_GAP split)."""
-    if created.empty:
-        return []
-    times = np.sort(created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]"))
-    gaps = np.diff(times)
-    limit = IN_FLIGHT_GAP.to_timedelta64()
-    splits = np.flatnonzero(gaps > limit)
-    if len(splits) >= MAX_IN_FLIGHT_WINDOWS:
-        # keep only the widest gaps as splits
-        widest = np.argsort(gaps[splits])[::-1][: MAX_IN_FLIGHT_WINDOWS - 1]
-        splits = np.sort(splits[widest])
-    chunks = np.split(times, splits + 1)
-    return [(to_utc(chunk[0]), to_utc(chunk[-1])) for chunk in chunks]
-
-
+# --- fetching ------------------------------------------------------------------------------
 def _fetch(
     client: Client,
     windows: list[tuple[pd.Timestamp, pd.Timestamp]],
@@ -1006,20 +922,6 @@ def _check_client_options(
             "give client= or api_key=/base_url=/api_version=, not both: the client has its own "
             "key, host and API version"
         )
-
-
-def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> dict[str, Any]:
-    if not any(asked.values()):
-        return {name: stored.get(name) for name in asked}
-    differing = [name for name in asked if asked.get(name) != stored.get(name)]
-    if differing:
-        shown = ", ".join(f"{n}={stored.get(n)!r}" for n in asked if stored.get(n))
-        raise InvalidQueryError(
-            f"{path} was created with a different query ({shown or 'no filters'}); "
-            f"{', '.join(differing)} differ. Sync it with the same filters or none, "
-            "or use another directory for another query"
-        )
-    return asked
 
 
 # --- frames --------------------------------------------------------------------------------
