@@ -41,7 +41,8 @@ import pyarrow.compute as pc
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.store import incremental
+from eachlabs_analytics.store import incremental, layout
+from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
 from eachlabs_analytics.store.parquet import write_table
 
 END = pd.Timestamp("2026-10-31T00:00:00Z")
@@ -96,13 +97,13 @@ def write_store(path: Path, rows: int) -> ea.ExecutionStore:
             day = (pd.Timestamp(day_of[first]) - shift).date()
             target = store.data_path / f"created_date={day.isoformat()}"
             target.mkdir(parents=True, exist_ok=True)
-            write_table(shifted.slice(first, stop - first), target / incremental.PART_NAME)
+            write_table(shifted.slice(first, stop - first), target / layout.PART_NAME)
     start = END - pd.Timedelta(days=BLOCK_DAYS * blocks)
     manifest = {
-        "format": incremental.STORE_FORMAT,
-        "version": incremental.STORE_VERSION,
+        "format": STORE_FORMAT,
+        "version": STORE_VERSION,
         "partitioning": {"column": "created_date", "type": "date", "flavor": "hive"},
-        "data": incremental.DATA_DIR,
+        "data": layout.DATA_DIR,
         "query": {},
         "window": {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "end": "2026-10-31T00:00:00Z"},
         "in_flight": {"rows": 0, "windows": []},
@@ -206,13 +207,13 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.store or Path(tempfile.mkdtemp(prefix="eachlabs-bench-scan-"))
     blocks = -(-args.rows // BLOCK_ROWS)
     try:
-        if (folder / incremental.MANIFEST_NAME).exists() and args.keep:
+        if (folder / layout.MANIFEST_NAME).exists() and args.keep:
             print(f"store: reusing {folder}")
         else:
             start = time.perf_counter()
             write_store(folder, args.rows)
             print(f"store: written in {time.perf_counter() - start:.0f} s")
-        files = list((folder / incremental.DATA_DIR).rglob("*.parquet"))
+        files = list((folder / layout.DATA_DIR).rglob("*.parquet"))
         size = sum(f.stat().st_size for f in files)
         rows = blocks * BLOCK_ROWS
         print(

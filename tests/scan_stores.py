@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.store import incremental
+from eachlabs_analytics.store.layout import DATA_DIR, PART_NAME
+from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
 from eachlabs_analytics.store.parquet import write_table
 
 #: The window of the test stores: 250 days that hold the spring and autumn clock changes of
@@ -58,13 +60,13 @@ def write_store(path: Path, frame: pd.DataFrame) -> incremental.ExecutionStore:
         target = store.data_path / f"created_date={day.isoformat()}"
         target.mkdir(parents=True, exist_ok=True)
         part = table.slice(first, stop - first).combine_chunks()
-        write_table(part, target / incremental.PART_NAME)
+        write_table(part, target / PART_NAME)
     window = dict(frame.attrs.get("window") or {})
     manifest = {
-        "format": incremental.STORE_FORMAT,
-        "version": incremental.STORE_VERSION,
+        "format": STORE_FORMAT,
+        "version": STORE_VERSION,
         "partitioning": {"column": "created_date", "type": "date", "flavor": "hive"},
-        "data": incremental.DATA_DIR,
+        "data": DATA_DIR,
         "query": {},
         "window": window,
         "in_flight": {"rows": 0, "windows": []},

@@ -25,6 +25,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
 from eachlabs_analytics.store import ExecutionStore
 from eachlabs_analytics.store import incremental as store_module
+from eachlabs_analytics.store.layout import day_file
 
 
 def write_day(store: ExecutionStore, day: str, rows: pd.DataFrame) -> None:
@@ -76,7 +77,7 @@ def test_an_unsorted_day_file_is_sorted_on_load(tmp_path):
     first = first.sample(frac=1, random_state=5)  # shuffled on disk
     write_day(store, "2026-10-01", first)
     write_day(store, "2026-10-02", old_order([second]))
-    on_disk = pq.read_table(store._file(store.partitions()[0]))["created_at"].to_numpy()
+    on_disk = pq.read_table(day_file(store.path, store.partitions()[0]))["created_at"].to_numpy()
     assert not (np.diff(on_disk.astype(np.int64)) <= 0).all()  # really out of order
     pd.testing.assert_frame_equal(store.load(), old_order([first, second]))
     window = store.load(start="2026-10-01T12:00:00Z", end="2026-10-02T06:00:00Z")
@@ -207,7 +208,7 @@ def test_first_sync_stores_what_load_executions_returns(tmp_path):
     assert result.rows == result.inserted == len(loaded) and result.partitions_written == 23
     pd.testing.assert_frame_equal(store.load(), loaded, check_categorical=False)
     for day in store.partitions():  # each file holds its day's rows, newest first
-        on_disk = pq.read_table(store._file(day)).to_pandas()
+        on_disk = pq.read_table(day_file(store.path, day)).to_pandas()
         want = loaded[loaded.created_at.dt.date == day].reset_index(drop=True)
         assert on_disk["id"].tolist() == want["id"].tolist()
 

@@ -34,14 +34,12 @@ read it directly (declare ``created_date`` as a DATE). A sync:
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
-import json
 import os
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,16 +53,32 @@ import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
-from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.timestamps import ONE_US
 from eachlabs_analytics.exceptions import (
     DataQualityWarning,
-    EachlabsError,
     InvalidQueryError,
     StoreError,
 )
 from eachlabs_analytics.loader.load import load_query
 from eachlabs_analytics.loader.query import Filters, build_query
+from eachlabs_analytics.store import layout
+from eachlabs_analytics.store.layout import (
+    DATA_DIR,
+    DATASET_SCHEMA,
+    FILE_SCHEMA,
+    MANIFEST_NAME,
+    PART_NAME,
+    PARTITION_COLUMN,
+    PARTITIONING,
+    QUARANTINE_DIR,
+    STAGING_DIR,
+    day_file,
+    locked,
+    partition_dir,
+    prepare_directory,
+    quarantine,
+)
+from eachlabs_analytics.store.manifest import SyncResult, read_manifest, write_manifest
 from eachlabs_analytics.store.parquet import write_table
 from eachlabs_analytics.store.plan import (
     DEFAULT_OVERLAP,
@@ -79,63 +93,6 @@ if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
 
 __all__ = ["ExecutionStore", "SyncResult"]
-
-PARTITION_COLUMN = "created_date"
-#: The declared partition schema: readers must not guess (DuckDB would say VARCHAR).
-PARTITION_SCHEMA = pa.schema([pa.field(PARTITION_COLUMN, pa.date32())])
-PARTITIONING = ds.partitioning(PARTITION_SCHEMA, flavor="hive")
-#: The schema of every data file (the partition column lives in the directory name).
-FILE_SCHEMA = schema.ARROW_SCHEMA
-DATASET_SCHEMA = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA))
-PART_NAME = "part-0.parquet"
-MANIFEST_NAME = "manifest.json"
-DATA_DIR = "data"
-STAGING_DIR = "staging"
-#: Damaged day files are moved here by ``repair`` (outside ``data/``: no reader sees them).
-QUARANTINE_DIR = "quarantine"
-LOCK_NAME = ".lock"
-STORE_FORMAT = "eachlabs-analytics-store"
-STORE_VERSION = 1
-
-
-@dataclasses.dataclass(frozen=True)
-class SyncResult:
-    """What one ``ExecutionStore.sync`` did.
-
-    ``fetched`` rows came from the API; of their distinct ids, ``inserted`` were new to the
-    store, ``updated`` replaced a different stored row and ``unchanged`` matched it exactly.
-    ``window`` is the store's window after the sync (``end`` is the watermark) and
-    ``fetched_windows`` the creation windows requested from the API. ``api`` says how they
-    were read (the loader's ``attrs["api"]``, summed over the windows: ``version``,
-    ``requests``, ``slices``, ``fallback``); None when nothing was fetched.
-    """
-
-    fetched: int
-    inserted: int
-    updated: int
-    unchanged: int
-    partitions_written: int
-    rows: int
-    window: dict[str, str]
-    fetched_windows: tuple[tuple[str, str], ...]
-    in_flight: int
-    dropped_columns: tuple[str, ...] = ()
-    api: dict[str, Any] | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"SyncResult(fetched={self.fetched}, inserted={self.inserted}, "
-            f"updated={self.updated}, unchanged={self.unchanged}, "
-            f"partitions_written={self.partitions_written}, rows={self.rows}, "
-            f"window={self.window['start']}..{self.window['end']}, in_flight={self.in_flight})"
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (for the manifest and the CLI)."""
-        out = dataclasses.asdict(self)
-        out["fetched_windows"] = [list(w) for w in self.fetched_windows]
-        out["dropped_columns"] = list(self.dropped_columns)
-        return out
 
 
 class ExecutionStore:
@@ -175,38 +132,7 @@ class ExecutionStore:
     @property
     def manifest(self) -> dict[str, Any] | None:
         """The committed manifest, or None before the first sync completes."""
-        try:
-            raw = self.manifest_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise self._manifest_error(f"cannot be read ({exc})") from None
-        try:
-            manifest = json.loads(raw)
-        except ValueError as exc:
-            raise self._manifest_error(f"is not valid JSON ({exc})") from None
-        if (
-            not isinstance(manifest, dict)
-            or manifest.get("format") != STORE_FORMAT
-            or not isinstance(manifest.get("window"), dict)
-            or not isinstance(manifest.get("query"), dict)
-        ):
-            raise self._manifest_error("is not an eachlabs-analytics manifest")
-        if manifest.get("version") != STORE_VERSION:
-            raise StoreError(
-                f"{self.path} is a version {manifest.get('version')} store; this release reads "
-                f"version {STORE_VERSION}",
-                path=self.manifest_path,
-            )
-        return manifest
-
-    def _manifest_error(self, what: str) -> StoreError:
-        return StoreError(
-            f"{self.manifest_path} {what}. It holds the store's window and query, which the "
-            f"data files cannot tell: restore it from a backup, or move {self.path} aside and "
-            "sync a new store",
-            path=self.manifest_path,
-        )
+        return read_manifest(self.path)
 
     @property
     def window(self) -> dict[str, str] | None:
@@ -227,18 +153,9 @@ class ExecutionStore:
         >>> ExecutionStore(tempfile.mkdtemp()).partitions()
         []
         """
-        days = []
-        if self.data_path.is_dir():
-            for entry in self.data_path.iterdir():
-                day = _partition_day(entry.name)
-                if day is not None and (entry / PART_NAME).is_file():
-                    days.append(day)
-        return sorted(days)
+        return layout.partitions(self.path)
 
     # --- reading -------------------------------------------------------------------------
-    def _file(self, day: dt.date) -> Path:
-        return self.data_path / _partition_dir(day) / PART_NAME
-
     def _dataset(self) -> ds.Dataset | None:
         """The day files as one dataset; each file's footer and schema checked first.
 
@@ -251,7 +168,7 @@ class ExecutionStore:
         for day in days:
             self._check_footer(day)
         return ds.dataset(
-            [str(self._file(day)) for day in days],
+            [str(day_file(self.path, day)) for day in days],
             schema=DATASET_SCHEMA,
             format="parquet",
             partitioning=PARTITIONING,
@@ -259,7 +176,7 @@ class ExecutionStore:
         )
 
     def _check_footer(self, day: dt.date) -> None:
-        file = self._file(day)
+        file = day_file(self.path, day)
         try:
             found = pq.read_schema(file)
         except (OSError, pa.ArrowException) as exc:
@@ -276,11 +193,11 @@ class ExecutionStore:
 
     def _damaged(self, day: dt.date, what: str) -> StoreError:
         return StoreError(
-            f"{self._file(day)}, the executions created on {day.isoformat()}, {what}. "
+            f"{day_file(self.path, day)}, the executions created on {day.isoformat()}, {what}. "
             f"Repair it with store.repair() (CLI: eachlabs-analytics repair {self.path}): the "
             f"file is moved to {self.path / QUARANTINE_DIR} and {day.isoformat()} is fetched "
             "again from the API",
-            path=self._file(day),
+            path=day_file(self.path, day),
             day=day,
         )
 
@@ -308,7 +225,7 @@ class ExecutionStore:
         """The error for a scan that failed: the damaged day file named when one is found."""
         for day in self.partitions():
             try:
-                pq.read_table(self._file(day))
+                pq.read_table(day_file(self.path, day))
             except (OSError, pa.ArrowException) as file_exc:
                 return self._damaged(day, f"cannot be read ({_reason(file_exc)})")
         return StoreError(f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path)
@@ -326,7 +243,7 @@ class ExecutionStore:
         for day in self.partitions():
             try:
                 self._check_footer(day)
-                pq.read_table(self._file(day))
+                pq.read_table(day_file(self.path, day))
             except StoreError as exc:
                 problems.append(exc)
             except (OSError, pa.ArrowException) as exc:
@@ -450,7 +367,7 @@ class ExecutionStore:
             self._check_footer(day)
         attrs = self._attrs(start_ts, end_ts, filters)  # what load() puts on its frame
         return Selection.from_parquet(
-            [self._file(day) for day in days],
+            [day_file(self.path, day) for day in days],
             engine=engine,
             start=start_ts,
             end=end_ts,
@@ -559,8 +476,8 @@ class ExecutionStore:
         asked = Filters.parse(model, None, workflow_id, workflow_execution_id, error_classification)
         query = build_query(start, end, asked, now=now)
         filters = asked.arguments()
-        self._prepare_directory()
-        with self._locked():
+        prepare_directory(self.path)
+        with locked(self.path):
             manifest = self.manifest
             if manifest is not None:
                 filters = same_filters(manifest["query"], filters, self.path)
@@ -617,7 +534,7 @@ class ExecutionStore:
             )
         _check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
-        with self._locked():
+        with locked(self.path):
             damaged = sorted(
                 {problem.day for problem in self.verify() if isinstance(problem.day, dt.date)}
             )
@@ -625,11 +542,8 @@ class ExecutionStore:
                 pd.Timestamp(manifest["window"]["start"]),
                 pd.Timestamp(manifest["window"]["end"]),
             )
-            quarantine = self.path / QUARANTINE_DIR
             for day in damaged:
-                quarantine.mkdir(exist_ok=True)
-                moved = quarantine / f"{_partition_dir(day)}.{uuid.uuid4().hex[:8]}.parquet"
-                os.replace(self._file(day), moved)
+                quarantine(self.path, day)
             windows = repair_windows(damaged, window)
             fetched = schema.empty_frame()
             dropped: list[str] = []
@@ -690,46 +604,8 @@ class ExecutionStore:
             dropped_columns=tuple(dropped),
             api=api,
         )
-        self._write_manifest(filters, sync_result, in_flight_windows, now)
+        write_manifest(self.path, filters, sync_result, in_flight_windows, now)
         return sync_result
-
-    def _prepare_directory(self) -> None:
-        if self.path.is_dir() and not self.manifest_path.exists():
-            known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME, "check-state.json"}
-            strangers = [
-                p.name
-                for p in self.path.iterdir()
-                if p.name not in known and not p.name.startswith(f".{MANIFEST_NAME}.")
-            ]
-            if strangers:
-                raise StoreError(
-                    f"{self.path} is not an empty directory nor an eachlabs-analytics store "
-                    f"(found {', '.join(sorted(strangers)[:3])}); choose a new or empty "
-                    "directory",
-                    path=self.path,
-                )
-        self.data_path.mkdir(parents=True, exist_ok=True)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory lock
-            yield
-            return
-        with open(self.path / LOCK_NAME, "a+b") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise EachlabsError(
-                    f"another sync is running on {self.path}; wait for it to finish"
-                ) from None
-            try:
-                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)  # a dead sync's files
-                yield
-            finally:
-                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _upsert(self, fetched: pd.DataFrame) -> dict[str, int]:
         """Merge ``fetched`` into the partitions it touches; the fetched rows win.
@@ -801,7 +677,7 @@ class ExecutionStore:
         return counts
 
     def _read_partition(self, day: dt.date) -> pa.Table:
-        file = self._file(day)
+        file = day_file(self.path, day)
         if not file.exists():
             return FILE_SCHEMA.empty_table()
         self._check_footer(day)
@@ -813,14 +689,14 @@ class ExecutionStore:
 
     def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
         """Replace one day's file: written in ``staging``, then moved into ``data/``."""
-        target_dir = self.data_path / _partition_dir(day)
+        target_dir = self.data_path / partition_dir(day)
         target = target_dir / PART_NAME
         if table.num_rows == 0:
             target.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 target_dir.rmdir()
             return
-        staged = staging / f"{_partition_dir(day)}.parquet"
+        staged = staging / f"{partition_dir(day)}.parquet"
         table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
         write_table(table.combine_chunks(), staged)
         with open(staged, "rb+") as handle:
@@ -839,31 +715,6 @@ class ExecutionStore:
         )
         created = pd.Series(table["created_at"].to_pandas()).dropna()
         return len(created), clusters(created)
-
-    def _write_manifest(
-        self,
-        filters: dict[str, Any],
-        result: SyncResult,
-        in_flight_windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-        now: pd.Timestamp,
-    ) -> None:
-        manifest = {
-            "format": STORE_FORMAT,
-            "version": STORE_VERSION,
-            "partitioning": {"column": PARTITION_COLUMN, "type": "date", "flavor": "hive"},
-            "data": DATA_DIR,
-            "query": filters,
-            "window": result.window,
-            "in_flight": {
-                "rows": result.in_flight,
-                "windows": [[_iso(a), _iso(b)] for a, b in in_flight_windows],
-            },
-            "rows": result.rows,
-            "partitions": len(self.partitions()),
-            "last_sync": {"at": _iso(now), **result.as_dict()},
-        }
-        text = json.dumps(manifest, indent=2) + "\n"
-        atomic_write(self.manifest_path, lambda temp: temp.write_text(text, encoding="utf-8"))
 
 
 # --- fetching ------------------------------------------------------------------------------
@@ -1082,20 +933,6 @@ def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
 # --- small parsers -------------------------------------------------------------------------
 def _reason(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300] or type(exc).__name__
-
-
-def _partition_dir(day: dt.date) -> str:
-    return f"{PARTITION_COLUMN}={day.isoformat()}"
-
-
-def _partition_day(name: str) -> dt.date | None:
-    prefix = f"{PARTITION_COLUMN}="
-    if not name.startswith(prefix):
-        return None
-    try:
-        return dt.date.fromisoformat(name[len(prefix) :])
-    except ValueError:
-        return None
 
 
 def _iso(ts: pd.Timestamp) -> str:
