@@ -41,7 +41,8 @@ import pyarrow.compute as pc
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.store import incremental, layout
+from eachlabs_analytics.store import layout
+from eachlabs_analytics.store.convert import to_table
 from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
 from eachlabs_analytics.store.parquet import write_table
 
@@ -81,7 +82,7 @@ def write_store(path: Path, rows: int) -> ea.ExecutionStore:
     """``rows`` executions (rounded up to whole blocks) in ``path``, in the store's layout."""
     blocks = -(-rows // BLOCK_ROWS)
     base = ea.generate_executions(executions=BLOCK_ROWS, seed=11, end=END, days=BLOCK_DAYS)
-    table = incremental._to_table(base)  # sorted newest first, as the store keeps a day
+    table = to_table(base)  # sorted newest first, as the store keeps a day
     day_of = pc.cast(table["created_at"], pa.date32()).to_numpy()
     edges = [0, *(np.flatnonzero(day_of[1:] != day_of[:-1]) + 1).tolist(), len(day_of)]
     store = ea.ExecutionStore(path)

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.store import incremental
+from eachlabs_analytics.store import ExecutionStore
+from eachlabs_analytics.store.convert import to_table
 from eachlabs_analytics.store.layout import DATA_DIR, PART_NAME
 from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
 from eachlabs_analytics.store.parquet import write_table
@@ -47,10 +48,10 @@ def with_edge_cases(frame: pd.DataFrame, seed: int = 5) -> pd.DataFrame:
     return out
 
 
-def write_store(path: Path, frame: pd.DataFrame) -> incremental.ExecutionStore:
+def write_store(path: Path, frame: pd.DataFrame) -> ExecutionStore:
     """An ``ExecutionStore`` at ``path`` holding exactly ``frame`` (its window from attrs)."""
-    store = incremental.ExecutionStore(path)
-    table = incremental._to_table(frame)
+    store = ExecutionStore(path)
+    table = to_table(frame)
     # the store's order within a day; days are then contiguous runs, newest first
     table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
     days = pc.cast(table["created_at"], pa.date32()).to_numpy()

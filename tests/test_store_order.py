@@ -23,8 +23,9 @@ from test_parquet import typed_frame
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
-from eachlabs_analytics.store import ExecutionStore
+from eachlabs_analytics.store import ExecutionStore, convert
 from eachlabs_analytics.store import incremental as store_module
+from eachlabs_analytics.store import read as read_module
 from eachlabs_analytics.store.layout import day_file
 
 
@@ -32,7 +33,7 @@ def write_day(store: ExecutionStore, day: str, rows: pd.DataFrame) -> None:
     """One day file exactly as given (no sorting): what an older or foreign writer leaves."""
     folder = store.data_path / f"created_date={day}"
     folder.mkdir(parents=True, exist_ok=True)
-    table = store_module._to_table(rows)
+    table = convert.to_table(rows)
     pq.write_table(table, folder / "part-0.parquet", compression="zstd")
 
 
@@ -108,7 +109,7 @@ def test_a_row_left_in_two_days_by_a_dead_sync_is_loaded_once(tmp_path, monkeypa
     # a sync that died while moving a row to another day leaves both versions; both files
     # are sorted, so load takes the fast path and must still drop the older version
     if threaded:  # big loads check the ids in a thread while the frame is built
-        monkeypatch.setattr(store_module, "_OVERLAP_ROWS", 0)
+        monkeypatch.setattr(read_module, "_OVERLAP_ROWS", 0)
     store = ExecutionStore(tmp_path)
     first, second = day_rows(30, "2026-10-01", 8), day_rows(30, "2026-10-02", 9)
     moved = first.iloc[[3]].assign(created_at=second["created_at"].max(), status="success")
@@ -134,12 +135,12 @@ def test_newest_first_check():
         )
 
     s = pd.Timedelta(seconds=1)
-    assert store_module._newest_first(table([t + s, t, t, t - s], ["z", "a", "b", "a"]))
-    assert not store_module._newest_first(table([t, t + s], ["a", "b"]))
-    assert not store_module._newest_first(table([t, t], ["b", "a"]))
-    assert not store_module._newest_first(table([t, t], ["a", "a"]))  # a repeat: not strict
-    assert not store_module._newest_first(table([t, t], ["a", None]))
-    assert not store_module._newest_first(table([t, None], ["a", "b"]))
+    assert read_module._newest_first(table([t + s, t, t, t - s], ["z", "a", "b", "a"]))
+    assert not read_module._newest_first(table([t, t + s], ["a", "b"]))
+    assert not read_module._newest_first(table([t, t], ["b", "a"]))
+    assert not read_module._newest_first(table([t, t], ["a", "a"]))  # a repeat: not strict
+    assert not read_module._newest_first(table([t, t], ["a", None]))
+    assert not read_module._newest_first(table([t, None], ["a", "b"]))
 
 
 ids = st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=60)
@@ -156,15 +157,15 @@ def test_distinct_ids_is_exact(values, cut, start):
     sliced = pa.chunked_array([array.slice(min(start, len(values)))], pa.string())
     for column in (chunked, sliced):
         listed = column.to_pylist()
-        assert store_module._distinct(column) == (len(set(listed)) == len(listed))
+        assert read_module._distinct(column) == (len(set(listed)) == len(listed))
         expected = pd.Series(listed, dtype=object).duplicated(keep="first").tolist()
         assert typed.duplicated(column).tolist() == expected
 
 
 def test_distinct_ids_compares_strings_when_hashes_collide(monkeypatch):
     monkeypatch.setattr(typed, "_hash_chunk", lambda chunk, out: out.fill(0))
-    assert store_module._distinct(pa.chunked_array([["a", "b", "c"]]))
-    assert not store_module._distinct(pa.chunked_array([["a", "b"], ["c", "b"]]))
+    assert read_module._distinct(pa.chunked_array([["a", "b", "c"]]))
+    assert not read_module._distinct(pa.chunked_array([["a", "b"], ["c", "b"]]))
     assert typed.duplicated(pa.chunked_array([["a", "b"], ["c", "b", "a"]])).tolist() == [
         False,
         False,
@@ -177,8 +178,8 @@ def test_distinct_ids_compares_strings_when_hashes_collide(monkeypatch):
 @pytest.mark.parametrize("longest", [8, 300])
 def test_long_ids_are_checked_too(longest):
     unique = [f"{i:0{longest}d}" for i in range(5)]
-    assert store_module._distinct(pa.chunked_array([unique]))
-    assert not store_module._distinct(pa.chunked_array([[*unique, unique[2]]]))
+    assert read_module._distinct(pa.chunked_array([unique]))
+    assert not read_module._distinct(pa.chunked_array([[*unique, unique[2]]]))
 
 
 # --- sync: the fetched rows are split by day once ------------------------------------------
@@ -227,10 +228,10 @@ def test_newest_first_check_across_chunks():
             }
         )
 
-    assert store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "a", "b", "a"], 2))
-    assert not store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "b", "a", "a"], 2))
-    assert not store_module._newest_first(chunked([t, t - s, t, t - s], ["a", "b", "c", "d"], 2))
-    assert store_module._newest_first(chunked([t, t - s], ["a", "b"], 0))
+    assert read_module._newest_first(chunked([t + s, t, t, t - s], ["z", "a", "b", "a"], 2))
+    assert not read_module._newest_first(chunked([t + s, t, t, t - s], ["z", "b", "a", "a"], 2))
+    assert not read_module._newest_first(chunked([t, t - s, t, t - s], ["a", "b", "c", "d"], 2))
+    assert read_module._newest_first(chunked([t, t - s], ["a", "b"], 0))
 
 
 def test_ids_are_hashed_the_same_across_blocks(monkeypatch):

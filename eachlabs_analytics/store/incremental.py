@@ -40,7 +40,6 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,11 +47,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util import typed
 from eachlabs_analytics._util.timestamps import ONE_US
 from eachlabs_analytics.exceptions import (
     DataQualityWarning,
@@ -61,16 +57,14 @@ from eachlabs_analytics.exceptions import (
 )
 from eachlabs_analytics.loader.load import load_query
 from eachlabs_analytics.loader.query import Filters, build_query
-from eachlabs_analytics.store import layout
+from eachlabs_analytics.store import layout, read
+from eachlabs_analytics.store.convert import alike, normalize, to_table
 from eachlabs_analytics.store.layout import (
     DATA_DIR,
-    DATASET_SCHEMA,
     FILE_SCHEMA,
     MANIFEST_NAME,
     PART_NAME,
     PARTITION_COLUMN,
-    PARTITIONING,
-    QUARANTINE_DIR,
     STAGING_DIR,
     day_file,
     locked,
@@ -82,11 +76,18 @@ from eachlabs_analytics.store.manifest import SyncResult, read_manifest, write_m
 from eachlabs_analytics.store.parquet import write_table
 from eachlabs_analytics.store.plan import (
     DEFAULT_OVERLAP,
-    clusters,
     plan,
     repair_windows,
     same_filters,
     seen_watermark,
+)
+from eachlabs_analytics.store.read import (
+    check_footer,
+    id_index,
+    open_dataset,
+    read_partition,
+    read_rows,
+    row_filter,
 )
 
 if TYPE_CHECKING:
@@ -155,81 +156,6 @@ class ExecutionStore:
         """
         return layout.partitions(self.path)
 
-    # --- reading -------------------------------------------------------------------------
-    def _dataset(self) -> ds.Dataset | None:
-        """The day files as one dataset; each file's footer and schema checked first.
-
-        Reading a footer costs well under a millisecond a file, and it catches truncated
-        files and files of another schema (which a dataset would read as silent nulls).
-        """
-        days = self.partitions()
-        if not days:
-            return None
-        for day in days:
-            self._check_footer(day)
-        return ds.dataset(
-            [str(day_file(self.path, day)) for day in days],
-            schema=DATASET_SCHEMA,
-            format="parquet",
-            partitioning=PARTITIONING,
-            partition_base_dir=str(self.data_path),
-        )
-
-    def _check_footer(self, day: dt.date) -> None:
-        file = day_file(self.path, day)
-        try:
-            found = pq.read_schema(file)
-        except (OSError, pa.ArrowException) as exc:
-            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
-        wrong = [
-            f"{field.name} ({field.type})"
-            for field in FILE_SCHEMA
-            if field.name not in found.names or found.field(field.name).type != field.type
-        ]
-        if wrong:
-            raise self._damaged(
-                day, f"does not have the store's schema (missing or mistyped: {', '.join(wrong)})"
-            )
-
-    def _damaged(self, day: dt.date, what: str) -> StoreError:
-        return StoreError(
-            f"{day_file(self.path, day)}, the executions created on {day.isoformat()}, {what}. "
-            f"Repair it with store.repair() (CLI: eachlabs-analytics repair {self.path}): the "
-            f"file is moved to {self.path / QUARANTINE_DIR} and {day.isoformat()} is fetched "
-            "again from the API",
-            path=day_file(self.path, day),
-            day=day,
-        )
-
-    def _scan(self, dataset: ds.Dataset, **options: Any) -> pa.Table:
-        """``dataset.to_table(**options)``; a file that fails mid-read is named, not hidden."""
-        try:
-            return dataset.to_table(**options)
-        except (OSError, pa.ArrowException) as exc:
-            raise self._unreadable(exc) from None
-
-    def _scan_files(self, dataset: ds.Dataset, **options: Any) -> list[pa.Table]:
-        """Like :meth:`_scan`, but one table per file of ``dataset``, in its order."""
-        batches: dict[str, list[pa.RecordBatch]] = {path: [] for path in dataset.files}
-        try:
-            scanner = dataset.scanner(**options)
-            for tagged in scanner.scan_batches():
-                batches[tagged.fragment.path].append(tagged.record_batch)
-        except (OSError, pa.ArrowException) as exc:
-            raise self._unreadable(exc) from None
-        return [
-            pa.Table.from_batches(found, scanner.projected_schema) for found in batches.values()
-        ]
-
-    def _unreadable(self, exc: BaseException) -> StoreError:
-        """The error for a scan that failed: the damaged day file named when one is found."""
-        for day in self.partitions():
-            try:
-                pq.read_table(day_file(self.path, day))
-            except (OSError, pa.ArrowException) as file_exc:
-                return self._damaged(day, f"cannot be read ({_reason(file_exc)})")
-        return StoreError(f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path)
-
     def verify(self) -> list[StoreError]:
         """Every damaged day file (unreadable, truncated, another schema), as errors; [] if none.
 
@@ -239,16 +165,7 @@ class ExecutionStore:
         >>> ExecutionStore(tempfile.mkdtemp()).verify()
         []
         """
-        problems = []
-        for day in self.partitions():
-            try:
-                self._check_footer(day)
-                pq.read_table(day_file(self.path, day))
-            except StoreError as exc:
-                problems.append(exc)
-            except (OSError, pa.ArrowException) as exc:
-                problems.append(self._damaged(day, f"cannot be read ({_reason(exc)})"))
-        return problems
+        return read.verify(self.path)
 
     def load(
         self,
@@ -278,19 +195,7 @@ class ExecutionStore:
         start_ts, end_ts, filters = _query(
             start, end, model, status, workflow_id, workflow_execution_id, error_classification
         )
-        expression = None
-        conditions = []
-        if start_ts is not None:
-            conditions.append(ds.field(PARTITION_COLUMN) >= start_ts.date())
-            conditions.append(ds.field("created_at") >= start_ts.to_pydatetime())
-        if end_ts is not None:
-            conditions.append(ds.field(PARTITION_COLUMN) <= (end_ts - ONE_US).date())
-            conditions.append(ds.field("created_at") < end_ts.to_pydatetime())
-        for column, wanted in filters.columns().items():
-            conditions.append(ds.field(column).isin(list(wanted)))
-        for condition in conditions:
-            expression = condition if expression is None else expression & condition
-        frame = self._read(expression)
+        frame = read_rows(self.path, row_filter(start_ts, end_ts, filters))
         frame.attrs = self._attrs(start_ts, end_ts, filters)
         return frame
 
@@ -364,7 +269,7 @@ class ExecutionStore:
             if (first is None or day >= first) and (last is None or day <= last)
         ]
         for day in days:
-            self._check_footer(day)
+            check_footer(self.path, day)
         attrs = self._attrs(start_ts, end_ts, filters)  # what load() puts on its frame
         return Selection.from_parquet(
             [day_file(self.path, day) for day in days],
@@ -374,43 +279,6 @@ class ExecutionStore:
             where=filters.columns(),
             attrs=attrs,
         )
-
-    def _read(self, expression: ds.Expression | None = None) -> pd.DataFrame:
-        dataset = self._dataset()
-        if dataset is None:
-            return schema.empty_frame()
-        files = self._scan_files(dataset, columns=list(schema.COLUMNS), filter=expression)
-        # Every day file is written newest first (see _commit_partition), so the newest day's
-        # file first is already the final order: checked in one pass, no sort.
-        table = pa.concat_tables(files[::-1])
-        if not _newest_first(table):
-            # a file some other writer left unsorted: sort (stable, missing values last), over
-            # the files oldest first as they were always read, so rows equal in both keys keep
-            # the order they had
-            table = pa.concat_tables(files)
-            table = table.take(pc.sort_indices(table, sort_keys=NEWEST_FIRST))
-        ids = table["id"]
-        if table.num_rows < _OVERLAP_ROWS:
-            distinct = _distinct(ids)
-            frame = _typed(table)  # (consumes the table)
-        else:  # numpy and Arrow release the GIL: check the ids while the frame is built
-            with ThreadPoolExecutor(1, thread_name_prefix="eachlabs-ids") as pool:
-                checking = pool.submit(_distinct, ids)
-                frame = _typed(table)
-                distinct = checking.result()
-        if not distinct:
-            # only after a sync died while moving a row between days; the next sync repairs it
-            frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
-        return frame
-
-    def _index(self) -> pa.Table:
-        """``id`` and partition day of every stored row (to find rows that changed day)."""
-        dataset = self._dataset()
-        if dataset is None:
-            return pa.table(
-                {"id": pa.array([], pa.string()), PARTITION_COLUMN: pa.array([], pa.date32())}
-            )
-        return self._scan(dataset, columns=["id", PARTITION_COLUMN])
 
     # --- syncing -------------------------------------------------------------------------
     def sync(
@@ -481,7 +349,7 @@ class ExecutionStore:
             manifest = self.manifest
             if manifest is not None:
                 filters = same_filters(manifest["query"], filters, self.path)
-            self._dataset()  # a damaged day file stops the sync before anything is fetched
+            open_dataset(self.path)  # a damaged day file stops the sync before anything is fetched
             windows, new_window = plan(manifest, query, start is not None, overlap_td, now)
             fetched, dropped, used = self._fetch_with(
                 client,
@@ -590,7 +458,7 @@ class ExecutionStore:
     ) -> SyncResult:
         """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
         result = self._upsert(fetched)
-        in_flight, in_flight_windows = self._in_flight()
+        in_flight, in_flight_windows = read.in_flight(self.path)
         sync_result = SyncResult(
             fetched=len(fetched),
             inserted=result["inserted"],
@@ -624,9 +492,9 @@ class ExecutionStore:
                 stacklevel=3,
             )
             fetched = fetched[dated]
-        new = _to_table(fetched)
+        new = to_table(fetched)
         new_days = pc.cast(new["created_at"], pa.date32())
-        index = self._index()
+        index = id_index(self.path)
         # each stored row whose id was fetched again, and where that id is among the new rows
         found = pc.index_in(index["id"], value_set=new["id"])
         again = pc.is_valid(found)
@@ -649,7 +517,7 @@ class ExecutionStore:
         staging = self.path / STAGING_DIR / uuid.uuid4().hex
         staging.mkdir(parents=True)
         for day in touched:
-            old = self._read_partition(day)
+            old = read_partition(self.path, day)
             arriving = arriving_by_day.get(day, new.schema.empty_table())
             stored = known_by_day.get(day)
             if stored is None:  # no stored row of this day was fetched again
@@ -676,17 +544,6 @@ class ExecutionStore:
         shutil.rmtree(staging, ignore_errors=True)
         return counts
 
-    def _read_partition(self, day: dt.date) -> pa.Table:
-        file = day_file(self.path, day)
-        if not file.exists():
-            return FILE_SCHEMA.empty_table()
-        self._check_footer(day)
-        try:
-            table = ds.dataset(str(file), schema=FILE_SCHEMA, format="parquet").to_table()
-        except (OSError, pa.ArrowException) as exc:
-            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
-        return table.replace_schema_metadata(None)
-
     def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
         """Replace one day's file: written in ``staging``, then moved into ``data/``."""
         target_dir = self.data_path / partition_dir(day)
@@ -703,18 +560,6 @@ class ExecutionStore:
             os.fsync(handle.fileno())
         target_dir.mkdir(parents=True, exist_ok=True)
         os.replace(staged, target)
-
-    def _in_flight(self) -> tuple[int, list[tuple[pd.Timestamp, pd.Timestamp]]]:
-        dataset = self._dataset()
-        if dataset is None:
-            return 0, []
-        table = self._scan(
-            dataset,
-            columns=["created_at"],
-            filter=ds.field("status").isin(list(schema.IN_FLIGHT_STATUSES)),
-        )
-        created = pd.Series(table["created_at"].to_pandas()).dropna()
-        return len(created), clusters(created)
 
 
 # --- fetching ------------------------------------------------------------------------------
@@ -742,9 +587,9 @@ def _fetch(
             f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
             stacklevel=3,
         )
-    combined = frames[0] if len(frames) == 1 else pd.concat(_alike(frames), ignore_index=True)
+    combined = frames[0] if len(frames) == 1 else pd.concat(alike(frames), ignore_index=True)
     combined = combined.drop_duplicates("id", keep="last")
-    return _normalize(combined), sorted(dropped), used
+    return normalize(combined), sorted(dropped), used
 
 
 def _add_api_use(total: dict[str, Any] | None, one: Any) -> dict[str, Any] | None:
@@ -775,115 +620,7 @@ def _check_client_options(
         )
 
 
-# --- frames --------------------------------------------------------------------------------
-def _alike(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """``frames`` with one ``status`` and one ``error_classification`` categorical, so they
-    concatenate as categoricals (different categories would make them strings)."""
-    statuses = schema.status_dtype(sorted({s for f in frames for s in typed.present(f["status"])}))
-    dtypes = {"status": statuses, "error_classification": schema.ERROR_CLASS_DTYPE}
-    return [
-        f.assign(
-            **{column: typed.as_categorical(f[column], dtype) for column, dtype in dtypes.items()}
-        )
-        for f in frames
-    ]
-
-
-def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
-    """The schema's columns and dtypes (``status`` extended with what it holds)."""
-    frame = frame.reindex(columns=list(schema.COLUMNS))
-    dtypes = dict(schema.DTYPES, status=schema.status_dtype(typed.present(frame["status"])))
-    out = {}
-    for column in schema.COLUMNS:
-        series = frame[column]
-        target = dtypes[column]
-        if series.dtype != target:
-            if isinstance(target, pd.CategoricalDtype):
-                series = typed.as_categorical(series, target)
-            else:
-                series = series.astype(target)
-        out[column] = series
-    return pd.DataFrame(out, index=frame.index)
-
-
-def _typed(table: pa.Table) -> pd.DataFrame:
-    """The data files' rows as the loader's frame: schema dtypes, ``status`` extended with
-    the unknown statuses present, error classes outside the ten as NA, a RangeIndex.
-
-    Strings stay in their Arrow buffers and categoricals are recoded on their codes: no
-    value is converted to a Python object.
-    """
-    # one block per column, each Arrow column freed once converted: no 2-D block is built and
-    # copied, and the table and the frame are never both whole in memory
-    frame = table.to_pandas(types_mapper=_string_dtype, split_blocks=True, self_destruct=True)
-    for column in schema.COLUMNS:
-        series = frame[column]
-        target = schema.DTYPES[column]
-        if column == "status":
-            target = schema.status_dtype(typed.present(series))
-        if series.dtype != target:
-            if isinstance(series.dtype, pd.CategoricalDtype) or not isinstance(
-                target, pd.CategoricalDtype
-            ):
-                frame[column] = series.astype(target)
-            else:
-                frame[column] = pd.Categorical(series.astype(object), dtype=target)
-    return frame
-
-
-def _string_dtype(kind: pa.DataType) -> Any | None:
-    return (
-        schema.STRING_DTYPE if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
-    )
-
-
-#: From this many rows, load checks ids in a thread while it converts the table.
-_OVERLAP_ROWS = 1_000_000
-#: The order of a loaded frame (and of every day file): newest first, then by id.
-NEWEST_FIRST = [("created_at", "descending"), ("id", "ascending")]
-
-
-def _newest_first(table: pa.Table) -> bool:
-    """True when ``table`` is strictly in :data:`NEWEST_FIRST` order: ``created_at`` never
-    missing nor increasing, and rows with equal ``created_at`` in increasing ``id`` order with
-    no id missing or repeated. Then every stable sort by those keys leaves it as it is.
-    """
-    created = table["created_at"]
-    if created.null_count:
-        return False
-    found: list[np.ndarray] = []
-    last = None  # the previous chunk's last time
-    at = 0
-    for chunk in created.chunks:  # chunk by chunk: views, no 80 MB copy of 10M times
-        times = np.frombuffer(  # the int64 microseconds themselves: no copy, no tz handling
-            chunk.buffers()[1], dtype=np.int64, count=len(chunk), offset=chunk.offset * 8
-        )
-        if not len(times):
-            continue
-        if last is not None and times[0] >= last:
-            if times[0] > last:
-                return False
-            found.append(np.array([at - 1]))
-        if not bool(np.all(times[1:] <= times[:-1])):
-            return False
-        found.append(at + np.flatnonzero(times[1:] == times[:-1]))
-        last, at = times[-1], at + len(times)
-    ties = np.concatenate(found) if found else np.empty(0, np.int64)
-    if not len(ties):
-        return True
-    ids = table["id"]
-    ordered = pc.less(pc.take(ids, pa.array(ties)), pc.take(ids, pa.array(ties + 1)))
-    return bool(pc.all(pc.fill_null(ordered, False)).as_py())
-
-
-def _distinct(ids: pa.ChunkedArray) -> bool:
-    """True when no id occurs twice (two missing ids count as a repeat, as in pandas).
-
-    Exact, and cheap enough for every load (see :func:`.typed.duplicated`).
-    """
-    return not typed.duplicated(ids).any()
-
-
+# --- the upsert's parts --------------------------------------------------------------------
 def _by_day(table: pa.Table, days: pa.ChunkedArray) -> dict[dt.date, pa.Table]:
     """``table``'s rows per day (``days``: one date per row), each in ``table``'s order.
 
@@ -905,13 +642,6 @@ def _by_day(table: pa.Table, days: pa.ChunkedArray) -> dict[dt.date, pa.Table]:
     }
 
 
-def _to_table(frame: pd.DataFrame) -> pa.Table:
-    """The data files' Arrow table for a frame of executions (schema columns only)."""
-    frame = _normalize(frame).reset_index(drop=True)
-    table = pa.Table.from_pandas(frame, schema=FILE_SCHEMA, preserve_index=False)
-    return table.replace_schema_metadata(None)
-
-
 def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
     """Of the stored rows ``old`` (whose ids are all in ``new``): how many differ, how many not."""
     if old.num_rows == 0:
@@ -931,10 +661,6 @@ def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
 
 
 # --- small parsers -------------------------------------------------------------------------
-def _reason(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
-
-
 def _iso(ts: pd.Timestamp) -> str:
     from eachlabs_analytics._util.timestamps import format_timestamp
 
