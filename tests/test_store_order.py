@@ -24,8 +24,8 @@ import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
 from eachlabs_analytics.store import ExecutionStore, convert
-from eachlabs_analytics.store import incremental as store_module
 from eachlabs_analytics.store import read as read_module
+from eachlabs_analytics.store import upsert as upsert_module
 from eachlabs_analytics.store.layout import day_file
 
 
@@ -188,14 +188,14 @@ def test_split_by_day_keeps_each_days_rows_in_order():
         [pa.array([dt.date(2026, 10, d) for d in (3, 1, 3, 2, 1, 3)], pa.date32())]
     )
     table = pa.table({"n": list(range(6))})
-    split = store_module._by_day(table, days)
+    split = upsert_module._by_day(table, days)
     assert list(split) == [dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2026, 10, 3)]
     assert {day: t["n"].to_pylist() for day, t in split.items()} == {
         dt.date(2026, 10, 1): [1, 4],
         dt.date(2026, 10, 2): [3],
         dt.date(2026, 10, 3): [0, 2, 5],
     }
-    assert store_module._by_day(table.slice(0, 0), days.slice(0, 0)) == {}
+    assert upsert_module._by_day(table.slice(0, 0), days.slice(0, 0)) == {}
 
 
 def test_first_sync_stores_what_load_executions_returns(tmp_path):

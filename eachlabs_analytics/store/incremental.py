@@ -20,6 +20,10 @@ read it directly (declare ``created_date`` as a DATE). A sync:
 4. writes ``manifest.json`` last. If a sync dies midway, every partition is still a complete
    file and the old watermark makes the next sync fetch (and so repair) the same rows again.
 
+This module is the facade: ``ExecutionStore`` checks its arguments and runs each step through
+the module that owns it (:mod:`.plan`, :mod:`.fetch`, :mod:`.upsert`, :mod:`.manifest`; reads
+through :mod:`.read`, paths and the lock through :mod:`.layout`).
+
 >>> import tempfile
 >>> import eachlabs_analytics as ea
 >>> with ea.sandbox(executions=2_000, seed=7, end="2026-10-31T00:00:00Z") as api:
@@ -33,47 +37,29 @@ read it directly (declare ``created_date`` as a DATE). A sync:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import shutil
-import uuid
-import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util.timestamps import ONE_US
-from eachlabs_analytics.exceptions import (
-    DataQualityWarning,
-    InvalidQueryError,
-    StoreError,
-)
-from eachlabs_analytics.loader.load import load_query
+from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, parse_timestamp
+from eachlabs_analytics.exceptions import InvalidQueryError, StoreError
 from eachlabs_analytics.loader.query import Filters, build_query
 from eachlabs_analytics.store import layout, read
-from eachlabs_analytics.store.convert import alike, normalize, to_table
+from eachlabs_analytics.store.fetch import check_client_options, fetch_with
 from eachlabs_analytics.store.layout import (
     DATA_DIR,
-    FILE_SCHEMA,
     MANIFEST_NAME,
-    PART_NAME,
-    PARTITION_COLUMN,
-    STAGING_DIR,
     day_file,
     locked,
-    partition_dir,
     prepare_directory,
     quarantine,
 )
 from eachlabs_analytics.store.manifest import SyncResult, read_manifest, write_manifest
-from eachlabs_analytics.store.parquet import write_table
 from eachlabs_analytics.store.plan import (
     DEFAULT_OVERLAP,
     plan,
@@ -81,14 +67,8 @@ from eachlabs_analytics.store.plan import (
     same_filters,
     seen_watermark,
 )
-from eachlabs_analytics.store.read import (
-    check_footer,
-    id_index,
-    open_dataset,
-    read_partition,
-    read_rows,
-    row_filter,
-)
+from eachlabs_analytics.store.read import check_footer, open_dataset, read_rows, row_filter
+from eachlabs_analytics.store.upsert import upsert
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
@@ -205,13 +185,14 @@ class ExecutionStore:
         """What a loaded frame (and a scan) carries: the store, its window and the query."""
         manifest = self.manifest
         window = manifest["window"] if manifest else None
+        known = window or {}
         return {
             "source": "store",
             "store": str(self.path),
             "store_window": dict(window) if window else None,
             "window": {
-                "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
-                "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
+                "start": format_timestamp(start_ts) if start_ts is not None else known.get("start"),
+                "end": format_timestamp(end_ts) if end_ts is not None else known.get("end"),
             },
             "query": {
                 **(manifest or {}).get("query", {}),
@@ -339,7 +320,7 @@ class ExecutionStore:
                 "without status= and filter when reading: store.load(status=...)"
             )
         overlap_td = _timedelta(overlap, "overlap")
-        _check_client_options(client, api_key, base_url, api_version)
+        check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
         asked = Filters.parse(model, None, workflow_id, workflow_execution_id, error_classification)
         query = build_query(start, end, asked, now=now)
@@ -351,7 +332,7 @@ class ExecutionStore:
                 filters = same_filters(manifest["query"], filters, self.path)
             open_dataset(self.path)  # a damaged day file stops the sync before anything is fetched
             windows, new_window = plan(manifest, query, start is not None, overlap_td, now)
-            fetched, dropped, used = self._fetch_with(
+            fetched, dropped, used = fetch_with(
                 client,
                 (api_key, base_url, api_version),
                 windows,
@@ -400,7 +381,7 @@ class ExecutionStore:
                 f"{self.path} has no completed sync, so there is nothing to repair; run a sync",
                 path=self.path,
             )
-        _check_client_options(client, api_key, base_url, api_version)
+        check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
         with locked(self.path):
             damaged = sorted(
@@ -417,7 +398,7 @@ class ExecutionStore:
             dropped: list[str] = []
             used = None
             if windows:
-                fetched, dropped, used = self._fetch_with(
+                fetched, dropped, used = fetch_with(
                     client,
                     (api_key, base_url, api_version),
                     windows,
@@ -427,24 +408,6 @@ class ExecutionStore:
                     max_workers=max_workers,
                 )
             return self._commit(fetched, dropped, windows, window, manifest["query"], now, used)
-
-    def _fetch_with(
-        self,
-        client: Client | None,
-        opens: tuple[str | None, str | None, str | None],
-        windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-        filters: dict[str, Any],
-        **options: Any,
-    ) -> tuple[pd.DataFrame, list[str], dict[str, Any] | None]:
-        """Load ``windows`` with ``client``, or with one opened (and closed) for the call from
-        ``opens`` = (api_key, base_url, api_version)."""
-        if client is not None:
-            return _fetch(client, windows, filters, **options)
-        from eachlabs_analytics.loader.client import Client
-
-        api_key, base_url, api_version = opens
-        with Client(api_key=api_key, base_url=base_url, api_version=api_version) as own:
-            return _fetch(own, windows, filters, **options)
 
     def _commit(
         self,
@@ -457,7 +420,7 @@ class ExecutionStore:
         api: dict[str, Any] | None = None,
     ) -> SyncResult:
         """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
-        result = self._upsert(fetched)
+        result = upsert(self.path, fetched)
         in_flight, in_flight_windows = read.in_flight(self.path)
         sync_result = SyncResult(
             fetched=len(fetched),
@@ -466,8 +429,8 @@ class ExecutionStore:
             unchanged=result["unchanged"],
             partitions_written=result["partitions_written"],
             rows=result["rows"],
-            window={"start": _iso(window[0]), "end": _iso(window[1])},
-            fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
+            window={"start": format_timestamp(window[0]), "end": format_timestamp(window[1])},
+            fetched_windows=tuple((format_timestamp(a), format_timestamp(b)) for a, b in windows),
             in_flight=in_flight,
             dropped_columns=tuple(dropped),
             api=api,
@@ -475,198 +438,8 @@ class ExecutionStore:
         write_manifest(self.path, filters, sync_result, in_flight_windows, now)
         return sync_result
 
-    def _upsert(self, fetched: pd.DataFrame) -> dict[str, int]:
-        """Merge ``fetched`` into the partitions it touches; the fetched rows win.
 
-        Works on Arrow tables: a partition is filtered, concatenated and sorted without
-        a round trip through pandas. The fetched rows are split by day once and their ids
-        hashed once, so a sync costs in proportion to the rows fetched plus the rows of the
-        days it rewrites, not rows x days.
-        """
-        dated = fetched["created_at"].notna()
-        if not dated.all():
-            warnings.warn(
-                f"{int((~dated).sum())} fetched rows have no valid created_at and cannot be "
-                "placed in a day partition; they are not stored",
-                DataQualityWarning,
-                stacklevel=3,
-            )
-            fetched = fetched[dated]
-        new = to_table(fetched)
-        new_days = pc.cast(new["created_at"], pa.date32())
-        index = id_index(self.path)
-        # each stored row whose id was fetched again, and where that id is among the new rows
-        found = pc.index_in(index["id"], value_set=new["id"])
-        again = pc.is_valid(found)
-        known = index.filter(again)
-        known_at = found.filter(again)
-        touched = sorted(
-            set(pc.unique(new_days).to_pylist()) | set(known[PARTITION_COLUMN].to_pylist())
-        )
-        counts = {
-            "inserted": new.num_rows - known.num_rows,
-            "updated": 0,
-            "unchanged": 0,
-            "partitions_written": 0,
-            "rows": index.num_rows + new.num_rows - known.num_rows,
-        }
-        arriving_by_day = _by_day(new, new_days)
-        known_by_day = _by_day(
-            pa.table({"id": known["id"], "at": known_at}), known[PARTITION_COLUMN]
-        )
-        staging = self.path / STAGING_DIR / uuid.uuid4().hex
-        staging.mkdir(parents=True)
-        for day in touched:
-            old = read_partition(self.path, day)
-            arriving = arriving_by_day.get(day, new.schema.empty_table())
-            stored = known_by_day.get(day)
-            if stored is None:  # no stored row of this day was fetched again
-                replaced_mask = pa.array(np.zeros(old.num_rows, dtype=bool))
-                replaced, again_fetched = old.schema.empty_table(), new.schema.empty_table()
-            else:
-                replaced_mask = pc.is_in(old["id"], value_set=stored["id"])
-                replaced = old.filter(replaced_mask)
-                # the fetched versions of those rows, in fetched order
-                at = np.unique(stored["at"].to_numpy(zero_copy_only=False))
-                again_fetched = new.take(pa.array(at))
-            updated, unchanged = _compare(replaced, again_fetched)
-            counts["updated"] += updated
-            counts["unchanged"] += unchanged
-            if (
-                not updated
-                and replaced.num_rows == arriving.num_rows
-                and pc.all(pc.is_in(arriving["id"], value_set=replaced["id"])).as_py() is not False
-            ):
-                continue  # every row here is already stored as fetched: leave the file alone
-            kept = old.filter(pc.invert(replaced_mask))
-            self._commit_partition(day, pa.concat_tables([kept, arriving]), staging)
-            counts["partitions_written"] += 1
-        shutil.rmtree(staging, ignore_errors=True)
-        return counts
-
-    def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
-        """Replace one day's file: written in ``staging``, then moved into ``data/``."""
-        target_dir = self.data_path / partition_dir(day)
-        target = target_dir / PART_NAME
-        if table.num_rows == 0:
-            target.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                target_dir.rmdir()
-            return
-        staged = staging / f"{partition_dir(day)}.parquet"
-        table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
-        write_table(table.combine_chunks(), staged)
-        with open(staged, "rb+") as handle:
-            os.fsync(handle.fileno())
-        target_dir.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
-
-
-# --- fetching ------------------------------------------------------------------------------
-def _fetch(
-    client: Client,
-    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-    filters: dict[str, Any],
-    **options: Any,
-) -> tuple[pd.DataFrame, list[str], dict[str, Any] | None]:
-    """Load every window with the loader; the rows of later loads win. Also returns how the
-    API was read, summed over the windows (None when there was no window)."""
-    frames = []
-    dropped: set[str] = set()
-    used: dict[str, Any] | None = None
-    checked = Filters.parse(**filters)
-    for first, last in windows:
-        frame = load_query(build_query(first, last, checked), client, **options)
-        dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
-        frames.append(frame.reindex(columns=list(schema.COLUMNS)))
-        used = _add_api_use(used, frame.attrs.get("api"))
-    if not frames:
-        return schema.empty_frame(), [], None
-    if dropped:
-        warnings.warn(
-            f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
-            stacklevel=3,
-        )
-    combined = frames[0] if len(frames) == 1 else pd.concat(alike(frames), ignore_index=True)
-    combined = combined.drop_duplicates("id", keep="last")
-    return normalize(combined), sorted(dropped), used
-
-
-def _add_api_use(total: dict[str, Any] | None, one: Any) -> dict[str, Any] | None:
-    if not isinstance(one, dict):
-        return total
-    if total is None:
-        return dict(one)
-    return {
-        "version": one.get("version"),
-        "requests": total.get("requests", 0) + one.get("requests", 0),
-        "slices": total.get("slices", 0) + one.get("slices", 0),
-        "fallback": total.get("fallback") or one.get("fallback"),
-    }
-
-
-def _check_client_options(
-    client: Client | None, api_key: str | None, base_url: str | None, api_version: str | None
-) -> None:
-    """Refuse contradictory connection options before anything is read or fetched."""
-    from eachlabs_analytics.loader.client import check_api_version
-
-    if api_version is not None:
-        check_api_version(api_version)
-    if client is not None and (api_key is not None or base_url is not None or api_version):
-        raise InvalidQueryError(
-            "give client= or api_key=/base_url=/api_version=, not both: the client has its own "
-            "key, host and API version"
-        )
-
-
-# --- the upsert's parts --------------------------------------------------------------------
-def _by_day(table: pa.Table, days: pa.ChunkedArray) -> dict[dt.date, pa.Table]:
-    """``table``'s rows per day (``days``: one date per row), each in ``table``'s order.
-
-    One stable sort by day and one take, then zero-copy slices: linear in the rows, however
-    many days they span.
-    """
-    if table.num_rows == 0:
-        return {}
-    numbers = pc.cast(days, pa.int32()).to_numpy()
-    order = np.argsort(numbers, kind="stable")
-    ordered = numbers[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], len(ordered)]
-    grouped = table.take(pa.array(order))
-    epoch = dt.date(1970, 1, 1)
-    return {
-        epoch + dt.timedelta(days=int(ordered[a])): grouped.slice(a, b - a)
-        for a, b in zip(starts, ends, strict=True)
-    }
-
-
-def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
-    """Of the stored rows ``old`` (whose ids are all in ``new``): how many differ, how many not."""
-    if old.num_rows == 0:
-        return 0, 0
-    order = [("id", "ascending")]
-    old, new = old.sort_by(order), new.sort_by(order)
-    same = pa.array(np.ones(old.num_rows, dtype=bool))
-    for name in FILE_SCHEMA.names:
-        a, b = old[name], new[name]
-        if pa.types.is_dictionary(a.type):
-            a, b = a.cast(pa.string()), b.cast(pa.string())
-        equal = pc.fill_null(pc.equal(a, b), False)
-        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
-        same = pc.and_(same, pc.or_(equal, both_null))
-    unchanged = pc.sum(same).as_py() or 0
-    return old.num_rows - unchanged, unchanged
-
-
-# --- small parsers -------------------------------------------------------------------------
-def _iso(ts: pd.Timestamp) -> str:
-    from eachlabs_analytics._util.timestamps import format_timestamp
-
-    return format_timestamp(ts)
-
-
+# --- arguments -----------------------------------------------------------------------------
 def _query(
     start: Any,
     end: Any,
@@ -677,15 +450,15 @@ def _query(
     end_ts = _timestamp(end, "end")
     if start_ts is not None and end_ts is not None and start_ts >= end_ts:
         # the loader's rule and words: an empty window is a mistake, not a question
-        raise InvalidQueryError(f"start ({_iso(start_ts)}) must be before end ({_iso(end_ts)})")
+        raise InvalidQueryError(
+            f"start ({format_timestamp(start_ts)}) must be before end ({format_timestamp(end_ts)})"
+        )
     return start_ts, end_ts, Filters.parse(*filters, any_status=True)
 
 
 def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
     if value is None:
         return None
-    from eachlabs_analytics._util.timestamps import parse_timestamp
-
     return parse_timestamp(value, name)
 
 
