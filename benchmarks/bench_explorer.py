@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scan import BLOCK_ROWS, write_store  # noqa: E402
 
 import eachlabs_analytics as ea  # noqa: E402
-from eachlabs_analytics.store import incremental  # noqa: E402
+from eachlabs_analytics.store import layout  # noqa: E402
 
 CHANGES = ("one model", "failed", "reset")
 
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.store or Path(tempfile.mkdtemp(prefix="eachlabs-bench-explorer-"))
     rows = -(-args.rows // BLOCK_ROWS) * BLOCK_ROWS
     try:
-        if not ((folder / incremental.MANIFEST_NAME).exists() and args.keep):
+        if not ((folder / layout.MANIFEST_NAME).exists() and args.keep):
             start = time.perf_counter()
             write_store(folder, args.rows)
             print(f"store: {rows:,} rows written in {time.perf_counter() - start:.0f} s")

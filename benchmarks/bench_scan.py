@@ -41,7 +41,9 @@ import pyarrow.compute as pc
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.store import incremental
+from eachlabs_analytics.store import layout
+from eachlabs_analytics.store.convert import to_table
+from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
 from eachlabs_analytics.store.parquet import write_table
 
 END = pd.Timestamp("2026-10-31T00:00:00Z")
@@ -80,7 +82,7 @@ def write_store(path: Path, rows: int) -> ea.ExecutionStore:
     """``rows`` executions (rounded up to whole blocks) in ``path``, in the store's layout."""
     blocks = -(-rows // BLOCK_ROWS)
     base = ea.generate_executions(executions=BLOCK_ROWS, seed=11, end=END, days=BLOCK_DAYS)
-    table = incremental._to_table(base)  # sorted newest first, as the store keeps a day
+    table = to_table(base)  # sorted newest first, as the store keeps a day
     day_of = pc.cast(table["created_at"], pa.date32()).to_numpy()
     edges = [0, *(np.flatnonzero(day_of[1:] != day_of[:-1]) + 1).tolist(), len(day_of)]
     store = ea.ExecutionStore(path)
@@ -96,13 +98,13 @@ def write_store(path: Path, rows: int) -> ea.ExecutionStore:
             day = (pd.Timestamp(day_of[first]) - shift).date()
             target = store.data_path / f"created_date={day.isoformat()}"
             target.mkdir(parents=True, exist_ok=True)
-            write_table(shifted.slice(first, stop - first), target / incremental.PART_NAME)
+            write_table(shifted.slice(first, stop - first), target / layout.PART_NAME)
     start = END - pd.Timedelta(days=BLOCK_DAYS * blocks)
     manifest = {
-        "format": incremental.STORE_FORMAT,
-        "version": incremental.STORE_VERSION,
+        "format": STORE_FORMAT,
+        "version": STORE_VERSION,
         "partitioning": {"column": "created_date", "type": "date", "flavor": "hive"},
-        "data": incremental.DATA_DIR,
+        "data": layout.DATA_DIR,
         "query": {},
         "window": {"start": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "end": "2026-10-31T00:00:00Z"},
         "in_flight": {"rows": 0, "windows": []},
@@ -206,13 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     folder = args.store or Path(tempfile.mkdtemp(prefix="eachlabs-bench-scan-"))
     blocks = -(-args.rows // BLOCK_ROWS)
     try:
-        if (folder / incremental.MANIFEST_NAME).exists() and args.keep:
+        if (folder / layout.MANIFEST_NAME).exists() and args.keep:
             print(f"store: reusing {folder}")
         else:
             start = time.perf_counter()
             write_store(folder, args.rows)
             print(f"store: written in {time.perf_counter() - start:.0f} s")
-        files = list((folder / incremental.DATA_DIR).rglob("*.parquet"))
+        files = list((folder / layout.DATA_DIR).rglob("*.parquet"))
         size = sum(f.stat().st_size for f in files)
         rows = blocks * BLOCK_ROWS
         print(

@@ -16,7 +16,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.store import incremental
+from eachlabs_analytics.store import ExecutionStore
+from eachlabs_analytics.store.convert import to_table
+from eachlabs_analytics.store.layout import DATA_DIR, PART_NAME
+from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
 from eachlabs_analytics.store.parquet import write_table
 
 #: The window of the test stores: 250 days that hold the spring and autumn clock changes of
@@ -45,10 +48,10 @@ def with_edge_cases(frame: pd.DataFrame, seed: int = 5) -> pd.DataFrame:
     return out
 
 
-def write_store(path: Path, frame: pd.DataFrame) -> incremental.ExecutionStore:
+def write_store(path: Path, frame: pd.DataFrame) -> ExecutionStore:
     """An ``ExecutionStore`` at ``path`` holding exactly ``frame`` (its window from attrs)."""
-    store = incremental.ExecutionStore(path)
-    table = incremental._to_table(frame)
+    store = ExecutionStore(path)
+    table = to_table(frame)
     # the store's order within a day; days are then contiguous runs, newest first
     table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
     days = pc.cast(table["created_at"], pa.date32()).to_numpy()
@@ -58,13 +61,13 @@ def write_store(path: Path, frame: pd.DataFrame) -> incremental.ExecutionStore:
         target = store.data_path / f"created_date={day.isoformat()}"
         target.mkdir(parents=True, exist_ok=True)
         part = table.slice(first, stop - first).combine_chunks()
-        write_table(part, target / incremental.PART_NAME)
+        write_table(part, target / PART_NAME)
     window = dict(frame.attrs.get("window") or {})
     manifest = {
-        "format": incremental.STORE_FORMAT,
-        "version": incremental.STORE_VERSION,
+        "format": STORE_FORMAT,
+        "version": STORE_VERSION,
         "partitioning": {"column": "created_date", "type": "date", "flavor": "hive"},
-        "data": incremental.DATA_DIR,
+        "data": DATA_DIR,
         "query": {},
         "window": window,
         "in_flight": {"rows": 0, "windows": []},

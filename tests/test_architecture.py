@@ -76,7 +76,7 @@ def test_the_graph_sees_the_whole_package():
         "cli",
         "local_api",
     } <= EVERYTHING
-    assert "eachlabs_analytics.loader.load" in GRAPH["eachlabs_analytics.store.incremental"]
+    assert "eachlabs_analytics.loader.load" in GRAPH["eachlabs_analytics.store.fetch"]
 
 
 @pytest.mark.parametrize("modules", sorted(RULES))

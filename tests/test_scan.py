@@ -311,6 +311,7 @@ def test_compare_periods_warns_about_an_empty_period_on_both_paths(small):
 def test_helpers_share_partials_until_a_file_changes(tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
+    from eachlabs_analytics.store.layout import day_file
     from eachlabs_analytics.store.parquet import write_table
 
     frame = ea.generate_executions(executions=5_000, seed=8, end=END, days=10)
@@ -329,7 +330,7 @@ def test_helpers_share_partials_until_a_file_changes(tmp_path, monkeypatch):
     ea.latency_percentiles(selection)  # the same groups, plus its own latency query
     assert asked == ["GroupCounts", "Latency"]
     # a sync rewrites a day file: the next helper queries again and sees the new rows
-    file = store._file(store.partitions()[-1])
+    file = day_file(store.path, store.partitions()[-1])
     table = pq.read_table(file)
     write_table(table.slice(0, table.num_rows // 2), file)
     both("error_breakdown", selection, store.load())

@@ -23,7 +23,8 @@ from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import EachlabsError, InvalidQueryError
 from eachlabs_analytics.loader.query import parse_timestamp
 from eachlabs_analytics.store import ExecutionStore
-from eachlabs_analytics.store import incremental as store_module
+from eachlabs_analytics.store import fetch as fetch_module
+from eachlabs_analytics.store import upsert as upsert_module
 
 START = "2026-09-30T00:00:00Z"
 END = "2026-11-01T00:00:00Z"
@@ -56,14 +57,14 @@ class FakeClient:
 @pytest.fixture(autouse=True)
 def _fake_clients_answer_the_store(monkeypatch):
     """The store loads through ``load_query(query, client)``; a FakeClient answers it itself."""
-    real = store_module.load_query
+    real = fetch_module.load_query
 
     def load_query(query, client, **options):
         if isinstance(client, FakeClient):
             return client.load_executions(query.start, query.end, **query.filters.arguments())
         return real(query, client, **options)
 
-    monkeypatch.setattr(store_module, "load_query", load_query)
+    monkeypatch.setattr(fetch_module, "load_query", load_query)
 
 
 def expected(truth: pd.DataFrame, start: str = START, end: str = END) -> pd.DataFrame:
@@ -268,19 +269,19 @@ def test_interrupted_sync_leaves_a_readable_store_and_the_next_sync_completes(
     client.truth = combine(changed, new_rows(20, pd.Timestamp("2026-11-01T03:00:00Z"), seed=8))
     later = "2026-11-02T00:00:00Z"
 
-    real_commit = ExecutionStore._commit_partition
+    real_commit = upsert_module._commit_partition
     calls = {"n": 0}
 
-    def crash_on_third(self, day, frame, staging):
+    def crash_on_third(root, day, frame, staging):
         calls["n"] += 1
         if calls["n"] == 3:
             raise OSError("power cut between partitions")
-        return real_commit(self, day, frame, staging)
+        return real_commit(root, day, frame, staging)
 
-    monkeypatch.setattr(ExecutionStore, "_commit_partition", crash_on_third)
+    monkeypatch.setattr(upsert_module, "_commit_partition", crash_on_third)
     with pytest.raises(OSError, match="power cut"):
         store.sync(end=later, client=client)
-    monkeypatch.setattr(ExecutionStore, "_commit_partition", real_commit)
+    monkeypatch.setattr(upsert_module, "_commit_partition", real_commit)
 
     # the watermark was not committed, the store reads, and each day is old or new, whole
     assert (store.path / "manifest.json").read_bytes() == manifest_before
@@ -305,13 +306,13 @@ def test_interrupted_sync_leaves_a_readable_store_and_the_next_sync_completes(
 def test_staging_files_never_sit_in_the_dataset(tmp_path, truth, monkeypatch):
     store = ExecutionStore(tmp_path)
     written = []
-    real_write = store_module.write_table
+    real_write = upsert_module.write_table
 
     def spy(table, path):
         written.append(os.path.abspath(path))
         return real_write(table, path)
 
-    monkeypatch.setattr(store_module, "write_table", spy)
+    monkeypatch.setattr(upsert_module, "write_table", spy)
     store.sync(start=START, end=END, client=FakeClient(truth))
     data_root = os.path.abspath(store.data_path) + os.sep
     staging_root = os.path.abspath(store.path / "staging") + os.sep
@@ -445,7 +446,7 @@ def test_rows_without_a_creation_time_are_warned_about_not_silently_dropped(tmp_
     frame = ea.generate_executions(executions=50, seed=4, end="2026-10-31T00:00:00Z")
     frame.loc[frame.index[:2], "created_at"] = pd.NaT
     with pytest.warns(ea.DataQualityWarning, match="2 fetched rows have no valid created_at"):
-        store._upsert(frame)
+        upsert_module.upsert(store.path, frame)
 
 
 def test_a_store_refuses_a_status_filter_before_any_request(tmp_path):
@@ -549,21 +550,21 @@ def test_sandbox_interrupted_sync_is_completed_by_the_next(tmp_path, api, client
     watermark = store.watermark
     api.faults.mutate_in_flight = 3
     api.faults.new_rows_per_request = 2
-    real_commit = ExecutionStore._commit_partition
+    real_commit = upsert_module._commit_partition
     calls = {"n": 0}
 
-    def crash_on_second(self, day, table, staging):
+    def crash_on_second(root, day, table, staging):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("interrupted between partitions")
-        return real_commit(self, day, table, staging)
+        return real_commit(root, day, table, staging)
 
     # force a multi-partition sync: an earlier start adds a backfill window
-    monkeypatch.setattr(ExecutionStore, "_commit_partition", crash_on_second)
+    monkeypatch.setattr(upsert_module, "_commit_partition", crash_on_second)
     earlier = start - pd.Timedelta(days=5)
     with pytest.raises(KeyboardInterrupt):
         store.sync(start=earlier, client=client, progress=False)
-    monkeypatch.setattr(ExecutionStore, "_commit_partition", real_commit)
+    monkeypatch.setattr(upsert_module, "_commit_partition", real_commit)
     assert calls["n"] == 2
     assert store.watermark == watermark  # not committed
     assert pd.Timestamp(store.window["start"]) == start  # nor the backfill

@@ -23,15 +23,17 @@ from test_parquet import typed_frame
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
-from eachlabs_analytics.store import ExecutionStore
-from eachlabs_analytics.store import incremental as store_module
+from eachlabs_analytics.store import ExecutionStore, convert
+from eachlabs_analytics.store import read as read_module
+from eachlabs_analytics.store import upsert as upsert_module
+from eachlabs_analytics.store.layout import day_file
 
 
 def write_day(store: ExecutionStore, day: str, rows: pd.DataFrame) -> None:
     """One day file exactly as given (no sorting): what an older or foreign writer leaves."""
     folder = store.data_path / f"created_date={day}"
     folder.mkdir(parents=True, exist_ok=True)
-    table = store_module._to_table(rows)
+    table = convert.to_table(rows)
     pq.write_table(table, folder / "part-0.parquet", compression="zstd")
 
 
@@ -76,7 +78,7 @@ def test_an_unsorted_day_file_is_sorted_on_load(tmp_path):
     first = first.sample(frac=1, random_state=5)  # shuffled on disk
     write_day(store, "2026-10-01", first)
     write_day(store, "2026-10-02", old_order([second]))
-    on_disk = pq.read_table(store._file(store.partitions()[0]))["created_at"].to_numpy()
+    on_disk = pq.read_table(day_file(store.path, store.partitions()[0]))["created_at"].to_numpy()
     assert not (np.diff(on_disk.astype(np.int64)) <= 0).all()  # really out of order
     pd.testing.assert_frame_equal(store.load(), old_order([first, second]))
     window = store.load(start="2026-10-01T12:00:00Z", end="2026-10-02T06:00:00Z")
@@ -107,7 +109,7 @@ def test_a_row_left_in_two_days_by_a_dead_sync_is_loaded_once(tmp_path, monkeypa
     # a sync that died while moving a row to another day leaves both versions; both files
     # are sorted, so load takes the fast path and must still drop the older version
     if threaded:  # big loads check the ids in a thread while the frame is built
-        monkeypatch.setattr(store_module, "_OVERLAP_ROWS", 0)
+        monkeypatch.setattr(read_module, "_OVERLAP_ROWS", 0)
     store = ExecutionStore(tmp_path)
     first, second = day_rows(30, "2026-10-01", 8), day_rows(30, "2026-10-02", 9)
     moved = first.iloc[[3]].assign(created_at=second["created_at"].max(), status="success")
@@ -133,12 +135,12 @@ def test_newest_first_check():
         )
 
     s = pd.Timedelta(seconds=1)
-    assert store_module._newest_first(table([t + s, t, t, t - s], ["z", "a", "b", "a"]))
-    assert not store_module._newest_first(table([t, t + s], ["a", "b"]))
-    assert not store_module._newest_first(table([t, t], ["b", "a"]))
-    assert not store_module._newest_first(table([t, t], ["a", "a"]))  # a repeat: not strict
-    assert not store_module._newest_first(table([t, t], ["a", None]))
-    assert not store_module._newest_first(table([t, None], ["a", "b"]))
+    assert read_module._newest_first(table([t + s, t, t, t - s], ["z", "a", "b", "a"]))
+    assert not read_module._newest_first(table([t, t + s], ["a", "b"]))
+    assert not read_module._newest_first(table([t, t], ["b", "a"]))
+    assert not read_module._newest_first(table([t, t], ["a", "a"]))  # a repeat: not strict
+    assert not read_module._newest_first(table([t, t], ["a", None]))
+    assert not read_module._newest_first(table([t, None], ["a", "b"]))
 
 
 ids = st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=60)
@@ -155,15 +157,15 @@ def test_distinct_ids_is_exact(values, cut, start):
     sliced = pa.chunked_array([array.slice(min(start, len(values)))], pa.string())
     for column in (chunked, sliced):
         listed = column.to_pylist()
-        assert store_module._distinct(column) == (len(set(listed)) == len(listed))
+        assert read_module._distinct(column) == (len(set(listed)) == len(listed))
         expected = pd.Series(listed, dtype=object).duplicated(keep="first").tolist()
         assert typed.duplicated(column).tolist() == expected
 
 
 def test_distinct_ids_compares_strings_when_hashes_collide(monkeypatch):
     monkeypatch.setattr(typed, "_hash_chunk", lambda chunk, out: out.fill(0))
-    assert store_module._distinct(pa.chunked_array([["a", "b", "c"]]))
-    assert not store_module._distinct(pa.chunked_array([["a", "b"], ["c", "b"]]))
+    assert read_module._distinct(pa.chunked_array([["a", "b", "c"]]))
+    assert not read_module._distinct(pa.chunked_array([["a", "b"], ["c", "b"]]))
     assert typed.duplicated(pa.chunked_array([["a", "b"], ["c", "b", "a"]])).tolist() == [
         False,
         False,
@@ -176,8 +178,8 @@ def test_distinct_ids_compares_strings_when_hashes_collide(monkeypatch):
 @pytest.mark.parametrize("longest", [8, 300])
 def test_long_ids_are_checked_too(longest):
     unique = [f"{i:0{longest}d}" for i in range(5)]
-    assert store_module._distinct(pa.chunked_array([unique]))
-    assert not store_module._distinct(pa.chunked_array([[*unique, unique[2]]]))
+    assert read_module._distinct(pa.chunked_array([unique]))
+    assert not read_module._distinct(pa.chunked_array([[*unique, unique[2]]]))
 
 
 # --- sync: the fetched rows are split by day once ------------------------------------------
@@ -186,14 +188,14 @@ def test_split_by_day_keeps_each_days_rows_in_order():
         [pa.array([dt.date(2026, 10, d) for d in (3, 1, 3, 2, 1, 3)], pa.date32())]
     )
     table = pa.table({"n": list(range(6))})
-    split = store_module._by_day(table, days)
+    split = upsert_module._by_day(table, days)
     assert list(split) == [dt.date(2026, 10, 1), dt.date(2026, 10, 2), dt.date(2026, 10, 3)]
     assert {day: t["n"].to_pylist() for day, t in split.items()} == {
         dt.date(2026, 10, 1): [1, 4],
         dt.date(2026, 10, 2): [3],
         dt.date(2026, 10, 3): [0, 2, 5],
     }
-    assert store_module._by_day(table.slice(0, 0), days.slice(0, 0)) == {}
+    assert upsert_module._by_day(table.slice(0, 0), days.slice(0, 0)) == {}
 
 
 def test_first_sync_stores_what_load_executions_returns(tmp_path):
@@ -207,7 +209,7 @@ def test_first_sync_stores_what_load_executions_returns(tmp_path):
     assert result.rows == result.inserted == len(loaded) and result.partitions_written == 23
     pd.testing.assert_frame_equal(store.load(), loaded, check_categorical=False)
     for day in store.partitions():  # each file holds its day's rows, newest first
-        on_disk = pq.read_table(store._file(day)).to_pandas()
+        on_disk = pq.read_table(day_file(store.path, day)).to_pandas()
         want = loaded[loaded.created_at.dt.date == day].reset_index(drop=True)
         assert on_disk["id"].tolist() == want["id"].tolist()
 
@@ -226,10 +228,10 @@ def test_newest_first_check_across_chunks():
             }
         )
 
-    assert store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "a", "b", "a"], 2))
-    assert not store_module._newest_first(chunked([t + s, t, t, t - s], ["z", "b", "a", "a"], 2))
-    assert not store_module._newest_first(chunked([t, t - s, t, t - s], ["a", "b", "c", "d"], 2))
-    assert store_module._newest_first(chunked([t, t - s], ["a", "b"], 0))
+    assert read_module._newest_first(chunked([t + s, t, t, t - s], ["z", "a", "b", "a"], 2))
+    assert not read_module._newest_first(chunked([t + s, t, t, t - s], ["z", "b", "a", "a"], 2))
+    assert not read_module._newest_first(chunked([t, t - s, t, t - s], ["a", "b", "c", "d"], 2))
+    assert read_module._newest_first(chunked([t, t - s], ["a", "b"], 0))
 
 
 def test_ids_are_hashed_the_same_across_blocks(monkeypatch):

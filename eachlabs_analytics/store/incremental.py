@@ -20,6 +20,10 @@ read it directly (declare ``created_date`` as a DATE). A sync:
 4. writes ``manifest.json`` last. If a sync dies midway, every partition is still a complete
    file and the old watermark makes the next sync fetch (and so repair) the same rows again.
 
+This module is the facade: ``ExecutionStore`` checks its arguments and runs each step through
+the module that owns it (:mod:`.plan`, :mod:`.fetch`, :mod:`.upsert`, :mod:`.manifest`; reads
+through :mod:`.read`, paths and the lock through :mod:`.layout`).
+
 >>> import tempfile
 >>> import eachlabs_analytics as ea
 >>> with ea.sandbox(executions=2_000, seed=7, end="2026-10-31T00:00:00Z") as api:
@@ -33,106 +37,43 @@ read it directly (declare ``created_date`` as a DATE). A sync:
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as dt
-import json
 import os
-import shutil
-import uuid
-import warnings
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util import typed
-from eachlabs_analytics._util.files import atomic_write
-from eachlabs_analytics._util.timestamps import ONE_US, to_utc
-from eachlabs_analytics.exceptions import (
-    DataQualityWarning,
-    EachlabsError,
-    InvalidQueryError,
-    StoreError,
+from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, parse_timestamp
+from eachlabs_analytics.exceptions import InvalidQueryError, StoreError
+from eachlabs_analytics.loader.query import Filters, build_query
+from eachlabs_analytics.store import layout, read
+from eachlabs_analytics.store.fetch import check_client_options, fetch_with
+from eachlabs_analytics.store.layout import (
+    DATA_DIR,
+    MANIFEST_NAME,
+    day_file,
+    locked,
+    prepare_directory,
+    quarantine,
 )
-from eachlabs_analytics.loader.load import load_query
-from eachlabs_analytics.loader.query import Filters, Query, build_query
-from eachlabs_analytics.store.parquet import write_table
+from eachlabs_analytics.store.manifest import SyncResult, read_manifest, write_manifest
+from eachlabs_analytics.store.plan import (
+    DEFAULT_OVERLAP,
+    plan,
+    repair_windows,
+    same_filters,
+    seen_watermark,
+)
+from eachlabs_analytics.store.read import check_footer, open_dataset, read_rows, row_filter
+from eachlabs_analytics.store.upsert import upsert
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
 
 __all__ = ["ExecutionStore", "SyncResult"]
-
-PARTITION_COLUMN = "created_date"
-#: The declared partition schema: readers must not guess (DuckDB would say VARCHAR).
-PARTITION_SCHEMA = pa.schema([pa.field(PARTITION_COLUMN, pa.date32())])
-PARTITIONING = ds.partitioning(PARTITION_SCHEMA, flavor="hive")
-#: The schema of every data file (the partition column lives in the directory name).
-FILE_SCHEMA = schema.ARROW_SCHEMA
-DATASET_SCHEMA = pa.schema(list(FILE_SCHEMA) + list(PARTITION_SCHEMA))
-PART_NAME = "part-0.parquet"
-MANIFEST_NAME = "manifest.json"
-DATA_DIR = "data"
-STAGING_DIR = "staging"
-#: Damaged day files are moved here by ``repair`` (outside ``data/``: no reader sees them).
-QUARANTINE_DIR = "quarantine"
-LOCK_NAME = ".lock"
-STORE_FORMAT = "eachlabs-analytics-store"
-STORE_VERSION = 1
-DEFAULT_OVERLAP = pd.Timedelta(hours=1)
-#: In-flight rows closer than this in creation time are re-fetched in one window.
-IN_FLIGHT_GAP = pd.Timedelta(hours=6)
-#: At most this many separate in-flight windows per sync (the closest ones are merged).
-MAX_IN_FLIGHT_WINDOWS = 16
-
-
-@dataclasses.dataclass(frozen=True)
-class SyncResult:
-    """What one ``ExecutionStore.sync`` did.
-
-    ``fetched`` rows came from the API; of their distinct ids, ``inserted`` were new to the
-    store, ``updated`` replaced a different stored row and ``unchanged`` matched it exactly.
-    ``window`` is the store's window after the sync (``end`` is the watermark) and
-    ``fetched_windows`` the creation windows requested from the API. ``api`` says how they
-    were read (the loader's ``attrs["api"]``, summed over the windows: ``version``,
-    ``requests``, ``slices``, ``fallback``); None when nothing was fetched.
-    """
-
-    fetched: int
-    inserted: int
-    updated: int
-    unchanged: int
-    partitions_written: int
-    rows: int
-    window: dict[str, str]
-    fetched_windows: tuple[tuple[str, str], ...]
-    in_flight: int
-    dropped_columns: tuple[str, ...] = ()
-    api: dict[str, Any] | None = None
-
-    def __repr__(self) -> str:
-        return (
-            f"SyncResult(fetched={self.fetched}, inserted={self.inserted}, "
-            f"updated={self.updated}, unchanged={self.unchanged}, "
-            f"partitions_written={self.partitions_written}, rows={self.rows}, "
-            f"window={self.window['start']}..{self.window['end']}, in_flight={self.in_flight})"
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready fields (for the manifest and the CLI)."""
-        out = dataclasses.asdict(self)
-        out["fetched_windows"] = [list(w) for w in self.fetched_windows]
-        out["dropped_columns"] = list(self.dropped_columns)
-        return out
 
 
 class ExecutionStore:
@@ -172,38 +113,7 @@ class ExecutionStore:
     @property
     def manifest(self) -> dict[str, Any] | None:
         """The committed manifest, or None before the first sync completes."""
-        try:
-            raw = self.manifest_path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise self._manifest_error(f"cannot be read ({exc})") from None
-        try:
-            manifest = json.loads(raw)
-        except ValueError as exc:
-            raise self._manifest_error(f"is not valid JSON ({exc})") from None
-        if (
-            not isinstance(manifest, dict)
-            or manifest.get("format") != STORE_FORMAT
-            or not isinstance(manifest.get("window"), dict)
-            or not isinstance(manifest.get("query"), dict)
-        ):
-            raise self._manifest_error("is not an eachlabs-analytics manifest")
-        if manifest.get("version") != STORE_VERSION:
-            raise StoreError(
-                f"{self.path} is a version {manifest.get('version')} store; this release reads "
-                f"version {STORE_VERSION}",
-                path=self.manifest_path,
-            )
-        return manifest
-
-    def _manifest_error(self, what: str) -> StoreError:
-        return StoreError(
-            f"{self.manifest_path} {what}. It holds the store's window and query, which the "
-            f"data files cannot tell: restore it from a backup, or move {self.path} aside and "
-            "sync a new store",
-            path=self.manifest_path,
-        )
+        return read_manifest(self.path)
 
     @property
     def window(self) -> dict[str, str] | None:
@@ -224,91 +134,7 @@ class ExecutionStore:
         >>> ExecutionStore(tempfile.mkdtemp()).partitions()
         []
         """
-        days = []
-        if self.data_path.is_dir():
-            for entry in self.data_path.iterdir():
-                day = _partition_day(entry.name)
-                if day is not None and (entry / PART_NAME).is_file():
-                    days.append(day)
-        return sorted(days)
-
-    # --- reading -------------------------------------------------------------------------
-    def _file(self, day: dt.date) -> Path:
-        return self.data_path / _partition_dir(day) / PART_NAME
-
-    def _dataset(self) -> ds.Dataset | None:
-        """The day files as one dataset; each file's footer and schema checked first.
-
-        Reading a footer costs well under a millisecond a file, and it catches truncated
-        files and files of another schema (which a dataset would read as silent nulls).
-        """
-        days = self.partitions()
-        if not days:
-            return None
-        for day in days:
-            self._check_footer(day)
-        return ds.dataset(
-            [str(self._file(day)) for day in days],
-            schema=DATASET_SCHEMA,
-            format="parquet",
-            partitioning=PARTITIONING,
-            partition_base_dir=str(self.data_path),
-        )
-
-    def _check_footer(self, day: dt.date) -> None:
-        file = self._file(day)
-        try:
-            found = pq.read_schema(file)
-        except (OSError, pa.ArrowException) as exc:
-            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
-        wrong = [
-            f"{field.name} ({field.type})"
-            for field in FILE_SCHEMA
-            if field.name not in found.names or found.field(field.name).type != field.type
-        ]
-        if wrong:
-            raise self._damaged(
-                day, f"does not have the store's schema (missing or mistyped: {', '.join(wrong)})"
-            )
-
-    def _damaged(self, day: dt.date, what: str) -> StoreError:
-        return StoreError(
-            f"{self._file(day)}, the executions created on {day.isoformat()}, {what}. "
-            f"Repair it with store.repair() (CLI: eachlabs-analytics repair {self.path}): the "
-            f"file is moved to {self.path / QUARANTINE_DIR} and {day.isoformat()} is fetched "
-            "again from the API",
-            path=self._file(day),
-            day=day,
-        )
-
-    def _scan(self, dataset: ds.Dataset, **options: Any) -> pa.Table:
-        """``dataset.to_table(**options)``; a file that fails mid-read is named, not hidden."""
-        try:
-            return dataset.to_table(**options)
-        except (OSError, pa.ArrowException) as exc:
-            raise self._unreadable(exc) from None
-
-    def _scan_files(self, dataset: ds.Dataset, **options: Any) -> list[pa.Table]:
-        """Like :meth:`_scan`, but one table per file of ``dataset``, in its order."""
-        batches: dict[str, list[pa.RecordBatch]] = {path: [] for path in dataset.files}
-        try:
-            scanner = dataset.scanner(**options)
-            for tagged in scanner.scan_batches():
-                batches[tagged.fragment.path].append(tagged.record_batch)
-        except (OSError, pa.ArrowException) as exc:
-            raise self._unreadable(exc) from None
-        return [
-            pa.Table.from_batches(found, scanner.projected_schema) for found in batches.values()
-        ]
-
-    def _unreadable(self, exc: BaseException) -> StoreError:
-        """The error for a scan that failed: the damaged day file named when one is found."""
-        for day in self.partitions():
-            try:
-                pq.read_table(self._file(day))
-            except (OSError, pa.ArrowException) as file_exc:
-                return self._damaged(day, f"cannot be read ({_reason(file_exc)})")
-        return StoreError(f"{self.data_path} cannot be read ({_reason(exc)})", path=self.data_path)
+        return layout.partitions(self.path)
 
     def verify(self) -> list[StoreError]:
         """Every damaged day file (unreadable, truncated, another schema), as errors; [] if none.
@@ -319,16 +145,7 @@ class ExecutionStore:
         >>> ExecutionStore(tempfile.mkdtemp()).verify()
         []
         """
-        problems = []
-        for day in self.partitions():
-            try:
-                self._check_footer(day)
-                pq.read_table(self._file(day))
-            except StoreError as exc:
-                problems.append(exc)
-            except (OSError, pa.ArrowException) as exc:
-                problems.append(self._damaged(day, f"cannot be read ({_reason(exc)})"))
-        return problems
+        return read.verify(self.path)
 
     def load(
         self,
@@ -358,19 +175,7 @@ class ExecutionStore:
         start_ts, end_ts, filters = _query(
             start, end, model, status, workflow_id, workflow_execution_id, error_classification
         )
-        expression = None
-        conditions = []
-        if start_ts is not None:
-            conditions.append(ds.field(PARTITION_COLUMN) >= start_ts.date())
-            conditions.append(ds.field("created_at") >= start_ts.to_pydatetime())
-        if end_ts is not None:
-            conditions.append(ds.field(PARTITION_COLUMN) <= (end_ts - ONE_US).date())
-            conditions.append(ds.field("created_at") < end_ts.to_pydatetime())
-        for column, wanted in filters.columns().items():
-            conditions.append(ds.field(column).isin(list(wanted)))
-        for condition in conditions:
-            expression = condition if expression is None else expression & condition
-        frame = self._read(expression)
+        frame = read_rows(self.path, row_filter(start_ts, end_ts, filters))
         frame.attrs = self._attrs(start_ts, end_ts, filters)
         return frame
 
@@ -380,13 +185,14 @@ class ExecutionStore:
         """What a loaded frame (and a scan) carries: the store, its window and the query."""
         manifest = self.manifest
         window = manifest["window"] if manifest else None
+        known = window or {}
         return {
             "source": "store",
             "store": str(self.path),
             "store_window": dict(window) if window else None,
             "window": {
-                "start": _iso(start_ts) if start_ts is not None else (window or {}).get("start"),
-                "end": _iso(end_ts) if end_ts is not None else (window or {}).get("end"),
+                "start": format_timestamp(start_ts) if start_ts is not None else known.get("start"),
+                "end": format_timestamp(end_ts) if end_ts is not None else known.get("end"),
             },
             "query": {
                 **(manifest or {}).get("query", {}),
@@ -444,53 +250,16 @@ class ExecutionStore:
             if (first is None or day >= first) and (last is None or day <= last)
         ]
         for day in days:
-            self._check_footer(day)
+            check_footer(self.path, day)
         attrs = self._attrs(start_ts, end_ts, filters)  # what load() puts on its frame
         return Selection.from_parquet(
-            [self._file(day) for day in days],
+            [day_file(self.path, day) for day in days],
             engine=engine,
             start=start_ts,
             end=end_ts,
             where=filters.columns(),
             attrs=attrs,
         )
-
-    def _read(self, expression: ds.Expression | None = None) -> pd.DataFrame:
-        dataset = self._dataset()
-        if dataset is None:
-            return schema.empty_frame()
-        files = self._scan_files(dataset, columns=list(schema.COLUMNS), filter=expression)
-        # Every day file is written newest first (see _commit_partition), so the newest day's
-        # file first is already the final order: checked in one pass, no sort.
-        table = pa.concat_tables(files[::-1])
-        if not _newest_first(table):
-            # a file some other writer left unsorted: sort (stable, missing values last), over
-            # the files oldest first as they were always read, so rows equal in both keys keep
-            # the order they had
-            table = pa.concat_tables(files)
-            table = table.take(pc.sort_indices(table, sort_keys=NEWEST_FIRST))
-        ids = table["id"]
-        if table.num_rows < _OVERLAP_ROWS:
-            distinct = _distinct(ids)
-            frame = _typed(table)  # (consumes the table)
-        else:  # numpy and Arrow release the GIL: check the ids while the frame is built
-            with ThreadPoolExecutor(1, thread_name_prefix="eachlabs-ids") as pool:
-                checking = pool.submit(_distinct, ids)
-                frame = _typed(table)
-                distinct = checking.result()
-        if not distinct:
-            # only after a sync died while moving a row between days; the next sync repairs it
-            frame = frame.drop_duplicates("id", keep="first").reset_index(drop=True)
-        return frame
-
-    def _index(self) -> pa.Table:
-        """``id`` and partition day of every stored row (to find rows that changed day)."""
-        dataset = self._dataset()
-        if dataset is None:
-            return pa.table(
-                {"id": pa.array([], pa.string()), PARTITION_COLUMN: pa.array([], pa.date32())}
-            )
-        return self._scan(dataset, columns=["id", PARTITION_COLUMN])
 
     # --- syncing -------------------------------------------------------------------------
     def sync(
@@ -551,19 +320,19 @@ class ExecutionStore:
                 "without status= and filter when reading: store.load(status=...)"
             )
         overlap_td = _timedelta(overlap, "overlap")
-        _check_client_options(client, api_key, base_url, api_version)
+        check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
         asked = Filters.parse(model, None, workflow_id, workflow_execution_id, error_classification)
         query = build_query(start, end, asked, now=now)
         filters = asked.arguments()
-        self._prepare_directory()
-        with self._locked():
+        prepare_directory(self.path)
+        with locked(self.path):
             manifest = self.manifest
             if manifest is not None:
-                filters = _same_filters(manifest["query"], filters, self.path)
-            self._dataset()  # a damaged day file stops the sync before anything is fetched
-            windows, new_window = _plan(manifest, query, start is not None, overlap_td, now)
-            fetched, dropped, used = self._fetch_with(
+                filters = same_filters(manifest["query"], filters, self.path)
+            open_dataset(self.path)  # a damaged day file stops the sync before anything is fetched
+            windows, new_window = plan(manifest, query, start is not None, overlap_td, now)
+            fetched, dropped, used = fetch_with(
                 client,
                 (api_key, base_url, api_version),
                 windows,
@@ -572,7 +341,7 @@ class ExecutionStore:
                 progress=progress,
                 max_workers=max_workers,
             )
-            new_window = _seen_watermark(manifest, new_window, fetched, now - overlap_td)
+            new_window = seen_watermark(manifest, new_window, fetched, now - overlap_td)
             return self._commit(fetched, dropped, windows, new_window, filters, now, used)
 
     def repair(
@@ -612,9 +381,9 @@ class ExecutionStore:
                 f"{self.path} has no completed sync, so there is nothing to repair; run a sync",
                 path=self.path,
             )
-        _check_client_options(client, api_key, base_url, api_version)
+        check_client_options(client, api_key, base_url, api_version)
         now = pd.Timestamp.now(tz="UTC").floor("us")
-        with self._locked():
+        with locked(self.path):
             damaged = sorted(
                 {problem.day for problem in self.verify() if isinstance(problem.day, dt.date)}
             )
@@ -622,23 +391,14 @@ class ExecutionStore:
                 pd.Timestamp(manifest["window"]["start"]),
                 pd.Timestamp(manifest["window"]["end"]),
             )
-            quarantine = self.path / QUARANTINE_DIR
-            windows = []
             for day in damaged:
-                quarantine.mkdir(exist_ok=True)
-                moved = quarantine / f"{_partition_dir(day)}.{uuid.uuid4().hex[:8]}.parquet"
-                os.replace(self._file(day), moved)
-                midnight = pd.Timestamp(day, tz="UTC")
-                first = max(window[0], midnight)
-                last = min(window[1], midnight + pd.Timedelta(days=1) - ONE_US)
-                if first <= last:
-                    windows.append((first, last + ONE_US))
-            windows = _merge(windows)
+                quarantine(self.path, day)
+            windows = repair_windows(damaged, window)
             fetched = schema.empty_frame()
             dropped: list[str] = []
             used = None
             if windows:
-                fetched, dropped, used = self._fetch_with(
+                fetched, dropped, used = fetch_with(
                     client,
                     (api_key, base_url, api_version),
                     windows,
@@ -648,24 +408,6 @@ class ExecutionStore:
                     max_workers=max_workers,
                 )
             return self._commit(fetched, dropped, windows, window, manifest["query"], now, used)
-
-    def _fetch_with(
-        self,
-        client: Client | None,
-        opens: tuple[str | None, str | None, str | None],
-        windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-        filters: dict[str, Any],
-        **options: Any,
-    ) -> tuple[pd.DataFrame, list[str], dict[str, Any] | None]:
-        """Load ``windows`` with ``client``, or with one opened (and closed) for the call from
-        ``opens`` = (api_key, base_url, api_version)."""
-        if client is not None:
-            return _fetch(client, windows, filters, **options)
-        from eachlabs_analytics.loader.client import Client
-
-        api_key, base_url, api_version = opens
-        with Client(api_key=api_key, base_url=base_url, api_version=api_version) as own:
-            return _fetch(own, windows, filters, **options)
 
     def _commit(
         self,
@@ -678,8 +420,8 @@ class ExecutionStore:
         api: dict[str, Any] | None = None,
     ) -> SyncResult:
         """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
-        result = self._upsert(fetched)
-        in_flight, in_flight_windows = self._in_flight()
+        result = upsert(self.path, fetched)
+        in_flight, in_flight_windows = read.in_flight(self.path)
         sync_result = SyncResult(
             fetched=len(fetched),
             inserted=result["inserted"],
@@ -687,521 +429,17 @@ class ExecutionStore:
             unchanged=result["unchanged"],
             partitions_written=result["partitions_written"],
             rows=result["rows"],
-            window={"start": _iso(window[0]), "end": _iso(window[1])},
-            fetched_windows=tuple((_iso(a), _iso(b)) for a, b in windows),
+            window={"start": format_timestamp(window[0]), "end": format_timestamp(window[1])},
+            fetched_windows=tuple((format_timestamp(a), format_timestamp(b)) for a, b in windows),
             in_flight=in_flight,
             dropped_columns=tuple(dropped),
             api=api,
         )
-        self._write_manifest(filters, sync_result, in_flight_windows, now)
+        write_manifest(self.path, filters, sync_result, in_flight_windows, now)
         return sync_result
 
-    def _prepare_directory(self) -> None:
-        if self.path.is_dir() and not self.manifest_path.exists():
-            known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME, "check-state.json"}
-            strangers = [
-                p.name
-                for p in self.path.iterdir()
-                if p.name not in known and not p.name.startswith(f".{MANIFEST_NAME}.")
-            ]
-            if strangers:
-                raise StoreError(
-                    f"{self.path} is not an empty directory nor an eachlabs-analytics store "
-                    f"(found {', '.join(sorted(strangers)[:3])}); choose a new or empty "
-                    "directory",
-                    path=self.path,
-                )
-        self.data_path.mkdir(parents=True, exist_ok=True)
 
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory lock
-            yield
-            return
-        with open(self.path / LOCK_NAME, "a+b") as handle:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise EachlabsError(
-                    f"another sync is running on {self.path}; wait for it to finish"
-                ) from None
-            try:
-                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)  # a dead sync's files
-                yield
-            finally:
-                shutil.rmtree(self.path / STAGING_DIR, ignore_errors=True)
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-    def _upsert(self, fetched: pd.DataFrame) -> dict[str, int]:
-        """Merge ``fetched`` into the partitions it touches; the fetched rows win.
-
-        Works on Arrow tables: a partition is filtered, concatenated and sorted without
-        a round trip through pandas. The fetched rows are split by day once and their ids
-        hashed once, so a sync costs in proportion to the rows fetched plus the rows of the
-        days it rewrites, not rows x days.
-        """
-        dated = fetched["created_at"].notna()
-        if not dated.all():
-            warnings.warn(
-                f"{int((~dated).sum())} fetched rows have no valid created_at and cannot be "
-                "placed in a day partition; they are not stored",
-                DataQualityWarning,
-                stacklevel=3,
-            )
-            fetched = fetched[dated]
-        new = _to_table(fetched)
-        new_days = pc.cast(new["created_at"], pa.date32())
-        index = self._index()
-        # each stored row whose id was fetched again, and where that id is among the new rows
-        found = pc.index_in(index["id"], value_set=new["id"])
-        again = pc.is_valid(found)
-        known = index.filter(again)
-        known_at = found.filter(again)
-        touched = sorted(
-            set(pc.unique(new_days).to_pylist()) | set(known[PARTITION_COLUMN].to_pylist())
-        )
-        counts = {
-            "inserted": new.num_rows - known.num_rows,
-            "updated": 0,
-            "unchanged": 0,
-            "partitions_written": 0,
-            "rows": index.num_rows + new.num_rows - known.num_rows,
-        }
-        arriving_by_day = _by_day(new, new_days)
-        known_by_day = _by_day(
-            pa.table({"id": known["id"], "at": known_at}), known[PARTITION_COLUMN]
-        )
-        staging = self.path / STAGING_DIR / uuid.uuid4().hex
-        staging.mkdir(parents=True)
-        for day in touched:
-            old = self._read_partition(day)
-            arriving = arriving_by_day.get(day, new.schema.empty_table())
-            stored = known_by_day.get(day)
-            if stored is None:  # no stored row of this day was fetched again
-                replaced_mask = pa.array(np.zeros(old.num_rows, dtype=bool))
-                replaced, again_fetched = old.schema.empty_table(), new.schema.empty_table()
-            else:
-                replaced_mask = pc.is_in(old["id"], value_set=stored["id"])
-                replaced = old.filter(replaced_mask)
-                # the fetched versions of those rows, in fetched order
-                at = np.unique(stored["at"].to_numpy(zero_copy_only=False))
-                again_fetched = new.take(pa.array(at))
-            updated, unchanged = _compare(replaced, again_fetched)
-            counts["updated"] += updated
-            counts["unchanged"] += unchanged
-            if (
-                not updated
-                and replaced.num_rows == arriving.num_rows
-                and pc.all(pc.is_in(arriving["id"], value_set=replaced["id"])).as_py() is not False
-            ):
-                continue  # every row here is already stored as fetched: leave the file alone
-            kept = old.filter(pc.invert(replaced_mask))
-            self._commit_partition(day, pa.concat_tables([kept, arriving]), staging)
-            counts["partitions_written"] += 1
-        shutil.rmtree(staging, ignore_errors=True)
-        return counts
-
-    def _read_partition(self, day: dt.date) -> pa.Table:
-        file = self._file(day)
-        if not file.exists():
-            return FILE_SCHEMA.empty_table()
-        self._check_footer(day)
-        try:
-            table = ds.dataset(str(file), schema=FILE_SCHEMA, format="parquet").to_table()
-        except (OSError, pa.ArrowException) as exc:
-            raise self._damaged(day, f"cannot be read ({_reason(exc)})") from None
-        return table.replace_schema_metadata(None)
-
-    def _commit_partition(self, day: dt.date, table: pa.Table, staging: Path) -> None:
-        """Replace one day's file: written in ``staging``, then moved into ``data/``."""
-        target_dir = self.data_path / _partition_dir(day)
-        target = target_dir / PART_NAME
-        if table.num_rows == 0:
-            target.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                target_dir.rmdir()
-            return
-        staged = staging / f"{_partition_dir(day)}.parquet"
-        table = table.sort_by([("created_at", "descending"), ("id", "ascending")])
-        write_table(table.combine_chunks(), staged)
-        with open(staged, "rb+") as handle:
-            os.fsync(handle.fileno())
-        target_dir.mkdir(parents=True, exist_ok=True)
-        os.replace(staged, target)
-
-    def _in_flight(self) -> tuple[int, list[tuple[pd.Timestamp, pd.Timestamp]]]:
-        dataset = self._dataset()
-        if dataset is None:
-            return 0, []
-        table = self._scan(
-            dataset,
-            columns=["created_at"],
-            filter=ds.field("status").isin(list(schema.IN_FLIGHT_STATUSES)),
-        )
-        created = pd.Series(table["created_at"].to_pandas()).dropna()
-        return len(created), _clusters(created)
-
-    def _write_manifest(
-        self,
-        filters: dict[str, Any],
-        result: SyncResult,
-        in_flight_windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-        now: pd.Timestamp,
-    ) -> None:
-        manifest = {
-            "format": STORE_FORMAT,
-            "version": STORE_VERSION,
-            "partitioning": {"column": PARTITION_COLUMN, "type": "date", "flavor": "hive"},
-            "data": DATA_DIR,
-            "query": filters,
-            "window": result.window,
-            "in_flight": {
-                "rows": result.in_flight,
-                "windows": [[_iso(a), _iso(b)] for a, b in in_flight_windows],
-            },
-            "rows": result.rows,
-            "partitions": len(self.partitions()),
-            "last_sync": {"at": _iso(now), **result.as_dict()},
-        }
-        text = json.dumps(manifest, indent=2) + "\n"
-        atomic_write(self.manifest_path, lambda temp: temp.write_text(text, encoding="utf-8"))
-
-
-# --- planning ------------------------------------------------------------------------------
-def _plan(
-    manifest: dict[str, Any] | None,
-    query: Query,
-    start_given: bool,
-    overlap: pd.Timedelta,
-    now: pd.Timestamp,
-) -> tuple[list[tuple[pd.Timestamp, pd.Timestamp]], tuple[pd.Timestamp, pd.Timestamp]]:
-    """The windows to fetch, and the store's window once they are in.
-
-    The new watermark is the window's end, or ``now`` if that is earlier: rows created after
-    the sync started may not exist yet, so a future ``end`` cannot be promised complete.
-    """
-    start, end = query.start, query.end
-    reached = min(end, now)
-    if manifest is None:
-        return [(start, end)], (start, max(start, reached))
-    old_start = pd.Timestamp(manifest["window"]["start"])
-    watermark = pd.Timestamp(manifest["window"]["end"])
-    windows = []
-    if end > watermark - overlap:
-        windows.append((max(watermark - overlap, old_start), end))
-    if start_given and start < old_start:
-        # a backfill always reaches the old start: a gap would sit inside the claimed window
-        windows.append((start, old_start + overlap))
-    for first, last in manifest.get("in_flight", {}).get("windows", []):
-        # in-flight rows were created in [first, last]: the half-open window ends a microsecond on
-        windows.append((pd.Timestamp(first), pd.Timestamp(last) + ONE_US))
-    new_start = min(old_start, start) if start_given else old_start
-    return _merge(windows), (new_start, max(watermark, reached))
-
-
-def _seen_watermark(
-    manifest: dict[str, Any] | None,
-    window: tuple[pd.Timestamp, pd.Timestamp],
-    fetched: pd.DataFrame,
-    settled: pd.Timestamp,
-) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """Near "now", advance the watermark only as far as the API has shown rows.
-
-    The server stamps ``created_at`` with its clock; if it runs behind ours, rows it creates
-    after this sync can carry times before our "now", and a watermark at our "now" (minus
-    the overlap) would skip them forever. An end before ``settled`` (now minus the overlap)
-    is kept; a later one is capped at the newest creation time seen.
-    """
-    start, planned = window
-    if planned <= settled:
-        return window
-    floor = pd.Timestamp(manifest["window"]["end"]) if manifest is not None else start
-    newest = fetched["created_at"].max() if len(fetched) else pd.NaT
-    seen = floor if pd.isna(newest) else max(floor, pd.Timestamp(newest))
-    return start, min(planned, seen)
-
-
-def _merge(
-    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    merged: list[tuple[pd.Timestamp, pd.Timestamp]] = []
-    for first, last in sorted(w for w in windows if w[0] < w[1]):
-        if merged and first <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
-        else:
-            merged.append((first, last))
-    return merged
-
-
-def _clusters(created: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """Few windows covering every creation time given (gaps above IN_FLIGHT_GAP split)."""
-    if created.empty:
-        return []
-    times = np.sort(created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy("datetime64[us]"))
-    gaps = np.diff(times)
-    limit = IN_FLIGHT_GAP.to_timedelta64()
-    splits = np.flatnonzero(gaps > limit)
-    if len(splits) >= MAX_IN_FLIGHT_WINDOWS:
-        # keep only the widest gaps as splits
-        widest = np.argsort(gaps[splits])[::-1][: MAX_IN_FLIGHT_WINDOWS - 1]
-        splits = np.sort(splits[widest])
-    chunks = np.split(times, splits + 1)
-    return [(to_utc(chunk[0]), to_utc(chunk[-1])) for chunk in chunks]
-
-
-def _fetch(
-    client: Client,
-    windows: list[tuple[pd.Timestamp, pd.Timestamp]],
-    filters: dict[str, Any],
-    **options: Any,
-) -> tuple[pd.DataFrame, list[str], dict[str, Any] | None]:
-    """Load every window with the loader; the rows of later loads win. Also returns how the
-    API was read, summed over the windows (None when there was no window)."""
-    frames = []
-    dropped: set[str] = set()
-    used: dict[str, Any] | None = None
-    checked = Filters.parse(**filters)
-    for first, last in windows:
-        frame = load_query(build_query(first, last, checked), client, **options)
-        dropped |= {str(c) for c in frame.columns} - set(schema.COLUMNS)
-        frames.append(frame.reindex(columns=list(schema.COLUMNS)))
-        used = _add_api_use(used, frame.attrs.get("api"))
-    if not frames:
-        return schema.empty_frame(), [], None
-    if dropped:
-        warnings.warn(
-            f"the store keeps only the schema's columns; not stored: {', '.join(sorted(dropped))}",
-            stacklevel=3,
-        )
-    combined = frames[0] if len(frames) == 1 else pd.concat(_alike(frames), ignore_index=True)
-    combined = combined.drop_duplicates("id", keep="last")
-    return _normalize(combined), sorted(dropped), used
-
-
-def _add_api_use(total: dict[str, Any] | None, one: Any) -> dict[str, Any] | None:
-    if not isinstance(one, dict):
-        return total
-    if total is None:
-        return dict(one)
-    return {
-        "version": one.get("version"),
-        "requests": total.get("requests", 0) + one.get("requests", 0),
-        "slices": total.get("slices", 0) + one.get("slices", 0),
-        "fallback": total.get("fallback") or one.get("fallback"),
-    }
-
-
-def _check_client_options(
-    client: Client | None, api_key: str | None, base_url: str | None, api_version: str | None
-) -> None:
-    """Refuse contradictory connection options before anything is read or fetched."""
-    from eachlabs_analytics.loader.client import check_api_version
-
-    if api_version is not None:
-        check_api_version(api_version)
-    if client is not None and (api_key is not None or base_url is not None or api_version):
-        raise InvalidQueryError(
-            "give client= or api_key=/base_url=/api_version=, not both: the client has its own "
-            "key, host and API version"
-        )
-
-
-def _same_filters(stored: dict[str, Any], asked: dict[str, Any], path: Path) -> dict[str, Any]:
-    if not any(asked.values()):
-        return {name: stored.get(name) for name in asked}
-    differing = [name for name in asked if asked.get(name) != stored.get(name)]
-    if differing:
-        shown = ", ".join(f"{n}={stored.get(n)!r}" for n in asked if stored.get(n))
-        raise InvalidQueryError(
-            f"{path} was created with a different query ({shown or 'no filters'}); "
-            f"{', '.join(differing)} differ. Sync it with the same filters or none, "
-            "or use another directory for another query"
-        )
-    return asked
-
-
-# --- frames --------------------------------------------------------------------------------
-def _alike(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    """``frames`` with one ``status`` and one ``error_classification`` categorical, so they
-    concatenate as categoricals (different categories would make them strings)."""
-    statuses = schema.status_dtype(sorted({s for f in frames for s in typed.present(f["status"])}))
-    dtypes = {"status": statuses, "error_classification": schema.ERROR_CLASS_DTYPE}
-    return [
-        f.assign(
-            **{column: typed.as_categorical(f[column], dtype) for column, dtype in dtypes.items()}
-        )
-        for f in frames
-    ]
-
-
-def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
-    """The schema's columns and dtypes (``status`` extended with what it holds)."""
-    frame = frame.reindex(columns=list(schema.COLUMNS))
-    dtypes = dict(schema.DTYPES, status=schema.status_dtype(typed.present(frame["status"])))
-    out = {}
-    for column in schema.COLUMNS:
-        series = frame[column]
-        target = dtypes[column]
-        if series.dtype != target:
-            if isinstance(target, pd.CategoricalDtype):
-                series = typed.as_categorical(series, target)
-            else:
-                series = series.astype(target)
-        out[column] = series
-    return pd.DataFrame(out, index=frame.index)
-
-
-def _typed(table: pa.Table) -> pd.DataFrame:
-    """The data files' rows as the loader's frame: schema dtypes, ``status`` extended with
-    the unknown statuses present, error classes outside the ten as NA, a RangeIndex.
-
-    Strings stay in their Arrow buffers and categoricals are recoded on their codes: no
-    value is converted to a Python object.
-    """
-    # one block per column, each Arrow column freed once converted: no 2-D block is built and
-    # copied, and the table and the frame are never both whole in memory
-    frame = table.to_pandas(types_mapper=_string_dtype, split_blocks=True, self_destruct=True)
-    for column in schema.COLUMNS:
-        series = frame[column]
-        target = schema.DTYPES[column]
-        if column == "status":
-            target = schema.status_dtype(typed.present(series))
-        if series.dtype != target:
-            if isinstance(series.dtype, pd.CategoricalDtype) or not isinstance(
-                target, pd.CategoricalDtype
-            ):
-                frame[column] = series.astype(target)
-            else:
-                frame[column] = pd.Categorical(series.astype(object), dtype=target)
-    return frame
-
-
-def _string_dtype(kind: pa.DataType) -> Any | None:
-    return (
-        schema.STRING_DTYPE if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
-    )
-
-
-#: From this many rows, load checks ids in a thread while it converts the table.
-_OVERLAP_ROWS = 1_000_000
-#: The order of a loaded frame (and of every day file): newest first, then by id.
-NEWEST_FIRST = [("created_at", "descending"), ("id", "ascending")]
-
-
-def _newest_first(table: pa.Table) -> bool:
-    """True when ``table`` is strictly in :data:`NEWEST_FIRST` order: ``created_at`` never
-    missing nor increasing, and rows with equal ``created_at`` in increasing ``id`` order with
-    no id missing or repeated. Then every stable sort by those keys leaves it as it is.
-    """
-    created = table["created_at"]
-    if created.null_count:
-        return False
-    found: list[np.ndarray] = []
-    last = None  # the previous chunk's last time
-    at = 0
-    for chunk in created.chunks:  # chunk by chunk: views, no 80 MB copy of 10M times
-        times = np.frombuffer(  # the int64 microseconds themselves: no copy, no tz handling
-            chunk.buffers()[1], dtype=np.int64, count=len(chunk), offset=chunk.offset * 8
-        )
-        if not len(times):
-            continue
-        if last is not None and times[0] >= last:
-            if times[0] > last:
-                return False
-            found.append(np.array([at - 1]))
-        if not bool(np.all(times[1:] <= times[:-1])):
-            return False
-        found.append(at + np.flatnonzero(times[1:] == times[:-1]))
-        last, at = times[-1], at + len(times)
-    ties = np.concatenate(found) if found else np.empty(0, np.int64)
-    if not len(ties):
-        return True
-    ids = table["id"]
-    ordered = pc.less(pc.take(ids, pa.array(ties)), pc.take(ids, pa.array(ties + 1)))
-    return bool(pc.all(pc.fill_null(ordered, False)).as_py())
-
-
-def _distinct(ids: pa.ChunkedArray) -> bool:
-    """True when no id occurs twice (two missing ids count as a repeat, as in pandas).
-
-    Exact, and cheap enough for every load (see :func:`.typed.duplicated`).
-    """
-    return not typed.duplicated(ids).any()
-
-
-def _by_day(table: pa.Table, days: pa.ChunkedArray) -> dict[dt.date, pa.Table]:
-    """``table``'s rows per day (``days``: one date per row), each in ``table``'s order.
-
-    One stable sort by day and one take, then zero-copy slices: linear in the rows, however
-    many days they span.
-    """
-    if table.num_rows == 0:
-        return {}
-    numbers = pc.cast(days, pa.int32()).to_numpy()
-    order = np.argsort(numbers, kind="stable")
-    ordered = numbers[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], len(ordered)]
-    grouped = table.take(pa.array(order))
-    epoch = dt.date(1970, 1, 1)
-    return {
-        epoch + dt.timedelta(days=int(ordered[a])): grouped.slice(a, b - a)
-        for a, b in zip(starts, ends, strict=True)
-    }
-
-
-def _to_table(frame: pd.DataFrame) -> pa.Table:
-    """The data files' Arrow table for a frame of executions (schema columns only)."""
-    frame = _normalize(frame).reset_index(drop=True)
-    table = pa.Table.from_pandas(frame, schema=FILE_SCHEMA, preserve_index=False)
-    return table.replace_schema_metadata(None)
-
-
-def _compare(old: pa.Table, new: pa.Table) -> tuple[int, int]:
-    """Of the stored rows ``old`` (whose ids are all in ``new``): how many differ, how many not."""
-    if old.num_rows == 0:
-        return 0, 0
-    order = [("id", "ascending")]
-    old, new = old.sort_by(order), new.sort_by(order)
-    same = pa.array(np.ones(old.num_rows, dtype=bool))
-    for name in FILE_SCHEMA.names:
-        a, b = old[name], new[name]
-        if pa.types.is_dictionary(a.type):
-            a, b = a.cast(pa.string()), b.cast(pa.string())
-        equal = pc.fill_null(pc.equal(a, b), False)
-        both_null = pc.and_(pc.is_null(a), pc.is_null(b))
-        same = pc.and_(same, pc.or_(equal, both_null))
-    unchanged = pc.sum(same).as_py() or 0
-    return old.num_rows - unchanged, unchanged
-
-
-# --- small parsers -------------------------------------------------------------------------
-def _reason(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:300] or type(exc).__name__
-
-
-def _partition_dir(day: dt.date) -> str:
-    return f"{PARTITION_COLUMN}={day.isoformat()}"
-
-
-def _partition_day(name: str) -> dt.date | None:
-    prefix = f"{PARTITION_COLUMN}="
-    if not name.startswith(prefix):
-        return None
-    try:
-        return dt.date.fromisoformat(name[len(prefix) :])
-    except ValueError:
-        return None
-
-
-def _iso(ts: pd.Timestamp) -> str:
-    from eachlabs_analytics._util.timestamps import format_timestamp
-
-    return format_timestamp(ts)
-
-
+# --- arguments -----------------------------------------------------------------------------
 def _query(
     start: Any,
     end: Any,
@@ -1212,15 +450,15 @@ def _query(
     end_ts = _timestamp(end, "end")
     if start_ts is not None and end_ts is not None and start_ts >= end_ts:
         # the loader's rule and words: an empty window is a mistake, not a question
-        raise InvalidQueryError(f"start ({_iso(start_ts)}) must be before end ({_iso(end_ts)})")
+        raise InvalidQueryError(
+            f"start ({format_timestamp(start_ts)}) must be before end ({format_timestamp(end_ts)})"
+        )
     return start_ts, end_ts, Filters.parse(*filters, any_status=True)
 
 
 def _timestamp(value: Any, name: str) -> pd.Timestamp | None:
     if value is None:
         return None
-    from eachlabs_analytics._util.timestamps import parse_timestamp
-
     return parse_timestamp(value, name)
 
 
