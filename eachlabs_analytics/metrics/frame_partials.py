@@ -31,6 +31,7 @@ from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.buckets import periods
 from eachlabs_analytics.metrics.grouping import (
     Grouping,
+    category_slots,
     combine,
     counts,
     group_by,
@@ -105,6 +106,7 @@ class FramePartials:
         self.frame = frame
         self.helper = helper
         self.attrs: dict[str, Any] = frame.attrs
+        self._grouped: dict[str | None, Grouping] = {}
 
     def __repr__(self) -> str:
         return f"FramePartials({len(self.frame)} rows)"
@@ -144,13 +146,13 @@ class FramePartials:
 
     @cached_property
     def statuses(self) -> Grouping:
-        return group_by(self.frame["status"])
+        return _raw_codes(self.frame["status"])
 
     @cached_property
     def classes(self) -> Grouping:
         if "error_classification" not in self.frame.columns:
             return Grouping(np.zeros(len(self.frame), dtype=np.uint8), pd.Index([pd.NA]))
-        return group_by(self.frame["error_classification"])
+        return _raw_codes(self.frame["error_classification"])
 
     @cached_property
     def costs(self) -> np.ndarray:
@@ -176,10 +178,14 @@ class FramePartials:
         return unknown[self.classes.codes]
 
     def _groups(self, by: str | None) -> Grouping:
-        """The rows' groups of ``by`` (``status_group``: the outcomes present)."""
-        if by == _rows.STATUS_GROUP:
-            return _rows.outcome_grouping(self.outcomes)
-        return _rows.grouping_for(self.frame, by, self.helper)
+        """The rows' groups of ``by`` (``status_group``: the outcomes present), grouped once
+        per frame: a helper asking two requests by the same column factorizes it once."""
+        if by not in self._grouped:
+            if by == _rows.STATUS_GROUP:
+                self._grouped[by] = _rows.outcome_grouping(self.outcomes)
+            else:
+                self._grouped[by] = _rows.grouping_for(self.frame, by, self.helper)
+        return self._grouped[by]
 
     def _metric(self, metric: str) -> np.ndarray:
         return _rows.floats(self.frame, metric)
@@ -334,6 +340,25 @@ class FramePartials:
             "unclassified_errors": counts(codes[unclassified], size),
         }
         return {name: pa.array(values[present], pa.int64()) for name, values in counted.items()}
+
+
+def _raw_codes(values: pd.Series) -> Grouping:
+    """Codes of a column whose values are only passed on (status, error class): a categorical's
+    own codes, one lookup per row, every category a label whether it occurs or not (only the
+    cells holding rows become partial rows), missing values the last label.
+
+    >>> g = _raw_codes(pd.Series(pd.Categorical(["b", None], categories=["a", "b"])))
+    >>> g.codes.tolist(), g.labels.tolist()
+    ([1, 2], ['a', 'b', <NA>])
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        return group_by(values)
+    categories = values.array.categories
+    slots, n_slots = category_slots(values)
+    ncat = len(categories)
+    lookup = np.minimum(np.arange(n_slots), ncat).astype(np.uint8 if ncat < 255 else np.intp)
+    labels = pd.Index(list(categories) + [pd.NA], dtype=object)
+    return Grouping(lookup[slots], labels)
 
 
 def _arrow(labels: pd.Index, positions: np.ndarray) -> pa.Array:
