@@ -33,9 +33,9 @@ from eachlabs_analytics.engines import DuckDBEngine, Selection, scan_table  # no
 from eachlabs_analytics.engines import rows as engine_rows  # noqa: E402
 from eachlabs_analytics.engines.selection import typed_frame  # noqa: E402
 from eachlabs_analytics.exceptions import DataQualityWarning  # noqa: E402
+from eachlabs_analytics.metrics import frame_rows as both_periods  # noqa: E402
 from eachlabs_analytics.report import (  # noqa: E402
     CostReport,
-    both_periods,
     build_report,
     cost_report,
 )

@@ -13,7 +13,8 @@ import pytest
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics.report import both_periods, build_report
+from eachlabs_analytics.metrics import frame_rows as both_periods
+from eachlabs_analytics.report import build_report
 
 END = pd.Timestamp("2026-10-31T00:00:00Z")
 

@@ -145,6 +145,55 @@ class Selection:
             raise TypeError(f"no query for {type(request).__name__}")
         return self.engine.execute(expr)
 
+    # --- rows, as a frame's answerer gives them (metrics.frame_partials.FramePartials) --------
+    def narrow(
+        self,
+        *,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        models: Iterable[str] = (),
+        status_groups: Iterable[str] = (),
+        error_classes: Iterable[str] = (),
+        workflows: Iterable[str] = (),
+        no_workflow: bool = False,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> Selection:
+        """The rows a filter keeps, in the engine
+        (:func:`~eachlabs_analytics.engines.narrow.narrow`)."""
+        from eachlabs_analytics.engines.narrow import narrow
+
+        return narrow(
+            self,
+            start=start,
+            end=end,
+            models=models,
+            status_groups=status_groups,
+            error_classes=error_classes,
+            workflows=workflows,
+            no_workflow=no_workflow,
+            attrs=attrs,
+        )
+
+    def combine(self, previous: Any, attrs: Mapping[str, Any] | None = None) -> Selection:
+        """These rows then ``previous``'s, a repeated id kept once
+        (:func:`eachlabs_analytics.engines.rows.combine`)."""
+        from eachlabs_analytics.engines.rows import combine
+
+        return combine(self, previous, attrs=attrs)
+
+    def top_rows(self, column: str, n: int) -> pd.DataFrame:
+        """The costliest rows (:func:`eachlabs_analytics.engines.rows.top_rows`)."""
+        from eachlabs_analytics.engines.rows import top_rows
+
+        return top_rows(self, column, n)
+
+    def first_seen(self, column: str) -> list[Any]:
+        """A column's values in first-seen order
+        (:func:`eachlabs_analytics.engines.rows.first_seen`)."""
+        from eachlabs_analytics.engines.rows import first_seen
+
+        return first_seen(self, column)
+
     # --- rows, when they are wanted -----------------------------------------------------------
     def to_ibis(self) -> Any:
         """The selection as an Ibis table expression (the schema's columns, filters applied)."""

@@ -16,7 +16,8 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -26,6 +27,7 @@ import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import money
+from eachlabs_analytics.metrics import frame_rows
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.buckets import periods
@@ -34,6 +36,7 @@ from eachlabs_analytics.metrics.grouping import (
     category_slots,
     combine,
     counts,
+    encode,
     group_by,
     grouped_percentiles,
     sums,
@@ -72,6 +75,16 @@ execution_seconds, total_seconds)
     return FramePartials(frame, helper)
 
 
+def rows_of(source: pd.DataFrame | _lazy.RowSource, helper: str) -> _lazy.RowSource:
+    """What answers a face's row-level questions on ``source`` (``narrow``, ``combine``,
+    ``top_rows``, ``first_seen``): a frame's answerer, or the selection itself.
+
+    >>> rows_of(pd.DataFrame({"workflow_id": ["b", "a", "b"]}), "x").first_seen("workflow_id")
+    ['b', 'a']
+    """
+    return answerer(source, helper)  # type: ignore[return-value]
+
+
 def check_by(source: _lazy.LazyExecutions, by: str | None, helper: str) -> None:
     """Refuse a ``by=`` that names no column of ``source`` (a frame's own columns, or the
     schema's for a selection), before any request is computed.
@@ -93,7 +106,8 @@ class FramePartials:
     The partial rows are those :mod:`eachlabs_analytics.metrics.lazy` defines, with one
     difference that no helper can see: groups come in the frame's order, not sorted. What is
     computed once per frame (each row's outcome, the status and error-class codes, the costs
-    in nano-dollars) is kept for the next request.
+    in nano-dollars, each request's answer) is kept for the next request: the frame must not
+    change while its answerer lives (a report holds one for its dozen helpers).
 
     >>> import eachlabs_analytics as ea
     >>> df = ea.generate_executions(executions=300, seed=3)
@@ -107,6 +121,7 @@ class FramePartials:
         self.helper = helper
         self.attrs: dict[str, Any] = frame.attrs
         self._grouped: dict[str | None, Grouping] = {}
+        self._answers: dict[_lazy.Request, pa.Table] = {}
 
     def __repr__(self) -> str:
         return f"FramePartials({len(self.frame)} rows)"
@@ -115,6 +130,60 @@ class FramePartials:
         """The frame's rows."""
         return len(self.frame)
 
+    def to_pandas(self) -> pd.DataFrame:
+        """The frame itself."""
+        return self.frame
+
+    # --- rows, as a selection's methods of the same names give them ---------------------------
+    def narrow(
+        self,
+        *,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        models: Iterable[str] = (),
+        status_groups: Iterable[str] = (),
+        error_classes: Iterable[str] = (),
+        workflows: Iterable[str] = (),
+        no_workflow: bool = False,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> FramePartials:
+        """The rows created in ``[start, end)`` with one of the models, status groups, error
+        classes and workflows given (:func:`~eachlabs_analytics.metrics.frame_rows.narrow_mask`),
+        in their order; ``attrs`` replace the frame's (default: kept)."""
+        mask = frame_rows.narrow_mask(
+            self.frame,
+            start=start,
+            end=end,
+            models=models,
+            status_groups=status_groups,
+            error_classes=error_classes,
+            workflows=workflows,
+            no_workflow=no_workflow,
+        )
+        out = self.frame.loc[mask]
+        if attrs is not None:
+            out.attrs = copy.deepcopy(dict(attrs))
+        return FramePartials(out, self.helper)
+
+    def combine(self, previous: Any, attrs: Mapping[str, Any] | None = None) -> FramePartials:
+        """These rows then ``previous``'s, a repeated id kept once (these win), in the columns
+        the helpers read (:func:`~eachlabs_analytics.metrics.frame_rows.concat_periods`), the
+        model column encoded once; ``attrs`` are the result's (default: none)."""
+        other = previous.frame if isinstance(previous, FramePartials) else previous
+        both = encode(frame_rows.concat_periods(self.frame, other))
+        both.attrs = copy.deepcopy(dict(attrs or {}))
+        return FramePartials(both, self.helper)
+
+    def top_rows(self, column: str, n: int) -> pd.DataFrame:
+        """The ``n`` rows with the largest ``column`` (missing left out), largest first, ties
+        newest first, then in frame order
+        (:func:`~eachlabs_analytics.metrics.frame_rows.top_positions`)."""
+        return self.frame.iloc[frame_rows.top_positions(self.frame, column, n)]
+
+    def first_seen(self, column: str) -> list[Any]:
+        """The distinct values of ``column`` in the order they first appear."""
+        return frame_rows.first_seen(self.frame, column)
+
     def partials(self, request: _lazy.Request) -> pa.Table:
         """The partial rows of ``request`` (see :mod:`eachlabs_analytics.metrics.lazy`)."""
         needed = list(_READS[type(request)])
@@ -122,6 +191,11 @@ class FramePartials:
         if metric is not None:
             needed.append(metric)
         _rows.check_frame(self.frame, self.helper, needed)
+        if request not in self._answers:
+            self._answers[request] = self._answer(request)
+        return self._answers[request]
+
+    def _answer(self, request: _lazy.Request) -> pa.Table:
         if isinstance(request, _lazy.GroupCounts):
             return self._group_counts(request)
         if isinstance(request, _lazy.Latency):

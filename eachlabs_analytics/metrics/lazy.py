@@ -34,6 +34,7 @@ one per combination of the keys the request lists, with these columns:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
@@ -142,6 +143,44 @@ class LazyExecutions(Protocol):
 
     def count(self) -> int:
         """How many rows the selection holds."""
+        ...
+
+
+class RowSource(LazyExecutions, Protocol):
+    """What a face asks of the rows beyond partial aggregates: a frame's answerer
+    (:class:`~eachlabs_analytics.metrics.frame_partials.FramePartials`) and a lazy selection
+    (``engines.Selection``) both give it, so a face has one code path."""
+
+    def narrow(
+        self,
+        *,
+        start: pd.Timestamp | None = None,
+        end: pd.Timestamp | None = None,
+        models: Iterable[str] = (),
+        status_groups: Iterable[str] = (),
+        error_classes: Iterable[str] = (),
+        workflows: Iterable[str] = (),
+        no_workflow: bool = False,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> RowSource:
+        """The rows created in ``[start, end)`` with the models, status groups, error classes
+        and workflows given."""
+        ...
+
+    def combine(self, previous: Any, attrs: Mapping[str, Any] | None = None) -> RowSource:
+        """These rows then ``previous``'s, a repeated id kept once."""
+        ...
+
+    def top_rows(self, column: str, n: int) -> pd.DataFrame:
+        """The ``n`` rows with the largest ``column``."""
+        ...
+
+    def first_seen(self, column: str) -> list[Any]:
+        """A column's distinct values in the order they first appear."""
+        ...
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The rows."""
         ...
 
 

@@ -30,6 +30,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics._util import money
 from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, require_ascii, to_utc
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.frame_rows import narrow_mask
 from eachlabs_analytics.metrics.grouping import group_by
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
@@ -149,32 +150,16 @@ def filter_mask(df: pd.DataFrame, filters: Filters) -> np.ndarray:
     >>> filter_mask(df, Filters(models=["veo-3"])).tolist()
     []
     """
-    keep = np.ones(len(df), dtype=bool)
-    if filters.start is not None or filters.end is not None:
-        created = df["created_at"]
-        if filters.start is not None:
-            keep &= (
-                (created >= _day_start(filters.start)).fillna(False).to_numpy(dtype=bool, copy=True)
-            )
-        if filters.end is not None:
-            end = _day_start(filters.end + dt.timedelta(days=1))
-            keep &= (created < end).fillna(False).to_numpy(dtype=bool, copy=True)
-    if filters.models:
-        keep &= _isin(df["model"], filters.models)
-    if filters.status_groups:
-        statuses = [s for g in filters.status_groups for s in schema.STATUS_GROUPS.get(g, ())]
-        in_groups = _isin(df["status"], statuses)
-        if schema.UNKNOWN_STATUS_GROUP in filters.status_groups:
-            in_groups |= ~_isin(df["status"], schema.KNOWN_STATUSES)
-        keep &= in_groups
-    if filters.error_classes:
-        keep &= _isin(df["error_classification"], filters.error_classes)
-    if filters.workflows:
-        in_workflows = _isin(df["workflow_id"], [w for w in filters.workflows if w != NO_WORKFLOW])
-        if NO_WORKFLOW in filters.workflows:
-            in_workflows |= df["workflow_id"].isna().to_numpy(dtype=bool, copy=True)
-        keep &= in_workflows
-    return keep
+    return narrow_mask(
+        df,
+        start=_day_start(filters.start) if filters.start is not None else None,
+        end=_day_start(filters.end + dt.timedelta(days=1)) if filters.end is not None else None,
+        models=filters.models,
+        status_groups=filters.status_groups,
+        error_classes=filters.error_classes,
+        workflows=[w for w in filters.workflows if w != NO_WORKFLOW],
+        no_workflow=NO_WORKFLOW in filters.workflows,
+    )
 
 
 def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None) -> pd.DataFrame:
@@ -335,10 +320,6 @@ def ordered_by_spend(df: pd.DataFrame, column: str) -> list[str]:
 
 
 # --- helpers -------------------------------------------------------------------------------
-def _isin(series: pd.Series, values: Iterable[object]) -> np.ndarray:
-    return series.isin(list(values)).fillna(False).to_numpy(dtype=bool, copy=True)
-
-
 def _day_start(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day.year, day.month, day.day, tz="UTC")
 

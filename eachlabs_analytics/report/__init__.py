@@ -11,14 +11,15 @@ Owns what the report holds and how it looks, one module per job:
 - :mod:`.forecast_section`: "Forecast and alerts" (month-end projection, daily forecast,
   anomalies);
 - :mod:`.comparison`: the change against the previous period (its ``Comparison`` feeds the
-  headline cards); :mod:`.both_periods`: both periods in one frame, for it and the forecast;
+  headline cards; both periods in one are the rows' own answer, ``combine``);
 - :mod:`.headline`: the KPI cards, the meta lines and the notes above the sections;
 - :mod:`.redaction`: workflow ids aliased for sharing, after every number is computed;
 - :mod:`.render`: how it looks (HTML, Markdown and CSV renderers, escaping).
 
-Over a selection, the few row-level queries it needs (top rows, first-seen order, both
-periods without repeated ids) are the engines' (:mod:`eachlabs_analytics.engines.rows`),
-imported only then.
+The report has one code path for frames and selections: it asks its rows (a frame's
+answerer, :class:`~eachlabs_analytics.metrics.frame_partials.FramePartials`, or a selection)
+for partial aggregates and for the few row-level answers it needs (``narrow``, ``combine``,
+``top_rows``, ``first_seen``; :class:`~eachlabs_analytics.metrics.lazy.RowSource`).
 
 Must never import: the loader or the sandbox (a report is computed from frames or
 selections, never fetched), the store, the notebook, the cli, the application layer.

@@ -42,7 +42,9 @@ from eachlabs_analytics import schema
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
+from eachlabs_analytics.metrics.frame_partials import FramePartials
 from eachlabs_analytics.metrics.grouping import encode
+from eachlabs_analytics.metrics.lazy import RowSource
 from eachlabs_analytics.report.comparison import compare
 from eachlabs_analytics.report.forecast_section import ForecastFigures, forecast_section
 from eachlabs_analytics.report.headline import headline_cards, meta_lines, note_lines
@@ -191,14 +193,8 @@ def build_report(
     """
     from eachlabs_analytics import metrics
 
-    lazy = _lazy.is_lazy(df) or (previous is not None and _lazy.is_lazy(previous))
-    if lazy:
-        df, previous = _selections(df, previous)
-    else:
-        _check_frame(df, "df")
-        if previous is not None:
-            _check_frame(previous, "previous")
-    if history is not None and not _lazy.is_lazy(history):
+    df, previous = _sources(df, previous)
+    if isinstance(history, pd.DataFrame):
         _check_frame(history, "history")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise InvalidQueryError(f"top must be an integer >= 1, not {top!r}")
@@ -207,8 +203,7 @@ def build_report(
     if not isinstance(forecast, (bool, np.bool_)):
         raise InvalidQueryError(f"forecast must be True or False, not {forecast!r}")
     top = int(top)
-    # the report calls a dozen helpers: group the models once (a selection groups in its engine)
-    frame: Any = df if lazy else encode(df)
+    frame = df
     s = metrics.summary(frame, top=top)
     inputs = ReportInputs(frame, s, metrics.cost_by_model(frame))
 
@@ -282,6 +277,19 @@ def _check_frame(df: Any, name: str) -> None:
             f"{name} is missing the column(s) {', '.join(missing)}; a cost report needs the "
             "loader's columns (eachlabs_analytics.schema.COLUMNS)"
         )
+
+
+def _sources(df: Any, previous: Any) -> tuple[RowSource, RowSource | None]:
+    """What answers the report's questions on ``df`` and ``previous``: two frames' answerers
+    (``df``'s models grouped once: the report calls a dozen helpers, and its answerer keeps
+    what they share), or, when either is a selection, two selections of one engine."""
+    if not any(_lazy.is_lazy(value) for value in (df, previous)):  # two of one kind
+        _check_frame(df, "df")
+        if previous is not None:
+            _check_frame(previous, "previous")
+        before = FramePartials(previous, "cost_report") if previous is not None else None
+        return FramePartials(encode(df), "cost_report"), before
+    return _selections(df, previous)
 
 
 def _selections(df: Any, previous: Any) -> tuple[Any, Any]:

@@ -22,9 +22,7 @@ import pandas as pd
 
 from eachlabs_analytics._util.formats import fmt_time, fmt_window
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics.grouping import encode
-from eachlabs_analytics.report.both_periods import concat_attrs, concat_periods
+from eachlabs_analytics.metrics.frame_rows import concat_attrs
 from eachlabs_analytics.report.render import Section, Table
 
 if TYPE_CHECKING:
@@ -83,12 +81,7 @@ def compare(inputs: ReportInputs, previous: Any) -> Comparison:
             "previous must cover a period before df's: "
             f"df starts {fmt_time(current_span[0])}, previous starts {fmt_time(previous_span[0])}"
         )
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.rows import combine
-
-        combined = combine(frame, before, attrs=concat_attrs(frame.attrs, before.attrs))
-    else:
-        combined = encode(concat_periods(frame, before))
+    combined = frame.combine(before, attrs=concat_attrs(frame.attrs, before.attrs))
     per_model = metrics.compare_periods(
         combined, current=current_span, previous=previous_span, by="model"
     )
@@ -155,10 +148,4 @@ def compare(inputs: ReportInputs, previous: Any) -> Comparison:
 
 def _rows_between(frame: Any, span: tuple[pd.Timestamp, pd.Timestamp]) -> Any:
     """The rows of ``frame`` created in ``[start, end)`` (a selection stays lazy)."""
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-
-        return narrow(frame, start=span[0], end=span[1])
-    created = frame["created_at"]
-    keep = (created >= span[0]) & (created < span[1])
-    return frame.loc[keep.to_numpy(dtype=bool, na_value=False)]
+    return frame.narrow(start=span[0], end=span[1])

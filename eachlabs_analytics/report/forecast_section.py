@@ -28,8 +28,7 @@ from eachlabs_analytics._util.formats import fmt_date, fmt_money, fmt_time
 from eachlabs_analytics._util.timestamps import DAY, ONE_US
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics.grouping import encode
-from eachlabs_analytics.report.both_periods import concat_periods
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.report.model import rfc3339
 from eachlabs_analytics.report.render import Chart, Section, Table
 
@@ -71,17 +70,8 @@ def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | Non
     if span is None or span[1] < s.start or span[0] >= s.start:
         return frame, None
     window = {"window": {"start": rfc3339(span[0]), "end": rfc3339(s.end)}}
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-        from eachlabs_analytics.engines.rows import combine
-
-        earlier = narrow(previous, start=span[0], end=s.start)
-        return combine(frame, earlier, attrs=window), span[0]
-    created = previous["created_at"]
-    keep = ((created >= span[0]) & (created < s.start)).to_numpy(dtype=bool, na_value=False)
-    both = encode(concat_periods(frame, previous.loc[keep]))
-    both.attrs = window
-    return both, span[0]
+    earlier = previous.narrow(start=span[0], end=s.start)
+    return frame.combine(earlier, attrs=window), span[0]
 
 
 def _judged_at(source: Any, s: Any) -> pd.Timestamp:
@@ -395,7 +385,5 @@ def _anomalies(
 
 def _first_created(frame: Any) -> pd.Timestamp:
     """The oldest ``created_at`` (NaT when none)."""
-    if not _lazy.is_lazy(frame):
-        return pd.Timestamp(frame["created_at"].min())
-    first = frame.partials(_lazy.CreatedRange())["first"][0].as_py()
+    first = answerer(frame, "cost_report").partials(_lazy.CreatedRange())["first"][0].as_py()
     return pd.Timestamp(first) if first is not None else pd.NaT

@@ -4,6 +4,8 @@ It runs after every number is computed and only relabels text, so no figure depe
 the sections themselves leave out execution ids, run ids and outputs when ``redact=True``.
 
 >>> import pandas as pd
+
+from eachlabs_analytics.metrics.frame_partials import rows_of
 >>> from eachlabs_analytics.report.render import Section, Table
 >>> df = pd.DataFrame({"workflow_id": ["wf-b", "wf-a", "wf-b"]})
 >>> section = Section("s", "S", tables=[Table("t", "T", df[["workflow_id"]], {})])
@@ -18,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from eachlabs_analytics.metrics import lazy as _lazy
+from eachlabs_analytics.metrics.frame_partials import rows_of
 from eachlabs_analytics.report.render import Section
 
 
@@ -38,18 +40,11 @@ def redact(
     and so does the index of ``by_workflow`` (``cost_by_workflow``'s figure, relabelled in
     place).
     """
-    if _lazy.is_lazy(df):
-        from eachlabs_analytics.engines.rows import first_seen
-
-        uniques = first_seen(df, "workflow_id")
-        if previous is not None:
-            known = set(uniques)
-            uniques += [v for v in first_seen(previous, "workflow_id") if v not in known]
-    else:
-        seen = df["workflow_id"]
-        if previous is not None:
-            seen = pd.concat([seen.astype(object), previous["workflow_id"].astype(object)])
-        _, uniques = pd.factorize(seen)
+    uniques = rows_of(df, "redact").first_seen("workflow_id")
+    if previous is not None:
+        known = set(uniques)
+        earlier = rows_of(previous, "redact").first_seen("workflow_id")
+        uniques += [v for v in earlier if v not in known]
     aliases = {value: f"workflow {i + 1}" for i, value in enumerate(uniques)}
     if by_workflow is not None:
         by_workflow.index = pd.Index(

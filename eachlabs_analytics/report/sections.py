@@ -27,6 +27,7 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.formats import fmt_money, fmt_pct
 from eachlabs_analytics.metrics import lazy as _lazy
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.report.render import Chart, Section, Table
 
 if TYPE_CHECKING:
@@ -48,9 +49,7 @@ ROUTER_MODEL = "eachlabs-llm-router"
 
 def _model_count(frame: Any) -> int:
     """Distinct models (missing left out), from the partials ``cost_by_model`` computed."""
-    if not _lazy.is_lazy(frame):
-        return int(frame["model"].nunique())
-    parts = frame.partials(_lazy.GroupCounts(by="model"))
+    parts = answerer(frame, "cost_report").partials(_lazy.GroupCounts(by="model"))
     return len({k for k in _lazy.labels(parts, "key") if k is not None})
 
 
@@ -141,15 +140,9 @@ def spend_by_model(inputs: ReportInputs, charts: bool) -> tuple[Section, pd.Data
 
 def _routed(frame: Any, by_model: pd.DataFrame) -> Any:
     """The router's rows when some of them name the model they asked for, else None."""
-    if not _lazy.is_lazy(frame):
-        router = frame[frame["model"] == ROUTER_MODEL]
-        found = len(router) and router["requested_model"].notna().any()
-        return router if found else None
     if ROUTER_MODEL not in by_model.index:
         return None
-    from eachlabs_analytics.engines.narrow import narrow
-
-    router = narrow(frame, models=[ROUTER_MODEL])
+    router = frame.narrow(models=[ROUTER_MODEL])
     # the helper's own partials (cached): rows per requested model, missing ones as null
     parts = router.partials(_lazy.GroupCounts(by="requested_model"))
     named = [
@@ -306,12 +299,7 @@ def errors(
     frame, by_model, s = inputs.frame, inputs.cost_by_model, inputs.summary
     overall = metrics.error_breakdown(frame, by=None)
     per_model = metrics.error_breakdown(frame, by="model")
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.narrow import narrow
-
-        failed_rows = narrow(frame, status_groups=["failed"])  # schema.FAILED_STATUSES
-    else:
-        failed_rows = frame[frame["status"].isin(schema.FAILED_STATUSES)]
+    failed_rows = frame.narrow(status_groups=["failed"])  # schema.FAILED_STATUSES
     wasted = metrics.cost_by_model(failed_rows, by="error_classification")
     class_columns = [c for c in overall.columns if c not in ("errors", "executions", "error_rate")]
     counts = overall.iloc[0][class_columns] if len(overall) else pd.Series(dtype=float)
@@ -378,34 +366,9 @@ def errors(
     return section, overall, per_model, wasted
 
 
-def _top_by_cost(frame: pd.DataFrame, top: int) -> np.ndarray:
-    """Positions of the ``top`` costliest rows: cost then ``created_at`` descending (missing
-    times last), ties in frame order; rows without a cost left out.
-
-    What a stable ``sort_values`` of the whole frame would put first, found by selecting the
-    rows at or above the ``top``-th cost (``np.partition``) and sorting only those.
-    """
-    cost = frame["execution_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
-    priced = np.flatnonzero(~np.isnan(cost))
-    if len(priced) > top:
-        threshold = np.partition(cost[priced], len(priced) - top)[len(priced) - top]
-        priced = priced[cost[priced] >= threshold]  # every row tied with the last one too
-    created = frame["created_at"].iloc[priced]
-    missing = created.isna().to_numpy()
-    times = created.to_numpy(dtype="datetime64[us]").view(np.int64)
-    newest = np.where(missing, 0, -times)  # descending times, as an ascending key
-    order = np.lexsort((priced, newest, missing, -cost[priced]))
-    return priced[order[:top]]
-
-
 def most_expensive(frame: Any, top: int, redact: bool) -> Section:
-    if _lazy.is_lazy(frame):
-        from eachlabs_analytics.engines.rows import top_rows
-
-        # the same order: cost, then newest first, then the loaded frame's order (by id)
-        costly = top_rows(frame, "execution_cost", top)
-    else:
-        costly = frame.iloc[_top_by_cost(frame, top)]
+    # cost, then newest first, then the loaded frame's order (by id)
+    costly = frame.top_rows("execution_cost", top)
     columns = ["id", "model", "status", "created_at", "execution_cost", "total_seconds", "output"]
     if redact:
         columns = [c for c in columns if c not in ("id", "output")]
