@@ -37,6 +37,7 @@ from eachlabs_analytics.exceptions import StoreError
 from eachlabs_analytics.loader.load import load_executions
 from eachlabs_analytics.loader.query import Filters
 from eachlabs_analytics.metrics import lazy as _lazy
+from eachlabs_analytics.metrics.frame_partials import answerer
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
@@ -76,7 +77,7 @@ def count(executions: Any) -> int:
     >>> count(pd.DataFrame({"id": ["a", "b"]}))
     2
     """
-    return int(executions.count()) if _lazy.is_lazy(executions) else len(executions)
+    return answerer(executions, "count").count()
 
 
 def from_api(
@@ -273,10 +274,8 @@ def from_files(
 
 
 def _models(executions: Any) -> pd.Series:
-    """The model of every row, or for a selection each model once (a grouped query)."""
-    if not _lazy.is_lazy(executions):
-        return executions["model"]
-    parts = executions.partials(_lazy.GroupCounts(by="model", cost=False))
+    """Each model once (a grouped query over a selection)."""
+    parts = answerer(executions, "report").partials(_lazy.GroupCounts(by="model", cost=False))
     return pd.Series(_lazy.labels(parts, "key"), dtype=object)
 
 
