@@ -74,8 +74,8 @@ import pandas as pd
 
 from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
+from eachlabs_analytics.metrics.frame_partials import answerer, check_by
 from eachlabs_analytics.metrics.grouping import sums
 from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
@@ -183,9 +183,7 @@ def detect_anomalies(
     >>> [(str(p.date()), d) for p, d in zip(found["period"], found["direction"])]
     [('2026-10-20', 'up')]
     """
-    lazy = _lazy.is_lazy(df)
-    if not lazy:
-        _rows.check_frame(df, "detect_anomalies", ["created_at", "status"])
+    source = answerer(df, "detect_anomalies", ["created_at", "status"])
     if metric not in METRICS:
         raise InvalidQueryError(
             f"metric={metric!r} is not allowed; use one of {', '.join(METRICS)}"
@@ -194,26 +192,28 @@ def detect_anomalies(
         raise InvalidQueryError(
             f"sensitivity={sensitivity!r} is not allowed; use one of {', '.join(SENSITIVITY)}"
         )
-    if lazy:
-        _rows.check_by(by, "detect_anomalies")
-        if metric.startswith("p95_"):
+    check_by(source, by, "detect_anomalies")
+    # a p95's expectation pools the latencies of earlier seasons: only rows give it; every
+    # other metric is judged from partial aggregates, whatever holds the rows
+    from_rows = metric.startswith("p95_")
+    if from_rows:
+        if not isinstance(df, pd.DataFrame):
             raise InvalidQueryError(
                 f"detect_anomalies(metric={metric!r}) needs the rows: a p95's expectation pools "
                 "the latencies of the same slot in four earlier seasons, which no partial "
                 "aggregate gives; pass selection.to_pandas() (a window that fits in memory), or "
                 "watch spend, executions, failed or error_rate over the selection"
             )
-    needed = {"spend": ["execution_cost"], "p95_total_seconds": ["total_seconds"]}
-    needed["p95_queue_seconds"] = ["queue_seconds"]
-    if not lazy:
-        _rows.check_frame(df, "detect_anomalies", needed.get(metric, []))
+        _rows.check_frame(df, "detect_anomalies", [metric.removeprefix("p95_")])
+    if metric == "spend":
+        answerer(df, "detect_anomalies", ["execution_cost"])
     threshold = SENSITIVITY[sensitivity]
     as_of = resolve_as_of(df, None, "detect_anomalies") if df.attrs or row_count(df) else None
     if as_of is None:
         raise InvalidQueryError("detect_anomalies needs rows or a frame with attrs['window']")
     cal = _calendar(df, freq, as_of)
-    if lazy:
-        tables = _lazy_tables(df, cal, freq, by, metric)
+    if not from_rows:
+        tables = _lazy_tables(source, cal, freq, by, metric)
         labels, value, executions = tables.labels, tables.value, tables.executions
         if metric == "error_rate":
             judged = _judge_rate(tables.failed, executions, threshold, cal.season)
@@ -259,8 +259,8 @@ def detect_anomalies(
     records = []
     for t, g in flagged:
         up = judged.score[t, g] > 0
-        if lazy:
-            subs = _lazy_sub_tables(df, cal, freq, by, labels[g], metric, dims)
+        if not from_rows:
+            subs = _lazy_sub_tables(source, cal, freq, by, labels[g], metric, dims)
         else:
             in_group = group_codes == g
             subs = _frame_sub_tables(cells, in_group, metric, float(judged.expected[t, g]), dims)
