@@ -43,6 +43,7 @@ REQUESTS: list[_lazy.Request] = [
     _lazy.PeriodCounts(freq="W", tz="Europe/Berlin", by="model", sub="status", squares=True),
     _lazy.PeriodCounts(freq="h", tz="America/New_York", by="status_group"),
     _lazy.PeriodCounts(freq="M", tz="Australia/Lord_Howe", by="model"),
+    _lazy.PeriodCounts(freq="D", tz="Asia/Kolkata", by="workflow_id", cost=False),
     _lazy.PeriodLatency(
         freq="6h", tz="America/New_York", metric="total_seconds", percentiles=(5, 50)
     ),

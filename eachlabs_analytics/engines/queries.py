@@ -230,7 +230,9 @@ def period_counts(t: Any, request: _lazy.PeriodCounts, engine: Any) -> Any:
     if request.sub is not None:
         keys["sub_key"] = group_key(t, request.sub)["key"]
     f, keys = flagged(t, keys)
-    measures = {"errors": f.count(where=f._failed), "cost": money_sum(nanos(f.execution_cost))}
+    measures = {"errors": f.count(where=f._failed)}
+    if request.cost:
+        measures["cost"] = money_sum(nanos(f.execution_cost))
     if request.squares:
         cost = known(f.execution_cost)
         measures["cost_squares"] = (cost * cost).sum()

@@ -158,13 +158,14 @@ def summary(df: Executions, *, top: int = 5) -> Summary:
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0:
         raise InvalidQueryError(f"top must be an integer >= 0, not {top!r}")
     # spend per model first: over a selection, the totals below are summed from its partials
-    by_model = cost_by_model(df)
+    # one answerer for every helper below: a frame's codes and answers are computed once
+    by_model = cost_by_model(rows)
     table = rows.partials(_lazy.GroupCounts(None, cost=False))
     per_outcome = _rows.per_group_counts(
         _rows.partial_outcomes(table), len(_rows.OUTCOMES), _lazy.ints(table, "rows")
     )
-    errors = error_breakdown(df, by=None)
-    latency = latency_percentiles(df, by=None, percentiles=(50, 95))
+    errors = error_breakdown(rows, by=None)
+    latency = latency_percentiles(rows, by=None, percentiles=(50, 95))
     n = int(by_model.attrs["rows"])
     spend = money.total(by_model["total_cost"].to_numpy())
     succeeded = int(per_outcome[_rows.SUCCEEDED])
@@ -172,7 +173,7 @@ def summary(df: Executions, *, top: int = 5) -> Summary:
     class_counts = errors.drop(columns=[*_ERROR_COLUMNS, "unclassified"], errors="ignore")
     class_counts = class_counts.iloc[0] if len(class_counts) else pd.Series(dtype=np.int64)
     class_counts = class_counts[class_counts > 0].sort_values(ascending=False, kind="stable")
-    window, source = window_of(df)
+    window, source = window_of(rows)
     unclassified = errors["unclassified"].iloc[0] if "unclassified" in errors.columns else 0
     finished = succeeded + failed + int(per_outcome[_rows.CANCELLED])
     return Summary(

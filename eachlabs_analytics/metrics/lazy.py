@@ -84,7 +84,8 @@ class Workflows:
 
 @dataclass(frozen=True)
 class PeriodCounts:
-    """Per (``period``, ``key``): ``rows``, ``errors`` (failed rows), ``cost``.
+    """Per (``period``, ``key``): ``rows``, ``errors`` (failed rows), ``cost`` (unless
+    ``cost=False``: a question about counts only leaves the money out).
 
     With ``sub`` (a column), also per ``sub_key`` (its value) within each key; with
     ``squares``, also ``cost_squares`` (sum of the squared costs). The anomaly detector needs
@@ -97,6 +98,7 @@ class PeriodCounts:
     by: str | None
     sub: str | None = None
     squares: bool = False
+    cost: bool = True
 
 
 @dataclass(frozen=True)

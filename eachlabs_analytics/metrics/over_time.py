@@ -134,12 +134,18 @@ def _grid(
 
 
 def _request(
-    helper: str, source: _lazy.LazyExecutions, freq: str, tz: str | None, by: str | None = None
+    helper: str,
+    source: _lazy.LazyExecutions,
+    freq: str,
+    tz: str | None,
+    by: str | None = None,
+    *,
+    cost: bool = True,
 ) -> _lazy.PeriodCounts:
     _parse_freq(freq)
     zone = _check_tz(tz)
     check_by(source, by, helper)
-    return _lazy.PeriodCounts(freq, zone, by)
+    return _lazy.PeriodCounts(freq, zone, by, cost=cost)
 
 
 def cost_over_time(
@@ -211,7 +217,7 @@ def error_rate_over_time(
     """
     top = _check_top(top)
     source = answerer(df, "error_rate_over_time", ["created_at", "status"])
-    request = _request("error_rate_over_time", source, freq, tz, by)
+    request = _request("error_rate_over_time", source, freq, tz, by, cost=False)
     grid = _grid(source, request, by, "error_rate_over_time")
     found, grouping, attrs = grid.found, grid.grouping, grid.attrs
     executions, errors = grid.count("rows"), grid.count("errors")
