@@ -38,6 +38,7 @@ from eachlabs_analytics.loader.load import load_executions
 from eachlabs_analytics.loader.query import Filters
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.lazy import Executions
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
@@ -61,9 +62,9 @@ class Periods:
     """
 
     current: Any
-    previous: Any = None
+    previous: Executions | None = None
     notes: list[str] = field(default_factory=list)
-    history: Any = None
+    history: Executions | None = None
 
     @property
     def empty(self) -> bool:
@@ -71,7 +72,7 @@ class Periods:
         return count(self.current) == 0
 
 
-def count(executions: Any) -> int:
+def count(executions: Executions) -> int:
     """Rows of a frame, or of a selection (one ``COUNT(*)`` in its engine).
 
     >>> count(pd.DataFrame({"id": ["a", "b"]}))
@@ -273,7 +274,7 @@ def from_files(
     return periods
 
 
-def _models(executions: Any) -> pd.Series:
+def _models(executions: Executions) -> pd.Series:
     """Each model once (a grouped query over a selection)."""
     parts = answerer(executions, "report").partials(_lazy.GroupCounts(by="model", cost=False))
     return pd.Series(_lazy.labels(parts, "key"), dtype=object)

@@ -16,13 +16,14 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from eachlabs_analytics._util.formats import fmt_time, fmt_window
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.frame_rows import concat_attrs
+from eachlabs_analytics.metrics.lazy import RowSource
 from eachlabs_analytics.report.render import Section, Table
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from eachlabs_analytics.report.model import ReportInputs
 
 
-def _span(s: Any) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def _span(s: Summary) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """A summary's window, ``[start, end)``."""
     if s.start is None or s.end is None:
         return None
@@ -49,7 +50,7 @@ class Comparison:
     summary_previous: Summary | None = None
 
 
-def compare(inputs: ReportInputs, previous: Any) -> Comparison:
+def compare(inputs: ReportInputs, previous: RowSource | None) -> Comparison:
     """The comparison of the period with ``previous`` (None: the section says none was
     given)."""
     from eachlabs_analytics import metrics
@@ -146,6 +147,6 @@ def compare(inputs: ReportInputs, previous: Any) -> Comparison:
     return Comparison(section, previous_span, per_model, overall, summary_previous)
 
 
-def _rows_between(frame: Any, span: tuple[pd.Timestamp, pd.Timestamp]) -> Any:
+def _rows_between(frame: RowSource, span: tuple[pd.Timestamp, pd.Timestamp]) -> RowSource:
     """The rows of ``frame`` created in ``[start, end)`` (a selection stays lazy)."""
     return frame.narrow(start=span[0], end=span[1])

@@ -29,6 +29,8 @@ from eachlabs_analytics._util.timestamps import DAY, ONE_US
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.headline import Summary
+from eachlabs_analytics.metrics.lazy import Executions, RowSource
 from eachlabs_analytics.report.model import rfc3339
 from eachlabs_analytics.report.render import Chart, Section, Table
 
@@ -53,7 +55,9 @@ class ForecastFigures:
     anomalies_by_model: pd.DataFrame | None = None
 
 
-def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | None]:
+def _history(
+    frame: RowSource, previous: RowSource | None, s: Summary
+) -> tuple[RowSource, pd.Timestamp | None]:
     """The rows the forecast and the detection learn from, and where the previous period's
     part starts (None when only ``frame`` is used).
 
@@ -74,7 +78,7 @@ def _history(frame: Any, previous: Any, s: Any) -> tuple[Any, pd.Timestamp | Non
     return frame.combine(earlier, attrs=window), span[0]
 
 
-def _judged_at(source: Any, s: Any) -> pd.Timestamp:
+def _judged_at(source: Executions, s: Summary) -> pd.Timestamp:
     """The instant the forecast section judges at: the period's end, or the source's end when
     the data ends before it."""
     from eachlabs_analytics.watch._frame import resolve_as_of
@@ -85,9 +89,9 @@ def _judged_at(source: Any, s: Any) -> pd.Timestamp:
 
 def forecast_section(
     inputs: ReportInputs,
-    previous: Any,
+    previous: RowSource | None,
     charts: bool,
-    source: Any = None,
+    source: Executions | None = None,
 ) -> tuple[Section, ForecastFigures]:
     """Forecast and alerts: the month-end projection, spend per day forecast to the end of
     the month, and the anomalies of daily spend in the period, as of the period's end (or the
@@ -158,7 +162,7 @@ def forecast_section(
     return section, figures
 
 
-def _complete_month_note(history: Any, month: pd.Period, as_of: pd.Timestamp) -> str:
+def _complete_month_note(history: Executions, month: pd.Period, as_of: pd.Timestamp) -> str:
     """A month the period completes: what it cost (from the data), and that nothing after the
     period is forecast."""
     from eachlabs_analytics import metrics
@@ -295,7 +299,7 @@ def _forecast_chart(daily: pd.DataFrame, as_of: pd.Timestamp) -> Chart:
 
 
 def _anomalies(
-    history: Any, s: Any, alone: bool, as_of: pd.Timestamp
+    history: Executions, s: Summary, alone: bool, as_of: pd.Timestamp
 ) -> tuple[Table | None, str, tuple[pd.DataFrame, pd.DataFrame] | None]:
     """The anomalies of daily spend (total and per model) in the period up to ``as_of`` (no
     day after the data's end is judged), a sentence, and what :func:`detect_anomalies`
@@ -383,7 +387,7 @@ def _anomalies(
     return table, summary, (total, per_model)
 
 
-def _first_created(frame: Any) -> pd.Timestamp:
+def _first_created(frame: Executions) -> pd.Timestamp:
     """The oldest ``created_at`` (NaT when none)."""
     first = answerer(frame, "cost_report").partials(_lazy.CreatedRange())["first"][0].as_py()
     return pd.Timestamp(first) if first is not None else pd.NaT

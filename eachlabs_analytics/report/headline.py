@@ -23,11 +23,13 @@ import pandas as pd
 from eachlabs_analytics._util.changes import KPIS, change_of
 from eachlabs_analytics._util.formats import FORMATS as VALUE_FORMATS
 from eachlabs_analytics._util.formats import fmt_pct, fmt_time, fmt_window, plural
+from eachlabs_analytics.metrics.headline import Summary
+from eachlabs_analytics.metrics.lazy import RowSource
 from eachlabs_analytics.report.comparison import Comparison
 from eachlabs_analytics.report.render import Card, Table
 
 
-def headline_cards(s: Any, comparison: Comparison) -> tuple[list[Card], Table]:
+def headline_cards(s: Summary, comparison: Comparison) -> tuple[list[Card], Table]:
     """The KPI cards of summary ``s``, each with its change against the previous period's
     summary (``comparison.summary_previous``; None: no change shown), and the same numbers
     raw. It takes the comparison's result, so it runs after the comparison."""
@@ -84,8 +86,8 @@ def headline_cards(s: Any, comparison: Comparison) -> tuple[list[Card], Table]:
 
 
 def meta_lines(
-    s: Any,
-    frame: Any,
+    s: Summary,
+    frame: RowSource,
     previous_period: tuple[pd.Timestamp, pd.Timestamp] | None,
     redact: bool,
     judged_at: pd.Timestamp | None = None,
@@ -118,7 +120,7 @@ def meta_lines(
     return meta
 
 
-def note_lines(s: Any, frame: Any) -> list[str]:
+def note_lines(s: Summary, frame: RowSource) -> list[str]:
     notes = []
     if s.in_flight:
         notes.append(

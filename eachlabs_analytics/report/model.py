@@ -20,6 +20,7 @@ import pandas as pd
 
 from eachlabs_analytics import __version__
 from eachlabs_analytics._util.timestamps import format_timestamp
+from eachlabs_analytics.metrics.lazy import RowSource
 from eachlabs_analytics.report.render import (
     Card,
     Section,
@@ -108,7 +109,7 @@ class ReportInputs:
     and ``cost_by_model`` is ``metrics.cost_by_model(frame)``.
     """
 
-    frame: Any
+    frame: RowSource
     summary: Summary
     cost_by_model: pd.DataFrame
 

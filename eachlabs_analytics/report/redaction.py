@@ -16,19 +16,18 @@ from eachlabs_analytics.metrics.frame_partials import rows_of
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from eachlabs_analytics.metrics.frame_partials import rows_of
+from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.report.render import Section
 
 
 def redact(
     sections: list[Section],
     by_workflow: pd.DataFrame | None,
-    df: Any,
-    previous: Any = None,
+    df: Executions,
+    previous: Executions | None = None,
 ) -> None:
     """Alias workflow ids in what the report shows, after every number is computed.
 

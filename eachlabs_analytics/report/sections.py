@@ -28,6 +28,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics._util.formats import fmt_money, fmt_pct
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.lazy import Executions, RowSource
 from eachlabs_analytics.report.render import Chart, Section, Table
 
 if TYPE_CHECKING:
@@ -47,14 +48,14 @@ REPORT_PERCENTILES = (50, 90, 95, 99)
 ROUTER_MODEL = "eachlabs-llm-router"
 
 
-def _model_count(frame: Any) -> int:
+def _model_count(frame: Executions) -> int:
     """Distinct models (missing left out), from the partials ``cost_by_model`` computed."""
     parts = answerer(frame, "cost_report").partials(_lazy.GroupCounts(by="model"))
     return len({k for k in _lazy.labels(parts, "key") if k is not None})
 
 
 def _plot(
-    draw: Any, frame: Any, title: str, alt: str, per_model: bool = False, **kwargs: Any
+    draw: Any, frame: Executions, title: str, alt: str, per_model: bool = False, **kwargs: Any
 ) -> Chart:
     """Run one ``plots.plot_*`` on a fresh Agg figure and keep the PNG bytes.
 
@@ -138,7 +139,7 @@ def spend_by_model(inputs: ReportInputs, charts: bool) -> tuple[Section, pd.Data
     return section, routed
 
 
-def _routed(frame: Any, by_model: pd.DataFrame) -> Any:
+def _routed(frame: RowSource, by_model: pd.DataFrame) -> RowSource | None:
     """The router's rows when some of them name the model they asked for, else None."""
     if ROUTER_MODEL not in by_model.index:
         return None
@@ -366,7 +367,7 @@ def errors(
     return section, overall, per_model, wasted
 
 
-def most_expensive(frame: Any, top: int, redact: bool) -> Section:
+def most_expensive(frame: RowSource, top: int, redact: bool) -> Section:
     # cost, then newest first, then the loaded frame's order (by id)
     costly = frame.top_rows("execution_cost", top)
     columns = ["id", "model", "status", "created_at", "execution_cost", "total_seconds", "output"]
