@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
+from eachlabs_analytics.engines.selection import forget_shared_partials
 from eachlabs_analytics.store import layout
 from eachlabs_analytics.store.convert import to_table
 from eachlabs_analytics.store.manifest import STORE_FORMAT, STORE_VERSION
@@ -157,6 +158,7 @@ def child(path: str, store_path: str, repeat: int, memory_limit: str | None) -> 
     result = run(store_path, memory_limit)  # warm-up: imports, file footers, page cache
     times = []
     for _ in range(repeat):
+        forget_shared_partials()  # every run cold: selections of one process share partials
         start = time.perf_counter()
         result = run(store_path, memory_limit)
         times.append(time.perf_counter() - start)

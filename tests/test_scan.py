@@ -337,6 +337,33 @@ def test_helpers_share_partials_until_a_file_changes(tmp_path, monkeypatch):
     assert asked == ["GroupCounts", "Latency", "GroupCounts"]
 
 
+def test_scans_of_the_same_rows_share_their_partials(tmp_path, monkeypatch):
+    frame = ea.generate_executions(executions=4_000, seed=9, end=END, days=10)
+    store = write_store(tmp_path / "store", frame)
+    asked = []
+    compute = Selection._compute
+
+    def spy(self, request):
+        asked.append(type(request).__name__)
+        return compute(self, request)
+
+    monkeypatch.setattr(Selection, "_compute", spy)
+    ea.cost_by_model(store.scan())
+    ea.error_breakdown(store.scan())  # another scan of the same rows: nothing asked
+    ea.latency_percentiles(store.scan())  # only its own latency query
+    assert asked == ["GroupCounts", "Latency"]
+    # other rows (a window, a filter) are asked for, and equal the loaded frame's
+    start = "2026-11-01T00:00:00Z"
+    both("cost_by_model", store.scan(start=start), store.load(start=start))
+    assert asked[2:] == ["GroupCounts"]
+    failed = store.scan().narrow(status_groups=["failed"])
+    ea.cost_by_model(failed)
+    ea.cost_by_model(store.scan().narrow(status_groups=["failed"]))  # the same rows: shared
+    assert asked[3:] == ["GroupCounts"]
+    expected = ea.cost_by_model(frame[frame["status"].isin(["error", "failed"])])
+    assert int(ea.cost_by_model(failed)["executions"].sum()) == int(expected["executions"].sum())
+
+
 def test_totals_come_from_any_grouping_already_computed(small, monkeypatch):
     store, frame = small
     selection = store.scan(start="2026-09-01T00:00:00Z")

@@ -29,6 +29,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics.engines import queries
 from eachlabs_analytics.engines.selection import Selection, typed_frame
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.rows import check_status_groups
 
 #: Columns the drill-down searches (literal text, any case).
 SEARCHED = ("id", "model", "workflow_id", "workflow_execution_id")
@@ -64,13 +65,7 @@ def narrow(
     models, classes = list(models), list(error_classes)
     if models:
         conditions.append(t.model.isin(models))
-    groups = list(status_groups)
-    unknown = [g for g in groups if g not in schema.STATUS_GROUPS and g != "other"]
-    if unknown:
-        raise InvalidQueryError(
-            f"unknown status group(s) {', '.join(unknown)}; allowed: "
-            f"{', '.join([*schema.STATUS_GROUPS, schema.UNKNOWN_STATUS_GROUP])}"
-        )
+    groups = check_status_groups(status_groups)
     if groups:
         kept = [queries.is_outcome(t, g).fill_null(False) for g in groups]
         either = kept[0]
@@ -89,8 +84,13 @@ def narrow(
             conditions.append(in_workflow if in_workflow is not None else missing)
     table = t.filter(*conditions) if conditions else t
     kept_attrs = copy.deepcopy(dict(attrs)) if attrs is not None else selection.attrs
-    # the same files: partial aggregates are reused while they are unchanged
-    return Selection(table, selection.engine, kept_attrs, files=selection._files)
+    # the same files: partial aggregates are reused while they are unchanged, and shared
+    # with any other selection narrowed the same way
+    rows = None
+    if selection._rows is not None:
+        condition = (start, end, tuple(models), tuple(groups), tuple(classes), tuple(named))
+        rows = (*selection._rows, ("narrow", *condition, no_workflow))
+    return Selection(table, selection.engine, kept_attrs, files=selection._files, rows=rows)
 
 
 def page(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,16 @@ class Selection:
         attrs: Mapping[str, Any] | None = None,
         *,
         files: Sequence[str] | None = None,
+        rows: tuple[object, ...] | None = None,
     ) -> None:
         self._table = table
         self.engine = engine
         self.attrs: dict[str, Any] = copy.deepcopy(dict(attrs or {}))
         # partial aggregates already computed, while the files they came from are unchanged
         self._files = list(files) if files is not None else None
+        # which rows of the files (the window and filters that narrowed them), so selections
+        # of the same rows share what any of them computed; None: this selection's own
+        self._rows = rows
         self._cache: dict[_lazy.Request, pa.Table] = {}
         self._signature: tuple[tuple[str, int, int], ...] | None = None
 
@@ -87,13 +92,15 @@ class Selection:
         A selection of Parquet files (``store.scan``) keeps small partial tables while its
         files are unchanged (same size and modification time), so helpers that need the same
         partials (``error_breakdown`` and ``latency_percentiles`` need the rows per group and
-        status that ``cost_by_model`` computes) share one query. A sync that rewrites a file
-        changes its signature and empties the cache.
+        status that ``cost_by_model`` computes) share one query. So do other selections of the
+        same rows of the same files (another ``store.scan()`` with the same window and filters,
+        or narrowed the same way): each request is asked of the engine once per set of rows.
+        A sync that rewrites a file changes its signature and empties the cache.
         """
         signature = self._files_signature()
         if signature is None or signature != self._signature:
-            self._cache.clear()
             self._signature = signature
+            self._cache = _shared(self.engine.name, signature, self._rows)
         found = self._cached(request) if signature is not None else None
         if found is not None:
             return found
@@ -243,7 +250,44 @@ class Selection:
         engine = engine or DuckDBEngine()
         paths = [os.fspath(f) for f in files]
         table = engine.read_parquet(paths)
-        return cls(_restrict(table, start, end, where, engine.name), engine, attrs, files=paths)
+        rows = ("files", start, end, tuple(sorted((k, tuple(v)) for k, v in (where or {}).items())))
+        restricted = _restrict(table, start, end, where, engine.name)
+        return cls(restricted, engine, attrs, files=paths, rows=rows)
+
+
+#: Partial tables shared by the selections of the same rows of unchanged files: two
+#: ``store.scan()`` of one store (a helper each, or a report after the Explorer) ask the
+#: engine once per request. The last few row sets are kept (small tables: groups, not rows).
+_SHARED: OrderedDict[tuple[object, ...], dict[_lazy.Request, pa.Table]] = OrderedDict()
+_SHARED_MAX = 32
+
+
+def forget_shared_partials() -> None:
+    """Empty the partial tables that selections of the same rows share (a cold start: what a
+    benchmark times on every run).
+
+    >>> forget_shared_partials()
+    >>> len(_SHARED)
+    0
+    """
+    _SHARED.clear()
+
+
+def _shared(
+    engine: str, signature: tuple[object, ...] | None, rows: tuple[object, ...] | None
+) -> dict[_lazy.Request, pa.Table]:
+    """The partial tables already computed for these rows of these files (a new, empty dict
+    for a selection whose rows have no name, or whose files cannot be read)."""
+    if signature is None or rows is None:
+        return {}
+    key = (engine, signature, rows)
+    found = _SHARED.pop(key, None)
+    if found is None:
+        found = {}
+    _SHARED[key] = found
+    while len(_SHARED) > _SHARED_MAX:
+        _SHARED.popitem(last=False)
+    return found
 
 
 def _ungrouped(table: pa.Table, *, cost: bool) -> pa.Table:

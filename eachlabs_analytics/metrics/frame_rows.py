@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
-from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.rows import check_status_groups
 
 #: The columns the helpers read from both periods at once (compare_periods, the forecast
 #: and anomaly helpers); the other columns of the two periods are not copied.
@@ -73,13 +73,7 @@ def narrow_mask(
     models = list(models)
     if models:
         keep &= _isin(df["model"], models)
-    groups = list(status_groups)
-    unknown = [g for g in groups if g not in schema.STATUS_GROUPS and g != "other"]
-    if unknown:
-        raise InvalidQueryError(
-            f"unknown status group(s) {', '.join(unknown)}; allowed: "
-            f"{', '.join([*schema.STATUS_GROUPS, schema.UNKNOWN_STATUS_GROUP])}"
-        )
+    groups = check_status_groups(status_groups)
     if groups:
         statuses = [s for g in groups for s in schema.STATUS_GROUPS.get(g, ())]
         in_groups = _isin(df["status"], statuses)

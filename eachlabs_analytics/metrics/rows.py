@@ -171,6 +171,25 @@ def latency_rows(
     return usable
 
 
+def check_status_groups(groups: Iterable[str]) -> list[str]:
+    """The status groups a filter keeps, refused when one is not the schema's (or ``other``).
+
+    >>> check_status_groups(["failed", "done"])
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: unknown status group(s) done; allowed: \
+succeeded, failed, cancelled, in_flight, other
+    """
+    groups = list(groups)
+    unknown = [g for g in groups if g not in schema.STATUS_GROUPS and g != "other"]
+    if unknown:
+        raise InvalidQueryError(
+            f"unknown status group(s) {', '.join(unknown)}; allowed: "
+            f"{', '.join([*schema.STATUS_GROUPS, schema.UNKNOWN_STATUS_GROUP])}"
+        )
+    return groups
+
+
 def check_by(by: str | None, helper: str) -> None:
     """Refuse a ``by=`` that a loaded frame would refuse (for selections, which hold no rows).
 

@@ -122,6 +122,25 @@ class Filters:
             f"not {type(value).__name__}"
         )
 
+    def conditions(self) -> dict[str, Any]:
+        """The rows it keeps, as the keyword arguments of ``narrow`` (a frame's answerer's or a
+        selection's): a half-open window on ``created_at`` (midnight after the last day) and
+        the choices, the workflow ``NO_WORKFLOW`` as ``no_workflow``.
+
+        >>> Filters(end="2026-05-31", workflows=[NO_WORKFLOW]).conditions()["no_workflow"]
+        True
+        """
+        start, end = self.start, self.end
+        return {
+            "start": _day_start(start) if start is not None else None,
+            "end": _day_start(end + dt.timedelta(days=1)) if end is not None else None,
+            "models": self.models,
+            "status_groups": self.status_groups,
+            "error_classes": self.error_classes,
+            "workflows": [w for w in self.workflows if w != NO_WORKFLOW],
+            "no_workflow": NO_WORKFLOW in self.workflows,
+        }
+
     def as_dict(self) -> dict[str, Any]:
         """The selection as plain Python values (dates as ISO strings, sets as lists).
 
@@ -150,16 +169,7 @@ def filter_mask(df: pd.DataFrame, filters: Filters) -> np.ndarray:
     >>> filter_mask(df, Filters(models=["veo-3"])).tolist()
     []
     """
-    return narrow_mask(
-        df,
-        start=_day_start(filters.start) if filters.start is not None else None,
-        end=_day_start(filters.end + dt.timedelta(days=1)) if filters.end is not None else None,
-        models=filters.models,
-        status_groups=filters.status_groups,
-        error_classes=filters.error_classes,
-        workflows=[w for w in filters.workflows if w != NO_WORKFLOW],
-        no_workflow=NO_WORKFLOW in filters.workflows,
-    )
+    return narrow_mask(df, **filters.conditions())
 
 
 def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None) -> pd.DataFrame:
@@ -174,10 +184,17 @@ def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None)
     filters = Filters.coerce(filters)
     # no filter: the same rows without copying them (copy-on-write keeps df safe)
     out = df.copy(deep=False) if filters == Filters() else df.loc[filter_mask(df, filters)]
-    out.attrs = {**df.attrs, "filters": filters.as_dict()}
-    window = _narrowed_window(df.attrs.get("window"), filters)
+    out.attrs = _filtered_attrs(df.attrs, filters)
+    return out
+
+
+def _filtered_attrs(attrs: Mapping[str, Any], filters: Filters) -> dict[str, Any]:
+    """The ``attrs`` of the rows ``filters`` keeps: ``filters`` records them, and the window
+    is cut to their days (summary() and compare_periods() then describe the slice)."""
+    out = {**attrs, "filters": filters.as_dict()}
+    window = _narrowed_window(attrs.get("window"), filters)
     if window is not None:
-        out.attrs["window"] = window  # summary() and compare_periods() describe the slice
+        out["window"] = window
     return out
 
 
@@ -191,24 +208,8 @@ def narrow_selection(selection: Any, filters: Filters | Mapping[str, Any] | None
     >>> narrow_selection(ea.scan_table(df), chosen).count() == len(apply_filters(df, chosen))
     True
     """
-    from eachlabs_analytics.engines.narrow import narrow
-
     filters = Filters.coerce(filters)
-    attrs = {**selection.attrs, "filters": filters.as_dict()}
-    window = _narrowed_window(selection.attrs.get("window"), filters)
-    if window is not None:
-        attrs["window"] = window
-    return narrow(
-        selection,
-        start=_day_start(filters.start) if filters.start is not None else None,
-        end=_day_start(filters.end + dt.timedelta(days=1)) if filters.end is not None else None,
-        models=filters.models,
-        status_groups=filters.status_groups,
-        error_classes=filters.error_classes,
-        workflows=[w for w in filters.workflows if w != NO_WORKFLOW],
-        no_workflow=NO_WORKFLOW in filters.workflows,
-        attrs=attrs,
-    )
+    return selection.narrow(**filters.conditions(), attrs=_filtered_attrs(selection.attrs, filters))
 
 
 def _narrowed_window(window: object, filters: Filters) -> dict[str, str] | None:
