@@ -395,7 +395,7 @@ class Explorer(Controls):
             card.value = "–"  # a failed summary must not leave the previous numbers up
         for change in self.changes.values():
             change.value = ""
-        state.guard("summary", lambda: self._render_headline(metrics.summary(data)))
+        state.guard("summary", lambda: self._render_headline(metrics.summary(state.answers(data))))
         if state.summary is not None:
             state.guard("summary change", lambda: panes.render_changes(state, self))
         window = state.df.attrs.get("window") or {}

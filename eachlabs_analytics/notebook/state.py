@@ -31,8 +31,9 @@ from eachlabs_analytics._util.formats import FORMATS
 from eachlabs_analytics._util.timestamps import ONE_US
 from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.metrics.grouping import encode
-from eachlabs_analytics.metrics.lazy import is_lazy
+from eachlabs_analytics.metrics.lazy import LazyExecutions, is_lazy
 from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
@@ -77,6 +78,9 @@ CARDS: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = tuple(
 _Period = tuple[pd.Timestamp, pd.Timestamp]
 #: Narrowed selections a store-backed Explorer keeps (each holds partial aggregates only).
 _KEPT_SELECTIONS = 16
+#: Slices whose answerer (row codes and partial answers) is kept: the current selection, the
+#: undated one, and the two before them (a frame's answerer holds a few bytes per row).
+_KEPT_ANSWERERS = 4
 
 
 class Page(NamedTuple):
@@ -154,6 +158,9 @@ class ExplorerState:
         self._cache: tuple[Filters, pd.DataFrame] | None = None
         self._undated_cache: tuple[Filters, pd.DataFrame] | None = None
         self._selections: dict[Filters, Any] = {}
+        # one answerer per slice shown (the selection, the undated one): the panes' helpers
+        # then share a frame's row codes and answers instead of each computing them again
+        self._answerers: dict[int, tuple[Any, LazyExecutions]] = {}
 
     # --- the selection -------------------------------------------------------------------
     @property
@@ -195,6 +202,18 @@ class ExplorerState:
         while len(self._selections) > _KEPT_SELECTIONS:
             self._selections.pop(next(iter(self._selections)))
         return found
+
+    def answers(self, data: Any) -> LazyExecutions:
+        """What answers the helpers on ``data`` (a slice this state made): one answerer per
+        slice, kept while the slice is, so every pane's helper reuses what the others
+        computed (a selection answers for itself)."""
+        found = self._answerers.get(id(data))
+        if found is None or found[0] is not data:
+            found = (data, answerer(data, "explore"))
+            self._answerers[id(data)] = found
+            while len(self._answerers) > _KEPT_ANSWERERS:
+                self._answerers.pop(next(iter(self._answerers)))
+        return found[1]
 
     def undated(self) -> Any:
         """The rows every filter but the day range keeps (what the month-to-date view uses)."""
@@ -253,13 +272,13 @@ class ExplorerState:
 
         assert before.end is not None
         known_empty = self.days is not None and before.end < self.days[0]
-        return None if known_empty else metrics.summary(self.select(before))
+        return None if known_empty else metrics.summary(self.answers(self.select(before)))
 
     def table(self, name: str) -> pd.DataFrame:
         """Pane ``name``'s table, one helper on the filtered slice (``HELPER_TABLES``; kept)."""
         from eachlabs_analytics import metrics
 
-        data = self.filtered
+        data = self.answers(self.filtered)
         tables: dict[str, Callable[[], pd.DataFrame]] = {
             "cost_by_model": lambda: metrics.cost_by_model(data),
             "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
@@ -276,7 +295,7 @@ class ExplorerState:
         from eachlabs_analytics import metrics
 
         now, then = month_to_date(self.anchor)
-        data = self.undated()
+        data = self.answers(self.undated())
         with warnings.catch_warnings():  # an empty month is said in the pane, not warned
             warnings.simplefilter("ignore", DataQualityWarning)
             overall = metrics.compare_periods(data, current=now, previous=then, by=None)
@@ -294,7 +313,7 @@ class ExplorerState:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
             projection = watch.month_end_projection(
-                self.undated(), as_of=self.anchor if self.anchor_given else None
+                self.answers(self.undated()), as_of=self.anchor if self.anchor_given else None
             )
         self.projection = projection
         self.tables["month_end"] = projection.to_frame()
@@ -313,7 +332,7 @@ class ExplorerState:
         every filter but the day range keeps, as the report does (kept)."""
         from eachlabs_analytics import watch
 
-        found = watch.detect_anomalies(self.undated(), metric="spend", by="model")
+        found = watch.detect_anomalies(self.answers(self.undated()), metric="spend", by="model")
         window = self.filtered.attrs.get("window") or {}
         first = pd.Timestamp(window["start"]) if window.get("start") else None
         shown = found["period"] + pd.Timedelta(days=1) <= as_of
@@ -328,7 +347,7 @@ class ExplorerState:
         the day range keeps (kept)."""
         from eachlabs_analytics import watch
 
-        forecast = watch.forecast_spend(self.undated(), as_of=as_of)
+        forecast = watch.forecast_spend(self.answers(self.undated()), as_of=as_of)
         self.tables["forecast"] = forecast
         return forecast
 
