@@ -38,6 +38,7 @@ REQUESTS: list[_lazy.Request] = [
     _lazy.Latency(by=None, metric="queue_seconds", percentiles=(0, 12.5, 100)),
     _lazy.Latency(by="status_group", metric="run_time", percentiles=(50,), outcome="failed"),
     _lazy.Latency(by="status", metric="execution_seconds", percentiles=(90,), outcome="other"),
+    _lazy.Latency(by="model", metric="total_seconds", percentiles=()),  # counts and means only
     _lazy.Workflows(),
     _lazy.PeriodCounts(freq="D", tz="UTC", by=None),
     _lazy.PeriodCounts(freq="W", tz="Europe/Berlin", by="model", sub="status", squares=True),

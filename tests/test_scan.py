@@ -108,6 +108,9 @@ CALLS = [
     ("compare_periods", {"current": ("2026-10-10", "2026-10-25"), "previous": "2026-10"}),
     ("summary", {}),
     ("summary", {"top": 2}),
+    # no percentile asked: counts and means only (an engine refuses an empty quantile list)
+    ("latency_percentiles", {"percentiles": ()}),
+    ("latency_over_time", {"percentiles": ()}),
 ]
 
 

@@ -137,14 +137,18 @@ def overview(t: Any) -> dict[str, Any]:
     }
 
 
-def _quantiles(values: Any, percentiles: tuple[float, ...], where: Any) -> Any:
-    return values.quantile([p / 100 for p in percentiles], where=where)
+def _quantiles(values: Any, percentiles: tuple[float, ...], where: Any) -> dict[str, Any]:
+    """The ``qs`` measure (a list of quantiles), or none when no percentile is asked (an
+    engine refuses an empty list of quantiles)."""
+    if not percentiles:
+        return {}
+    return {"qs": values.quantile([p / 100 for p in percentiles], where=where)}
 
 
 def _unpack(expr: Any, list_column: str, count: int) -> Any:
     """Spread a list of quantiles into ``q0``, ``q1``... columns."""
     if not count:
-        return expr.drop(list_column)
+        return expr  # no quantile was asked: no list to spread
     columns = {f"q{i}": expr[list_column][i] for i in range(count)}
     return expr.mutate(**columns).drop(list_column)
 
@@ -197,7 +201,7 @@ def latency(t: Any, request: _lazy.Latency) -> Any:
         group_key(used, request.by),
         count=used.count(),
         total=values.sum(),
-        qs=_quantiles(values, request.percentiles, None),
+        **_quantiles(values, request.percentiles, None),
     )
     return _unpack(expr, "qs", len(request.percentiles))
 
@@ -248,7 +252,7 @@ def period_latency(t: Any, request: _lazy.PeriodLatency, engine: Any) -> Any:
         keys,
         count=f.count(where=f._usable),
         total=values.sum(where=f._usable),
-        qs=_quantiles(values, request.percentiles, f._usable),
+        **_quantiles(values, request.percentiles, f._usable),
         **overview(f),
     )
     return _unpack(expr, "qs", len(request.percentiles))
