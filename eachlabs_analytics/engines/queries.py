@@ -93,7 +93,7 @@ def money_sum(values: Any, where: Any = None) -> Any:
 
 def latency_rows(t: Any, metric: str, outcome_name: str | None = None) -> Any:
     """The rows a latency statistic uses: not in flight (or of ``outcome_name``), metric
-    known -- :func:`eachlabs_analytics.metrics.aggregates.latency_rows` on rows."""
+    known -- :func:`eachlabs_analytics.metrics.rows.latency_rows` on rows."""
     kept = finished(t) if outcome_name is None else is_outcome(t, outcome_name)
     return kept & is_known(t[metric])
 

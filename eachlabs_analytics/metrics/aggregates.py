@@ -30,7 +30,6 @@ from eachlabs_analytics.metrics.grouping import (
     group_by,
 )
 from eachlabs_analytics.metrics.lazy import Executions
-from eachlabs_analytics.metrics.rows import latency_rows as latency_rows  # where watch finds it
 
 #: Columns ``latency_percentiles(metric=...)`` accepts (seconds).
 LATENCY_METRICS: tuple[str, ...] = (

@@ -33,7 +33,6 @@ from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.metrics.lazy import Executions
-from eachlabs_analytics.metrics.over_time import cost_over_time
 
 #: Label of the one group when ``by=None``.
 TOTAL = "total"
@@ -175,39 +174,7 @@ def rows_before(df: pd.DataFrame, as_of: pd.Timestamp, start: pd.Timestamp | Non
     return df.loc[keep]
 
 
-def daily_spend(
-    df: pd.DataFrame, by: str | None, first: pd.Timestamp, last: pd.Timestamp
-) -> pd.DataFrame:
-    """Spend per UTC day from ``first`` to ``last`` (both midnights, inclusive), one column per
-    group (``"total"`` when ``by=None``), computed by :func:`cost_over_time`; days without a
-    row are 0."""
-    days = pd.date_range(first, last, freq="D", tz="UTC", unit="us", name="period_start")
-    if df.empty:
-        return pd.DataFrame(0.0, index=days, columns=pd.Index([TOTAL] if by is None else []))
-    table = cost_over_time(df, freq="D", by=by)
-    if by is None:
-        table.columns = pd.Index([TOTAL])
-    table = table.reindex(days, fill_value=0.0)
-    return table.astype("float64")
-
-
-def day_profile(df: pd.DataFrame) -> Callable[[pd.Timestamp], float]:
-    """A function giving the share of a day's spend made before a time of day.
-
-    Learned from the spend per hour of day of ``df`` (linear within an hour); uniform (pro
-    rata by time) when ``df`` has no spend.
-
-    >>> profile = day_profile(pd.DataFrame({"created_at": pd.to_datetime([], utc=True),
-    ...                                     "execution_cost": []}))
-    >>> profile(pd.Timestamp("2026-10-31T06:00:00Z"))
-    0.25
-    """
-    hours = df["created_at"].dt.hour.to_numpy(dtype=np.int64, na_value=0)
-    cost = np.nan_to_num(_rows.floats(df, "execution_cost"))
-    return _profile(np.bincount(hours, weights=cost, minlength=24))
-
-
-# --- the same from a lazy selection's partial aggregates --------------------------------------
+# --- daily spend and the day's profile, from partial aggregates (a frame's or a selection's) --
 def _micros(stamp: pd.Timestamp) -> int:
     return int(stamp.value) // 1_000  # .value is in nanoseconds whatever the unit
 
@@ -215,10 +182,11 @@ def _micros(stamp: pd.Timestamp) -> int:
 def lazy_daily_spend(
     selection: _lazy.LazyExecutions, by: str | None, first: pd.Timestamp, as_of: pd.Timestamp
 ) -> pd.DataFrame:
-    """:func:`daily_spend` of the rows created in ``[first, as_of)`` (``first`` a midnight),
-    from the selection's spend per (UTC day, group) and, for the day in progress, per group
-    over ``[today, as_of)``: the same days, groups (those with a row in the range), column
-    order (by spend, then label) and zeros as on the frame."""
+    """Spend per UTC day from ``first`` to the day of ``as_of`` (both midnights, inclusive),
+    one column per group (``"total"`` when ``by=None``), of the rows created in ``[first,
+    as_of)``: from the spend per (UTC day, group) and, for the day in progress, per group over
+    ``[today, as_of)``. Groups are those with a row in the range, ordered by spend then label;
+    days without a row are 0."""
     today = as_of.floor("D")
     days = pd.date_range(first, today, freq="D", tz="UTC", unit="us", name="period_start")
     daily = selection.partials(_lazy.PeriodCounts("D", "UTC", by))
@@ -251,8 +219,9 @@ def lazy_daily_spend(
 def lazy_day_profile(
     selection: _lazy.LazyExecutions, start: pd.Timestamp, end: pd.Timestamp
 ) -> Callable[[pd.Timestamp], float]:
-    """:func:`day_profile` of the rows created in ``[start, end)`` (both midnights), from the
-    selection's spend per UTC hour."""
+    """A function giving the share of a day's spend made before a time of day, learned from
+    the spend per UTC hour of the rows created in ``[start, end)`` (both midnights; linear
+    within an hour; pro rata by time when there is no spend)."""
     hourly = selection.partials(_lazy.PeriodCounts("h", "UTC", None))
     wall, missing = _lazy.periods_of(hourly)
     inside = (~missing) & (wall >= _micros(start)) & (wall < _micros(end))

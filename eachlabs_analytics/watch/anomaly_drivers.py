@@ -30,8 +30,8 @@ import pyarrow as pa
 from eachlabs_analytics._util import money
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
-from eachlabs_analytics.metrics.aggregates import latency_rows
 from eachlabs_analytics.metrics.grouping import combine, counts
+from eachlabs_analytics.metrics.rows import latency_rows
 from eachlabs_analytics.watch.anomaly_scores import _seasonal_median
 from eachlabs_analytics.watch.anomaly_tables import (
     _Calendar,

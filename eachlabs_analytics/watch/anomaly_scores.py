@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics.metrics import rows as _rows
-from eachlabs_analytics.metrics.aggregates import latency_rows
 from eachlabs_analytics.metrics.grouping import combine, counts, grouped_percentiles
+from eachlabs_analytics.metrics.rows import latency_rows
 from eachlabs_analytics.watch.anomaly_tables import MIN_LATENCY_ROWS, _Cells
 
 #: Seasons whose same slot make the expectation (their median; at least 2 needed).

@@ -32,13 +32,13 @@ from eachlabs_analytics._util import money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
-from eachlabs_analytics.metrics.aggregates import latency_rows
 from eachlabs_analytics.metrics.grouping import (
     Grouping,
     combine,
     counts,
     grouped_percentiles,
 )
+from eachlabs_analytics.metrics.rows import latency_rows
 from eachlabs_analytics.watch._frame import TOTAL, first_full_day
 
 #: A period and group with fewer usable rows than this has no p95 (NaN, not judged): it
