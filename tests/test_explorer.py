@@ -293,7 +293,7 @@ def test_an_empty_slice_shows_zeroes_and_says_so(sandbox_frame):
 
 
 def test_explorer_needs_an_executions_frame():
-    with pytest.raises(InvalidQueryError, match="missing column"):
+    with pytest.raises(InvalidQueryError, match=r"explore needs the column\(s\) .*status.*missing"):
         explore(pd.DataFrame({"model": ["veo-3"]}))
 
 
@@ -362,8 +362,9 @@ def test_drilldown_finds_sorts_pages_and_downloads_the_selection(sandbox_frame):
     model = failed["model"].value_counts().index[0]
     explorer.drill_search.value = model.upper()  # any case
     want = failed[failed["model"].astype(str).str.contains(model, regex=False)]
-    got = explorer.tables["executions"]
+    got = explorer.drilled()  # every matching row; the table kept is the page shown
     assert set(got["id"]) == set(want["id"]) and len(got) == len(want)
+    assert list(explorer.tables["executions"]["id"]) == list(got["id"].head(25))
     assert got["created_at"].is_monotonic_decreasing  # newest first by default
     explorer.drill_sort.value = "execution_cost"
     assert explorer.tables["executions"]["execution_cost"].is_monotonic_decreasing

@@ -22,7 +22,6 @@ from eachlabs_analytics.notebook.filters import (
     anchor_of,
     apply_filters,
     filter_mask,
-    ordered_by_spend,
     quick_range,
 )
 
@@ -242,11 +241,13 @@ def test_anchor_is_the_last_instant_of_the_window_else_now(frame):
     assert before <= anchor_of(bare) <= pd.Timestamp.now(tz="UTC")
 
 
-def test_ordered_by_spend(frame):
+def test_the_explorer_lists_models_by_spend(frame):
+    from eachlabs_analytics.notebook.state import ExplorerState
+
     spend = {m: frame.loc[frame.model == m, "execution_cost"].sum() for m in MODELS}
-    assert ordered_by_spend(frame, "model") == sorted(MODELS, key=lambda m: -spend[m])
-    workflows = ordered_by_spend(frame, "workflow_id")
-    assert sorted(workflows) == ["wf-a", "wf-b", "wf-c"]
+    state = ExplorerState(frame)
+    assert state.models == sorted(MODELS, key=lambda m: -spend[m])
+    assert sorted(w for w in state.workflows if w.startswith("wf")) == ["wf-a", "wf-b", "wf-c"]
 
 
 @pytest.fixture(scope="module")

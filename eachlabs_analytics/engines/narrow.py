@@ -29,12 +29,8 @@ from eachlabs_analytics import schema
 from eachlabs_analytics.engines import queries
 from eachlabs_analytics.engines.selection import Selection, typed_frame
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.lazy import SEARCHED, SORTABLE
 from eachlabs_analytics.metrics.rows import check_status_groups
-
-#: Columns the drill-down searches (literal text, any case).
-SEARCHED = ("id", "model", "workflow_id", "workflow_execution_id")
-#: Columns it can sort by.
-SORTABLE = ("created_at", "execution_cost", "total_seconds", "queue_seconds", "model", "status")
 
 
 def narrow(

@@ -30,7 +30,8 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics.engines import queries
 from eachlabs_analytics.engines.backends import require_ibis
-from eachlabs_analytics.engines.selection import Selection, typed_frame
+from eachlabs_analytics.engines.selection import Selection, scan_table, typed_frame
+from eachlabs_analytics.metrics.frame_partials import answerer, unwrapped
 
 
 def top_rows(selection: Selection, column: str, n: int) -> pd.DataFrame:
@@ -72,20 +73,20 @@ def first_seen(selection: Selection, column: str) -> list[Any]:
     return found[column].tolist()
 
 
-def combine(
-    current: Selection, previous: Selection, attrs: Mapping[str, Any] | None = None
-) -> Selection:
+def combine(current: Selection, previous: Any, attrs: Mapping[str, Any] | None = None) -> Selection:
     """The rows of ``current`` then ``previous`` as one selection, a row whose id was seen
     before (in either, in the loaded frames' order) dropped, so ``current`` wins; when an id
     is missing anywhere, nothing is dropped. What the report's ``_concat`` keeps, lazily.
 
-    ``previous`` in another engine is copied into ``current``'s (Arrow, the schema's
+    ``previous`` in another engine, or a frame, is copied into ``current``'s (Arrow, the schema's
     columns): give both the same engine (``store.scan(..., engine=engine)``) to avoid that.
     ``attrs`` are the result's (default: none).
     """
     ibis = require_ibis()
     engine = current.engine
     a = current.to_ibis()
+    if not isinstance(previous, Selection):  # a frame (or its answerer): scanned here
+        previous = scan_table(unwrapped(answerer(previous, "combine")), engine=engine)
     if previous.engine is engine:
         b = previous.to_ibis()
     else:

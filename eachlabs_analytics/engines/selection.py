@@ -201,6 +201,21 @@ class Selection:
 
         return first_seen(self, column)
 
+    def page(
+        self,
+        text: str = "",
+        *,
+        sort: str = "created_at",
+        descending: bool = True,
+        number: int = 0,
+        size: int | None = 25,
+    ) -> tuple[pd.DataFrame, int]:
+        """One page of the rows a search keeps, and how many match
+        (:func:`eachlabs_analytics.engines.narrow.page`: only that page leaves the engine)."""
+        from eachlabs_analytics.engines.narrow import page
+
+        return page(self, text, sort=sort, descending=descending, number=number, size=size)
+
     # --- rows, when they are wanted -----------------------------------------------------------
     def to_ibis(self) -> Any:
         """The selection as an Ibis table expression (the schema's columns, filters applied)."""

@@ -55,24 +55,42 @@ _READS: dict[type, tuple[str, ...]] = {
 
 
 def answerer(
-    source: pd.DataFrame | _lazy.LazyExecutions, helper: str, columns: Iterable[str] = ()
+    source: pd.DataFrame | _lazy.LazyExecutions,
+    helper: str,
+    columns: Iterable[str] = (),
+    *,
+    encoded: Iterable[str] = (),
 ) -> _lazy.LazyExecutions:
     """What answers ``helper``'s partial requests on ``source``: a lazy selection answers them
-    itself; a DataFrame, checked to hold ``columns``, is wrapped in a :class:`FramePartials`.
+    itself; a DataFrame, checked to hold ``columns``, is wrapped in a :class:`FramePartials`
+    (with the ``encoded`` columns made categoricals first: a face that narrows the frame
+    again and again groups on their codes).
 
     >>> answerer(pd.DataFrame({"model": []}), "cost_by_model", ["status"])
     Traceback (most recent call last):
     ...
     eachlabs_analytics.exceptions.InvalidQueryError: cost_by_model needs the column(s) \
-['status'], missing from the frame; pass the DataFrame load_executions returns (columns: id, \
-model, requested_model, status, workflow_id, workflow_execution_id, execution_cost, run_time, \
-created_at, started_at, completed_at, output, error_classification, queue_seconds, \
-execution_seconds, total_seconds)
+['status'], so the frame is missing the column(s) it needs; pass the DataFrame load_executions \
+returns (columns: id, model, requested_model, status, workflow_id, workflow_execution_id, \
+execution_cost, run_time, created_at, started_at, completed_at, output, error_classification, \
+queue_seconds, execution_seconds, total_seconds)
     """
     if _lazy.is_lazy(source):
         return source  # type: ignore[return-value]
     frame = _rows.check_frame(source, helper, columns)
-    return FramePartials(frame, helper)
+    encoded = tuple(encoded)
+    return FramePartials(encode(frame, encoded) if encoded else frame, helper)
+
+
+def unwrapped(source: _lazy.LazyExecutions) -> Any:
+    """What a user is handed back for a source: a frame's answerer gives its frame, a
+    selection stays itself (its rows stay in the engine).
+
+    >>> frame = pd.DataFrame({"id": ["a"]})
+    >>> unwrapped(answerer(frame, "x")) is frame
+    True
+    """
+    return source.frame if isinstance(source, FramePartials) else source
 
 
 def rows_of(source: pd.DataFrame | _lazy.RowSource, helper: str) -> _lazy.RowSource:
@@ -150,6 +168,14 @@ class FramePartials:
         """The rows created in ``[start, end)`` with one of the models, status groups, error
         classes and workflows given (:func:`~eachlabs_analytics.metrics.frame_rows.narrow_mask`),
         in their order; ``attrs`` replace the frame's (default: kept)."""
+        models, status_groups = tuple(models), tuple(status_groups)
+        error_classes, workflows = tuple(error_classes), tuple(workflows)
+        kept = (models, status_groups, error_classes, workflows)
+        if start is None and end is None and not no_workflow and not any(kept):
+            out = self.frame.copy(deep=False)  # no condition: the rows, not copied
+            if attrs is not None:
+                out.attrs = copy.deepcopy(dict(attrs))
+            return FramePartials(out, self.helper)
         mask = frame_rows.narrow_mask(
             self.frame,
             start=start,
@@ -168,8 +194,11 @@ class FramePartials:
     def combine(self, previous: Any, attrs: Mapping[str, Any] | None = None) -> FramePartials:
         """These rows then ``previous``'s, a repeated id kept once (these win), in the columns
         the helpers read (:func:`~eachlabs_analytics.metrics.frame_rows.concat_periods`), the
-        model column encoded once; ``attrs`` are the result's (default: none)."""
-        other = previous.frame if isinstance(previous, FramePartials) else previous
+        model column encoded once; ``attrs`` are the result's (default: none). A selection's
+        rows are loaded (the report's previous period, or the days before it)."""
+        other = unwrapped(answerer(previous, "combine"))
+        if not isinstance(other, pd.DataFrame):
+            other = other.to_pandas()
         both = encode(frame_rows.concat_periods(self.frame, other))
         both.attrs = copy.deepcopy(dict(attrs or {}))
         return FramePartials(both, self.helper)
@@ -183,6 +212,21 @@ class FramePartials:
     def first_seen(self, column: str) -> list[Any]:
         """The distinct values of ``column`` in the order they first appear."""
         return frame_rows.first_seen(self.frame, column)
+
+    def page(
+        self,
+        text: str = "",
+        *,
+        sort: str = "created_at",
+        descending: bool = True,
+        number: int = 0,
+        size: int | None = 25,
+    ) -> tuple[pd.DataFrame, int]:
+        """One page of the rows a search keeps, and how many match
+        (:func:`~eachlabs_analytics.metrics.frame_rows.page_rows`)."""
+        return frame_rows.page_rows(
+            self.frame, text, sort=sort, descending=descending, number=number, size=size
+        )
 
     def partials(self, request: _lazy.Request) -> pa.Table:
         """The partial rows of ``request`` (see :mod:`eachlabs_analytics.metrics.lazy`)."""

@@ -3,7 +3,8 @@
 A face sometimes wants rows, not figures: the rows a filter keeps (:func:`narrow_mask`), two
 periods as one (:func:`concat_periods`, a repeated id kept once), the costliest rows
 (:func:`top_positions`), a column's values in the order they first appear
-(:func:`first_seen`). A lazy selection answers the same questions in its engine
+(:func:`first_seen`), the rows a search keeps, sorted (:func:`search_rows`). A lazy
+selection answers the same questions in its engine
 (:mod:`eachlabs_analytics.engines.narrow`, :mod:`eachlabs_analytics.engines.rows`); faces ask
 either through :class:`~eachlabs_analytics.metrics.frame_partials.FramePartials` or a
 selection's methods of the same names, with one code path.
@@ -29,6 +30,8 @@ import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import typed
+from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.lazy import SEARCHED, SORTABLE
 from eachlabs_analytics.metrics.rows import check_status_groups
 
 #: The columns the helpers read from both periods at once (compare_periods, the forecast
@@ -178,3 +181,84 @@ def first_seen(frame: pd.DataFrame, column: str) -> list[Any]:
     """
     _, uniques = pd.factorize(frame[column].astype(object))
     return list(uniques)
+
+
+def search_rows(
+    df: pd.DataFrame, text: str = "", sort: str = "created_at", descending: bool = True
+) -> pd.DataFrame:
+    """Rows whose id, model or workflow contains ``text`` (any case, literally), sorted by
+    ``sort`` (a stable sort: ties keep the frame's order). Text sorts ascend unless
+    ``descending``; missing values go last either way.
+
+    >>> import eachlabs_analytics as ea
+    >>> df = ea.generate_executions(executions=300, seed=3, end="2026-10-31T00:00:00Z")
+    >>> veo = search_rows(df, "VEO-3", sort="execution_cost")
+    >>> bool(veo["model"].str.contains("veo-3").all()), veo["execution_cost"].is_monotonic_decreasing
+    (True, True)
+    """  # noqa: E501
+    if sort not in SORTABLE:
+        raise InvalidQueryError(f"sort={sort!r} is not allowed; allowed: {', '.join(SORTABLE)}")
+    keep = None
+    needle = text.strip()
+    if needle:
+        keep = np.zeros(len(df), dtype=bool)
+        for column in SEARCHED:
+            keep |= _contains(df[column], needle)
+    rows = df if keep is None else df[keep]
+    key = _sort_key(rows[sort])
+    if key.is_monotonic_decreasing if descending else key.is_monotonic_increasing:
+        # already in order (a loaded frame is newest first): no sort; a shallow copy only, so
+        # the caller's changes never reach the frame it came from (copy-on-write)
+        return rows.copy(deep=False)
+    order = key.sort_values(ascending=not descending, na_position="last", kind="stable").index
+    return rows.loc[order]
+
+
+def page_rows(
+    df: pd.DataFrame,
+    text: str = "",
+    *,
+    sort: str = "created_at",
+    descending: bool = True,
+    number: int = 0,
+    size: int | None = 25,
+) -> tuple[pd.DataFrame, int]:
+    """Page ``number`` (0-based) of :func:`search_rows`, and how many rows match;
+    ``size=None``: every matching row (a selection's ``page`` answers the same on an engine).
+
+    >>> frame = pd.DataFrame({c: [] for c in schema.COLUMNS}).astype(schema.DTYPES)
+    >>> page_rows(frame, "x")[1]
+    0
+    """
+    rows = search_rows(df, text, sort, descending)
+    if size is None:
+        return rows, len(rows)
+    start = max(0, int(number)) * size
+    return rows.iloc[start : start + size], len(rows)
+
+
+def _contains(values: pd.Series, needle: str) -> np.ndarray:
+    """Rows whose value contains ``needle``, any case, literally; missing values never match.
+
+    Typed all the way: a categorical is searched in its categories only, strings with the
+    string dtype's own (Arrow) kernels; no value becomes a Python object.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories.astype("str"))
+        hit = categories.str.contains(needle, case=False, regex=False).to_numpy(dtype=bool)
+        codes = values.cat.codes.to_numpy()
+        return np.where(codes >= 0, hit[np.maximum(codes, 0)] if len(hit) else False, False)
+    if not pd.api.types.is_string_dtype(values.dtype):
+        values = values.astype("str")
+    found = values.str.contains(needle, case=False, regex=False)
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
+def _sort_key(values: pd.Series) -> pd.Series:
+    """What a column sorts by: categoricals by their labels (not their category order)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        ranks = np.argsort(np.argsort(values.cat.categories.astype("str").to_numpy()))
+        codes = values.cat.codes.to_numpy()
+        rank = np.where(codes >= 0, ranks[np.maximum(codes, 0)] if len(ranks) else 0, -1)
+        return pd.Series(rank, index=values.index).where(codes >= 0)
+    return values

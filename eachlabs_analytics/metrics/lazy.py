@@ -148,6 +148,12 @@ class LazyExecutions(Protocol):
         ...
 
 
+#: Columns a drill-down searches (literal text, any case): ``RowSource.page``.
+SEARCHED = ("id", "model", "workflow_id", "workflow_execution_id")
+#: Columns a drill-down can sort by.
+SORTABLE = ("created_at", "execution_cost", "total_seconds", "queue_seconds", "model", "status")
+
+
 class RowSource(LazyExecutions, Protocol):
     """What a face asks of the rows beyond partial aggregates: a frame's answerer
     (:class:`~eachlabs_analytics.metrics.frame_partials.FramePartials`) and a lazy selection
@@ -179,6 +185,20 @@ class RowSource(LazyExecutions, Protocol):
 
     def first_seen(self, column: str) -> list[Any]:
         """A column's distinct values in the order they first appear."""
+        ...
+
+    def page(
+        self,
+        text: str = "",
+        *,
+        sort: str = "created_at",
+        descending: bool = True,
+        number: int = 0,
+        size: int | None = 25,
+    ) -> tuple[pd.DataFrame, int]:
+        """Page ``number`` of the rows whose :data:`SEARCHED` columns contain ``text`` (any
+        case, literally), sorted by ``sort`` (one of :data:`SORTABLE`, missing values last),
+        and how many rows match; ``size=None``: every matching row."""
         ...
 
     def to_pandas(self) -> pd.DataFrame:

@@ -56,18 +56,19 @@ def check_frame(df: object, helper: str, columns: Iterable[str]) -> pd.DataFrame
     Traceback (most recent call last):
     ...
     eachlabs_analytics.exceptions.InvalidQueryError: cost_by_model needs the column(s) ['status'], \
-missing from the frame; pass the DataFrame load_executions returns (columns: id, model, \
-requested_model, status, workflow_id, workflow_execution_id, execution_cost, run_time, \
-created_at, started_at, completed_at, output, error_classification, queue_seconds, \
-execution_seconds, total_seconds)
+so the frame is missing the column(s) it needs; pass the DataFrame load_executions returns \
+(columns: id, model, requested_model, status, workflow_id, workflow_execution_id, \
+execution_cost, run_time, created_at, started_at, completed_at, output, error_classification, \
+queue_seconds, execution_seconds, total_seconds)
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{helper} takes a pandas DataFrame of executions, not {type(df).__name__}")
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise InvalidQueryError(
-            f"{helper} needs the column(s) {missing}, missing from the frame; pass the "
-            f"DataFrame load_executions returns (columns: {', '.join(schema.COLUMNS)})"
+            f"{helper} needs the column(s) {missing}, so the frame is missing the column(s) it "
+            "needs; pass the DataFrame load_executions returns (columns: "
+            f"{', '.join(schema.COLUMNS)})"
         )
     return df
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 from eachlabs_analytics._util.csv_safe import frame_to_csv
 from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, fmt_time
-from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.frame_rows import search_rows
 
 #: Columns a user can sort by (newest, costliest and slowest first by default).
 SORTS: dict[str, str] = {
@@ -47,7 +47,6 @@ COLUMNS: dict[str, str] = {
     "workflow_id": "workflow",
     "output": "output",
 }
-_SEARCHED = ("id", "model", "workflow_id", "workflow_execution_id")
 #: Columns shown as numbers (right-aligned, like every table of the report).
 _NUMBERS = ("execution_cost", "queue_seconds", "total_seconds")
 PAGE_SIZE = 25
@@ -56,54 +55,9 @@ PAGE_SIZE = 25
 def search_executions(
     df: pd.DataFrame, text: str = "", sort: str = "created_at", descending: bool = True
 ) -> pd.DataFrame:
-    """Rows whose id, model or workflow contains ``text`` (any case), sorted by ``sort``.
-
-    Text sorts ascend unless ``descending``; missing values go last either way.
-    """
-    if sort not in SORTS:
-        raise InvalidQueryError(f"sort={sort!r} is not allowed; allowed: {', '.join(SORTS)}")
-    keep = None
-    needle = text.strip()
-    if needle:
-        keep = np.zeros(len(df), dtype=bool)
-        for column in _SEARCHED:
-            keep |= _contains(df[column], needle)
-    rows = df if keep is None else df[keep]
-    key = _sort_key(rows[sort])
-    ascending = not descending
-    if key.is_monotonic_decreasing if descending else key.is_monotonic_increasing:
-        # already in order (a loaded frame is newest first): no sort; a shallow copy only, so
-        # the caller's changes never reach the frame it came from (copy-on-write)
-        return rows.copy(deep=False)
-    order = key.sort_values(ascending=ascending, na_position="last", kind="stable").index
-    return rows.loc[order]
-
-
-def _contains(values: pd.Series, needle: str) -> np.ndarray:
-    """Rows whose value contains ``needle``, any case, literally; missing values never match.
-
-    Typed all the way: a categorical is searched in its categories only, strings with the
-    string dtype's own (Arrow) kernels; no value becomes a Python object.
-    """
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        categories = pd.Series(values.cat.categories.astype("str"))
-        hit = categories.str.contains(needle, case=False, regex=False).to_numpy(dtype=bool)
-        codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, hit[np.maximum(codes, 0)] if len(hit) else False, False)
-    if not pd.api.types.is_string_dtype(values.dtype):
-        values = values.astype("str")
-    found = values.str.contains(needle, case=False, regex=False)
-    return found.fillna(False).to_numpy(dtype=bool)
-
-
-def _sort_key(values: pd.Series) -> pd.Series:
-    """What a column sorts by: categoricals by their labels (not their category order)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        ranks = np.argsort(np.argsort(values.cat.categories.astype("str").to_numpy()))
-        codes = values.cat.codes.to_numpy()
-        rank = np.where(codes >= 0, ranks[np.maximum(codes, 0)] if len(ranks) else 0, -1)
-        return pd.Series(rank, index=values.index).where(codes >= 0)
-    return values
+    """Rows whose id, model or workflow contains ``text`` (any case), sorted by ``sort``
+    (:func:`~eachlabs_analytics.metrics.frame_rows.search_rows`, where the search lives)."""
+    return search_rows(df, text, sort, descending)
 
 
 def page_of(rows: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> tuple[pd.DataFrame, int]:

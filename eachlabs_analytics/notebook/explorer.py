@@ -40,6 +40,7 @@ import pandas as pd
 
 from eachlabs_analytics._util.formats import fmt_window
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.frame_partials import unwrapped
 from eachlabs_analytics.notebook import drilldown, panes, style
 from eachlabs_analytics.notebook.controls import EMPTY_MESSAGE, Controls, day_hint, read_day
 from eachlabs_analytics.notebook.filters import Filters, quick_range
@@ -180,7 +181,7 @@ class Explorer(Controls):
 
     def undated(self) -> Any:
         """The rows every filter but the day range keeps (what the month-to-date view uses)."""
-        return self._state.undated()
+        return unwrapped(self._state.undated())
 
     def previous_period(self) -> Filters | None:
         """The selection the cards compare with: the same filters over the same number of
@@ -389,13 +390,13 @@ class Explorer(Controls):
         from eachlabs_analytics import metrics
 
         state = self._state
-        data = state.filtered
+        data = state.current
         state.forget()
         for card in self._cards:
             card.value = "–"  # a failed summary must not leave the previous numbers up
         for change in self.changes.values():
             change.value = ""
-        state.guard("summary", lambda: self._render_headline(metrics.summary(state.answers(data))))
+        state.guard("summary", lambda: self._render_headline(metrics.summary(data)))
         if state.summary is not None:
             state.guard("summary change", lambda: panes.render_changes(state, self))
         window = state.df.attrs.get("window") or {}

@@ -27,11 +27,10 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics._util import money
 from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, require_ascii, to_utc
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.metrics.frame_partials import answerer, unwrapped
 from eachlabs_analytics.metrics.frame_rows import narrow_mask
-from eachlabs_analytics.metrics.grouping import group_by
 
 #: The choice in the workflow filter that keeps rows not triggered by any workflow.
 NO_WORKFLOW = "(no workflow)"
@@ -173,7 +172,8 @@ def filter_mask(df: pd.DataFrame, filters: Filters) -> np.ndarray:
 
 
 def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None) -> pd.DataFrame:
-    """The rows of ``df`` the selection keeps, in their order, with ``df.attrs`` kept.
+    """The rows of ``df`` the selection keeps, in their order, with ``df.attrs`` kept: what
+    :func:`narrow_selection` keeps, as a frame.
 
     ``attrs["filters"]`` records the selection (as :meth:`Filters.as_dict`).
 
@@ -181,11 +181,7 @@ def apply_filters(df: pd.DataFrame, filters: Filters | Mapping[str, Any] | None)
     >>> out.attrs["filters"]["status_groups"], list(out.columns) == list(schema.COLUMNS)
     (['succeeded'], True)
     """
-    filters = Filters.coerce(filters)
-    # no filter: the same rows without copying them (copy-on-write keeps df safe)
-    out = df.copy(deep=False) if filters == Filters() else df.loc[filter_mask(df, filters)]
-    out.attrs = _filtered_attrs(df.attrs, filters)
-    return out
+    return unwrapped(narrow_selection(answerer(df, "apply_filters"), filters))
 
 
 def _filtered_attrs(attrs: Mapping[str, Any], filters: Filters) -> dict[str, Any]:
@@ -286,41 +282,6 @@ def quick_range(name: str, anchor: pd.Timestamp) -> tuple[dt.date | None, dt.dat
     raise InvalidQueryError(f"unknown quick range {name!r}; allowed: {', '.join(QUICK_RANGES)}")
 
 
-def spend_by_value(df: pd.DataFrame, column: str) -> dict[str, float]:
-    """Total ``execution_cost`` per distinct non-missing value of ``column``, biggest first.
-
-    Ties (and zero spend) are broken by name, so the order is stable. Grouped on integer
-    codes (the column's categories, or one factorization): no value becomes a Python object
-    but the distinct ones.
-
-    >>> df = schema.empty_frame()
-    >>> spend_by_value(df, "model")
-    {}
-    """
-    grouping = group_by(df[column])
-    cost = df["execution_cost"].to_numpy(dtype=np.float64, na_value=np.nan)
-    totals = money.group_dollars(grouping.codes, grouping.size, cost)
-    pairs = [
-        (str(label), float(total))
-        for label, total in zip(grouping.labels, totals, strict=True)
-        if not pd.isna(label)
-    ]
-    return dict(sorted(pairs, key=lambda item: (-item[1], item[0])))
-
-
-def ordered_by_spend(df: pd.DataFrame, column: str) -> list[str]:
-    """The distinct non-missing values of ``column``, biggest total ``execution_cost`` first.
-
-    Ties (and zero spend) are broken by name, so the order is stable.
-
-    >>> df = schema.empty_frame()
-    >>> ordered_by_spend(df, "model")
-    []
-    """
-    return list(spend_by_value(df, column))
-
-
-# --- helpers -------------------------------------------------------------------------------
 def _day_start(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day.year, day.month, day.day, tz="UTC")
 

@@ -201,7 +201,7 @@ def _empty(state: ExplorerState, name: str) -> bool:
 
 def _show_chart(state: ExplorerState, view: Controls, name: str, charts: bool) -> None:
     _show_image(view, name, b"")
-    data = state.answers(state.filtered)
+    data = state.current
     empty = _empty(state, name)
     if name in ON_DEMAND and not empty:
         state.guard(f"{name} chart", lambda: _show_forecast(state, view, charts))
@@ -243,7 +243,7 @@ def draw_on(state: ExplorerState, name: str, data: Any, ax: Any) -> Any:
         "error_rate": lambda ax: plots.plot_error_rate_over_time(data, ax=ax),
         "errors": lambda ax: plots.plot_error_breakdown(data, ax=ax),
         "month_to_date": lambda ax: plots.plot_month_to_date(
-            state.answers(state.undated()), ax=ax, as_of=state.anchor
+            state.undated(), ax=ax, as_of=state.anchor
         ),
     }
     ax = draw[name](ax)

@@ -31,17 +31,14 @@ from eachlabs_analytics._util.formats import FORMATS
 from eachlabs_analytics._util.timestamps import ONE_US
 from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
-from eachlabs_analytics.metrics.frame_partials import answerer
-from eachlabs_analytics.metrics.grouping import encode
-from eachlabs_analytics.metrics.lazy import LazyExecutions, is_lazy
+from eachlabs_analytics.metrics.frame_partials import answerer, unwrapped
+from eachlabs_analytics.metrics.lazy import LazyExecutions, RowSource
 from eachlabs_analytics.notebook import drilldown
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
     Filters,
     anchor_of,
-    apply_filters,
     narrow_selection,
-    spend_by_value,
 )
 
 #: Tabs of the Explorer, in order: pane name -> tab title (short: eight fit in 820 px).
@@ -76,11 +73,9 @@ CARDS: tuple[tuple[str, str, str, Callable[[Any], str]], ...] = tuple(
     )
 )
 _Period = tuple[pd.Timestamp, pd.Timestamp]
-#: Narrowed selections a store-backed Explorer keeps (each holds partial aggregates only).
-_KEPT_SELECTIONS = 16
-#: Slices whose answerer (row codes and partial answers) is kept: the current selection, the
-#: undated one, and the two before them (a frame's answerer holds a few bytes per row).
-_KEPT_ANSWERERS = 4
+#: Slices kept with what their answerers computed: the current selection, the undated one
+#: and the two before them (a frame's slice holds its rows; a selection only its partials).
+_KEPT_SELECTIONS = 4
 
 
 class Page(NamedTuple):
@@ -111,28 +106,21 @@ class ExplorerState:
     def __init__(self, df: Any, *, anchor: pd.Timestamp | str | None = None, top: int = 8) -> None:
         if not isinstance(df, pd.DataFrame) and callable(getattr(df, "scan", None)):
             df = df.scan()  # an ExecutionStore: explore all of it, lazily
-        #: True when the Explorer re-queries an engine (a store scan) instead of a frame.
-        self.lazy = is_lazy(df)
-        if self.lazy:
-            self.df = df
-            spend = _lazy_spend(df, "model")
-            self.rows = int(spend.attrs.get("rows", 0))
-            by_model = dict(spend.items())
-            by_workflow = dict(_lazy_spend(df, "workflow_id").items())
-            has_no_workflow = any(pd.isna(w) for w in by_workflow)
-        else:
-            missing = [c for c in schema.COLUMNS if c not in df.columns]
-            if missing:
-                raise InvalidQueryError(
-                    "explore() needs an executions DataFrame or a store scan; missing "
-                    f"column(s): {', '.join(missing)}"
-                )
-            # model and workflow as categoricals, once: every pane then groups on their codes
-            self.df = encode(df, ("model", "workflow_id"))
-            by_model = spend_by_value(self.df, "model")
-            by_workflow = spend_by_value(self.df, "workflow_id")
-            self.rows = len(df)
-            has_no_workflow = bool(df["workflow_id"].isna().any())
+        #: What answers the figures and the rows: a frame's answerer (model and workflow
+        #: encoded once: every pane then groups on their codes) or the store's selection.
+        self.source: RowSource = answerer(  # type: ignore[assignment]
+            df, "explore", schema.COLUMNS, encoded=("model", "workflow_id")
+        )
+        #: The data explored: the (encoded) frame, or the selection.
+        self.df = unwrapped(self.source)
+        #: True when the figures are re-queried from an engine (a store scan), for the user's
+        #: information: nothing below branches on it.
+        self.lazy = not isinstance(self.df, pd.DataFrame)
+        spend = _spend(self.source, "model")
+        self.rows = int(spend.attrs.get("rows", 0))
+        by_model = dict(spend.items())
+        by_workflow = dict(_spend(self.source, "workflow_id").items())
+        has_no_workflow = any(pd.isna(w) for w in by_workflow)
         self.anchor = (
             anchor_of(df) if anchor is None else anchor_of(schema.empty_frame(), now=anchor)
         )
@@ -155,12 +143,11 @@ class ExplorerState:
         self.month_rows = -1  # rows in the month-to-date view (-1: not computed yet)
         self.page = 0  # the executions tab's page (0-based)
         self._filters = Filters()
-        self._cache: tuple[Filters, pd.DataFrame] | None = None
-        self._undated_cache: tuple[Filters, pd.DataFrame] | None = None
-        self._selections: dict[Filters, Any] = {}
-        # one answerer per slice shown (the selection, the undated one): the panes' helpers
-        # then share a frame's row codes and answers instead of each computing them again
-        self._answerers: dict[int, tuple[Any, LazyExecutions]] = {}
+        self._cache: tuple[Filters, RowSource] | None = None
+        self._undated_cache: tuple[Filters, RowSource] | None = None
+        # the last few slices, with what their answerers computed: going back to an earlier
+        # selection (a reset, an undo) computes nothing again
+        self._selections: dict[Filters, RowSource] = {}
 
     # --- the selection -------------------------------------------------------------------
     @property
@@ -180,46 +167,41 @@ class ExplorerState:
 
     @property
     def filtered(self) -> Any:
-        """The rows the current selection keeps (a new frame; ``attrs["filters"]`` says which).
+        """The rows the current selection keeps (a frame; ``attrs["filters"]`` says which).
 
         Over a store scan, a narrower lazy selection (``.to_pandas()`` for its rows)."""
+        return unwrapped(self.current)
+
+    @property
+    def current(self) -> RowSource:
+        """What answers the current selection's figures and rows (kept while it is current)."""
         if self._cache is None or self._cache[0] != self._filters:
             self._cache = (self._filters, self.select(self._filters))
         return self._cache[1]
 
-    def select(self, filters: Filters) -> Any:
-        """The rows ``filters`` keeps (over a store, the last few selections are kept)."""
-        if not self.lazy:
-            return apply_filters(self.df, filters)
+    def select(self, filters: Filters) -> RowSource:
+        """What answers the rows ``filters`` keeps (the last few selections are kept)."""
         if filters == Filters():
-            return self.df  # the scan itself, with the partials it has already computed
-        # a selection holds no rows, only the small partials it computed: keep the last few,
-        # so going back to an earlier selection (a reset, an undo) asks the engine nothing
+            return self.source  # with the answers it has already computed
         found = self._selections.pop(filters, None)
         if found is None:
-            found = narrow_selection(self.df, filters)
+            found = narrow_selection(self.source, filters)
         self._selections[filters] = found
         while len(self._selections) > _KEPT_SELECTIONS:
             self._selections.pop(next(iter(self._selections)))
         return found
 
     def answers(self, data: Any) -> LazyExecutions:
-        """What answers the helpers on ``data`` (a slice this state made): one answerer per
-        slice, kept while the slice is, so every pane's helper reuses what the others
-        computed (a selection answers for itself)."""
-        found = self._answerers.get(id(data))
-        if found is None or found[0] is not data:
-            found = (data, answerer(data, "explore"))
-            self._answerers[id(data)] = found
-            while len(self._answerers) > _KEPT_ANSWERERS:
-                self._answerers.pop(next(iter(self._answerers)))
-        return found[1]
+        """What answers the helpers on ``data``: a slice this state made answers for itself;
+        a frame is wrapped (:func:`~eachlabs_analytics.metrics.frame_partials.answerer`)."""
+        return answerer(data, "explore")
 
-    def undated(self) -> Any:
-        """The rows every filter but the day range keeps (what the month-to-date view uses)."""
+    def undated(self) -> RowSource:
+        """What answers the rows every filter but the day range keeps (the month-to-date
+        view's)."""
         undated = self._filters.replace(start=None, end=None)
         if undated == self._filters:
-            return self.filtered
+            return self.current
         if self._undated_cache is None or self._undated_cache[0] != undated:
             self._undated_cache = (undated, self.select(undated))
         return self._undated_cache[1]
@@ -272,13 +254,13 @@ class ExplorerState:
 
         assert before.end is not None
         known_empty = self.days is not None and before.end < self.days[0]
-        return None if known_empty else metrics.summary(self.answers(self.select(before)))
+        return None if known_empty else metrics.summary(self.select(before))
 
     def table(self, name: str) -> pd.DataFrame:
         """Pane ``name``'s table, one helper on the filtered slice (``HELPER_TABLES``; kept)."""
         from eachlabs_analytics import metrics
 
-        data = self.answers(self.filtered)
+        data = self.current
         tables: dict[str, Callable[[], pd.DataFrame]] = {
             "cost_by_model": lambda: metrics.cost_by_model(data),
             "cost_over_time": lambda: metrics.cost_over_time(data, freq="D", top=self.top),
@@ -295,7 +277,7 @@ class ExplorerState:
         from eachlabs_analytics import metrics
 
         now, then = month_to_date(self.anchor)
-        data = self.answers(self.undated())
+        data = self.undated()
         with warnings.catch_warnings():  # an empty month is said in the pane, not warned
             warnings.simplefilter("ignore", DataQualityWarning)
             overall = metrics.compare_periods(data, current=now, previous=then, by=None)
@@ -313,7 +295,7 @@ class ExplorerState:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
             projection = watch.month_end_projection(
-                self.answers(self.undated()), as_of=self.anchor if self.anchor_given else None
+                self.undated(), as_of=self.anchor if self.anchor_given else None
             )
         self.projection = projection
         self.tables["month_end"] = projection.to_frame()
@@ -332,7 +314,7 @@ class ExplorerState:
         every filter but the day range keeps, as the report does (kept)."""
         from eachlabs_analytics import watch
 
-        found = watch.detect_anomalies(self.answers(self.undated()), metric="spend", by="model")
+        found = watch.detect_anomalies(self.undated(), metric="spend", by="model")
         window = self.filtered.attrs.get("window") or {}
         first = pd.Timestamp(window["start"]) if window.get("start") else None
         shown = found["period"] + pd.Timedelta(days=1) <= as_of
@@ -347,40 +329,25 @@ class ExplorerState:
         the day range keeps (kept)."""
         from eachlabs_analytics import watch
 
-        forecast = watch.forecast_spend(self.answers(self.undated()), as_of=as_of)
+        forecast = watch.forecast_spend(self.undated(), as_of=as_of)
         self.tables["forecast"] = forecast
         return forecast
 
     def drilled(self, search: str, sort: str) -> pd.DataFrame:
         """The executions of the current filters that ``search`` keeps, sorted by ``sort``
-        (over a store scan, fetched from the engine: every matching row)."""
-        if self.lazy:
-            from eachlabs_analytics.engines.narrow import page
-
-            rows, _ = page(self.filtered, search, sort=sort, size=None)
-            return rows
-        return drilldown.search_executions(self.filtered, search, sort=sort)
+        (every matching row; over a store scan, fetched from the engine)."""
+        rows, _ = self.current.page(search, sort=sort, size=None)
+        return rows
 
     def executions_page(self, search: str, sort: str) -> Page:
-        """Page ``self.page`` of the executions ``search`` keeps, clipped to the last page; the
-        table kept is every such row of a frame, and over a store scan the page only (one page
-        from the engine, never every row)."""
-        if self.lazy:
-            from eachlabs_analytics.engines.narrow import page
-
-            shown, total = page(self.filtered, search, sort=sort, number=self.page)
-            pages = max(1, -(-total // drilldown.PAGE_SIZE))
-            if self.page > pages - 1:
-                self.page = pages - 1
-                shown, total = page(self.filtered, search, sort=sort, number=self.page)
-            table = shown
-        else:
-            rows = self.drilled(search, sort)
-            shown, pages = drilldown.page_of(rows, self.page)
-            self.page = min(self.page, pages - 1)
-            table = rows
-            total = len(rows)
-        self.tables["executions"] = table
+        """Page ``self.page`` of the executions ``search`` keeps, clipped to the last page (the
+        table kept is that page: over a store scan, only that page leaves the engine)."""
+        shown, total = self.current.page(search, sort=sort, number=self.page)
+        pages = max(1, -(-total // drilldown.PAGE_SIZE))
+        if self.page > pages - 1:
+            self.page = pages - 1
+            shown, total = self.current.page(search, sort=sort, number=self.page)
+        self.tables["executions"] = shown
         return Page(shown, total, pages, self.page)
 
 
@@ -411,12 +378,12 @@ def describe(filters: Filters) -> str:
     return "; ".join(parts) if parts else "no filters"
 
 
-def _lazy_spend(selection: Any, column: str) -> pd.Series:
-    """Spend per value of ``column`` over a selection (one grouped query), biggest first,
-    ties by name, missing values included (as NA); ``attrs["rows"]`` counts every row."""
+def _spend(source: LazyExecutions, column: str) -> pd.Series:
+    """Spend per value of ``column`` (one grouped request), biggest first, ties by name,
+    missing values included (as NA); ``attrs["rows"]`` counts every row."""
     from eachlabs_analytics import metrics
 
-    table = metrics.cost_by_model(selection, by=column)
+    table = metrics.cost_by_model(source, by=column)
     spend = table["total_cost"]
     order = sorted(spend.items(), key=lambda item: (-item[1], str(item[0])))
     out = pd.Series(dict(order), dtype="float64")

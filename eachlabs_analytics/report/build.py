@@ -42,8 +42,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics.frame_partials import FramePartials
-from eachlabs_analytics.metrics.grouping import encode
+from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.metrics.lazy import RowSource
 from eachlabs_analytics.report.comparison import compare
 from eachlabs_analytics.report.forecast_section import ForecastFigures, forecast_section
@@ -195,7 +194,7 @@ def build_report(
 
     df, previous = _sources(df, previous)
     if isinstance(history, pd.DataFrame):
-        _check_frame(history, "history")
+        _source(history, "history")
     if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
         raise InvalidQueryError(f"top must be an integer >= 1, not {top!r}")
     if title is not None and not isinstance(title, str):
@@ -266,51 +265,24 @@ def build_report(
     )
 
 
-def _check_frame(df: Any, name: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise InvalidQueryError(
-            f"{name} must be a pandas DataFrame of executions, not {type(df).__name__}"
-        )
-    missing = [c for c in _REQUIRED if c not in df.columns]
-    if missing:
-        raise InvalidQueryError(
-            f"{name} is missing the column(s) {', '.join(missing)}; a cost report needs the "
-            "loader's columns (eachlabs_analytics.schema.COLUMNS)"
-        )
-
-
 def _sources(df: Any, previous: Any) -> tuple[RowSource, RowSource | None]:
-    """What answers the report's questions on ``df`` and ``previous``: two frames' answerers
+    """What answers the report's questions on ``df`` and ``previous``: a frame's answerer
     (``df``'s models grouped once: the report calls a dozen helpers, and its answerer keeps
-    what they share), or, when either is a selection, two selections of one engine."""
-    if not any(_lazy.is_lazy(value) for value in (df, previous)):  # two of one kind
-        _check_frame(df, "df")
-        if previous is not None:
-            _check_frame(previous, "previous")
-        before = FramePartials(previous, "cost_report") if previous is not None else None
-        return FramePartials(encode(df), "cost_report"), before
-    return _selections(df, previous)
+    what they share) or the selection itself; the two periods meet in ``combine``, which
+    brings a frame and a selection to one kind."""
+    current = _source(df, "df", encoded=("model",))
+    return current, _source(previous, "previous") if previous is not None else None
 
 
-def _selections(df: Any, previous: Any) -> tuple[Any, Any]:
-    """``df`` and ``previous`` as selections of one engine (a frame is scanned in the
-    selection's engine: no copy of its rows on DuckDB)."""
-    from eachlabs_analytics.engines import Selection, scan_table
-
-    engine = (df if isinstance(df, Selection) else previous).engine
-    out = []
-    for value, name in ((df, "df"), (previous, "previous")):
-        if value is None or isinstance(value, Selection):
-            out.append(value)
-        elif isinstance(value, pd.DataFrame):
-            _check_frame(value, name)
-            out.append(scan_table(value, engine=engine))
-        else:
-            raise InvalidQueryError(
-                f"{name} must be a pandas DataFrame of executions or a selection "
-                f"(ExecutionStore.scan, scan_table), not {type(value).__name__}"
-            )
-    return out[0], out[1]
+def _source(value: Any, name: str, encoded: tuple[str, ...] = ()) -> RowSource:
+    if not isinstance(value, pd.DataFrame | _lazy.LazyExecutions):
+        raise InvalidQueryError(
+            f"{name} must be a pandas DataFrame of executions or a selection "
+            f"(ExecutionStore.scan, scan_table), not {type(value).__name__}"
+        )
+    return answerer(  # type: ignore[return-value]
+        value, f"cost_report ({name})", _REQUIRED, encoded=encoded
+    )
 
 
 def _write(rendered: str | dict[str, str], path: Path, format: str) -> Path:  # noqa: A002

@@ -65,14 +65,12 @@ import pandas as pd
 from eachlabs_analytics._util.formats import missing
 from eachlabs_analytics._util.timestamps import DAY, format_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.metrics import lazy as _lazy
-from eachlabs_analytics.metrics.frame_partials import answerer
+from eachlabs_analytics.metrics.frame_partials import answerer, rows_of, unwrapped
 from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     count_before,
     created_range,
     resolve_as_of,
-    rows_before,
 )
 from eachlabs_analytics.watch.anomalies import METRICS, SENSITIVITY, detect_anomalies
 from eachlabs_analytics.watch.budgets import (
@@ -138,38 +136,15 @@ def _window_of(df: Executions, as_of: pd.Timestamp | None) -> dict[str, str]:
     return out
 
 
-class _JudgedAsOf:
-    """A selection seen with a window ending at ``as_of`` (what detect_anomalies judges as of).
-
-    Its partials are the selection's: rows at or after ``as_of`` are still counted in its
-    ``attrs``' overview, but detection only reads whole periods before ``as_of``'s own, so its
-    flags are those of the rows before ``as_of`` (``_recent_anomalies`` keeps nothing else).
-    """
-
-    def __init__(self, selection: _lazy.LazyExecutions, attrs: dict[str, Any]) -> None:
-        self._selection = selection
-        self.attrs = attrs
-
-    def partials(self, request: _lazy.Request) -> Any:
-        return self._selection.partials(request)
-
-    def count(self) -> int:
-        return self._selection.count()
-
-
 def _frame_as_of(df: Executions, as_of: pd.Timestamp) -> Any:
     """The rows created before ``as_of``, with a window ending there (what detect_anomalies
-    judges as of)."""
+    judges as of): a frame's rows, or a narrower selection."""
     attrs = dict(df.attrs)
     window = df.attrs.get("window")
     window = dict(window) if isinstance(window, dict) else {}
     window["end"] = format_timestamp(as_of)
     attrs["window"] = window
-    if _lazy.is_lazy(df):
-        return _JudgedAsOf(df, attrs)
-    out = rows_before(df, as_of, None).copy()
-    out.attrs = attrs
-    return out
+    return unwrapped(rows_of(df, "run_check").narrow(end=as_of, attrs=attrs))
 
 
 def _budget_alerts(budgets: pd.DataFrame, label: str, last_day: str) -> list[Alert]:
