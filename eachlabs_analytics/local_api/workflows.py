@@ -83,6 +83,31 @@ def _rfc3339(stamp: pd.Timestamp) -> str:
     return stamp.tz_convert("UTC").floor("s").strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _workflow_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``workflow_id``, ``run``, ``model`` and ``created_at`` of the rows of workflow runs
+    (ids as plain strings; a row without a run id is a run of its own)."""
+    mask = frame["workflow_id"].notna().to_numpy(bool)
+    wids = frame["workflow_id"].to_numpy(dtype=object)[mask].astype(str)
+    runs = frame["workflow_execution_id"].to_numpy(dtype=object)[mask]
+    runs = np.where(pd.isna(runs), wids, runs).astype(str)
+    return pd.DataFrame(
+        {
+            "workflow_id": wids,
+            "run": runs,
+            "model": frame["model"].to_numpy(dtype=object)[mask].astype(str),
+            "created_at": frame["created_at"].to_numpy("datetime64[us]")[mask],  # UTC
+        }
+    )
+
+
+def _models_by_workflow(rows: pd.DataFrame) -> dict[str, set[str]]:
+    seen: dict[str, set[str]] = {}
+    pairs = rows[["workflow_id", "model"]].drop_duplicates()
+    for wid, model in zip(pairs["workflow_id"], pairs["model"], strict=True):
+        seen.setdefault(wid, set()).add(model)
+    return seen
+
+
 def identify(frame: pd.DataFrame) -> dict[str, str]:
     """Which generator workflow (its key in ``catalog.WORKFLOWS``) each workflow id of
     ``frame`` is, where that can be told (see the module docstring).
@@ -93,13 +118,11 @@ def identify(frame: pd.DataFrame) -> dict[str, str]:
     >>> sorted(found.values()) == sorted(NAMES), identify(df.assign(workflow_id=None))
     (True, {})
     """
-    rows = frame.loc[frame["workflow_id"].notna().to_numpy(bool), ["workflow_id", "model"]]
-    seen = {
-        str(wid): {str(m) for m in models}
-        for wid, models in rows.groupby(rows["workflow_id"].astype(str))["model"]
-    }
+    return _identify(_models_by_workflow(_workflow_rows(frame)), frame.attrs.get("generator"))
+
+
+def _identify(seen: dict[str, set[str]], generator: object) -> dict[str, str]:
     found: dict[str, str] = {}
-    generator = frame.attrs.get("generator")
     seed = generator.get("seed") if isinstance(generator, dict) else None
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
         for name in _STEPS:
@@ -156,19 +179,17 @@ def workflow_list(frame: pd.DataFrame, now: pd.Timestamp) -> list[dict[str, Any]
     >>> first["name"], first["trigger_count"], first["created_at"]
     ('Logo generator', 0, '2026-10-29T00:00:00Z')
     """
-    mask = frame["workflow_id"].notna().to_numpy(bool)
-    rows = frame.loc[mask, ["workflow_id", "workflow_execution_id", "model", "created_at"]]
-    wids = rows["workflow_id"].astype(str)
-    runs = rows["workflow_execution_id"].fillna(rows["workflow_id"]).astype(str)
+    rows = _workflow_rows(frame)
+    by_workflow = rows.groupby("workflow_id", sort=True)
     stats = pd.DataFrame(
         {
-            "runs": runs.groupby(wids).nunique(),
-            "first": rows["created_at"].groupby(wids).min(),
-            "last": rows["created_at"].groupby(wids).max(),
+            "runs": by_workflow["run"].nunique(),
+            "first": by_workflow["created_at"].min(),
+            "last": by_workflow["created_at"].max(),
         }
     )
-    models = {str(w): {str(m) for m in ms} for w, ms in rows.groupby(wids)["model"]}
-    known = identify(frame)
+    models = _models_by_workflow(rows)
+    known = _identify(models, frame.attrs.get("generator"))
     gone = [w for w, key in known.items() if key == DELETED_WORKFLOW]
     if not gone and len(stats):
         gone = [stats.sort_values("runs", kind="stable").index[0]]
@@ -180,7 +201,7 @@ def workflow_list(frame: pd.DataFrame, now: pd.Timestamp) -> list[dict[str, Any]
         key = known.get(str(wid))
         if key is None:
             untitled += 1
-        created = pd.Timestamp(stat["first"]) - pd.Timedelta(days=1)
+        created = pd.Timestamp(stat["first"], tz="UTC") - pd.Timedelta(days=1)
         listed.append(
             _summary(
                 str(wid),
@@ -192,7 +213,7 @@ def workflow_list(frame: pd.DataFrame, now: pd.Timestamp) -> list[dict[str, Any]
                 trigger_count=int(stat["runs"]),
                 production=True,
                 node_based=_BACKENDS.get(key or "") == "workflow",
-                updated_at=_rfc3339(pd.Timestamp(stat["last"])),
+                updated_at=_rfc3339(pd.Timestamp(stat["last"], tz="UTC")),
             )
         )
     generator = frame.attrs.get("generator")
