@@ -414,7 +414,7 @@ def test_custom_api_key():
 
 
 def test_unknown_paths_404_and_other_methods_405(sandbox_api, http, openapi_validator):
-    missing = get(http, sandbox_api, path="/v1/models")
+    missing = get(http, sandbox_api, path="/v1/nothing-here")
     assert missing.status_code == 404
     openapi_validator("Error").validate(missing.json())
     post = http.post(sandbox_api.base_url + "/v1/executions", headers=AUTH, data=b"{}", timeout=10)

@@ -1,4 +1,5 @@
-"""The sandbox: a faithful local each::labs executions API over generated ground truth.
+"""The sandbox: a faithful local each::labs API (executions, balance, models, workflows) over
+generated ground truth.
 
 >>> import eachlabs_analytics as ea
 >>> with ea.sandbox(executions=1_000, seed=7, end="2026-10-31T00:00:00Z") as api:
@@ -13,9 +14,13 @@ Modules, one job each:
 - ``sample``: the bundled ``data/`` sample and its Parquet I/O;
 - ``dataset``: the served rows, their filters and pages; ``cursor``: signed v2 cursors;
 - ``query``: request validation; ``listing``: the v1 and v2 response bodies;
+- ``prices``: the catalogue's list prices (``cost`` objects); ``models``: the model pages;
+- ``workflows``: the listed workflows and their pages; ``balance``: the balance's default
+  and its rate limit;
 - ``faults``: switchable faults;
 - ``server``: the :class:`Sandbox` (settings, data, clock, lifecycle) and its contract;
-- ``routes``: how each request is answered; ``transport``: the HTTP layer.
+- ``routes``: how each request is answered (``account_routes``: the balance, models and
+  workflows endpoints); ``transport``: the HTTP layer.
 
 The subpackage is named ``local_api`` so that ``ea.sandbox``, the function that starts one,
 never collides with a module of the same name.

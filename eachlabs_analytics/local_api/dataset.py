@@ -93,6 +93,8 @@ class Executions:
         self._rows: list[bytes] = self._render_range(0, len(created))
         self._cache: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self.version = 0
+        #: USD charged for rows inserted or completed since loading (the balance's debits)
+        self.charged = 0.0
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -249,6 +251,7 @@ class Executions:
                     self._cols[name] = np.concatenate([values, extra])
             start = len(self._rows)
             self._rows.extend(self._render(start + i) for i in range(len(rows)))
+            self.charged += sum(float(r.get("execution_cost") or 0.0) for r in rows)
             self._changed()
 
     def advance_in_flight(self, k: int, clock: Clock) -> int:
@@ -281,6 +284,7 @@ class Executions:
                         c["status"][i] = "completed" if workflow else "success"
                         model = c["model"][i]
                         c["execution_cost"][i] = catalog.typical_price(model)
+                        self.charged += float(c["execution_cost"][i])
                         c["output"][i] = catalog.OUTPUT_URL.format(
                             id=str(c["id"][i]).removeprefix("exec_"), ext=catalog.output_ext(model)
                         )

@@ -1,12 +1,14 @@
 """Switchable faults of the sandbox server, for testing clients against a hostile API.
 
-Every switch is off by default. "Every Nth" counts requests server-wide (all paths, 1-based,
-deterministic): with ``rate_limit_every=3`` the 3rd, 6th, 9th ... requests get a 429.
-``max_faults`` bounds the total number of faults injected (over all switches), so every
-fault ends and a retrying client always gets through. Counted as one fault each: an
-error answer (429, 5xx), a truncated body, a dropped connection, a redirect, a request
-where ``ignore_offset`` changed the answer, a request that inserted new rows and one that
-moved in-flight rows along. ``latency`` is not a fault and is never bounded.
+Every switch is off by default but ``balance_rate_limit``, the balance endpoint's own rule
+(3 requests/s, 429 ``Retry-After: 1`` past it; not counted as a fault). "Every Nth" counts
+requests server-wide (all paths, 1-based, deterministic): with ``rate_limit_every=3`` the
+3rd, 6th, 9th ... requests get a 429. ``max_faults`` bounds the total number of faults
+injected (over all switches), so every fault ends and a retrying client always gets
+through. Counted as one fault each: an error answer (429, 5xx), a truncated body, a dropped
+connection, a redirect, a request where ``ignore_offset`` changed the answer, a request
+that inserted new rows, one that moved in-flight rows along and a balance answered 503 by
+``balance_unavailable``. ``latency`` is not a fault and is never bounded.
 
 The object is live: flip attributes while the server runs (``api.faults.latency = 0``).
 
@@ -25,7 +27,8 @@ from dataclasses import dataclass, field, fields
 
 @dataclass
 class Faults:
-    """Fault switches of a running sandbox (all off by default; see the module docstring).
+    """Fault switches of a running sandbox (off by default but ``balance_rate_limit``; see the
+    module docstring).
 
     Attributes:
         latency: seconds slept before answering each request (not counted as a fault).
@@ -58,11 +61,16 @@ class Faults:
         expire_cursor_every: every Nth request (server-wide count) that carries a v2
             ``cursor`` is answered 400 "cursor expired" (0 = off); a client restarts the
             traversal. Not counted as cursor misuse.
+        balance_unavailable: ``GET /v1/billing/balance`` answers 503 (the balance is
+            unknown; ``Retry-After`` as for other 503s) after the key check.
+        balance_rate_limit: ``GET /v1/billing/balance`` accepts 3 requests per second
+            (burst 3) and answers 429 with ``Retry-After: 1`` past that, as the real
+            endpoint does (on by default; not a fault, so not counted nor bounded).
         max_faults: the most faults injected in total (None = unbounded).
         injected: faults injected so far (read it in tests).
         injected_by_kind: the same, per kind (``rate_limit``, ``server_error``,
             ``truncate``, ``drop``, ``redirect``, ``ignore_offset``, ``new_rows``,
-            ``mutate``, ``expire_cursor``).
+            ``mutate``, ``expire_cursor``, ``balance_unavailable``).
     """
 
     latency: float = 0.0
@@ -79,6 +87,8 @@ class Faults:
     mutate_in_flight: int = 0
     ignore_offset: bool = False
     expire_cursor_every: int = 0
+    balance_unavailable: bool = False
+    balance_rate_limit: bool = True
     max_faults: int | None = None
     injected: int = field(default=0, compare=False)
     injected_by_kind: dict[str, int] = field(default_factory=dict, compare=False)
@@ -115,6 +125,10 @@ class Faults:
                 "Faults.server_error_burst must be an integer >= 1, "
                 f"got {self.server_error_burst!r}"
             )
+        for name in ("balance_unavailable", "balance_rate_limit"):
+            flag = getattr(self, name)
+            if not isinstance(flag, bool):
+                raise ValueError(f"Faults.{name} must be True or False, got {flag!r}")
         ra = self.retry_after
         if not (ra is None or ra == "http-date" or (isinstance(ra, int) and ra >= 0)):
             raise ValueError(
@@ -150,7 +164,7 @@ class Faults:
         ``kind`` is one of the ``*_every`` switches without the suffix (``rate_limit``,
         ``server_error``, ``truncate``, ``drop``, ``expire_cursor``), or a switch that
         applies to every request when on (``redirect``, ``ignore_offset``, ``new_rows``,
-        ``mutate``).
+        ``mutate``, ``balance_unavailable``).
 
         >>> Faults(drop_every=2).take("drop", 4)
         True
@@ -188,6 +202,8 @@ class Faults:
             return self.new_rows_per_request > 0
         if kind == "mutate":
             return self.mutate_in_flight > 0
+        if kind == "balance_unavailable":
+            return self.balance_unavailable
         raise ValueError(f"unknown fault kind {kind!r}")
 
     def _budget_left(self) -> bool:

@@ -1,6 +1,7 @@
 """How the sandbox answers one request, in order: log it, apply the request faults (drop, 429,
-5xx), route it (``/openapi.json``, the two listings, 404 and 405 for the rest), the redirect
-faults, the key, then the query, the data faults and the v1 or v2 body (:mod:`.listing`).
+5xx), route it (``/openapi.json``, the account endpoints of :mod:`.account_routes`, the two
+listings, 404 and 405 for the rest), the redirect faults, the key, then the query, the data
+faults and the v1 or v2 body (:mod:`.listing`).
 
 The contract is :mod:`.server`'s module doc; :class:`Routes` holds the answering half of
 :class:`~eachlabs_analytics.local_api.server.Sandbox` (its state is declared below and set
@@ -29,8 +30,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-import orjson
 
+from eachlabs_analytics.local_api.account_routes import (
+    ACCOUNT_ROUTES,
+    UNAUTHORIZED,
+    AccountRoutes,
+    key_sent,
+)
 from eachlabs_analytics.local_api.cursor import CursorCodec, CursorRejected
 from eachlabs_analytics.local_api.dataset import Clock, Executions
 from eachlabs_analytics.local_api.faults import Faults
@@ -58,8 +64,9 @@ _REASONS = {
 _REQUEST_ID_CHARS = frozenset(map(chr, range(0x21, 0x7F)))
 
 
-class Routes:
-    """Answers the requests of a sandbox; ``Sandbox`` sets the state declared here."""
+class Routes(AccountRoutes):
+    """Answers the requests of a sandbox; ``Sandbox`` sets the state declared here (and in
+    :class:`~.account_routes.AccountRoutes`)."""
 
     api: str
     api_key: str
@@ -98,12 +105,15 @@ class Routes:
             "method": handler.command,
             "headers": sorted({name.lower() for name in handler.headers}),
             "fault": None,
+            "key_sent": False,
         }
         with self._lock:
             self.request_log.append(entry)
         length = handler.headers.get("Content-Length", "")
+        body = b""
         if length.isdigit() and int(length) > 0:
-            handler.rfile.read(min(int(length), 1 << 20))
+            body = handler.rfile.read(min(int(length), 1 << 20))
+        entry["key_sent"] = key_sent(handler.headers, handler.path, body, self.api_key)
         faults = self.faults
         if faults.latency:
             time.sleep(faults.latency)
@@ -130,12 +140,14 @@ class Routes:
                     405, f"Method {handler.command} not allowed; use GET", headers={"Allow": "GET"}
                 )
             return
+        if self._account(parts.path, parts.query, handler, responder, number):
+            return
         version = _PATHS.get(parts.path)
         if version is None or self.api not in ("both", version):
             served = [p for v, p in (("v2", EXECUTIONS_V2_PATH), ("v1", EXECUTIONS_PATH))
-                      if self.api in ("both", v)]  # fmt: skip
+                      if self.api in ("both", v)] + list(ACCOUNT_ROUTES)  # fmt: skip
             responder.error(
-                404, f"Not found: {parts.path}; this API serves GET {' and GET '.join(served)}"
+                404, f"Not found: {parts.path}; this API serves GET {', GET '.join(served)}"
             )
             return
         if handler.command != "GET":
@@ -157,9 +169,7 @@ class Routes:
             responder.redirect(f"{self.base_url}{parts.path}/{suffix}")
             return
         if not self._authorized(handler):
-            responder.json(
-                401, orjson.dumps({"error": "Invalid or missing API key", "status": 401})
-            )
+            responder.json(401, UNAUTHORIZED)
             return
         try:
             query = self._retained(parse_query(parts.query, self._clock.now_us, version))

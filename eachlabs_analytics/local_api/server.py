@@ -11,7 +11,9 @@ describes it):
   pages, refused past the first 1,000 rows of a result unless ``v1_row_limit=None``), each
   also with a trailing ``/``; ``api="v1"`` or ``"v2"`` serves only one of them (the other
   answers 404, as an older or newer deployment would). ``GET /openapi.json`` serves the
-  document itself, without a key. Other paths answer a 404 JSON error, other methods (any
+  document itself, without a key. The account endpoints (``GET /v1/billing/balance``,
+  ``GET /v1/models``, ``GET /v1/models/{slug}``, ``GET /v1/workflows``) are
+  :mod:`.account_routes`'s. Other paths answer a 404 JSON error, other methods (any
   method, TRACE included) a 405. Requests the HTTP layer cannot parse answer a JSON 400 too:
   every response is JSON.
 - Auth: ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; otherwise 401
@@ -55,15 +57,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics.local_api.balance import RateWindow, check_balance, default_balance
 from eachlabs_analytics.local_api.cursor import CursorCodec
 from eachlabs_analytics.local_api.dataset import Clock, Executions
 from eachlabs_analytics.local_api.faults import Faults
 from eachlabs_analytics.local_api.frame import coerce_frame
 from eachlabs_analytics.local_api.generator import generate_executions, parse_end
 from eachlabs_analytics.local_api.listing import V1_ROW_LIMIT
+from eachlabs_analytics.local_api.prices import price_factors
 from eachlabs_analytics.local_api.routes import Routes, check_retention
 from eachlabs_analytics.local_api.sample import load_sample, read_executions
 from eachlabs_analytics.local_api.transport import Server, check_host
+from eachlabs_analytics.local_api.workflows import workflow_list
 
 #: The sandbox's documented demo key (a real key also starts with ``smk_``).
 DEFAULT_API_KEY = "smk_sandbox_demo"
@@ -89,11 +94,15 @@ class Sandbox(Routes):
     ``api`` is ``"both"``, ``"v1"`` or ``"v2"``; ``v1_row_limit`` is v1's depth limit (None:
     the unlimited v1 of before September 2026); ``retention_days`` hides rows older than that
     many days before ``now`` (None: keep all; a live attribute, like ``faults``).
+    ``balance_usd`` is the balance at the starting ``now`` (None: 10 x the mean daily spend
+    of the 28 days before it, rounded to cents); :attr:`balance_usd` is the current one.
     ``start()``/``stop()`` or use it as a context manager.
 
     >>> api = Sandbox(executions=300, seed=1, end="2026-10-31T00:00:00Z")
     >>> api.now, len(api.truth)
     (Timestamp('2026-10-31 00:00:00+0000', tz='UTC'), 300)
+    >>> api.balance_usd == Sandbox(data=api.truth, balance_usd=None).balance_usd > 0
+    True
     """
 
     def __init__(
@@ -112,6 +121,7 @@ class Sandbox(Routes):
         api: str = "both",
         v1_row_limit: int | None = V1_ROW_LIMIT,
         retention_days: float | None = None,
+        balance_usd: float | None = None,
     ) -> None:
         if not isinstance(api_key, str) or not api_key or any(ch.isspace() for ch in api_key):
             raise ValueError("api_key must be a non-empty string without whitespace")
@@ -130,6 +140,7 @@ class Sandbox(Routes):
         ):
             raise ValueError(f"v1_row_limit must be an integer >= 1 or None, got {v1_row_limit!r}")
         check_retention(retention_days)
+        balance = check_balance(balance_usd)
         self.api = api
         self.v1_row_limit = v1_row_limit
         self.retention_days = retention_days
@@ -147,6 +158,12 @@ class Sandbox(Routes):
         start_now = parse_end(now) if now is not None else self._default_now(frame)
         self._clock = Clock(int(start_now.value // 1000))
         self._data = Executions(frame)
+        self._balance_start = (
+            default_balance(frame, start_now) if balance is None else balance
+        )  # fmt: skip
+        self._balance_window = RateWindow()
+        self._price_factors = price_factors(frame.attrs.get("incidents") or [], start_now)
+        self._workflows = workflow_list(frame, start_now)
         self._rng = np.random.default_rng([int(seed), 0xFA17])
         self._seen_ids: set[str] | None = None  # built on the first inserted row
         self._counter = 0
