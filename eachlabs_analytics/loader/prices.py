@@ -101,7 +101,7 @@ def model_prices(
     >>> prices["cost_type"].tolist()  # doctest: +SKIP
     ['none', 'usage_based']
     """
-    slugs = None if models is None else _check_models(models)
+    slugs = None if models is None else check_models(models)
     with using_client(client, api_key, base_url, require_key=False) as own:
         if slugs is None:
             slugs = catalogue_slugs(own)
@@ -262,7 +262,9 @@ def _tiers(value: object, problems: Counter[str]) -> tuple[tuple[str, str], ...]
     return tuple(tiers)
 
 
-def _check_models(models: str | Iterable[str]) -> list[str]:
+def check_models(models: str | Iterable[str]) -> list[str]:
+    """``models`` as a sorted list of distinct slugs, or :class:`InvalidQueryError` saying why
+    not (before any request)."""
     values = [models] if isinstance(models, str) else models
     try:
         slugs = list(values)
