@@ -117,9 +117,9 @@ class ReferenceAPI:
     #: how the next offset of a full workflows page is given: "next" (documented), "same"
     #: (repeats the offset), "skip" (jumps past rows), "half" (overlaps), "absent"
     next_offset: str = "next"
-    requests: list[Seen] = field(default_factory=list)
-    _scripted: dict[str, deque[Answer]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: list[Seen] = field(default_factory=list, repr=False)
+    _scripted: dict[str, deque[Answer]] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def script(self, path: str, *answers: Answer) -> None:
         """Answer the next requests for ``path`` with these, before the normal answer."""

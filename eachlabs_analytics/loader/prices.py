@@ -43,7 +43,16 @@ from eachlabs_analytics.schema import PRICE_COLUMNS, empty_prices
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
 
-__all__ = ["PRICE_COLUMNS", "fetch_prices", "is_slug", "model_prices", "price_row", "prices_frame"]
+__all__ = [
+    "PRICE_COLUMNS",
+    "check_models",
+    "fetch_prices",
+    "is_slug",
+    "model_prices",
+    "price_records",
+    "price_row",
+    "prices_frame",
+]
 
 MODELS_PATH = "/v1/models"
 #: Concurrent requests for the models' prices (the endpoints are cheap and keyless).
@@ -227,6 +236,32 @@ def prices_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
             columns[name] = pd.Series(values, dtype=object).astype(dtype)
     frame = pd.DataFrame(columns)
     return frame.sort_values("slug", kind="stable", ignore_index=True)
+
+
+def price_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A prices frame as JSON-ready records: NA as None, tiers as ``[label, value]`` lists,
+    ``fetched_at`` as RFC 3339 (the inverse of :func:`prices_frame` after ``json``).
+
+    >>> row = price_row("flux-2-pro", {"cost": {"type": "fixed", "amount": 0.05}},
+    ...                 pd.Timestamp("2026-10-31", tz="UTC"))
+    >>> record = price_records(prices_frame([row]))[0]
+    >>> record["amount"], record["unit"], record["tiers"], record["fetched_at"]
+    (0.05, None, [], '2026-10-31T00:00:00Z')
+    """
+    return [
+        {name: _plain(name, value) for name, value in row.items()}
+        for row in frame[list(PRICE_COLUMNS)].astype(object).to_dict("records")
+    ]
+
+
+def _plain(name: str, value: Any) -> Any:
+    if name == "tiers":
+        return [list(pair) for pair in value or ()]
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if name == "fetched_at":
+        return format_timestamp(pd.Timestamp(value))
+    return value
 
 
 def _text(value: object, name: str, problems: Counter[str]) -> str | None:

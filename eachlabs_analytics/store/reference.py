@@ -23,7 +23,6 @@ number null (unknown, never 0) and the tiers as ``[label, value]`` pairs.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ import pandas as pd
 from eachlabs_analytics._util.files import atomic_write
 from eachlabs_analytics._util.timestamps import format_timestamp
 from eachlabs_analytics.exceptions import StoreError
-from eachlabs_analytics.loader.prices import prices_frame
+from eachlabs_analytics.loader.prices import price_records, prices_frame
 from eachlabs_analytics.schema import PRICE_COLUMNS, empty_prices
 from eachlabs_analytics.store.layout import REFERENCE_DIR
 
@@ -71,10 +70,7 @@ def read_names(root: Path) -> dict[str, str]:
 def write_prices(root: Path, frame: pd.DataFrame) -> None:
     """Keep a prices frame (``model_prices``' columns) with its ``attrs["fetched_at"]`` and
     ``attrs["not_found"]``."""
-    rows = [
-        {name: _plain(name, value) for name, value in row.items()}
-        for row in frame[list(PRICE_COLUMNS)].astype(object).to_dict("records")
-    ]
+    rows = price_records(frame)
     fetched_at = frame.attrs.get("fetched_at") or format_timestamp(pd.Timestamp.now(tz="UTC"))
     document = {
         "fetched_at": fetched_at,
@@ -118,17 +114,6 @@ def keep(
     if prices is not None:
         write_prices(root, prices)
     return (None if names is None else len(names), None if prices is None else len(prices))
-
-
-def _plain(name: str, value: Any) -> Any:
-    """A frame's cell as JSON: NA as null, tiers as pairs, the time as RFC 3339."""
-    if name == "tiers":
-        return [list(pair) for pair in value or ()]
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if name == "fetched_at":
-        return format_timestamp(pd.Timestamp(value))
-    return value
 
 
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
