@@ -1,6 +1,7 @@
 """A scripted stand-in for the account and catalogue endpoints (issue 20), in the shapes the
 contract documents: ``GET /v1/billing/balance`` (key), ``GET /v1/models`` and
-``GET /v1/models/{slug}`` (no key), ``GET /v1/workflows`` (key, offset pages).
+``GET /v1/models/{slug}`` (no key), ``GET /v1/workflows`` (key, offset pages); and, for
+syncs, the executions listings over a fixed list of rows (tests/fake_api.py's ``serve``).
 
 One :class:`ReferenceAPI` answers ``handle(path, query, headers) -> (status, headers, body)``;
 two transports serve it: :func:`mounted_session` (a ``requests.Session`` with an adapter, no
@@ -23,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import orjson
 import requests
 
-from tests.fake_api import session_with
+from tests.fake_api import serve, session_with
 
 KEY = "smk_reference_test_secret_42"
 #: the server's clock: every answer's ``Date``
@@ -117,6 +119,8 @@ class ReferenceAPI:
     #: how the next offset of a full workflows page is given: "next" (documented), "same"
     #: (repeats the offset), "skip" (jumps past rows), "half" (overlaps), "absent"
     next_offset: str = "next"
+    #: rows the executions listings serve (tests/fake_api.py's ``serve``), for syncs
+    executions: list[dict] = field(default_factory=list, repr=False)
     requests: list[Seen] = field(default_factory=list, repr=False)
     _scripted: dict[str, deque[Answer]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -153,6 +157,9 @@ class ReferenceAPI:
             return self._json(200, {"balance_usd": self.balance})
         if path == "/v1/workflows":
             return self._workflows(query)
+        if path in ("/v2/executions", "/v1/executions"):
+            request = SimpleNamespace(url=f"https://fake{path}?{urlencode(query)}")
+            return serve(self.executions)(request)  # type: ignore[arg-type]
         return self._json(404, {"error": "not found"})
 
     def _authorized(self, headers: dict[str, str]) -> bool:

@@ -37,6 +37,7 @@ def api(served, monkeypatch) -> ReferenceAPI:
     reference_api.models = dict(MODELS)
     reference_api.catalogue = None
     reference_api.bodies = {}
+    reference_api.executions = []
     reference_api.requests.clear()
     monkeypatch.setenv("EACHLABS_BASE_URL", base_url)
     monkeypatch.setenv("EACHLABS_API_KEY", KEY)  # configured, and still never sent
@@ -232,3 +233,17 @@ def test_any_title_estimate_and_tier_is_written_safely(api, texts, amount):
     assert len(table) == len(slugs) + 1  # one line per model, whatever the text held
     assert all(ch.isprintable() for line in table for ch in line)
     assert not re.search(r"[\x00-\x1f\x7f-\x9f]", "".join(table))
+
+
+def test_sync_with_prices_keeps_names_and_prices(api, tmp_path):
+    api.executions = [dict(row, model="veo-3") for row in rows(4)]
+    store = tmp_path / "store"
+    result = CliRunner().invoke(
+        main, ["sync", str(store), "--start", "2026-09-01", "--end", "2026-10-02", "--prices"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "kept 10 workflow name(s) and the list prices of 1 model(s)" in result.stderr
+    kept = ea.ExecutionStore(store)
+    assert kept.prices()["slug"].tolist() == ["veo-3"] and len(kept.workflow_names()) == 10
+    assert all("authorization" not in s.headers for s in api.seen("/v1/models/"))
+    assert all(s.headers["authorization"] == f"Bearer {KEY}" for s in api.seen("/v1/workflows"))
