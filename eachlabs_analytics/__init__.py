@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from eachlabs_analytics.exceptions import (
     APIError,
     AuthenticationError,
+    BalanceUnavailable,
     DataQualityWarning,
     EachlabsError,
     InvalidQueryError,
@@ -33,8 +34,12 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     # loader
+    "Balance": "loader",
     "Client": "loader",
+    "balance": "loader",
     "load_executions": "loader",
+    "model_prices": "loader",
+    "workflow_names": "loader",
     # the sandbox (a local each::labs API)
     "Faults": "local_api",
     "Incident": "local_api",
@@ -89,6 +94,8 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Balance",
+    "BalanceUnavailable",
     "Client",
     "DataQualityWarning",
     "DuckDBEngine",
@@ -106,6 +113,7 @@ __all__ = [
     "StoreError",
     "Summary",
     "__version__",
+    "balance",
     "check_budgets",
     "compare_periods",
     "cost_by_model",
@@ -124,6 +132,7 @@ __all__ = [
     "latency_percentiles",
     "load_executions",
     "load_sample",
+    "model_prices",
     "month_end_projection",
     "plot_cost_by_model",
     "plot_cost_over_time",
@@ -140,6 +149,7 @@ __all__ = [
     "scan_table",
     "summary",
     "to_parquet",
+    "workflow_names",
 ]
 
 
@@ -161,7 +171,14 @@ from eachlabs_analytics.notebook import accessor as _accessor  # noqa: E402,F401
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from eachlabs_analytics.engines import DuckDBEngine, Selection, SparkEngine, scan_table
-    from eachlabs_analytics.loader import Client, load_executions
+    from eachlabs_analytics.loader import (
+        Balance,
+        Client,
+        balance,
+        load_executions,
+        model_prices,
+        workflow_names,
+    )
     from eachlabs_analytics.local_api import (
         Faults,
         Incident,

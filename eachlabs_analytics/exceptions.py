@@ -7,7 +7,8 @@ The tree::
     ├── APIError                      the API failed us: 5xx, malformed bodies, transport errors
     │   ├── AuthenticationError       HTTP 401/403, or no API key configured
     │   ├── RateLimitError            HTTP 429 still returned after every retry
-    │   └── PaginationError           the server does not page as documented (e.g. ignores offset)
+    │   ├── PaginationError           the server does not page as documented (e.g. ignores offset)
+    │   └── BalanceUnavailable        the balance endpoint answered 503: unknown, never zero
     └── StoreError                    a Parquet file or a store's file cannot be read (not
                                       Parquet, truncated, wrong schema) or a directory is not a
                                       store; names the file and how to repair it
@@ -71,6 +72,10 @@ class RateLimitError(APIError):
 
 class PaginationError(APIError):
     """The API does not page as documented (it ignores ``offset``, or never ends)."""
+
+
+class BalanceUnavailable(APIError):
+    """The balance is unknown: ``GET /v1/billing/balance`` kept answering 503 (never read as 0)."""
 
 
 class StoreError(EachlabsError):

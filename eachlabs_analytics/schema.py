@@ -1,8 +1,8 @@
-"""The one place that says what an execution looks like.
+"""The one place that says what an execution (and a list price) looks like.
 
-Column names, pandas dtypes, Arrow schemas, status tokens and groups, and the ten error
-classes live here and nowhere else: the loader, the store, the sandbox, the analytics and
-the tests all import them.
+Column names, pandas dtypes, Arrow schemas, status tokens and groups, the ten error
+classes and the list-price columns live here and nowhere else: the loader, the store, the
+sandbox, the analytics and the tests all import them.
 
 >>> from eachlabs_analytics import schema
 >>> schema.COLUMNS[:3]
@@ -205,3 +205,49 @@ def _arrow_type_of(column: str) -> pa.DataType:
 
 #: The typed table as stored in Parquet (status and error class dictionary-encoded).
 ARROW_SCHEMA = pa.schema([pa.field(c, _arrow_type_of(c)) for c in COLUMNS])
+
+
+# --- list prices (GET /v1/models/{slug}), one row per model --------------------------------
+#: Column -> dtype of ``model_prices()`` and ``ExecutionStore.prices()``: text is pandas
+#: "string" and numbers nullable Float64, so an unknown value is NA (a null number stays NA,
+#: never 0); ``tiers`` holds a tuple of (label, value) text pairs, ``()`` when there are none.
+PRICE_COLUMNS: dict[str, str] = {
+    "slug": "string",
+    "title": "string",
+    "cost_type": "string",
+    "currency": "string",
+    "amount": "Float64",
+    "unit": "string",
+    "min": "Float64",
+    "max": "Float64",
+    "depends_on": "string",
+    "tiers": "object",
+    "estimate": "string",
+    "fetched_at": "datetime64[us, UTC]",
+}
+#: ``cost_type``: the API's ``cost.type``, or "none" for a model without a list price (cost
+#: null). Free is "fixed" with amount 0, never "none". A type the API adds later is kept.
+COST_TYPES: tuple[str, ...] = ("fixed", "usage_based", "none")
+#: The documented ``cost.unit`` values (or null); an unknown one is kept as data.
+PRICE_UNITS: tuple[str, ...] = (
+    "execution",
+    "second",
+    "processing_second",
+    "minute",
+    "hour",
+    "image",
+    "megapixel",
+    "million_tokens",
+    "character",
+    "step",
+    "generation",
+)
+
+
+def empty_prices() -> pd.DataFrame:
+    """A list-prices frame with no rows and every column typed.
+
+    >>> empty_prices().dtypes.astype(str).to_dict() == PRICE_COLUMNS
+    True
+    """
+    return pd.DataFrame({c: pd.Series([], dtype=d) for c, d in PRICE_COLUMNS.items()})

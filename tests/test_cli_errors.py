@@ -16,6 +16,7 @@ FAILURES = {
     "demo": (["--output-dir", "{tmp}/a-file"], "a-file"),
     "dashboard": (["--data", "{tmp}/no-such.parquet"], "no-such.parquet"),
     "repair": (["{tmp}/no-such-store"], "no-such-store"),
+    "prices": (["--store", "{tmp}/no-such-store"], "no-such-store"),
 }
 USAGE = {
     "sandbox": ["--port", "-5"],
@@ -25,6 +26,7 @@ USAGE = {
     "demo": ["--days", "0"],
     "dashboard": ["--port", "0"],
     "repair": ["--no-such-option"],
+    "prices": ["--format", "pdf"],
 }
 
 

@@ -48,6 +48,7 @@ SANDBOX_MODULES = [
     "eachlabs_analytics.cli.fetch",
     "eachlabs_analytics.cli.report",
     "eachlabs_analytics.cli.watch",
+    "eachlabs_analytics.cli.prices",
     "eachlabs_analytics.cli.serve",
 ]
 

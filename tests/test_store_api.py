@@ -53,7 +53,8 @@ def test_a_store_synced_over_v1_continues_over_v2_fetching_only_what_it_needs(tm
         second = store.sync(
             end=END, api_key=api.api_key, base_url=api.base_url, overlap="1h", progress=False
         )
-        log = list(api.request_log)
+        # the executions' requests (the workflows' names are one request of their own)
+        log = [entry for entry in api.request_log if entry["path"] != "/v1/workflows"]
         want = expected(api, START, END)
     assert second.api["version"] == "v2" and {e["path"] for e in log} == {"/v2/executions"}
     assert_store_equals(store, want)

@@ -12,6 +12,7 @@ notebook needs too lives in the library (``app``, ``report``, ``store``, ``watch
 - :mod:`.fetch`: ``fetch``, ``sync``, ``repair`` (executions from the API onto disk)
 - :mod:`.report`: ``report``, ``demo`` (the cost report)
 - :mod:`.watch`: ``check`` (budgets and anomalies for cron and monitoring)
+- :mod:`.prices`: ``prices`` (the models' list prices, from the API or a store)
 - :mod:`.serve`: ``sandbox``, ``dashboard`` (local servers until Ctrl-C)
 
 It may import every other part of the package; nothing but ``__main__`` imports it, and it
@@ -30,6 +31,7 @@ import click
 from eachlabs_analytics import __version__
 from eachlabs_analytics.cli.errors import ErrorLineGroup
 from eachlabs_analytics.cli.fetch import fetch, repair, sync
+from eachlabs_analytics.cli.prices import prices
 from eachlabs_analytics.cli.report import demo, report
 from eachlabs_analytics.cli.serve import dashboard, sandbox
 from eachlabs_analytics.cli.watch import check
@@ -49,5 +51,5 @@ def main() -> None:
     """
 
 
-for _command in (sandbox, fetch, sync, repair, report, check, demo, dashboard):
+for _command in (sandbox, fetch, sync, repair, report, check, prices, demo, dashboard):
     main.add_command(_command)

@@ -117,11 +117,15 @@ def fetch(
     show_default=True,
     help="Re-fetch this much before the last sync's end (late arrivals).",
 )
+@click.option(
+    "--prices", is_flag=True, help="Also keep the list prices of every model the store holds."
+)
 @api_options
 @debug_option
 def sync(
     store: Path,
     overlap: str,
+    prices: bool,
     base_url: str | None,
     progress: bool | None,
     start: str | None,
@@ -134,13 +138,15 @@ def sync(
 
     The first sync fetches the window (default: the API's last 90 days). Later syncs fetch
     only what is new since the last one (minus --overlap) and re-fetch rows that were still
-    in flight, upserting by id. Filters are fixed by the first sync.
+    in flight, upserting by id. Filters are fixed by the first sync. Each sync also keeps
+    the workflows' names (and, with --prices, the models' list prices) for reports.
 
     \b
     Examples:
       eachlabs-analytics sync ./executions-store --last 90d     # first sync
       eachlabs-analytics sync ./executions-store                # later: incremental
       eachlabs-analytics sync ./veo-store --model veo-3 --start 2026-08-01
+      eachlabs-analytics sync ./executions-store --prices      # and the list prices
       duckdb -c "SELECT count(*) FROM read_parquet('executions-store/data/*/*.parquet',
                  hive_partitioning=true, hive_types={'created_date': DATE})"
     """
@@ -157,8 +163,16 @@ def sync(
             client=client,
             overlap=overlap_delta,
             progress=progress,
+            prices=prices,
             **parse_filters(**filters).arguments(),
         )
+    kept = []
+    if result.workflow_names is not None:
+        kept.append(f"{result.workflow_names:,} workflow name(s)")
+    if result.prices is not None:
+        kept.append(f"the list prices of {result.prices:,} model(s)")
+    if kept:
+        say(f"kept {' and '.join(kept)}")
     say(
         f"fetched {result.fetched:,} executions in {len(result.fetched_windows)} window(s): "
         f"{result.inserted:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged; "

@@ -121,13 +121,17 @@ def api_version_option(func: Any) -> Any:
     )(func)
 
 
+def base_url_option(func: Any) -> Any:
+    return click.option(
+        "--base-url",
+        envvar="EACHLABS_BASE_URL",
+        help="API base URL [env EACHLABS_BASE_URL; default https://api.eachlabs.ai].",
+    )(func)
+
+
 def api_options(func: Any) -> Any:
     options: list[Any] = [
-        click.option(
-            "--base-url",
-            envvar="EACHLABS_BASE_URL",
-            help="API base URL [env EACHLABS_BASE_URL; default https://api.eachlabs.ai].",
-        ),
+        base_url_option,
         api_version_option,
         click.option(
             "--progress/--no-progress",
@@ -185,6 +189,15 @@ def open_client(base_url: str | None) -> Any:
 
     log_warnings_as_lines()
     return Client(api_key=_api_key(), base_url=base_url, api_version=api_version())
+
+
+def open_keyless_client(base_url: str | None) -> Any:
+    """A client for endpoints that need no key (list prices): it never asks for one, and
+    sends none even when ``$EACHLABS_API_KEY`` is set."""
+    from eachlabs_analytics.loader import Client
+
+    log_warnings_as_lines()
+    return Client(base_url=base_url, require_key=False)
 
 
 def api_version() -> str | None:

@@ -19,9 +19,9 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import pandas as pd
@@ -36,7 +36,14 @@ from eachlabs_analytics.exceptions import (
     RateLimitError,
 )
 from eachlabs_analytics.loader.page import FetchStats, Page
-from eachlabs_analytics.loader.response import describe, page_or_raise, server_time
+from eachlabs_analytics.loader.response import (
+    JsonReply,
+    describe,
+    describe_request,
+    json_or_raise,
+    page_or_raise,
+    server_time,
+)
 from eachlabs_analytics.loader.retry import MAX_RETRY_AFTER, Retryable, Throttle, backoff_delay
 from eachlabs_analytics.loader.settings import (
     API_KEY_ENV,
@@ -49,6 +56,7 @@ from eachlabs_analytics.loader.settings import (
     ApiKey,
     check_api_version,
     check_base_url,
+    check_path,
     origin,
     origin_text,
 )
@@ -62,11 +70,13 @@ __all__ = [  # the client's settings and answers stay importable from here
     "DEFAULT_BASE_URL",
     "EXECUTIONS_PATHS",
     "Client",
+    "JsonReply",
     "check_api_version",
     "server_time",
 ]
 
 logger = logging.getLogger("eachlabs_analytics")
+_T = TypeVar("_T")
 
 _MAX_REDIRECTS = 5
 #: Failures with no complete response; ChunkedEncodingError is not a ConnectionError.
@@ -99,6 +109,9 @@ class Client:
         auth_scheme: ``"bearer"`` (``Authorization: Bearer``, current) or ``"x-api-key"``.
         backoff: first backoff in seconds; doubles per retry (with jitter) up to ``max_backoff``.
         session: a ``requests.Session`` to use (e.g. with adapters mounted for tests).
+        require_key: False builds a client without a key for the endpoints that need none
+            (``get_json(..., auth=False)``, e.g. list prices); a request that needs the key
+            then raises :class:`AuthenticationError` before anything is sent.
 
     >>> client = Client(api_key="smk_example", base_url="http://127.0.0.1:8765")
     >>> client
@@ -119,6 +132,7 @@ api_key=<hidden>)
         max_retry_after: float = MAX_RETRY_AFTER,
         session: requests.Session | None = None,
         api_version: str | None = None,
+        require_key: bool = True,
     ) -> None:
         self.base_url = check_base_url(base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
         self.api_version = check_api_version(
@@ -130,18 +144,18 @@ api_key=<hidden>)
         self.fallback: str | None = None
         self._version_lock = threading.Lock()
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
-        if not key or not key.strip():
-            raise AuthenticationError(
-                f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
-                "(the sandbox's demo key is 'smk_sandbox_demo')"
-            )
-        key = key.strip()
-        if not key.isascii() or not key.isprintable() or any(ch.isspace() for ch in key):
-            raise AuthenticationError(
-                "the API key contains spaces, line breaks or non-ASCII characters; copy it "
-                "again (each::labs keys look like smk_...)"
-            )
-        self._api_key = ApiKey(key)
+        #: None for a keyless client (``require_key=False`` and no key anywhere)
+        self._api_key: ApiKey | None = None
+        if key and key.strip():
+            key = key.strip()
+            if not key.isascii() or not key.isprintable() or any(ch.isspace() for ch in key):
+                raise AuthenticationError(
+                    "the API key contains spaces, line breaks or non-ASCII characters; copy it "
+                    "again (each::labs keys look like smk_...)"
+                )
+            self._api_key = ApiKey(key)
+        elif require_key:
+            raise _no_key()
         if auth_scheme not in AUTH_SCHEMES:
             raise InvalidQueryError(
                 f"auth_scheme must be one of {', '.join(AUTH_SCHEMES)}, not {auth_scheme!r}"
@@ -236,6 +250,69 @@ api_key=<hidden>)
 
     def _get_page(self, params: dict[str, str], stats: FetchStats, version: str) -> Page:
         url = self.base_url + EXECUTIONS_PATHS[version]
+        where = describe(params, version)
+        self._key()  # a keyless client fails here, before anything is sent
+
+        def once() -> Page:
+            response, body, rid = self._send(url, params, stats, where, auth=True)
+            page = page_or_raise(
+                response, body, params, rid, url, version, base_url=self.base_url,
+                redact=self._redact, max_retry_after=self.max_retry_after,
+            )  # fmt: skip
+            with self._sequence_lock:  # pages are numbered in the order they arrive
+                self._sequence += 1
+                sequence = self._sequence
+            return replace(
+                page, server_time=server_time(response.headers.get("Date")), sequence=sequence
+            )
+
+        return self._retrying(once, where, stats)
+
+    def get_json(
+        self, path: str, params: Mapping[str, object] | None = None, *, auth: bool = True
+    ) -> JsonReply:
+        """``GET path`` (below ``base_url``) decoded as JSON, with the retries, redirect rule
+        and error mapping of the executions requests.
+
+        ``auth=False`` sends no key at all (no ``Authorization``, no ``X-API-Key``, no
+        session or ``.netrc`` credentials): for the endpoints that need none, such as
+        ``/v1/models``. The reply carries ``data`` (the decoded body), ``request_id`` and
+        ``server_time`` (the ``Date`` header).
+
+        Raises:
+            InvalidQueryError: a path that is not an absolute path of this host, or HTTP 400.
+            AuthenticationError: ``auth=True`` on a client without a key (before any
+                request), or HTTP 401/403.
+            RateLimitError, APIError: 429 or 5xx after every retry; any other status (a 404
+                among them: ``error.status``); transport failures; a body that is not JSON.
+
+        >>> import eachlabs_analytics as ea
+        >>> with ea.sandbox(executions=50, seed=1, end="2026-10-31T00:00:00Z") as api:
+        ...     with ea.Client(api.api_key, base_url=api.base_url) as client:
+        ...         reply = client.get_json("/v2/executions", {"limit": 2})
+        >>> len(reply.data["executions"]), reply.request_id is not None, str(reply.server_time)
+        (2, True, '2026-10-31 00:00:00+00:00')
+        """
+        check_path(path)
+        query = {str(name): str(value) for name, value in (params or {}).items()}
+        if auth:
+            self._key()
+        url = self.base_url + path
+        where = describe_request(path, query)
+        stats = FetchStats()
+
+        def once() -> JsonReply:
+            response, body, rid = self._send(url, query, stats, where, auth=auth)
+            return json_or_raise(
+                response, body, rid, url, where, base_url=self.base_url, redact=self._redact,
+                max_retry_after=self.max_retry_after, keyed=auth,
+            )  # fmt: skip
+
+        return self._retrying(once, where, stats)
+
+    def _retrying(self, once: Callable[[], _T], where: str, stats: FetchStats) -> _T:
+        """The one retry loop: ``once()`` again after each :class:`Retryable` it raises,
+        waiting ``Retry-After`` or the backoff (a 429 pauses every worker), then the error."""
         problem: Retryable | None = None
         for attempt in range(self.max_retries + 1):
             if problem is not None:
@@ -246,7 +323,7 @@ api_key=<hidden>)
                     self.throttle.pause(delay)  # one 429 slows every worker, not just this one
                 logger.info(
                     "retrying %s after %.2fs (retry %d of %d): %s",
-                    describe(params, version),
+                    where,
                     delay,
                     attempt,
                     self.max_retries,
@@ -255,7 +332,7 @@ api_key=<hidden>)
                 self._sleep(delay)
             self.throttle.wait()
             try:
-                return self._request_once(url, params, stats, version)
+                return once()
             except Retryable as retryable:
                 problem = retryable
                 stats.count_retry(retryable.reason)
@@ -263,8 +340,7 @@ api_key=<hidden>)
         last_problem = problem.error
         if isinstance(last_problem, RateLimitError):
             raise RateLimitError(
-                f"still rate limited after {self.max_retries} retries for "
-                f"{describe(params, version)}",
+                f"still rate limited after {self.max_retries} retries for {where}",
                 status=last_problem.status,
                 request_id=last_problem.request_id,
             )
@@ -275,21 +351,26 @@ api_key=<hidden>)
             url=last_problem.url,
         )
 
-    def _request_once(
-        self, url: str, params: dict[str, str], stats: FetchStats, version: str
-    ) -> Page:
+    def _send(
+        self, url: str, params: dict[str, str], stats: FetchStats, where: str, *, auth: bool
+    ) -> tuple[requests.Response, bytes, str]:
+        """One request (following same-host redirects): the response, its body and its
+        request id. A failure without a complete response is :class:`Retryable`."""
         request_id = uuid.uuid4().hex
         target = url
         for _ in range(_MAX_REDIRECTS + 1):
             stats.count_request()
-            logger.debug("GET %s %s (request id %s)", target, describe(params, version), request_id)
+            logger.debug("GET %s %s (request id %s)", target, where, request_id)
             try:
                 response = self.session.get(
                     target,
                     params=params if target == url else None,
-                    headers=self._headers(request_id),
+                    headers=self._headers(request_id, auth),
                     timeout=self.timeout,
                     allow_redirects=False,
+                    # keyless: no session or .netrc credentials either (requests adds them
+                    # when the request names none)
+                    auth=None if auth else _no_credentials,
                 )
                 body = response.content  # a truncated body or a read timeout raises here
             except _TRANSPORT_ERRORS as exc:
@@ -307,8 +388,7 @@ api_key=<hidden>)
                 raise Retryable(
                     "connection",
                     APIError(
-                        f"no complete response from {host} for {describe(params, version)}: "
-                        f"{type(exc).__name__}",
+                        f"no complete response from {host} for {where}: {type(exc).__name__}",
                         request_id=request_id,
                         url=url,
                     ),
@@ -317,23 +397,7 @@ api_key=<hidden>)
             if response.is_redirect:
                 target = self._redirect_target(target, response, rid)
                 continue
-            page = page_or_raise(
-                response,
-                body,
-                params,
-                rid,
-                url,
-                version,
-                base_url=self.base_url,
-                redact=self._redact,
-                max_retry_after=self.max_retry_after,
-            )
-            with self._sequence_lock:  # pages are numbered in the order they arrive
-                self._sequence += 1
-                sequence = self._sequence
-            return replace(
-                page, server_time=server_time(response.headers.get("Date")), sequence=sequence
-            )
+            return response, body, rid
         raise APIError(f"more than {_MAX_REDIRECTS} redirects", request_id=request_id, url=url)
 
     def server_clock(self) -> pd.Timestamp | None:
@@ -350,13 +414,21 @@ api_key=<hidden>)
         """
         return self.get_page({"limit": "1"}).server_time
 
-    def _headers(self, request_id: str) -> dict[str, str]:
-        key = self._api_key.reveal()
-        headers = {"Accept": "application/json", "X-Request-Id": request_id}
-        if self.auth_scheme == "bearer":
-            headers["Authorization"] = f"Bearer {key}"
+    def _key(self) -> str:
+        """The key, or the error a keyless client raises when a request needs one."""
+        if self._api_key is None:
+            raise _no_key()
+        return self._api_key.reveal()
+
+    def _headers(self, request_id: str, auth: bool = True) -> dict[str, str | None]:
+        headers: dict[str, str | None] = {"Accept": "application/json", "X-Request-Id": request_id}
+        if not auth:
+            # None removes a header a session may set by default: a keyless request sends none
+            headers["Authorization"] = headers["X-API-Key"] = None
+        elif self.auth_scheme == "bearer":
+            headers["Authorization"] = f"Bearer {self._key()}"
         else:
-            headers["X-API-Key"] = key
+            headers["X-API-Key"] = self._key()
         return headers
 
     def _redirect_target(self, current: str, response: requests.Response, rid: str) -> str:
@@ -379,7 +451,7 @@ api_key=<hidden>)
 
     def _redact(self, text: str) -> str:
         """Server text may echo the key (a proxy, a WAF): never let it into an error or log."""
-        return redact(text, self._api_key.reveal())
+        return redact(text, self._api_key.reveal() if self._api_key is not None else None)
 
     # --- many requests ---------------------------------------------------------------------
     def iter_pages(
@@ -423,6 +495,19 @@ api_key=<hidden>)
             raise InvalidQueryError(f"limit must be an integer from 1 to 100, not {limit!r}")
         params = query.base_params(query.models[0] if query.models else None)
         yield from iter_slices(self, [Slice(params, query.start, query.last)], limit=limit)
+
+
+def _no_key() -> AuthenticationError:
+    return AuthenticationError(
+        f"no API key: pass api_key=... or set the {API_KEY_ENV} environment variable "
+        "(the sandbox's demo key is 'smk_sandbox_demo')"
+    )
+
+
+def _no_credentials(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """The ``auth`` of a keyless request: adds nothing, and stops requests from adding the
+    session's ``auth`` or ``.netrc`` credentials."""
+    return request
 
 
 def _new_session() -> requests.Session:

@@ -1,5 +1,6 @@
-"""Reading one answer of the API: a 200's JSON body as a :class:`Page`, any other status as the
-typed error it means (:class:`Retryable` when a retry may help), and the server's clock.
+"""Reading one answer of the API: a 200's JSON body as a :class:`Page` (or, for the other
+endpoints, as a :class:`JsonReply`), any other status as the typed error it means
+(:class:`Retryable` when a retry may help), and the server's clock.
 
 Works on the status, headers and body bytes only; sending the request is the client's job.
 
@@ -11,14 +12,17 @@ Works on the status, headers and body bytes only; sending the request is the cli
 (1, True, '2026-10-01 00:00:00+00:00')
 >>> error_message(b'{"error": "limit must be at most 100", "status": 400}')
 'limit must be at most 100'
+>>> describe_request("/v1/workflows", {"limit": "100", "offset": "0"})
+'GET /v1/workflows?{limit=100, offset=0}'
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import orjson
 import pandas as pd
@@ -48,6 +52,15 @@ class Answer(Protocol):
     def headers(self) -> Mapping[str, str]: ...
 
 
+@dataclass(frozen=True)
+class JsonReply:
+    """A 200's decoded JSON body with the request id and the server's clock (its ``Date``)."""
+
+    data: Any
+    request_id: str
+    server_time: pd.Timestamp | None = None
+
+
 def page_or_raise(
     response: Answer,
     body: bytes,
@@ -68,21 +81,81 @@ def page_or_raise(
     status = response.status_code
     if status == 200:
         return parse_page(body, params, rid, url, version, redact=redact)
-    message = redact(error_message(body) or response.reason or "error")
     where = describe(params, version)
-    if version == "v1" and 400 <= status < 500 and is_v1_row_limit(message):
-        raise V1RowLimitError(f"the API refused {where}: {message}", status=status, request_id=rid)
+    if version == "v1" and 400 <= status < 500:
+        message = redact(error_message(body) or response.reason or "error")
+        if is_v1_row_limit(message):
+            raise V1RowLimitError(
+                f"the API refused {where}: {message}", status=status, request_id=rid
+            )
+    raise_for_status(
+        response, body, rid, url, where,
+        base_url=base_url, redact=redact, max_retry_after=max_retry_after,
+    )  # fmt: skip
+
+
+def json_or_raise(
+    response: Answer,
+    body: bytes,
+    rid: str,
+    url: str,
+    where: str,
+    *,
+    base_url: str,
+    redact: Callable[[str], str],
+    max_retry_after: float,
+    keyed: bool = True,
+) -> JsonReply:
+    """The decoded body of a 200 (a body that is not JSON is :class:`Retryable`), else the
+    typed error its status means, as for pages. ``keyed`` says whether a key was sent."""
+    if response.status_code != 200:
+        raise_for_status(
+            response, body, rid, url, where,
+            base_url=base_url, redact=redact, max_retry_after=max_retry_after, keyed=keyed,
+        )  # fmt: skip
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise Retryable(
+            "malformed_body",
+            APIError(
+                f"malformed response body for {where} ({redact(str(exc)[:120])})",
+                status=200,
+                request_id=rid,
+                url=url,
+            ),
+        ) from None
+    return JsonReply(document, rid, server_time(response.headers.get("Date")))
+
+
+def raise_for_status(
+    response: Answer,
+    body: bytes,
+    rid: str,
+    url: str,
+    where: str,
+    *,
+    base_url: str,
+    redact: Callable[[str], str],
+    max_retry_after: float,
+    keyed: bool = True,
+) -> NoReturn:
+    """Raise the typed error a status other than 200 means: 400 :class:`InvalidQueryError`,
+    401/403 :class:`AuthenticationError`, 429 and 5xx :class:`Retryable`, else
+    :class:`APIError` (a 404 among them, with its status)."""
+    status = response.status_code
+    message = redact(error_message(body) or response.reason or "error")
     if status == 400:
         raise InvalidQueryError(
             f"the API rejected {where}: {message}", status=status, request_id=rid
         )
     if status in (401, 403):
-        raise AuthenticationError(
-            f"the API refused the key for {base_url}: {message}",
-            status=status,
-            request_id=rid,
-            url=url,
+        refused = (
+            f"the API refused the key for {base_url}"
+            if keyed
+            else f"the API asked for a key on {where}, which needs none (no key was sent)"
         )
+        raise AuthenticationError(f"{refused}: {message}", status=status, request_id=rid, url=url)
     if status == 429:
         raise Retryable(
             "rate_limit",
@@ -211,9 +284,17 @@ def error_message(body: bytes) -> str | None:
 
 
 def describe(params: dict[str, str], version: str) -> str:
-    """A request as errors and logs name it (a cursor is never shown)."""
+    """A request of the executions listing as errors and logs name it."""
+    return describe_request(EXECUTIONS_PATHS[version], params, always=True)
+
+
+def describe_request(path: str, params: Mapping[str, str], *, always: bool = False) -> str:
+    """A request as errors and logs name it (a cursor is never shown; no ``?`` without
+    parameters unless ``always``)."""
+    if not params and not always:
+        return f"GET {path}"
     shown = ", ".join(f"{k}={v if k != 'cursor' else '<cursor>'}" for k, v in params.items())
-    return f"GET {EXECUTIONS_PATHS[version]}?{{{shown}}}"
+    return f"GET {path}?{{{shown}}}"
 
 
 def server_time(header: str | None) -> pd.Timestamp | None:

@@ -78,6 +78,33 @@ def check_base_url(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
+def check_path(path: object) -> str:
+    """``path`` if it is a plain absolute path below the base URL (no host, query or ``..``).
+
+    >>> check_path("/v1/models/veo-3")
+    '/v1/models/veo-3'
+    >>> check_path("//evil.example/x")
+    Traceback (most recent call last):
+    ...
+    eachlabs_analytics.exceptions.InvalidQueryError: path must be a plain absolute path such as \
+/v1/models (query parameters go in params=), not '//evil.example/x'
+    """
+    if (
+        not isinstance(path, str)
+        or not path.startswith("/")
+        or path.startswith("//")
+        or any(ch in path for ch in "?#\\")
+        or any(part in (".", "..") for part in path.split("/"))
+        or not path.isascii()
+        or not path.isprintable()
+    ):
+        raise InvalidQueryError(
+            "path must be a plain absolute path such as /v1/models (query parameters go in "
+            f"params=), not {path!r}"
+        )
+    return path
+
+
 def origin(url: str) -> tuple[str, str, int]:
     """Scheme, host and port of ``url``: a redirect keeps the key only within one origin."""
     parts = urlsplit(url)

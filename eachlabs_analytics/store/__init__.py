@@ -12,7 +12,9 @@ Owns, one job a module:
 - :mod:`.read`: reading and verifying the day files (a damaged file is named, never skipped);
 - :mod:`.convert`: the loader's frame to the day files' Arrow table and back;
 - :mod:`.plan`: what a sync fetches and where its watermark goes, as pure functions;
-- :mod:`.fetch`: the planned windows loaded through the loader (the store's only network use);
+- :mod:`.fetch`: the planned windows loaded through the loader, and the workflows' names and
+  list prices kept beside them (the store's only network use);
+- :mod:`.reference`: those names and prices as files (``reference/*.json``), read offline;
 - :mod:`.upsert`: fetched rows merged by ``id`` into the day files they touch.
 
 May import the loader (a sync fetches through it, in :mod:`.fetch`) and the engines (``scan``

@@ -1,7 +1,9 @@
-"""A sync's fetch: the planned creation windows loaded through the loader, as one frame.
+"""A sync's fetch: the planned creation windows loaded through the loader, as one frame, and
+the reference data kept beside them (the workflows' names, the models' list prices).
 
 The store talks to the API only here, through :func:`~eachlabs_analytics.loader.load.load_query`
-with a client it was given or one it opens (and closes) for the call.
+(and the loader's ``workflow_names`` and ``fetch_prices``) with a client it was given or one it
+opens (and closes) for the call.
 
 >>> import eachlabs_analytics as ea
 >>> import pandas as pd
@@ -16,19 +18,25 @@ with a client it was given or one it opens (and closes) for the call.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from eachlabs_analytics import schema
-from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.exceptions import APIError, InvalidQueryError
+from eachlabs_analytics.loader.account import workflow_names
+from eachlabs_analytics.loader.connect import using_client
 from eachlabs_analytics.loader.load import load_query
+from eachlabs_analytics.loader.prices import fetch_prices, is_slug
 from eachlabs_analytics.loader.query import Filters, build_query
 from eachlabs_analytics.store.convert import alike, normalize
 
 if TYPE_CHECKING:
     from eachlabs_analytics.loader.client import Client
+
+logger = logging.getLogger("eachlabs_analytics")
 
 
 def fetch_with(
@@ -104,3 +112,60 @@ def check_client_options(
             "give client= or api_key=/base_url=/api_version=, not both: the client has its own "
             "key, host and API version"
         )
+
+
+def fetch_reference(
+    client: Client | None,
+    opens: tuple[str | None, str | None, str | None],
+    *,
+    names: bool,
+    price_models: list[str] | None,
+) -> tuple[dict[str, str] | None, pd.DataFrame | None]:
+    """The workflows' names (None when not asked, or when the API could not say: logged,
+    the names kept stay) and the list prices of ``price_models`` (None when not asked; fetched
+    without the key; a failure raises), with ``client`` or one opened from ``opens``."""
+    if client is not None:
+        return _reference(client, names, price_models)
+    from eachlabs_analytics.loader.client import Client
+
+    api_key, base_url, api_version = opens
+    with Client(api_key=api_key, base_url=base_url, api_version=api_version) as own:
+        return _reference(own, names, price_models)
+
+
+def _reference(
+    client: Client, names: bool, price_models: list[str] | None
+) -> tuple[dict[str, str] | None, pd.DataFrame | None]:
+    found = None
+    if names:
+        try:
+            found = workflow_names(client=client)
+        except (APIError, InvalidQueryError) as exc:
+            # names only label reports: a sync does not fail for them
+            absent = isinstance(exc, APIError) and exc.status == 404
+            logger.log(
+                logging.INFO if absent else logging.WARNING,
+                "workflow names not refreshed (the store keeps the last ones it had): %s",
+                exc,
+            )
+    return found, None if price_models is None else _prices(client, price_models)
+
+
+def prices_with(client: Client | None, base_url: str | None, models: list[str]) -> pd.DataFrame:
+    """The list prices of ``models`` with ``client`` or a keyless one opened for ``base_url``."""
+    with using_client(client, None, base_url, require_key=False) as own:
+        return _prices(own, models)
+
+
+def _prices(client: Client, models: list[str]) -> pd.DataFrame:
+    """Prices of the models that are slugs (the others logged), fetched without the key."""
+    odd = sorted(m for m in models if not is_slug(m))
+    if odd:
+        logger.warning("no list price asked for %s: not a model slug", ", ".join(odd[:5]))
+    prices = fetch_prices(client, [m for m in models if is_slug(m)])
+    if prices.attrs["not_found"]:
+        logger.warning(
+            "each::labs knows no model %s (HTTP 404): no list price kept for it",
+            ", ".join(prices.attrs["not_found"]),
+        )
+    return prices

@@ -7,6 +7,7 @@ Layout of a store at ``PATH``::
     PATH/staging/                           new partition files while a sync runs (outside data/)
     PATH/.lock                              held while a sync runs
     PATH/quarantine/                        damaged day files moved aside by ``repair()``
+    PATH/reference/                         workflow names and list prices (:mod:`.reference`)
 
 ``data/`` holds nothing but finished Parquet files, so pyarrow, DuckDB, Polars and Spark can
 read it directly (declare ``created_date`` as a DATE). A sync:
@@ -19,6 +20,9 @@ read it directly (declare ``created_date`` as a DATE). A sync:
    moved into ``data/`` with one ``os.replace``;
 4. writes ``manifest.json`` last. If a sync dies midway, every partition is still a complete
    file and the old watermark makes the next sync fetch (and so repair) the same rows again.
+
+Beside the executions a sync keeps the workflows' names (and, asked, the models' list
+prices) as last fetched, for reports that run offline (:mod:`.reference`).
 
 This module is the facade: ``ExecutionStore`` checks its arguments and runs each step through
 the module that owns it (:mod:`.plan`, :mod:`.fetch`, :mod:`.upsert`, :mod:`.manifest`; reads
@@ -48,9 +52,15 @@ import pandas as pd
 from eachlabs_analytics import schema
 from eachlabs_analytics._util.timestamps import ONE_US, format_timestamp, parse_timestamp
 from eachlabs_analytics.exceptions import InvalidQueryError, StoreError
+from eachlabs_analytics.loader.prices import check_models
 from eachlabs_analytics.loader.query import Filters, build_query
-from eachlabs_analytics.store import layout, read
-from eachlabs_analytics.store.fetch import check_client_options, fetch_with
+from eachlabs_analytics.store import layout, read, reference
+from eachlabs_analytics.store.fetch import (
+    check_client_options,
+    fetch_reference,
+    fetch_with,
+    prices_with,
+)
 from eachlabs_analytics.store.layout import (
     DATA_DIR,
     MANIFEST_NAME,
@@ -67,7 +77,13 @@ from eachlabs_analytics.store.plan import (
     same_filters,
     seen_watermark,
 )
-from eachlabs_analytics.store.read import check_footer, open_dataset, read_rows, row_filter
+from eachlabs_analytics.store.read import (
+    check_footer,
+    open_dataset,
+    read_rows,
+    row_filter,
+    stored_models,
+)
 from eachlabs_analytics.store.upsert import upsert
 
 if TYPE_CHECKING:
@@ -146,6 +162,45 @@ class ExecutionStore:
         []
         """
         return read.verify(self.path)
+
+    # --- reference data: workflow names and list prices ---------------------------------
+    def workflow_names(self) -> dict[str, str]:
+        """``{workflow_id: name}`` as the last sync fetched them; ``{}`` before any did.
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).workflow_names()
+        {}
+        """
+        return reference.read_names(self.path)
+
+    def prices(self) -> pd.DataFrame:
+        """The list prices last fetched (``sync(prices=True)``, :meth:`refresh_prices`), typed
+        like ``model_prices`` with ``attrs["fetched_at"]``; no rows before any fetch.
+
+        >>> import tempfile
+        >>> ExecutionStore(tempfile.mkdtemp()).prices().columns.tolist()[:3]
+        ['slug', 'title', 'cost_type']
+        """
+        return reference.read_prices(self.path)
+
+    def refresh_prices(
+        self,
+        models: Iterable[str] | None = None,
+        *,
+        client: Client | None = None,
+        base_url: str | None = None,
+    ) -> pd.DataFrame:
+        """Fetch and keep the list prices of ``models`` (default: every model the store holds),
+        without a key; return them as :meth:`prices` will. Needs a completed sync."""
+        if self.manifest is None:
+            raise StoreError(
+                f"{self.path} has no completed sync, so it holds no models to price; run a sync",
+                path=self.path,
+            )
+        wanted = stored_models(self.path) if models is None else check_models(models)
+        with locked(self.path):
+            reference.write_prices(self.path, prices_with(client, base_url, wanted))
+        return self.prices()
 
     def load(
         self,
@@ -280,6 +335,8 @@ class ExecutionStore:
         progress: bool | None = None,
         max_workers: int | None = None,
         api_version: str | None = None,
+        names: bool = True,
+        prices: bool = False,
     ) -> SyncResult:
         """Fetch what is new (and what was in flight) from the API and upsert it by ``id``.
 
@@ -301,6 +358,11 @@ class ExecutionStore:
         stopped listing it. Organisations may set a retention period after which each::labs
         removes old executions from the API (since 2026-09-09); the store keeps them.
 
+        ``names`` keeps the workflows' names (``GET /v1/workflows``) for :meth:`workflow_names`;
+        when the API cannot say, the sync goes on and the names kept stay (logged).
+        ``prices=True`` also keeps the list prices of every model the store holds for
+        :meth:`prices` (fetched without the key; a failure fails the sync before it writes).
+
         >>> import tempfile
         >>> import eachlabs_analytics as ea
         >>> with ea.sandbox(executions=1_000, seed=3, end="2026-10-31T00:00:00Z") as api:
@@ -321,6 +383,9 @@ class ExecutionStore:
             )
         overlap_td = _timedelta(overlap, "overlap")
         check_client_options(client, api_key, base_url, api_version)
+        for flag, value in (("names", names), ("prices", prices)):
+            if not isinstance(value, bool):
+                raise InvalidQueryError(f"{flag} must be True or False, not {value!r}")
         now = pd.Timestamp.now(tz="UTC").floor("us")
         asked = Filters.parse(model, None, workflow_id, workflow_execution_id, error_classification)
         query = build_query(start, end, asked, now=now)
@@ -341,8 +406,16 @@ class ExecutionStore:
                 progress=progress,
                 max_workers=max_workers,
             )
+            models = set(fetched["model"].dropna()) | set(
+                stored_models(self.path) if prices else ()
+            )
+            found, priced = fetch_reference(
+                client, (api_key, base_url, api_version), names=names,
+                price_models=sorted(models) if prices else None,
+            )  # fmt: skip
+            counts = reference.keep(self.path, found, priced, now)  # a cache: before the commit
             new_window = seen_watermark(manifest, new_window, fetched, now - overlap_td)
-            return self._commit(fetched, dropped, windows, new_window, filters, now, used)
+            return self._commit(fetched, dropped, windows, new_window, filters, now, used, counts)
 
     def repair(
         self,
@@ -418,6 +491,7 @@ class ExecutionStore:
         filters: dict[str, Any],
         now: pd.Timestamp,
         api: dict[str, Any] | None = None,
+        reference_counts: tuple[int | None, int | None] = (None, None),
     ) -> SyncResult:
         """Upsert ``fetched``, then commit the manifest (last) for the store's ``window``."""
         result = upsert(self.path, fetched)
@@ -434,6 +508,8 @@ class ExecutionStore:
             in_flight=in_flight,
             dropped_columns=tuple(dropped),
             api=api,
+            workflow_names=reference_counts[0],
+            prices=reference_counts[1],
         )
         write_manifest(self.path, filters, sync_result, in_flight_windows, now)
         return sync_result

@@ -2,7 +2,8 @@
 
 A store at ``PATH`` holds ``manifest.json`` (:mod:`.manifest`), ``data/`` (one Parquet file
 per UTC creation day, Hive-partitioned by ``created_date``), ``staging/`` (the files a running
-sync writes), ``quarantine/`` (damaged day files moved aside) and ``.lock``.
+sync writes), ``quarantine/`` (damaged day files moved aside), ``reference/`` (workflow
+names and list prices) and ``.lock``.
 
 >>> import datetime as dt, pathlib
 >>> day_file(pathlib.Path("store"), dt.date(2026, 10, 1)).as_posix()
@@ -41,6 +42,8 @@ STAGING_DIR = "staging"
 #: Damaged day files are moved here by ``repair`` (outside ``data/``: no reader sees them).
 QUARANTINE_DIR = "quarantine"
 LOCK_NAME = ".lock"
+#: The workflows' names and the models' list prices a sync keeps (:mod:`.reference`).
+REFERENCE_DIR = "reference"
 
 
 def partition_dir(day: dt.date) -> str:
@@ -77,7 +80,14 @@ def partitions(root: Path) -> list[dt.date]:
 def prepare_directory(root: Path) -> None:
     """Make ``root`` a store's directory; refuse a directory that holds anything else."""
     if root.is_dir() and not (root / MANIFEST_NAME).exists():
-        known = {DATA_DIR, STAGING_DIR, QUARANTINE_DIR, LOCK_NAME, "check-state.json"}
+        known = {
+            DATA_DIR,
+            STAGING_DIR,
+            QUARANTINE_DIR,
+            LOCK_NAME,
+            REFERENCE_DIR,
+            "check-state.json",
+        }
         strangers = [
             p.name
             for p in root.iterdir()

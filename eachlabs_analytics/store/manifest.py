@@ -37,6 +37,8 @@ class SyncResult:
     ``fetched_windows`` the creation windows requested from the API. ``api`` says how they
     were read (the loader's ``attrs["api"]``, summed over the windows: ``version``,
     ``requests``, ``slices``, ``fallback``); None when nothing was fetched.
+    ``workflow_names`` is how many names the sync kept (None: not refreshed) and ``prices``
+    how many models' list prices (None: not asked for).
     """
 
     fetched: int
@@ -50,6 +52,8 @@ class SyncResult:
     in_flight: int
     dropped_columns: tuple[str, ...] = ()
     api: dict[str, Any] | None = None
+    workflow_names: int | None = None
+    prices: int | None = None
 
     def __repr__(self) -> str:
         return (

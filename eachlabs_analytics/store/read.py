@@ -278,3 +278,12 @@ def in_flight(root: Path) -> tuple[int, list[tuple[pd.Timestamp, pd.Timestamp]]]
     )
     created = pd.Series(table["created_at"].to_pandas()).dropna()
     return len(created), clusters(created)
+
+
+def stored_models(root: Path) -> list[str]:
+    """The distinct model slugs of the stored rows, sorted (the models a store prices)."""
+    dataset = open_dataset(root)
+    if dataset is None:
+        return []
+    column = _scan(root, dataset, columns=["model"]).column("model")
+    return sorted(str(value) for value in pc.unique(column).to_pylist() if value)
