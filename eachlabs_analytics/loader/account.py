@@ -67,7 +67,7 @@ def balance(
         APIError: other failures, or a body without a numeric ``balance_usd``.
 
     >>> import eachlabs_analytics as ea
-    >>> with ea.Sandbox(data="sample", balance_usd=250.0) as api:  # doctest: +SKIP
+    >>> with ea.Sandbox(data="sample", balance_usd=250.0) as api:
     ...     ea.balance(api_key=api.api_key, base_url=api.base_url).balance_usd
     250.0
     """
@@ -111,10 +111,10 @@ def workflow_names(
         AuthenticationError, RateLimitError, APIError: as for every request.
 
     >>> import eachlabs_analytics as ea
-    >>> with ea.sandbox(data="sample") as api:  # doctest: +SKIP
+    >>> with ea.sandbox(data="sample") as api:
     ...     names = ea.workflow_names(api_key=api.api_key, base_url=api.base_url)
-    >>> sorted(names.values())[:2]  # doctest: +SKIP
-    ['Ad video', 'Product shots']
+    >>> sorted(names.values())[:2]
+    ['Ad video', 'Catalog refresh']
     """
     names: dict[str, str] = {}
     with using_client(client, api_key, base_url) as own:

@@ -105,9 +105,9 @@ def model_prices(
             list of models.
 
     >>> import eachlabs_analytics as ea
-    >>> with ea.sandbox(data="sample") as api:  # doctest: +SKIP
+    >>> with ea.sandbox(data="sample") as api:
     ...     prices = ea.model_prices(["veo-3", "eachlabs-llm-router"], base_url=api.base_url)
-    >>> prices["cost_type"].tolist()  # doctest: +SKIP
+    >>> prices["cost_type"].tolist()
     ['none', 'usage_based']
     """
     slugs = None if models is None else check_models(models)
