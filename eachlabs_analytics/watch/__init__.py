@@ -38,10 +38,10 @@ Balance and prices:
 - :mod:`.runway`: :class:`Runway` and ``runway_from`` (the day a balance most likely runs out,
   from the forecast's paths; reading the balance from the API is the application layer's,
   ``ea.runway``);
-- :mod:`.price_check`: :func:`price_check` (what was charged against the list price, per
+- :mod:`.reconcile`: :func:`price_check` (what was charged against the list price, per
   model, with flags), on :mod:`.charges` (each model's charges), :mod:`.list_prices` (what a
   list price compares with) and :mod:`.price_steps` (the day a fixed price changed);
-- :mod:`.what_if`: :func:`what_if` (the history re-priced with other models at list price).
+- :mod:`.reprice`: :func:`what_if` (the history re-priced with other models at list price).
 
 Shared: :mod:`._frame` ("now", the rows before it, daily spend, a day's profile) and
 :mod:`.robust` (the noise measures of the anomalies and the price steps).
@@ -73,9 +73,9 @@ from eachlabs_analytics.watch.forecast import (
     forecast_spend,
     month_end_projection,
 )
-from eachlabs_analytics.watch.price_check import price_check
+from eachlabs_analytics.watch.reconcile import price_check
+from eachlabs_analytics.watch.reprice import what_if
 from eachlabs_analytics.watch.runway import Runway, runway_from
-from eachlabs_analytics.watch.what_if import what_if
 
 __all__ = [
     "METRICS",
