@@ -5,7 +5,8 @@ runway sets a balance (read at ``as_of``) against the spend forecast's simulated
 the model and the seed of :func:`~eachlabs_analytics.watch.forecast_spend` (total spend;
 :func:`~eachlabs_analytics.watch.forecast.history` and
 :func:`~eachlabs_analytics.watch.forecast.forecast_days`), so the same source gives the same
-dates every run:
+dates every run (for a horizon that reaches past the month's end and 28 days, the very paths
+``forecast_spend(horizon=...)`` draws; a shorter one is simulated that far):
 
 - each path spends the rest of the day in progress (its share of a day's spend still to come
   after ``as_of``'s time of day, as ``forecast_spend`` counts it), then whole days;
@@ -89,7 +90,7 @@ class Runway:
     month_end: pd.Timestamp
     fallback: str | None = None
     levels: tuple[int, ...] = FIELD_LEVELS
-    intervals: Mapping[int, tuple[Day, Day]] = field(default_factory=dict)
+    intervals: Mapping[int, tuple[Day, Day]] = field(default_factory=dict, hash=False)
 
     @property
     def out(self) -> bool:
