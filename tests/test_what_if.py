@@ -118,7 +118,10 @@ def test_the_assumptions_are_stated(table):
     said = table.attrs["assumptions"]
     assert said[0] == FAILURES_KEPT
     assert "flux-9 has no executions in this data: nothing to re-price." in said
-    assert any(s.startswith("veo-3 -> veo3-1-fast: each successful execution at") for s in said)
+    assert (
+        "veo-3 -> veo3-1-fast: each successful execution at veo3-1-fast's list price of $1.20 "
+        "per execution." in said
+    )
     assert any("not re-priced: priced per megapixel" in s for s in said)
     assert said[-1] == (
         f"List prices are estimates (fetched {FETCHED_AT}); what an execution is charged "
@@ -168,8 +171,11 @@ def test_the_basis_and_sentences_name_the_slugs_on_one_line(model, target, liste
     said = got.attrs["assumptions"]
     if listed:
         assert basis == "per execution"
-        sentence = f"{model} -> {target}: each successful execution at {target}'s list price"
-        assert any(s.startswith(sentence) for s in said)
+        sentence = (
+            f"{model} -> {target}: each successful execution at {target}'s list price of "
+            "$1.00 per execution."
+        )
+        assert sentence in said
     else:
         assert basis == f"unknown: no list price ({target})"
         assert f"{model} -> {target}: not re-priced: no list price." in said

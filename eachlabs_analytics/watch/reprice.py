@@ -168,7 +168,7 @@ def _reprice(model: str, target: str, price: ListPrice, row: pd.Series) -> tuple
     successes, timed = int(row["successes"]), int(row["timed"])
     how = _rate_said(target, price)
     if price.basis == PER_EXECUTION:
-        said = f"{swap}: each successful execution at {how} per execution."
+        said = f"{swap}: each successful execution at {how}."
         return PER_EXECUTION, successes * price.rate, said
     rate = price.per_second(price.rate)
     basis = "per second of run time"
