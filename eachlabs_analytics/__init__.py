@@ -65,6 +65,11 @@ _LAZY: dict[str, str] = {
     "forecast_spend": "watch",
     "month_end_projection": "watch",
     "run_check": "watch.check",
+    # balance runway, list prices, what-if
+    "Runway": "watch",
+    "price_check": "watch",
+    "runway": "app.runway",
+    "what_if": "watch",
     # charts
     "plot_cost_by_model": "plots",
     "plot_cost_over_time": "plots",
@@ -107,6 +112,7 @@ __all__ = [
     "InvalidQueryError",
     "PaginationError",
     "RateLimitError",
+    "Runway",
     "Sandbox",
     "Selection",
     "SparkEngine",
@@ -143,12 +149,15 @@ __all__ = [
     "plot_month_to_date",
     "plot_queue_vs_execution",
     "plot_spend_forecast",
+    "price_check",
     "read_parquet",
     "run_check",
+    "runway",
     "sandbox",
     "scan_table",
     "summary",
     "to_parquet",
+    "what_if",
     "workflow_names",
 ]
 
@@ -170,6 +179,7 @@ def __dir__() -> list[str]:
 from eachlabs_analytics.notebook import accessor as _accessor  # noqa: E402,F401
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from eachlabs_analytics.app.runway import runway
     from eachlabs_analytics.engines import DuckDBEngine, Selection, SparkEngine, scan_table
     from eachlabs_analytics.loader import (
         Balance,
@@ -216,9 +226,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from eachlabs_analytics.report import cost_report
     from eachlabs_analytics.store import ExecutionStore, read_parquet, to_parquet
     from eachlabs_analytics.watch import (
+        Runway,
         check_budgets,
         detect_anomalies,
         forecast_spend,
         month_end_projection,
+        price_check,
+        what_if,
     )
     from eachlabs_analytics.watch.check import run_check

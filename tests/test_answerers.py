@@ -49,6 +49,17 @@ REQUESTS: list[_lazy.Request] = [
         freq="6h", tz="America/New_York", metric="total_seconds", percentiles=(5, 50)
     ),
     _lazy.PeriodLatency(freq="Q", tz="UTC", metric="run_time", percentiles=(95,)),
+    _lazy.PeriodLatency(
+        freq="D",
+        tz="UTC",
+        metric="execution_cost",
+        percentiles=(50,),
+        by="model",
+        outcome="succeeded",
+    ),
+    _lazy.PeriodLatency(
+        freq="W", tz="Europe/Berlin", metric="run_time", percentiles=(), by="status_group"
+    ),
     _lazy.Spans(spans=(PREVIOUS, CURRENT), by="model", metric="total_seconds"),
     _lazy.Spans(spans=(OVERLAP, CURRENT), by=None, metric="queue_seconds"),
     _lazy.CreatedRange(),

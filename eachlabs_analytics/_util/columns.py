@@ -7,11 +7,14 @@ figure is written the same way in every face.
 
 >>> label("total_cost"), kind("total_cost"), label("p95"), kind("p95")
 ('spend', 'money', 'p95', 'seconds')
+>>> workflow_label("wf_77f9098da0", {"wf_77f9098da0": "Product shots"})
+'Product shots (wf_77f9098da0)'
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 #: Header text for people, by column name; a name not listed reads with spaces for ``_``.
 LABELS: dict[str, str] = {
@@ -24,6 +27,7 @@ LABELS: dict[str, str] = {
     "error_rate": "error rate",
     "execution_cost": "cost",
     "workflow_id": "workflow",
+    "name": "name",
     "error_classification": "error class",
     "in_flight": "in flight",
     "count": "executions",
@@ -119,3 +123,36 @@ def kind(column: object, default: str = "text") -> str:
         base = kind(name.removesuffix("_change"), "")
         return _CHANGE.get(base, default)
     return default
+
+
+#: How a face labels the rows outside any workflow (a missing ``workflow_id``).
+NO_WORKFLOW = "no workflow"
+
+
+def workflow_name(workflow_id: object, names: Mapping[str, str] | None) -> str | None:
+    """The name ``names`` (``{workflow_id: name}``, e.g. ``ea.workflow_names()``) holds for
+    ``workflow_id``, on one line (whitespace runs read as one space); None when unknown
+    (no names, an id they lack, a blank name).
+
+    >>> workflow_name("wf_1", {"wf_1": "  Ad\\nvideo "}), workflow_name("wf_2", {"wf_1": "x"})
+    ('Ad video', None)
+    """
+    if not names or not isinstance(workflow_id, str):
+        return None
+    name = names.get(workflow_id)
+    if not isinstance(name, str):
+        return None
+    return " ".join(name.split()) or None
+
+
+def workflow_label(workflow_id: object, names: Mapping[str, str] | None = None) -> str:
+    """How every face writes a workflow: ``"name (wf_...)"`` when its name is known, else the
+    id; :data:`NO_WORKFLOW` for a missing id.
+
+    >>> workflow_label("wf_2", {"wf_1": "Ad video"}), workflow_label(None)
+    ('wf_2', 'no workflow')
+    """
+    if not isinstance(workflow_id, str):
+        return NO_WORKFLOW
+    name = workflow_name(workflow_id, names)
+    return workflow_id if name is None else f"{name} ({workflow_id})"

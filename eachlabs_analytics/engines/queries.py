@@ -245,7 +245,8 @@ def period_counts(t: Any, request: _lazy.PeriodCounts, engine: Any) -> Any:
 
 def period_latency(t: Any, request: _lazy.PeriodLatency, engine: Any) -> Any:
     keys = {"period": period_start(t, engine, request.freq, request.tz)}
-    f, keys = flagged(t, keys, _usable=latency_rows(t, request.metric))
+    keys.update(group_key(t, request.by))
+    f, keys = flagged(t, keys, _usable=latency_rows(t, request.metric, request.outcome))
     values = f[request.metric]
     expr = grouped(
         f,

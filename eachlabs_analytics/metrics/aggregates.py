@@ -12,7 +12,7 @@ DataFrame in, new DataFrame out, with ``attrs`` saying what they were computed o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from eachlabs_analytics import schema
 from eachlabs_analytics._util import money
+from eachlabs_analytics._util.columns import workflow_name
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics import rows as _rows
@@ -153,14 +154,18 @@ def _cost_table(
     return _rows.sort_groups(out, ["total_cost"])
 
 
-def cost_by_workflow(df: Executions) -> pd.DataFrame:
+def cost_by_workflow(df: Executions, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Spend per workflow, and what one run of it costs.
 
     Only rows triggered by a workflow (``workflow_id`` present) count; one row per
-    ``workflow_id``, sorted by ``total_cost`` descending. A *run* is one
-    ``workflow_execution_id`` of that workflow; its cost is the sum of ``execution_cost`` over
-    its executions (any status; a missing cost counts 0). Columns:
+    ``workflow_id`` (the index, also when names are given), sorted by ``total_cost``
+    descending. A *run* is one ``workflow_execution_id`` of that workflow; its cost is the sum
+    of ``execution_cost`` over its executions (any status; a missing cost counts 0). Columns:
 
+    - ``name`` (only when ``names`` is given, first): the workflow's name in ``names``
+      (``{workflow_id: name}``: ``ea.workflow_names()`` or the names a store cached), on one
+      line; NA for an id ``names`` lacks (a deleted workflow). Faces write a workflow as
+      :func:`~eachlabs_analytics._util.columns.workflow_label` does: ``"name (wf_...)"``.
     - ``runs``: distinct ``workflow_execution_id`` values of the workflow.
     - ``executions``: rows of the workflow (rows without a run id included).
     - ``total_cost``: sum of ``execution_cost`` over those rows (USD).
@@ -174,7 +179,11 @@ def cost_by_workflow(df: Executions) -> pd.DataFrame:
     >>> table = ea.cost_by_workflow(df)
     >>> int(table["executions"].sum()) == int(df["workflow_id"].notna().sum())
     True
+    >>> first = table.index[0]
+    >>> ea.cost_by_workflow(df, names={first: "Product shots"})["name"].tolist()[:2]
+    ['Product shots', <NA>]
     """
+    checked = _check_names(names)
     source = answerer(
         df,
         "cost_by_workflow",
@@ -203,9 +212,26 @@ def cost_by_workflow(df: Executions) -> pd.DataFrame:
         run_cost[keep],
         stats[keep],
     )
+    if checked is not None:
+        known = [workflow_name(w, checked) for w in out.index]
+        out.insert(0, "name", pd.array(known, dtype=schema.STRING_DTYPE))
     out.attrs = attrs
     out.attrs["rows_without_workflow"] = without
     return out
+
+
+def _check_names(names: object) -> Mapping[str, str] | None:
+    """``names`` as given, refused unless None or a mapping of workflow ids to names."""
+    if names is None:
+        return None
+    if not isinstance(names, Mapping) or not all(
+        isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in names.items()
+    ):
+        raise InvalidQueryError(
+            f"cost_by_workflow: names={names!r} is not allowed; use None or a mapping of "
+            "workflow ids to names, e.g. ea.workflow_names() or {'wf_77f9098da0': 'Ad video'}"
+        )
+    return names
 
 
 def _workflow_table(

@@ -394,12 +394,13 @@ class FramePartials:
 
     def _period_latency(self, request: _lazy.PeriodLatency) -> pa.Table:
         found = periods(self.frame["created_at"], request.freq, request.tz)
-        cells, size, decode = _cells(found.codes, None, None)
+        groups = self._groups(request.by) if request.by is not None else None
+        cells, size, decode = _cells(found.codes, groups, None)
         present = np.flatnonzero(counts(cells, size))
         values = self._metric(request.metric)
-        usable = _rows.latency_rows(self.outcomes, values)
+        usable = _rows.latency_rows(self.outcomes, values, request.outcome)
         codes, kept = cells[usable], values[usable]
-        columns = decode(present, found.walls, None, None)
+        columns = decode(present, found.walls, request.by, None)
         columns["count"] = pa.array(counts(codes, size)[present], pa.int64())
         columns["total"] = pa.array(sums(codes, size, kept, skipna=False)[present], pa.float64())
         stats = grouped_percentiles(codes, size, kept, request.percentiles)

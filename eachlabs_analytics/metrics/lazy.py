@@ -103,12 +103,17 @@ class PeriodCounts:
 
 @dataclass(frozen=True)
 class PeriodLatency:
-    """Per ``period``: ``count``, ``total``, ``q0..`` of ``metric`` (latency rows)."""
+    """Per ``period`` (and ``key`` when ``by`` is given): ``count``, ``total``, ``q0..`` of
+    ``metric`` over the rows a latency statistic uses (not in flight, or of ``outcome``;
+    metric known). ``metric`` may be any float column: the price check asks for the daily
+    median ``execution_cost`` of successful executions per model."""
 
     freq: str
     tz: str
     metric: str
     percentiles: tuple[float, ...]
+    by: str | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,18 @@ Budgets and the check:
   text and JSON);
 - :mod:`.wording`: the check's sentences about a budget, an anomaly and a period.
 
-Shared: :mod:`._frame` ("now", the rows before it, daily spend, a day's profile).
+Balance and prices:
+
+- :mod:`.runway`: :class:`Runway` and ``runway_from`` (the day a balance most likely runs out,
+  from the forecast's paths; reading the balance from the API is the application layer's,
+  ``ea.runway``);
+- :mod:`.reconcile`: :func:`price_check` (what was charged against the list price, per
+  model, with flags), on :mod:`.charges` (each model's charges), :mod:`.list_prices` (what a
+  list price compares with) and :mod:`.price_steps` (the day a fixed price changed);
+- :mod:`.reprice`: :func:`what_if` (the history re-priced with other models at list price).
+
+Shared: :mod:`._frame` ("now", the rows before it, daily spend, a day's profile) and
+:mod:`.robust` (the noise measures of the anomalies and the price steps).
 
 Like :mod:`eachlabs_analytics.metrics` these are pure functions, DataFrame in and DataFrame
 (or dataclass) out, aggregated by the metrics helpers. Like them they also take a lazy
@@ -62,12 +73,19 @@ from eachlabs_analytics.watch.forecast import (
     forecast_spend,
     month_end_projection,
 )
+from eachlabs_analytics.watch.reconcile import price_check
+from eachlabs_analytics.watch.reprice import what_if
+from eachlabs_analytics.watch.runway import Runway, runway_from
 
 __all__ = [
     "METRICS",
     "MonthEndProjection",
+    "Runway",
     "check_budgets",
     "detect_anomalies",
     "forecast_spend",
     "month_end_projection",
+    "price_check",
+    "runway_from",
+    "what_if",
 ]

@@ -26,6 +26,7 @@ from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.grouping import combine, counts, grouped_percentiles
 from eachlabs_analytics.metrics.rows import latency_rows
 from eachlabs_analytics.watch.anomaly_tables import MIN_LATENCY_ROWS, _Cells
+from eachlabs_analytics.watch.robust import binomial_z, spread
 
 #: Seasons whose same slot make the expectation (their median; at least 2 needed).
 SEASONS_BACK = 4
@@ -61,13 +62,12 @@ def _seasonal_median(values: np.ndarray, season: int) -> np.ndarray:
 def _scale(residuals: np.ndarray, floor: float, season: int) -> np.ndarray:
     """The spread of the residuals of the periods before, at least ``floor``: the larger of
     1.4826 x their median absolute value (the MAD; robust) and 1.2533 x their mean absolute
-    value (which sees the heavy tail of spend, where a few videos make a day)."""
+    value (which sees the heavy tail of spend, where a few videos make a day):
+    :func:`~eachlabs_analytics.watch.robust.spread`."""
     frame = pd.DataFrame(np.abs(residuals))
     least = MIN_RESIDUALS if season > 1 else MIN_COARSE_RESIDUALS
     window = frame.rolling(SCALE_PERIODS, min_periods=least)
-    mad = 1.4826 * window.median().shift(1).to_numpy()
-    mean = 1.2533 * window.mean().shift(1).to_numpy()
-    scale = np.fmax(mad, mean)
+    scale = spread(window.median().shift(1).to_numpy(), window.mean().shift(1).to_numpy())
     return np.where(np.isnan(scale), np.nan, np.maximum(scale, floor))
 
 
@@ -115,12 +115,6 @@ def _pooled_p95(
     p95 = grouped_percentiles(key, n_cells, flat, [95.0])[:, 0].reshape(cells.n_periods, size)
     n = counts(key, n_cells).reshape(cells.n_periods, size)
     return np.where((seen >= MIN_SEASONS) & (n >= MIN_LATENCY_ROWS), p95, np.nan)
-
-
-def _binomial_z(hits: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 0.5 / np.maximum(n, 1), 1 - 0.5 / np.maximum(n, 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (hits - n * p) / np.sqrt(n * p * (1 - p))
 
 
 def _judge_rate(
@@ -201,4 +195,4 @@ def _exceedance_z(
     key = combine(period, grp, size)
     n = counts(key, n_cells).reshape(cells.n_periods, size).astype(float)
     slow = counts(key[vals > limit], n_cells).reshape(cells.n_periods, size).astype(float)
-    return _binomial_z(slow, n, np.full(n.shape, 0.05))
+    return binomial_z(slow, n, np.full(n.shape, 0.05))
