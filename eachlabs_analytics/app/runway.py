@@ -25,8 +25,10 @@ from eachlabs_analytics.watch.runway import (
     check_args,
     runway_from,
 )
+from eachlabs_analytics.watch.runway_check import NO_BALANCE
 
 if TYPE_CHECKING:
+    from eachlabs_analytics.loader.account import Balance
     from eachlabs_analytics.loader.client import Client
 
 
@@ -92,3 +94,32 @@ def runway(
     else:
         balance_value(balance)
     return runway_from(source, balance, levels, as_of, horizon=horizon)
+
+
+def balance_or_unknown(
+    *, api_key: str | None = None, base_url: str | None = None, client: Client | None = None
+) -> tuple[Balance | None, str | None]:
+    """The balance from the API, or None and why it is unknown: a 503 (unknown, never zero),
+    no key, or any other failure after the client's retries. What a check judges the runway
+    on: an unknown balance makes the runway UNKNOWN, never CRITICAL.
+
+    >>> import eachlabs_analytics as ea
+    >>> with ea.Sandbox(data="sample", balance_usd=80.0) as api:
+    ...     found, why = balance_or_unknown(api_key=api.api_key, base_url=api.base_url)
+    ...     api.faults.balance_unavailable = True
+    ...     with ea.Client(api.api_key, base_url=api.base_url, max_retries=0) as client:
+    ...         gone, reason = balance_or_unknown(client=client)
+    >>> found.balance_usd, why, gone, reason.split(":")[0]
+    (80.0, None, None, 'the balance is unknown')
+    """
+    from eachlabs_analytics.exceptions import APIError, AuthenticationError, BalanceUnavailable
+    from eachlabs_analytics.loader import balance as read_balance
+
+    try:
+        return read_balance(api_key=api_key, base_url=base_url, client=client), None
+    except BalanceUnavailable as exc:
+        return None, f"the balance is unknown: {exc.message}"
+    except AuthenticationError:
+        return None, NO_BALANCE
+    except APIError as exc:
+        return None, f"the balance is unknown: the API could not tell it ({exc.message})"

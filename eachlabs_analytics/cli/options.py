@@ -14,9 +14,10 @@ the checks of paths and hosts given on the command line.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,17 @@ def open_client(base_url: str | None) -> Any:
 
     log_warnings_as_lines()
     return Client(api_key=_api_key(), base_url=base_url, api_version=api_version())
+
+
+@contextlib.contextmanager
+def open_client_or_none(base_url: str | None) -> Iterator[Any]:
+    """A client as :func:`open_client` makes it, or None when no key is configured (for
+    what can be judged without the API: a check of a store's runway); never prompts."""
+    if not os.environ.get(_KEY_ENV, "").strip():
+        yield None
+        return
+    with open_client(base_url) as client:
+        yield client
 
 
 def open_keyless_client(base_url: str | None) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from eachlabs_analytics.cli.errors import UNKNOWN, one_line
-from eachlabs_analytics.cli.options import api_options, open_client
+from eachlabs_analytics.cli.options import api_options, open_client, open_client_or_none
 from eachlabs_analytics.cli.output import say
 from eachlabs_analytics.exceptions import DataQualityWarning
 
@@ -53,6 +53,19 @@ from eachlabs_analytics.exceptions import DataQualityWarning
 )
 @click.option("--anomalies", is_flag=True, help="Also flag unusual spend in the last 2 days.")
 @click.option(
+    "--runway-days",
+    metavar="WARN[,CRIT]",
+    help="Also judge the pre-paid balance: WARNING when it may run out within WARN days "
+    "(80 % level), CRITICAL within CRIT, e.g. 14,7.",
+)
+@click.option(
+    "--balance",
+    "balance_usd",
+    type=float,
+    metavar="USD",
+    help="The balance for --runway-days [default: read from the API with the key].",
+)
+@click.option(
     "--history",
     default="90d",
     show_default=True,
@@ -76,6 +89,8 @@ def check(
     budgets: tuple[str, ...],
     period: str,
     anomalies: bool,
+    runway_days: str | None,
+    balance_usd: float | None,
     history: str,
     fmt: str,
     notify_url: str | None,
@@ -97,13 +112,17 @@ def check(
       eachlabs-analytics check --store ./executions-store --budget total=500 --anomalies \\
           --notify https://hooks.slack.com/services/...
       eachlabs-analytics check --input october.parquet --budget total=500 --format json
+      eachlabs-analytics check --runway-days 14,7 --budget total=500
+
+    With --runway-days, a balance the API cannot tell (HTTP 503, no key) is UNKNOWN for
+    the runway, never zero; the budgets are judged all the same.
     """
     import json
 
     try:
         result, state = _run_check(
             store_path, input_path, budgets, period, anomalies, history, state_path, base_url,
-            progress,
+            progress, runway_days, balance_usd,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a check reports UNKNOWN, whatever went wrong
         if debug:
@@ -126,15 +145,26 @@ def _run_check(
     state_path: Path | None,
     base_url: str | None,
     progress: bool | None,
+    runway_days: str | None = None,
+    balance_usd: float | None = None,
 ) -> tuple[Any, Any]:
     from eachlabs_analytics._util.windows import Window, parse_duration
     from eachlabs_analytics.app import sources
     from eachlabs_analytics.app.alerts import AlertState
+    from eachlabs_analytics.app.runway import balance_or_unknown
     from eachlabs_analytics.watch.check import parse_budgets, run_check
+    from eachlabs_analytics.watch.runway_check import parse_runway_days
 
     if store_path is not None and input_path is not None:
         raise click.UsageError("give --store or --input, not both")
     chosen = parse_budgets(budgets)
+    days = parse_runway_days(runway_days) if runway_days is not None else None
+    balance: Any = balance_usd
+    unknown: str | None = None
+    wants_balance = days is not None and balance is None
+    if wants_balance and (store_path is not None or input_path is not None):
+        with open_client_or_none(base_url) as client:  # a key in the environment, if any
+            balance, unknown = balance_or_unknown(client=client) if client else (None, None)
     data: Any  # a frame, or a store's lazy selection
     if input_path is not None:
         data = sources.from_files(_existing_file(input_path, "--input")).current
@@ -149,7 +179,17 @@ def _run_check(
             for note in periods.notes:  # where the window was counted from, on stderr
                 say(note)
             data = periods.current
-    result = run_check(data, chosen, period=period, anomalies=anomalies)
+            if wants_balance:
+                balance, unknown = balance_or_unknown(client=client)
+    result = run_check(
+        data,
+        chosen,
+        period=period,
+        anomalies=anomalies,
+        runway_days=days,
+        balance=balance,
+        balance_unknown=unknown,
+    )
     return result, AlertState(state_path) if state_path is not None else None
 
 

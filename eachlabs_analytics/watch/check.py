@@ -96,6 +96,7 @@ from eachlabs_analytics.watch.check_result import (
     _unjudged,
     _worst,
 )
+from eachlabs_analytics.watch.runway_check import judge_runway, parse_runway_days
 from eachlabs_analytics.watch.wording import (
     _anomaly_detail,
     _budget_line,
@@ -225,6 +226,9 @@ def run_check(
     anomaly_metrics: Sequence[str] = DEFAULT_ANOMALY_METRICS,
     anomaly_by: Sequence[str | None] = DEFAULT_ANOMALY_BY,
     sensitivity: str = "normal",
+    runway_days: str | tuple[int, int | None] | None = None,
+    balance: object = None,
+    balance_unknown: str | None = None,
 ) -> CheckResult:
     """Judge budgets and recent anomalies of an executions frame, as a monitor would.
 
@@ -248,6 +252,13 @@ def run_check(
     anomaly_metrics, anomaly_by, sensitivity
         What :func:`~eachlabs_analytics.watch.detect_anomalies` watches (default spend of the
         total and per model, daily, ``"normal"``).
+    runway_days : "WARN[,CRIT]" or (WARN, CRIT), optional
+        Also judge the pre-paid balance's runway
+        (:mod:`~eachlabs_analytics.watch.runway_check`): WARNING when it may run out within
+        WARN days at the 80 % level, CRITICAL within CRIT.
+    balance : float or Balance, optional
+        The balance in USD for the runway; None is unknown (``balance_unknown`` says why):
+        the runway is then UNKNOWN, never judged as zero.
 
     Returns
     -------
@@ -277,14 +288,16 @@ def run_check(
     Traceback (most recent call last):
     ...
     eachlabs_analytics.exceptions.InvalidQueryError: run_check has nothing to check: give \
-budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --anomalies)
+budgets (e.g. {'total': 500}, CLI --budget total=500), anomalies=True (CLI --anomalies) or \
+runway_days (CLI --runway-days)
     """
     answerer(df, "run_check", ["created_at", "execution_cost"])
     amounts = _check_budgets(budgets) if budgets else {}
-    if not amounts and not anomalies:
+    runway = parse_runway_days(runway_days) if runway_days is not None else None
+    if not amounts and not anomalies and runway is None:
         raise InvalidQueryError(
             "run_check has nothing to check: give budgets (e.g. {'total': 500}, CLI --budget "
-            "total=500) or anomalies=True (CLI --anomalies)"
+            "total=500), anomalies=True (CLI --anomalies) or runway_days (CLI --runway-days)"
         )
     _check_thresholds(thresholds)
     if period not in PERIODS:
@@ -370,8 +383,18 @@ budgets (e.g. {'total': 500}, CLI --budget total=500) or anomalies=True (CLI --a
             statuses.append(WARNING)
         alerts.extend(_anomaly_alerts(found))
 
+    verdict = None
+    if runway is not None:
+        verdict = judge_runway(df, runway, balance, now, balance_unknown)
+        statuses.append(verdict.status)
+        if verdict.status == UNKNOWN:
+            reasons.append(f"runway: {verdict.reason}")
+        if verdict.alert is not None:
+            alerts.append(verdict.alert)
+
     return CheckResult(
         _worst(statuses),
+        runway=verdict,
         budgets=table,
         anomalies=found,
         alerts=alerts,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ from eachlabs_analytics.watch.wording import (
     _group_label,
     _period_label,
 )
+
+if TYPE_CHECKING:
+    from eachlabs_analytics.watch.runway_check import RunwayVerdict
 
 __all__ = ["CRITICAL", "OK", "STATUS_NAMES", "UNKNOWN", "WARNING", "Alert", "CheckResult"]
 
@@ -115,6 +118,9 @@ class CheckResult:
     as_of: pd.Timestamp | None = None
     period: str = "month"
     notes: list[str] = field(default_factory=list)
+    #: The runway's verdict (:mod:`~eachlabs_analytics.watch.runway_check`), None when not
+    #: asked for.
+    runway: RunwayVerdict | None = None
 
     @property
     def status_name(self) -> str:
@@ -155,6 +161,8 @@ class CheckResult:
                 first = _anomaly_line(self.anomalies.iloc[0])
                 more = f" (+{count - 1} more)" if count > 1 else ""
                 parts.append(f"{count} {'anomaly' if count == 1 else 'anomalies'}: {first}{more}")
+        if self.runway is not None and self.runway.status in (WARNING, CRITICAL):
+            parts.insert(0, f"runway {self.runway.reason}")
         if self.status == UNKNOWN and self.notes:
             parts.append(self.notes[0])  # why it could not judge
         head = "; ".join(parts) or "nothing to report"
@@ -180,6 +188,8 @@ class CheckResult:
                 lines.append(
                     f"anomaly {row['metric']} {_group_label(row)} {day}: {_anomaly_detail(row)}"
                 )
+        if self.runway is not None and self.runway.runway is not None:
+            lines.append(self.runway.line())
         notes = self.notes[1:] if self.status == UNKNOWN else self.notes
         lines.extend(f"note: {note}" for note in notes)
         if self.window or self.as_of is not None:
@@ -198,8 +208,9 @@ class CheckResult:
         ``period`` (``name``, ``start``, ``end``, ``label``; None without an ``as_of``),
         ``budgets`` (one object per budget: ``key``, the columns of
         :func:`~eachlabs_analytics.watch.check_budgets`, ``method`` and ``fallback``),
-        ``anomalies`` (one object per recent anomaly, None when not asked for), ``alerts`` and
-        ``notes``. Timestamps are RFC 3339 in UTC, a missing value None.
+        ``anomalies`` (one object per recent anomaly, None when not asked for), ``alerts``,
+        ``notes`` and ``runway`` (the runway's verdict and figures, None when not asked for).
+        Timestamps are RFC 3339 in UTC, a missing value None.
 
         >>> out = CheckResult(UNKNOWN, notes=["no executions"]).as_json()
         >>> out["status"], out["code"], out["budgets"], out["anomalies"]
@@ -240,6 +251,7 @@ class CheckResult:
             "anomalies": anomalies,
             "alerts": [alert.as_json() for alert in self.alerts],
             "notes": list(self.notes),
+            "runway": None if self.runway is None else self.runway.as_json(),
         }
 
     def _last_day(self) -> str:
