@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +45,19 @@ from eachlabs_analytics.metrics import lazy as _lazy
 from eachlabs_analytics.metrics.frame_partials import answerer
 from eachlabs_analytics.metrics.lazy import RowSource
 from eachlabs_analytics.report.comparison import compare
-from eachlabs_analytics.report.forecast_section import ForecastFigures, forecast_section
+from eachlabs_analytics.report.forecast_section import (
+    ForecastFigures,
+    forecast_section,
+    learning_source,
+)
 from eachlabs_analytics.report.headline import headline_cards, meta_lines, note_lines
 from eachlabs_analytics.report.model import CostReport, ReportFigures, ReportInputs
+from eachlabs_analytics.report.money_sections import (
+    name_workflows,
+    prices_section,
+    runway_card,
+    runway_section,
+)
 from eachlabs_analytics.report.redaction import redact as redact_workflows
 from eachlabs_analytics.report.sections import (
     daily_trend,
@@ -84,6 +94,9 @@ def cost_report(
     charts: bool = True,
     forecast: bool = True,
     history: pd.DataFrame | _lazy.LazyExecutions | None = None,
+    balance: object = None,
+    prices: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> str | dict[str, str] | Path:
     """Build the cost report of ``df`` and return it, or write it to ``path``.
 
@@ -124,6 +137,13 @@ def cost_report(
             ``df`` starts). The section judges as of the period's end, or of the data's end
             when the data stops before it (the report's header says so); a month the period
             completes is stated, never projected, and no day after the data's end is flagged.
+        balance: the pre-paid balance in USD (or ``ea.balance()``'s result): adds "Balance
+            and runway" (:func:`~eachlabs_analytics.runway` on the forecast's data, as of its
+            instant) and a Balance card. None (unknown) leaves them out; never read as 0.
+        prices: list prices (``ea.model_prices()``, ``store.prices()``): adds "Charged
+            against list prices" (:func:`~eachlabs_analytics.price_check` on the period).
+        names: workflow id -> name (``ea.workflow_names()``, ``store.workflow_names()``):
+            workflows are shown as ``name (wf_...)``. ``redact=True`` hides names and ids.
 
     Returns:
         None ``path``: the HTML or Markdown text, or for CSV a dict of file stem -> CSV text.
@@ -148,6 +168,9 @@ def cost_report(
         charts=charts and format == "html",
         forecast=forecast,
         history=history,
+        balance=balance,
+        prices=prices,
+        names=names,
     )
     if format == "html":
         rendered: str | dict[str, str] = report.to_html()
@@ -170,6 +193,9 @@ def build_report(
     charts: bool = True,
     forecast: bool = True,
     history: pd.DataFrame | _lazy.LazyExecutions | None = None,
+    balance: object = None,
+    prices: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> CostReport:
     """The report's content (tables with raw numbers, charts), ready to render.
 
@@ -202,6 +228,18 @@ def build_report(
     if not isinstance(forecast, (bool, np.bool_)):
         raise InvalidQueryError(f"forecast must be True or False, not {forecast!r}")
     top = int(top)
+    if balance is not None:
+        from eachlabs_analytics.watch.runway import balance_value
+
+        balance_value(balance, "cost_report")
+    if prices is not None and not isinstance(prices, pd.DataFrame):
+        raise InvalidQueryError(
+            f"prices must be a DataFrame as ea.model_prices() returns, not {type(prices).__name__}"
+        )
+    if names is not None and not isinstance(names, Mapping):
+        raise InvalidQueryError(
+            f"names must be a mapping of workflow id to name, not {type(names).__name__}"
+        )
     frame = df
     s = metrics.summary(frame, top=top)
     inputs = ReportInputs(frame, s, metrics.cost_by_model(frame))
@@ -214,14 +252,32 @@ def build_report(
     if forecast:
         forecasts, judged = forecast_section(inputs, previous, charts, history)
         sections.append(forecasts)
+    runway = None
+    if balance is not None:
+        learned = (
+            (judged.learned_from, judged.judged_at)
+            if judged.learned_from is not None and judged.judged_at is not None
+            else learning_source(inputs, previous, history)
+        )
+        if learned is not None:
+            runway_part, runway = runway_section(learned[0], learned[1], balance)
+            sections.append(runway_part)
+    price_table = None
+    if prices is not None:
+        price_part, price_table = prices_section(frame, prices)
+        sections.append(price_part)
     latencies, latency_tables = latency(inputs, charts)
     failures, error_breakdown_all, error_breakdown, failed_cost_by_class = errors(inputs, charts)
     sections += [latencies, failures, most_expensive(frame, top, redact)]
     comparison = compare(inputs, previous)
     sections.append(comparison.section)
-    if redact:
+    if redact:  # hides names with the ids: nothing is named
         redact_workflows(sections, cost_by_workflow, df, previous)
+    elif names:
+        name_workflows(sections, names)
     headline, headline_table = headline_cards(s, comparison)
+    if runway is not None:
+        headline.append(runway_card(runway))
     figures = ReportFigures(
         summary=s,
         cost_by_model=inputs.cost_by_model,
@@ -243,6 +299,8 @@ def build_report(
         compare_periods=comparison.compare_periods,
         compare_all=comparison.compare_all,
         summary_previous=comparison.summary_previous,
+        runway=runway,
+        price_check=price_table,
     )
     banner = (
         "No executions were created in this period: every table below is empty. Check the "

@@ -53,6 +53,20 @@ class ForecastFigures:
     forecast_spend: pd.DataFrame | None = None
     anomalies: pd.DataFrame | None = None
     anomalies_by_model: pd.DataFrame | None = None
+    #: The data the section learned from (the runway section judges on the same).
+    learned_from: Executions | None = None
+
+
+def learning_source(
+    inputs: ReportInputs, previous: RowSource | None, source: Executions | None = None
+) -> tuple[Executions, pd.Timestamp] | None:
+    """The data the forecast section learns from and the instant it judges at, as it chooses
+    them (None: the period has no executions)."""
+    s = inputs.summary
+    if s.start is None or s.end is None or not inputs.rows:
+        return None
+    history = source if source is not None else _history(inputs.frame, previous, s)[0]
+    return history, _judged_at(history, s)
 
 
 def _history(
@@ -116,7 +130,7 @@ def forecast_section(
     else:
         history, extended_from = _history(frame, previous, s)
     as_of = _judged_at(history, s)
-    figures = ForecastFigures(judged_at=as_of)
+    figures = ForecastFigures(judged_at=as_of, learned_from=history)
     intro: list[str] = []
     month = (as_of - ONE_US).tz_convert("UTC").tz_localize(None).to_period("M")
     if as_of == month.end_time.ceil("D").tz_localize("UTC"):

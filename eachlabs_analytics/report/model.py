@@ -33,6 +33,7 @@ from eachlabs_analytics.report.render import (
 if TYPE_CHECKING:
     from eachlabs_analytics.metrics.headline import Summary
     from eachlabs_analytics.watch.forecast import MonthEndProjection
+    from eachlabs_analytics.watch.runway import Runway
 
 
 @dataclass
@@ -124,8 +125,8 @@ class ReportFigures(Mapping[str, Any]):
     """Every helper result a report shows, raw, named after the helper that computed it.
 
     A figure the report did not compute is None (no router rows, ``forecast=False``, no
-    forecast or anomalies to judge, no ``previous``), and readable by name too, as a mapping
-    of the figures it has (``report.helpers["anomalies"]``).
+    forecast or anomalies to judge, no ``previous``, no balance or prices), and readable by
+    name too, as a mapping of the figures it has (``report.helpers["anomalies"]``).
     """
 
     summary: Summary
@@ -148,6 +149,8 @@ class ReportFigures(Mapping[str, Any]):
     compare_periods: pd.DataFrame | None = None
     compare_all: pd.DataFrame | None = None
     summary_previous: Summary | None = None
+    runway: Runway | None = None
+    price_check: pd.DataFrame | None = None
 
     def __getitem__(self, key: str) -> Any:
         value = getattr(self, key) if key in self._names() else None
