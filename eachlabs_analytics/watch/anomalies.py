@@ -28,9 +28,11 @@ How a period is judged (robust statistics, causal: only earlier periods are used
 5. **Drivers** explain a flagged period: within the flagged group, each sub-group of the
    other dimensions (error classes first for failures, models, workflows) is compared with
    its own seasonal expectation; the ones that moved in the anomaly's direction by more than
-   their size explains (their share of the movement exceeds their share of the expectation),
-   largest share of that movement first (for a p95: executions slower than the expected p95 beyond
-   the 5 % a p95 allows).
+   their size explains (their share of the movement exceeds their share of the expectation,
+   beyond their noise), largest share of that movement first (for a p95: executions slower
+   than the expected p95 beyond the 5 % a p95 allows). When every sub-group moved by about
+   the same share, none is named: ``across`` says so (``{"by": "model", "change": -0.3}``,
+   "all models -30%").
 
 A period is judged only when it is whole: the window's partial first period and the period
 holding ``as_of`` (in progress) are skipped (``attrs["in_progress"]``), never flagged for being
@@ -62,12 +64,14 @@ model, all six metrics) no period was flagged at ``"normal"``; every injected in
 >>> found = detect_anomalies(df, metric="executions")
 >>> found.columns.tolist()
 ['period', 'group', 'metric', 'actual', 'expected', 'lower', 'upper', 'score', 'direction', \
-'drivers']
+'drivers', 'across']
 >>> len(found) <= 1, found.attrs["judged_periods"]
 (True, 55)
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -76,7 +80,6 @@ from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.frame_partials import answerer, check_by
-from eachlabs_analytics.metrics.grouping import sums
 from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     TOTAL,
@@ -89,16 +92,20 @@ from eachlabs_analytics.watch.anomaly_drivers import (
     _drivers,
     _frame_sub_tables,
     _lazy_sub_tables,
+    _SubTable,
 )
 from eachlabs_analytics.watch.anomaly_scores import (
     _exceedance_z,
     _judge,
     _judge_rate,
+    _Judgement,
     _pooled_p95,
     _scale,
 )
 from eachlabs_analytics.watch.anomaly_tables import (
+    _Calendar,
     _calendar,
+    _Cells,
     _cells,
     _lazy_tables,
     _sorted,
@@ -128,7 +135,83 @@ _COLUMNS = (
     "score",
     "direction",
     "drivers",
+    "across",
 )
+
+
+@dataclass(frozen=True)
+class _Periods:
+    """One calendar judged: per period x group the metric, the executions and the judgement,
+    the flagged cells, and (for a p95, judged from rows) the rows the drivers count."""
+
+    cal: _Calendar
+    freq: str
+    labels: list[object]
+    value: np.ndarray
+    executions: np.ndarray
+    judged: _Judgement
+    strength: np.ndarray  # the score; for a p95 the weaker of it and the slow share's, or 0
+    hits: np.ndarray
+    cells: _Cells | None = None
+    group_codes: np.ndarray | None = None
+
+
+def _judge_periods(
+    df: Executions,
+    source: Executions,
+    cal: _Calendar,
+    freq: str,
+    by: str | None,
+    metric: str,
+    threshold: float,
+) -> _Periods:
+    """Steps 1 to 4 over the whole periods of ``cal``: flagged where ``|score|`` reaches
+    ``threshold`` (a p95 only when the share of slow executions moved as much too)."""
+    if not metric.startswith("p95_"):
+        tables = _lazy_tables(source, cal, freq, by, metric)
+        if metric == "error_rate":
+            judged = _judge_rate(tables.failed, tables.executions, threshold, cal.season)
+        else:
+            judged = _judge(tables.value, metric, threshold, cal.season, tables.unit)
+        strength = judged.score
+        hits = np.abs(np.nan_to_num(strength)) >= threshold
+        return _Periods(
+            cal, freq, tables.labels, tables.value, tables.executions, judged, strength, hits
+        )
+    column = metric.removeprefix("p95_")
+    cells = _cells(df, cal)
+    grouping = _sorted(_rows.grouping_for(cells.rows, by, "detect_anomalies"))
+    labels: list[object] = [TOTAL] if by is None else list(grouping.labels)
+    codes = grouping.codes.astype(np.intp)
+    value, executions = _table(cells, codes, grouping.size, metric)
+    if np.isnan(value).all():  # no period holds the rows a p95 needs (a small group's hours)
+        none = np.full(value.shape, np.nan)
+        judged = _Judgement(none, none, none, none)
+        hits = np.zeros(value.shape, dtype=bool)
+        return _Periods(cal, freq, labels, value, executions, judged, none, hits, cells, codes)
+    pooled = _pooled_p95(cells, codes, grouping.size, column, cal.season)
+    judged = _judge(value, metric, threshold, cal.season, np.ones(grouping.size), pooled)
+    guard = _exceedance_z(cells, codes, grouping.size, column, judged.expected)
+    # busy days shift every row: the z wanders too
+    guard = guard / _scale(guard, 1.0, cal.season)
+    agree = np.sign(guard) == np.sign(judged.score)
+    strength = np.where(
+        agree, np.sign(judged.score) * np.fmin(np.abs(judged.score), np.abs(guard)), 0.0
+    )
+    strength = np.where(np.isnan(judged.score), np.nan, strength)
+    hits = np.abs(np.nan_to_num(strength)) >= threshold
+    return _Periods(cal, freq, labels, value, executions, judged, strength, hits, cells, codes)
+
+
+def _sub_tables(
+    periods: _Periods, source: Executions, by: str | None, g: int, metric: str, dims: list[str]
+) -> list[_SubTable]:
+    """The drivers' sub-tables of group ``g`` over ``periods``' calendar."""
+    if periods.cells is None or periods.group_codes is None:
+        label = periods.labels[g]
+        return _lazy_sub_tables(source, periods.cal, periods.freq, by, label, metric, dims)
+    in_group = periods.group_codes == g
+    return _frame_sub_tables(periods.cells, in_group, metric, periods.judged.expected[:, g], dims)
 
 
 def detect_anomalies(
@@ -168,7 +251,10 @@ def detect_anomalies(
         outside which a period is flagged), ``score`` (robust z), ``direction`` (``"up"`` or
         ``"down"``) and ``drivers``: a list of ``{"by", "group", "change", "share"}``, the
         sub-groups (models, workflows, error classes; for latency, slow executions beyond the
-        5 % a p95 allows) that moved the same way, largest share of the movement first.
+        5 % a p95 allows) that moved the same way beyond their share and their noise, largest
+        share of the movement first; ``across``: a list of ``{"by", "change"}``, the
+        dimensions along which every sub-group moved by about the same share (``change``:
+        -0.3 is -30 %), none named.
         ``attrs``: ``metric``, ``by``, ``freq``, ``threshold``, ``judged_periods``,
         ``series``, ``first_judged`` and ``in_progress`` (the skipped period, or None).
 
@@ -212,72 +298,32 @@ def detect_anomalies(
     if as_of is None:
         raise InvalidQueryError("detect_anomalies needs rows or a frame with attrs['window']")
     cal = _calendar(df, freq, as_of)
-    if not from_rows:
-        tables = _lazy_tables(source, cal, freq, by, metric)
-        labels, value, executions = tables.labels, tables.value, tables.executions
-        if metric == "error_rate":
-            judged = _judge_rate(tables.failed, executions, threshold, cal.season)
-        else:
-            judged = _judge(value, metric, threshold, cal.season, tables.unit)
-    else:
-        cells = _cells(df, cal)
-        grouping = _sorted(_rows.grouping_for(cells.rows, by, "detect_anomalies"))
-        labels = [TOTAL] if by is None else list(grouping.labels)
-        group_codes = grouping.codes.astype(np.intp)
-        value, executions = _table(cells, group_codes, grouping.size, metric)
-        if metric == "error_rate":
-            failed, _ = _table(cells, group_codes, grouping.size, "failed")
-            judged = _judge_rate(failed, executions, threshold, cal.season)
-        else:
-            unit = np.ones(grouping.size)
-            if metric == "spend":
-                # spend is a sum of prices: its variance is executions x E[price^2], so on the
-                # square-root scale its noise is 0.5 x sqrt(E[price^2] / E[price])
-                cost = np.nan_to_num(_rows.floats(cells.rows, "execution_cost"))
-                unit = np.nan_to_num(
-                    _rows.rate(
-                        sums(group_codes, grouping.size, cost**2),
-                        sums(group_codes, grouping.size, cost),
-                    )
-                )
-            pooled = None
-            if metric.startswith("p95_"):
-                column = metric.removeprefix("p95_")
-                pooled = _pooled_p95(cells, group_codes, grouping.size, column, cal.season)
-            judged = _judge(value, metric, threshold, cal.season, unit, pooled)
-    hits = np.abs(np.nan_to_num(judged.score)) >= threshold
-    if metric.startswith("p95_"):
-        guard = _exceedance_z(cells, group_codes, grouping.size, column, judged.expected)
-        # busy days shift every row: the z wanders too
-        guard = guard / _scale(guard, 1.0, cal.season)
-        hits &= np.sign(np.nan_to_num(guard)) == np.sign(np.nan_to_num(judged.score))
-        hits &= np.abs(np.nan_to_num(guard)) >= threshold
-    flagged = np.argwhere(hits)
+    days = _judge_periods(df, source, cal, freq, by, metric, threshold)
+    judged = days.judged
     dims = _dimensions(
         metric, by, list(df.columns) if isinstance(df, pd.DataFrame) else schema.COLUMNS
     )
     records = []
-    for t, g in flagged:
-        up = judged.score[t, g] > 0
-        if not from_rows:
-            subs = _lazy_sub_tables(source, cal, freq, by, labels[g], metric, dims)
-        else:
-            in_group = group_codes == g
-            subs = _frame_sub_tables(cells, in_group, metric, float(judged.expected[t, g]), dims)
+    for t, g in np.argwhere(days.hits):
+        up = bool(judged.score[t, g] > 0)
+        subs = _sub_tables(days, source, by, int(g), metric, dims)
+        drivers, across = _drivers(
+            subs, days.executions[:, g], metric, int(t), cal.season, 1.0 if up else -1.0
+        )
+        label = days.labels[g]
         records.append(
             {
                 "period": cal.starts[t],
-                "group": labels[g] if not pd.isna(labels[g]) else None,
+                "group": label if not pd.isna(label) else None,
                 "metric": metric,
-                "actual": float(value[t, g]),
+                "actual": float(days.value[t, g]),
                 "expected": float(judged.expected[t, g]),
                 "lower": float(judged.lower[t, g]),
                 "upper": float(judged.upper[t, g]),
                 "score": float(judged.score[t, g]),
                 "direction": "up" if up else "down",
-                "drivers": _drivers(
-                    subs, executions[:, g], metric, int(t), cal.season, 1.0 if up else -1.0
-                ),
+                "drivers": drivers,
+                "across": across,
             }
         )
     out = pd.DataFrame.from_records(records, columns=list(_COLUMNS))
@@ -298,7 +344,7 @@ def detect_anomalies(
         freq=freq,
         sensitivity=sensitivity,
         threshold=threshold,
-        series=len(labels),
+        series=len(days.labels),
         judged_periods=int(scored.sum()),
         first_judged=cal.starts[int(np.argmax(scored))].isoformat() if scored.any() else None,
         in_progress=None if cal.in_progress is None else cal.in_progress.isoformat(),
