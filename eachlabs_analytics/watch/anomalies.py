@@ -33,6 +33,10 @@ How a period is judged (robust statistics, causal: only earlier periods are used
    than the expected p95 beyond the 5 % a p95 allows). When every sub-group moved by about
    the same share, none is named: ``across`` says so (``{"by": "model", "change": -0.3}``,
    "all models -30%").
+6. **Hours** (``freq="D"`` only): a day is also flagged when a run of its hours left the day's
+   own level together (steps 1 to 4 over hours, then
+   :mod:`~eachlabs_analytics.watch.anomaly_hours`), its drivers then from those hours: a
+   4-hour outage hides in a day's total, but not in its hours.
 
 A period is judged only when it is whole: the window's partial first period and the period
 holding ``as_of`` (in progress) are skipped (``attrs["in_progress"]``), never flagged for being
@@ -46,7 +50,8 @@ of the rows.
 
 Step 1 is :mod:`~eachlabs_analytics.watch.anomaly_tables`, steps 2 to 4
 :mod:`~eachlabs_analytics.watch.anomaly_scores`, step 5
-:mod:`~eachlabs_analytics.watch.anomaly_drivers`; :func:`detect_anomalies` checks its
+:mod:`~eachlabs_analytics.watch.anomaly_drivers`, step 6
+:mod:`~eachlabs_analytics.watch.anomaly_hours`; :func:`detect_anomalies` checks its
 arguments, runs them and assembles the result.
 
 Over a lazy selection (``store.scan()``) spend, executions, failures and the error rate per
@@ -56,15 +61,16 @@ drivers), with the same result. The p95 metrics are refused there: the expectati
 rows of four earlier seasons and the guard counts rows above it, which no partial gives.
 
 On clean generated data (6 seeds, 120 days, 40,000 and 60,000 executions, the total and every
-model, all six metrics) no period was flagged at ``"normal"``; every injected incident of
-``local_api.incidents`` is (see ``tests/test_watch_anomalies.py``).
+model, all six metrics) no period was flagged at ``"normal"``, the hours' rule on; every
+injected incident of ``local_api.incidents`` is (see ``tests/test_watch_anomalies.py``), and
+a 4-hour traffic drop or error outage inside a day is (``tests/test_watch_anomaly_hours.py``).
 
 >>> import eachlabs_analytics as ea
 >>> df = ea.generate_executions(executions=8_000, seed=3, end="2026-10-31T00:00:00Z")
 >>> found = detect_anomalies(df, metric="executions")
 >>> found.columns.tolist()
 ['period', 'group', 'metric', 'actual', 'expected', 'lower', 'upper', 'score', 'direction', \
-'drivers', 'across']
+'drivers', 'across', 'hours', 'hours_score']
 >>> len(found) <= 1, found.attrs["judged_periods"]
 (True, 55)
 """
@@ -93,6 +99,13 @@ from eachlabs_analytics.watch.anomaly_drivers import (
     _frame_sub_tables,
     _lazy_sub_tables,
     _SubTable,
+)
+from eachlabs_analytics.watch.anomaly_hours import (
+    _day_runs,
+    _DayHours,
+    _hour_calendar,
+    _relative,
+    _settled,
 )
 from eachlabs_analytics.watch.anomaly_scores import (
     _exceedance_z,
@@ -136,6 +149,8 @@ _COLUMNS = (
     "direction",
     "drivers",
     "across",
+    "hours",
+    "hours_score",
 )
 
 
@@ -254,7 +269,11 @@ def detect_anomalies(
         5 % a p95 allows) that moved the same way beyond their share and their noise, largest
         share of the movement first; ``across``: a list of ``{"by", "change"}``, the
         dimensions along which every sub-group moved by about the same share (``change``:
-        -0.3 is -30 %), none named.
+        -0.3 is -30 %), none named; with ``freq="D"``, ``hours`` (the hours of the UTC day, 0
+        to 23, of a sustained run that left the day's own level; ``[]`` when none) and
+        ``hours_score`` (that run's combined score, NaN when none): a day may be flagged for
+        its hours alone, ``score`` then inside the threshold, ``direction`` the run's and the
+        drivers those of its hours.
         ``attrs``: ``metric``, ``by``, ``freq``, ``threshold``, ``judged_periods``,
         ``series``, ``first_judged`` and ``in_progress`` (the skipped period, or None).
 
@@ -300,16 +319,34 @@ def detect_anomalies(
     cal = _calendar(df, freq, as_of)
     days = _judge_periods(df, source, cal, freq, by, metric, threshold)
     judged = days.judged
+    runs: dict[tuple[int, int], _DayHours] = {}
+    if freq == "D" and len(cal.starts):
+        hours = _judge_periods(df, source, _hour_calendar(df, cal), "h", by, metric, threshold)
+        relative = _relative(hours.strength, hours.cal.starts, _settled(source, hours.cal))
+        runs = _day_runs(
+            cal, days.labels, judged.score, hours.cal, hours.labels, relative, threshold
+        )
     dims = _dimensions(
         metric, by, list(df.columns) if isinstance(df, pd.DataFrame) else schema.COLUMNS
     )
     records = []
-    for t, g in np.argwhere(days.hits):
-        up = bool(judged.score[t, g] > 0)
-        subs = _sub_tables(days, source, by, int(g), metric, dims)
-        drivers, across = _drivers(
-            subs, days.executions[:, g], metric, int(t), cal.season, 1.0 if up else -1.0
-        )
+    for t, g in sorted({(int(t), int(g)) for t, g in np.argwhere(days.hits)} | set(runs)):
+        run = runs.get((t, g))
+        if days.hits[t, g]:
+            up = bool(judged.score[t, g] > 0)
+            run = run if run is not None and (run.score > 0) == up else None
+            subs = _sub_tables(days, source, by, g, metric, dims)
+            drivers, across = _drivers(
+                subs, days.executions[:, g], metric, t, cal.season, 1.0 if up else -1.0
+            )
+        else:  # flagged for its hours: explained by them
+            assert run is not None
+            up = run.score > 0
+            subs = _sub_tables(hours, source, by, run.group, metric, dims)
+            total = hours.executions[:, run.group]
+            drivers, across = _drivers(
+                subs, total, metric, run.periods, hours.cal.season, 1.0 if up else -1.0
+            )
         label = days.labels[g]
         records.append(
             {
@@ -324,6 +361,8 @@ def detect_anomalies(
                 "direction": "up" if up else "down",
                 "drivers": drivers,
                 "across": across,
+                "hours": [] if run is None else list(run.hours),
+                "hours_score": np.nan if run is None else round(run.score, 4),
             }
         )
     out = pd.DataFrame.from_records(records, columns=list(_COLUMNS))

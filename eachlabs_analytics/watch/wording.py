@@ -1,9 +1,9 @@
 """Wording: the sentences the check says about a budget, an anomaly and a period.
 
 One line per budget (share used, spent, the threshold crossed, the day it was or will be
-reached, the projection to the period's last day), per anomaly (metric, group, day,
-direction, actual against expected and the usual range, score, drivers, or the dimensions it
-moved across the board), and the label of a
+reached, the projection to the period's last day), per anomaly (metric, group, day and the
+hours of a run that flagged it, direction, actual against expected and the usual range, score,
+drivers, or the dimensions it moved across the board), and the label of a
 budget period that alert keys carry. Shares read as whole percentages rounded down (82.9 %
 is 82 %: under a threshold it has not crossed); money, rates and durations as every face
 writes them (:mod:`eachlabs_analytics._util.formats`).
@@ -12,8 +12,8 @@ writes them (:mod:`eachlabs_analytics._util.formats`).
 ('82%', '4.1%')
 >>> _period_label("week", pd.Timestamp("2026-10-22T08:00Z"))
 '2026-W43'
->>> _across_text([{"by": "model", "change": -0.3}])
-'across the board (all models -30%)'
+>>> _hours_text([17, 18, 19, 20]), _across_text([{"by": "model", "change": -0.3}])
+('17:00-21:00 UTC', 'across the board (all models -30%)')
 """
 
 from __future__ import annotations
@@ -83,6 +83,17 @@ def _group_label(row: pd.Series) -> str:
     return str(group) if by in (None, "model") or missing(by) else f"{by}={group}"
 
 
+def _hours_text(hours: list[int]) -> str:
+    """Hours of a UTC day as ranges: ``[3, 17, 18, 19]`` reads ``03:00-04:00, 17:00-20:00 UTC``."""
+    spans: list[list[int]] = []
+    for hour in sorted(hours):
+        if spans and spans[-1][1] == hour:
+            spans[-1][1] = hour + 1
+        else:
+            spans.append([hour, hour + 1])
+    return ", ".join(f"{a:02d}:00-{b:02d}:00" for a, b in spans) + " UTC"
+
+
 def _across_text(across: list[dict[str, Any]]) -> str:
     """``across the board (all models -30%)``: the dimensions a movement was spread evenly over."""
     parts = [
@@ -99,8 +110,10 @@ def _listed(row: pd.Series, column: str) -> list[Any]:
 def _anomaly_line(row: pd.Series) -> str:
     day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
     metric = str(row["metric"])
+    hours = _listed(row, "hours")
+    when = f"{day} hours {_hours_text(hours)}" if hours else day
     return (
-        f"{metric} {_group_label(row)} {day} {row['direction']} "
+        f"{metric} {_group_label(row)} {when} {row['direction']} "
         f"({_fmt_metric(metric, row['actual'])}, expected {_fmt_metric(metric, row['expected'])})"
     )
 
@@ -112,6 +125,9 @@ def _anomaly_detail(row: pd.Series) -> str:
         f"{_fmt_metric(metric, row['expected'])}, usual range {_fmt_metric(metric, row['lower'])}"
         f" to {_fmt_metric(metric, row['upper'])}), score {float(row['score']):.1f}"
     )
+    hours = _listed(row, "hours")
+    if hours:
+        text += f"; hours {_hours_text(hours)}, score {float(row['hours_score']):.1f}"
     drivers = _listed(row, "drivers")
     if drivers:
         named = ", ".join(f"{d['by']} {d['group']} {float(d['share']):.0%}" for d in drivers[:3])
