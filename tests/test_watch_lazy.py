@@ -188,7 +188,11 @@ def test_an_injected_incident_is_flagged_the_same_on_both_paths(injected, metric
     day = pd.Timestamp(SPIKE_DAY if metric in ("spend", "executions") else OUTAGE_DAY, tz="UTC")
     hit = eager[eager["period"] == day]
     assert len(hit) and (hit["direction"] == "up").all(), eager.drop(columns="drivers")
-    assert all(row for row in hit["drivers"])  # explained, on both paths alike
+    if by == "model" and metric != "error_rate":
+        # the spike's copies belong to no workflow: none is named (noise once was, with 3 %)
+        assert not any(row for row in hit["drivers"]), hit["drivers"].tolist()
+    else:
+        assert all(row for row in hit["drivers"])  # explained, on both paths alike
     assert_same(ea.detect_anomalies(store.scan(), metric=metric, by=by), eager)
 
 

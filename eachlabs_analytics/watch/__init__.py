@@ -20,7 +20,9 @@ Anomalies:
 - :mod:`.anomaly_tables`: the calendar of whole periods and the metric per period x group,
   from a frame's rows or a selection's partial aggregates;
 - :mod:`.anomaly_scores`: each period's seasonal expectation, scale, band and score;
-- :mod:`.anomaly_drivers`: the sub-groups that moved with a flagged period.
+- :mod:`.anomaly_drivers`: the sub-groups that moved with a flagged period, or "across the
+  board" when all moved alike;
+- :mod:`.anomaly_hours`: a day flagged for a sustained run of its hours.
 
 Budgets and the check:
 

@@ -28,9 +28,15 @@ How a period is judged (robust statistics, causal: only earlier periods are used
 5. **Drivers** explain a flagged period: within the flagged group, each sub-group of the
    other dimensions (error classes first for failures, models, workflows) is compared with
    its own seasonal expectation; the ones that moved in the anomaly's direction by more than
-   their size explains (their share of the movement exceeds their share of the expectation),
-   largest share of that movement first (for a p95: executions slower than the expected p95 beyond
-   the 5 % a p95 allows).
+   their size explains (their share of the movement exceeds their share of the expectation,
+   beyond their noise), largest share of that movement first (for a p95: executions slower
+   than the expected p95 beyond the 5 % a p95 allows). When every sub-group moved by about
+   the same share, none is named: ``across`` says so (``{"by": "model", "change": -0.3}``,
+   "all models -30%").
+6. **Hours** (``freq="D"`` only): a day is also flagged when a run of its hours left the day's
+   own level together (steps 1 to 4 over hours, then
+   :mod:`~eachlabs_analytics.watch.anomaly_hours`), its drivers then from those hours: a
+   4-hour outage hides in a day's total, but not in its hours.
 
 A period is judged only when it is whole: the window's partial first period and the period
 holding ``as_of`` (in progress) are skipped (``attrs["in_progress"]``), never flagged for being
@@ -44,7 +50,8 @@ of the rows.
 
 Step 1 is :mod:`~eachlabs_analytics.watch.anomaly_tables`, steps 2 to 4
 :mod:`~eachlabs_analytics.watch.anomaly_scores`, step 5
-:mod:`~eachlabs_analytics.watch.anomaly_drivers`; :func:`detect_anomalies` checks its
+:mod:`~eachlabs_analytics.watch.anomaly_drivers`, step 6
+:mod:`~eachlabs_analytics.watch.anomaly_hours`; :func:`detect_anomalies` checks its
 arguments, runs them and assembles the result.
 
 Over a lazy selection (``store.scan()``) spend, executions, failures and the error rate per
@@ -54,20 +61,23 @@ drivers), with the same result. The p95 metrics are refused there: the expectati
 rows of four earlier seasons and the guard counts rows above it, which no partial gives.
 
 On clean generated data (6 seeds, 120 days, 40,000 and 60,000 executions, the total and every
-model, all six metrics) no period was flagged at ``"normal"``; every injected incident of
-``local_api.incidents`` is (see ``tests/test_watch_anomalies.py``).
+model, all six metrics) no period was flagged at ``"normal"``, the hours' rule on; every
+injected incident of ``local_api.incidents`` is (see ``tests/test_watch_anomalies.py``), and
+a 4-hour traffic drop or error outage inside a day is (``tests/test_watch_anomaly_hours.py``).
 
 >>> import eachlabs_analytics as ea
 >>> df = ea.generate_executions(executions=8_000, seed=3, end="2026-10-31T00:00:00Z")
 >>> found = detect_anomalies(df, metric="executions")
 >>> found.columns.tolist()
 ['period', 'group', 'metric', 'actual', 'expected', 'lower', 'upper', 'score', 'direction', \
-'drivers']
+'drivers', 'across', 'hours', 'hours_score']
 >>> len(found) <= 1, found.attrs["judged_periods"]
 (True, 55)
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -76,7 +86,6 @@ from eachlabs_analytics import schema
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics import rows as _rows
 from eachlabs_analytics.metrics.frame_partials import answerer, check_by
-from eachlabs_analytics.metrics.grouping import sums
 from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch._frame import (
     TOTAL,
@@ -89,16 +98,27 @@ from eachlabs_analytics.watch.anomaly_drivers import (
     _drivers,
     _frame_sub_tables,
     _lazy_sub_tables,
+    _SubTable,
+)
+from eachlabs_analytics.watch.anomaly_hours import (
+    _day_runs,
+    _DayHours,
+    _hour_calendar,
+    _relative,
+    _settled,
 )
 from eachlabs_analytics.watch.anomaly_scores import (
     _exceedance_z,
     _judge,
     _judge_rate,
+    _Judgement,
     _pooled_p95,
     _scale,
 )
 from eachlabs_analytics.watch.anomaly_tables import (
+    _Calendar,
     _calendar,
+    _Cells,
     _cells,
     _lazy_tables,
     _sorted,
@@ -128,7 +148,85 @@ _COLUMNS = (
     "score",
     "direction",
     "drivers",
+    "across",
+    "hours",
+    "hours_score",
 )
+
+
+@dataclass(frozen=True)
+class _Periods:
+    """One calendar judged: per period x group the metric, the executions and the judgement,
+    the flagged cells, and (for a p95, judged from rows) the rows the drivers count."""
+
+    cal: _Calendar
+    freq: str
+    labels: list[object]
+    value: np.ndarray
+    executions: np.ndarray
+    judged: _Judgement
+    strength: np.ndarray  # the score; for a p95 the weaker of it and the slow share's, or 0
+    hits: np.ndarray
+    cells: _Cells | None = None
+    group_codes: np.ndarray | None = None
+
+
+def _judge_periods(
+    df: Executions,
+    source: Executions,
+    cal: _Calendar,
+    freq: str,
+    by: str | None,
+    metric: str,
+    threshold: float,
+) -> _Periods:
+    """Steps 1 to 4 over the whole periods of ``cal``: flagged where ``|score|`` reaches
+    ``threshold`` (a p95 only when the share of slow executions moved as much too)."""
+    if not metric.startswith("p95_"):
+        tables = _lazy_tables(source, cal, freq, by, metric)
+        if metric == "error_rate":
+            judged = _judge_rate(tables.failed, tables.executions, threshold, cal.season)
+        else:
+            judged = _judge(tables.value, metric, threshold, cal.season, tables.unit)
+        strength = judged.score
+        hits = np.abs(np.nan_to_num(strength)) >= threshold
+        return _Periods(
+            cal, freq, tables.labels, tables.value, tables.executions, judged, strength, hits
+        )
+    column = metric.removeprefix("p95_")
+    cells = _cells(df, cal)
+    grouping = _sorted(_rows.grouping_for(cells.rows, by, "detect_anomalies"))
+    labels: list[object] = [TOTAL] if by is None else list(grouping.labels)
+    codes = grouping.codes.astype(np.intp)
+    value, executions = _table(cells, codes, grouping.size, metric)
+    if np.isnan(value).all():  # no period holds the rows a p95 needs (a small group's hours)
+        none = np.full(value.shape, np.nan)
+        judged = _Judgement(none, none, none, none)
+        hits = np.zeros(value.shape, dtype=bool)
+        return _Periods(cal, freq, labels, value, executions, judged, none, hits, cells, codes)
+    pooled = _pooled_p95(cells, codes, grouping.size, column, cal.season)
+    judged = _judge(value, metric, threshold, cal.season, np.ones(grouping.size), pooled)
+    guard = _exceedance_z(cells, codes, grouping.size, column, judged.expected)
+    # busy days shift every row: the z wanders too
+    guard = guard / _scale(guard, 1.0, cal.season)
+    agree = np.sign(guard) == np.sign(judged.score)
+    strength = np.where(
+        agree, np.sign(judged.score) * np.fmin(np.abs(judged.score), np.abs(guard)), 0.0
+    )
+    strength = np.where(np.isnan(judged.score), np.nan, strength)
+    hits = np.abs(np.nan_to_num(strength)) >= threshold
+    return _Periods(cal, freq, labels, value, executions, judged, strength, hits, cells, codes)
+
+
+def _sub_tables(
+    periods: _Periods, source: Executions, by: str | None, g: int, metric: str, dims: list[str]
+) -> list[_SubTable]:
+    """The drivers' sub-tables of group ``g`` over ``periods``' calendar."""
+    if periods.cells is None or periods.group_codes is None:
+        label = periods.labels[g]
+        return _lazy_sub_tables(source, periods.cal, periods.freq, by, label, metric, dims)
+    in_group = periods.group_codes == g
+    return _frame_sub_tables(periods.cells, in_group, metric, periods.judged.expected[:, g], dims)
 
 
 def detect_anomalies(
@@ -168,7 +266,14 @@ def detect_anomalies(
         outside which a period is flagged), ``score`` (robust z), ``direction`` (``"up"`` or
         ``"down"``) and ``drivers``: a list of ``{"by", "group", "change", "share"}``, the
         sub-groups (models, workflows, error classes; for latency, slow executions beyond the
-        5 % a p95 allows) that moved the same way, largest share of the movement first.
+        5 % a p95 allows) that moved the same way beyond their share and their noise, largest
+        share of the movement first; ``across``: a list of ``{"by", "change"}``, the
+        dimensions along which every sub-group moved by about the same share (``change``:
+        -0.3 is -30 %), none named; with ``freq="D"``, ``hours`` (the hours of the UTC day, 0
+        to 23, of a sustained run that left the day's own level; ``[]`` when none) and
+        ``hours_score`` (that run's combined score, NaN when none): a day may be flagged for
+        its hours alone, ``score`` then inside the threshold, ``direction`` the run's and the
+        drivers those of its hours.
         ``attrs``: ``metric``, ``by``, ``freq``, ``threshold``, ``judged_periods``,
         ``series``, ``first_judged`` and ``in_progress`` (the skipped period, or None).
 
@@ -212,72 +317,52 @@ def detect_anomalies(
     if as_of is None:
         raise InvalidQueryError("detect_anomalies needs rows or a frame with attrs['window']")
     cal = _calendar(df, freq, as_of)
-    if not from_rows:
-        tables = _lazy_tables(source, cal, freq, by, metric)
-        labels, value, executions = tables.labels, tables.value, tables.executions
-        if metric == "error_rate":
-            judged = _judge_rate(tables.failed, executions, threshold, cal.season)
-        else:
-            judged = _judge(value, metric, threshold, cal.season, tables.unit)
-    else:
-        cells = _cells(df, cal)
-        grouping = _sorted(_rows.grouping_for(cells.rows, by, "detect_anomalies"))
-        labels = [TOTAL] if by is None else list(grouping.labels)
-        group_codes = grouping.codes.astype(np.intp)
-        value, executions = _table(cells, group_codes, grouping.size, metric)
-        if metric == "error_rate":
-            failed, _ = _table(cells, group_codes, grouping.size, "failed")
-            judged = _judge_rate(failed, executions, threshold, cal.season)
-        else:
-            unit = np.ones(grouping.size)
-            if metric == "spend":
-                # spend is a sum of prices: its variance is executions x E[price^2], so on the
-                # square-root scale its noise is 0.5 x sqrt(E[price^2] / E[price])
-                cost = np.nan_to_num(_rows.floats(cells.rows, "execution_cost"))
-                unit = np.nan_to_num(
-                    _rows.rate(
-                        sums(group_codes, grouping.size, cost**2),
-                        sums(group_codes, grouping.size, cost),
-                    )
-                )
-            pooled = None
-            if metric.startswith("p95_"):
-                column = metric.removeprefix("p95_")
-                pooled = _pooled_p95(cells, group_codes, grouping.size, column, cal.season)
-            judged = _judge(value, metric, threshold, cal.season, unit, pooled)
-    hits = np.abs(np.nan_to_num(judged.score)) >= threshold
-    if metric.startswith("p95_"):
-        guard = _exceedance_z(cells, group_codes, grouping.size, column, judged.expected)
-        # busy days shift every row: the z wanders too
-        guard = guard / _scale(guard, 1.0, cal.season)
-        hits &= np.sign(np.nan_to_num(guard)) == np.sign(np.nan_to_num(judged.score))
-        hits &= np.abs(np.nan_to_num(guard)) >= threshold
-    flagged = np.argwhere(hits)
+    days = _judge_periods(df, source, cal, freq, by, metric, threshold)
+    judged = days.judged
+    runs: dict[tuple[int, int], _DayHours] = {}
+    if freq == "D" and len(cal.starts):
+        hours = _judge_periods(df, source, _hour_calendar(df, cal), "h", by, metric, threshold)
+        relative = _relative(hours.strength, hours.cal.starts, _settled(source, hours.cal))
+        runs = _day_runs(
+            cal, days.labels, judged.score, hours.cal, hours.labels, relative, threshold
+        )
     dims = _dimensions(
         metric, by, list(df.columns) if isinstance(df, pd.DataFrame) else schema.COLUMNS
     )
     records = []
-    for t, g in flagged:
-        up = judged.score[t, g] > 0
-        if not from_rows:
-            subs = _lazy_sub_tables(source, cal, freq, by, labels[g], metric, dims)
-        else:
-            in_group = group_codes == g
-            subs = _frame_sub_tables(cells, in_group, metric, float(judged.expected[t, g]), dims)
+    for t, g in sorted({(int(t), int(g)) for t, g in np.argwhere(days.hits)} | set(runs)):
+        run = runs.get((t, g))
+        if days.hits[t, g]:
+            up = bool(judged.score[t, g] > 0)
+            run = run if run is not None and (run.score > 0) == up else None
+            subs = _sub_tables(days, source, by, g, metric, dims)
+            drivers, across = _drivers(
+                subs, days.executions[:, g], metric, t, cal.season, 1.0 if up else -1.0
+            )
+        else:  # flagged for its hours: explained by them
+            assert run is not None
+            up = run.score > 0
+            subs = _sub_tables(hours, source, by, run.group, metric, dims)
+            total = hours.executions[:, run.group]
+            drivers, across = _drivers(
+                subs, total, metric, run.periods, hours.cal.season, 1.0 if up else -1.0
+            )
+        label = days.labels[g]
         records.append(
             {
                 "period": cal.starts[t],
-                "group": labels[g] if not pd.isna(labels[g]) else None,
+                "group": label if not pd.isna(label) else None,
                 "metric": metric,
-                "actual": float(value[t, g]),
+                "actual": float(days.value[t, g]),
                 "expected": float(judged.expected[t, g]),
                 "lower": float(judged.lower[t, g]),
                 "upper": float(judged.upper[t, g]),
                 "score": float(judged.score[t, g]),
                 "direction": "up" if up else "down",
-                "drivers": _drivers(
-                    subs, executions[:, g], metric, int(t), cal.season, 1.0 if up else -1.0
-                ),
+                "drivers": drivers,
+                "across": across,
+                "hours": [] if run is None else list(run.hours),
+                "hours_score": np.nan if run is None else round(run.score, 4),
             }
         )
     out = pd.DataFrame.from_records(records, columns=list(_COLUMNS))
@@ -298,7 +383,7 @@ def detect_anomalies(
         freq=freq,
         sensitivity=sensitivity,
         threshold=threshold,
-        series=len(labels),
+        series=len(days.labels),
         judged_periods=int(scored.sum()),
         first_judged=cal.starts[int(np.argmax(scored))].isoformat() if scored.any() else None,
         in_progress=None if cal.in_progress is None else cal.in_progress.isoformat(),

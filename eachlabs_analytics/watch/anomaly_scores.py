@@ -16,7 +16,6 @@ the band outside which a period is flagged. Only earlier periods are used (causa
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,10 +52,12 @@ def _seasonal_median(values: np.ndarray, season: int) -> np.ndarray:
         if lag < t:
             stack[k - 1, lag:] = values[: t - lag]
     known = (~np.isnan(stack)).sum(axis=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices are masked below
-        median = np.nanmedian(stack, axis=0)
-    return np.where(known >= MIN_SEASONS, median, np.nan)
+    # np.nanmedian's result, a few times faster (the hours' matrices are large): the known
+    # values sort first, the median is the mean of the middle one or two
+    ordered = np.sort(stack, axis=0)
+    low = np.take_along_axis(ordered, np.maximum((known - 1) // 2, 0)[None], axis=0)[0]
+    high = np.take_along_axis(ordered, (known // 2)[None], axis=0)[0]
+    return np.where(known >= MIN_SEASONS, (low + high) / 2, np.nan)
 
 
 def _scale(residuals: np.ndarray, floor: float, season: int) -> np.ndarray:

@@ -295,7 +295,7 @@ def _unjudged() -> pd.DataFrame:
 
 def _empty_anomalies() -> pd.DataFrame:
     columns = ["period", "by", "group", "metric", "actual", "expected", "lower", "upper"]
-    columns += ["score", "direction", "drivers"]
+    columns += ["score", "direction", "drivers", "across", "hours", "hours_score"]
     out = pd.DataFrame({c: pd.Series([], dtype=object) for c in columns})
     out["period"] = pd.Series([], dtype="datetime64[us, UTC]")
     return out

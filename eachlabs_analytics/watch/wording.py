@@ -1,8 +1,9 @@
 """Wording: the sentences the check says about a budget, an anomaly and a period.
 
 One line per budget (share used, spent, the threshold crossed, the day it was or will be
-reached, the projection to the period's last day), per anomaly (metric, group, day,
-direction, actual against expected and the usual range, score, drivers), and the label of a
+reached, the projection to the period's last day), per anomaly (metric, group, day and the
+hours of a run that flagged it, direction, actual against expected and the usual range, score,
+drivers, or the dimensions it moved across the board), and the label of a
 budget period that alert keys carry. Shares read as whole percentages rounded down (82.9 %
 is 82 %: under a threshold it has not crossed); money, rates and durations as every face
 writes them (:mod:`eachlabs_analytics._util.formats`).
@@ -11,6 +12,8 @@ writes them (:mod:`eachlabs_analytics._util.formats`).
 ('82%', '4.1%')
 >>> _period_label("week", pd.Timestamp("2026-10-22T08:00Z"))
 '2026-W43'
+>>> _hours_text([17, 18, 19, 20]), _across_text([{"by": "model", "change": -0.3}])
+('17:00-21:00 UTC', 'across the board (all models -30%)')
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import pandas as pd
 
 from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
 from eachlabs_analytics.watch.budgets import period_bounds
+
+#: How the check names a dimension's sub-groups all together.
+_PLURALS = {"model": "models", "workflow_id": "workflows", "error_classification": "error classes"}
 
 
 def _whole_pct(share: float) -> str:
@@ -77,11 +83,37 @@ def _group_label(row: pd.Series) -> str:
     return str(group) if by in (None, "model") or missing(by) else f"{by}={group}"
 
 
+def _hours_text(hours: list[int]) -> str:
+    """Hours of a UTC day as ranges: ``[3, 17, 18, 19]`` reads ``03:00-04:00, 17:00-20:00 UTC``."""
+    spans: list[list[int]] = []
+    for hour in sorted(hours):
+        if spans and spans[-1][1] == hour:
+            spans[-1][1] = hour + 1
+        else:
+            spans.append([hour, hour + 1])
+    return ", ".join(f"{a:02d}:00-{b:02d}:00" for a, b in spans) + " UTC"
+
+
+def _across_text(across: list[dict[str, Any]]) -> str:
+    """``across the board (all models -30%)``: the dimensions a movement was spread evenly over."""
+    parts = [
+        f"all {_PLURALS.get(str(a['by']), str(a['by']))} {float(a['change']):+.0%}" for a in across
+    ]
+    return f"across the board ({', '.join(parts)})"
+
+
+def _listed(row: pd.Series, column: str) -> list[Any]:
+    value = row.get(column)
+    return value if isinstance(value, list) else []
+
+
 def _anomaly_line(row: pd.Series) -> str:
     day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")
     metric = str(row["metric"])
+    hours = _listed(row, "hours")
+    when = f"{day} hours {_hours_text(hours)}" if hours else day
     return (
-        f"{metric} {_group_label(row)} {day} {row['direction']} "
+        f"{metric} {_group_label(row)} {when} {row['direction']} "
         f"({_fmt_metric(metric, row['actual'])}, expected {_fmt_metric(metric, row['expected'])})"
     )
 
@@ -93,10 +125,16 @@ def _anomaly_detail(row: pd.Series) -> str:
         f"{_fmt_metric(metric, row['expected'])}, usual range {_fmt_metric(metric, row['lower'])}"
         f" to {_fmt_metric(metric, row['upper'])}), score {float(row['score']):.1f}"
     )
-    drivers = row["drivers"] if isinstance(row["drivers"], list) else []
+    hours = _listed(row, "hours")
+    if hours:
+        text += f"; hours {_hours_text(hours)}, score {float(row['hours_score']):.1f}"
+    drivers = _listed(row, "drivers")
     if drivers:
         named = ", ".join(f"{d['by']} {d['group']} {float(d['share']):.0%}" for d in drivers[:3])
         text += f"; drivers: {named}"
+    across = _listed(row, "across")
+    if across:
+        text += f"; {_across_text(across)}"
     return text
 
 
