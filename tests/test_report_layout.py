@@ -264,7 +264,11 @@ def test_markdown_has_contents_and_one_heading_per_section(demo):
 def test_every_kpi_card_shows_its_change_against_plain_pandas(page, frames):
     now, then = (kpis(f) for f in frames)
     cards = {c.find("div", "label")[0].text(): c for c in page.find("div", "card")}
+    balance = cards.pop("Balance")  # the demo's balance (the sandbox's): no previous period
     assert set(cards) == set(BETTER)
+    truth = ea.Sandbox(data="sample").balance_usd
+    assert balance.find("div", "value")[0].text() == fmt_money(truth)
+    assert not balance.find("div", "change")
     for label, card in cards.items():
         diff = now[label] - then[label]
         assert diff != 0, label  # the sample moves every KPI: each direction is testable

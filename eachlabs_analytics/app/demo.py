@@ -2,8 +2,9 @@
 cost report (``eachlabs-analytics demo``, ``./dev demo``).
 
 The sandbox serves the sample; the loader fetches its exact window (paging, retries, error
-classes) and must return every execution of it; the report covers the sample's last ``days``
-against the ``days`` before.
+classes) and must return every execution of it, then reads the balance, the list prices and
+the workflows' names; the report covers the sample's last ``days`` against the ``days``
+before, with the balance's runway, charges against list prices and workflow names.
 
 >>> import tempfile
 >>> result = run_demo(tempfile.mkdtemp(), days=7, progress=False)
@@ -22,6 +23,7 @@ import pandas as pd
 
 from eachlabs_analytics._util import money
 from eachlabs_analytics._util.windows import select_window
+from eachlabs_analytics.app import reference
 from eachlabs_analytics.exceptions import EachlabsError
 from eachlabs_analytics.loader import Client, load_executions
 from eachlabs_analytics.local_api import Sandbox
@@ -60,6 +62,10 @@ def run_demo(
         say(f"loading {window['start']} to {window['end']} from {api.base_url} with the loader ...")
         with Client(api_key=api.api_key, base_url=api.base_url) as client:
             df = load_executions(window["start"], window["end"], client=client, progress=progress)
+            say("reading the balance, the list prices and the workflows' names ...")
+            found = reference.from_api(client, models=df["model"].unique())
+    for note in found.notes:
+        say(note)
     if len(df) != len(truth) or set(df["id"]) != set(truth["id"]):
         raise EachlabsError(
             f"the loader returned {len(df):,} executions but the sample has {len(truth):,}"
@@ -70,8 +76,9 @@ def run_demo(
     previous = select_window(df, cut - pd.Timedelta(days=days), cut)
     title = f"each::labs cost report: the sample's last {days} days"
     # the forecast learns from all that was loaded: the month-end figure `check` gives too
+    extra = found.report_arguments()
     html = cost_report(
-        current, output / "cost-report.html", previous=previous, title=title, history=df
+        current, output / "cost-report.html", previous=previous, title=title, history=df, **extra
     )
     markdown = cost_report(
         current,
@@ -80,6 +87,7 @@ def run_demo(
         previous=previous,
         title=title,
         history=df,
+        **extra,
     )
     assert isinstance(html, Path) and isinstance(markdown, Path)
     return DemoResult(

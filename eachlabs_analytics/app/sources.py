@@ -81,6 +81,19 @@ def count(executions: Executions) -> int:
     return answerer(executions, "count").count()
 
 
+def models_of(executions: Executions) -> list[str]:
+    """The model slugs of a frame or a selection (its cost per model), for the list prices
+    to read.
+
+    >>> import eachlabs_analytics as ea
+    >>> models_of(ea.generate_executions(executions=300, seed=1))[:2]
+    ['eachlabs-bg-remover-v1', 'eachlabs-llm-router']
+    """
+    from eachlabs_analytics.metrics import cost_by_model
+
+    return sorted(str(m) for m in cost_by_model(executions).index if not pd.isna(m))
+
+
 def from_api(
     client: Client,
     window: Window | None = None,

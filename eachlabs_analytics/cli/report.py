@@ -86,6 +86,14 @@ def _report_format(output: Path | None) -> str:
 )
 @click.option("--top", type=click.IntRange(1), default=10, show_default=True)
 @click.option("--title", help="The report's title.")
+@click.option(
+    "--balance",
+    "balance_usd",
+    type=float,
+    metavar="USD",
+    help="The pre-paid balance, for the runway section [default: from the API, read with the "
+    "key; a store or file: none].",
+)
 @api_options
 @debug_option
 def report(
@@ -99,6 +107,7 @@ def report(
     previous_path: Path | None,
     top: int,
     title: str | None,
+    balance_usd: float | None,
     base_url: str | None,
     progress: bool | None,
     start: str | None,
@@ -123,8 +132,10 @@ def report(
       eachlabs-analytics report --store ./executions-store --last 7d --redact
       eachlabs-analytics report --input october.parquet --previous september.parquet
     """
+    from dataclasses import replace
+
     from eachlabs_analytics._util.windows import resolve_range
-    from eachlabs_analytics.app import sources
+    from eachlabs_analytics.app import reference, sources
     from eachlabs_analytics.report import FORMATS, cost_report
 
     if store_path is not None and input_path is not None:
@@ -138,13 +149,21 @@ def report(
         make_parent(output)
     if input_path is not None:
         periods = sources.from_files(input_path, previous_path, window, chosen)
+        found = reference.Reference(balance_usd)
     elif store_path is not None:
         # a scan (with the [lazy] extra): computed in DuckDB, the store is never loaded
         lazy = sources.can_scan()
         periods = sources.from_store(store_path, window, chosen, compare=compare, lazy=lazy)
+        found = reference.from_store(store_path, balance_usd)  # as the last sync kept them
     else:
         with open_client(base_url) as client:
             periods = sources.from_api(client, window, chosen, compare=compare, progress=progress)
+            models = sources.models_of(periods.current)
+            found = reference.from_api(client, models=models, balance=balance_usd is None)
+        if balance_usd is not None:
+            found = replace(found, balance=balance_usd)
+    for note in found.notes:
+        say(note)
     for note in periods.notes:
         if compare or not note.startswith("no comparison"):
             say(note)
@@ -163,6 +182,7 @@ def report(
         top=top,
         title=title,
         history=periods.history,
+        **found.report_arguments(),
     )
     click.echo(str(written))
 
