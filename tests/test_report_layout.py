@@ -57,6 +57,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 DAYS = 30
 #: The one money rule (tests/test_formats.py), with the sign a change may carry.
 MONEY = re.compile(r"^[-+]?\$(\d{1,3}(,\d{3})*\.\d\d|0\.0*[1-9]\d?)$")
+RATE = re.compile(r"^\$(\d{1,3}(,\d{3})*\.\d\d|0\.0*[1-9]\d{0,2})$")
 SCIENTIFIC = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")
 #: Which way each KPI is better, said independently of the report (None: neither).
 BETTER = {
@@ -401,8 +402,12 @@ def test_money_cells_are_fmt_money_of_pandas_sums(page, frames):
         day: fmt_money(v) for day, v in per_day.items()
     }
     # every money cell on the page follows the one rule, sub-cent ones included
-    cells = [td.text() for td in page.iter("td") if "$" in td.text()]
+    # (but list prices and charges per unit, three significant digits: $0.0229 a second)
+    rates = {id(td) for td in table_in(page, "price_check").iter("td")}
+    cells = [td.text() for td in page.iter("td") if "$" in td.text() and id(td) not in rates]
     assert cells and all(MONEY.match(c) for c in cells), [c for c in cells if not MONEY.match(c)]
+    per_unit = [td.text() for td in table_in(page, "price_check").iter("td") if "$" in td.text()]
+    assert per_unit and all(RATE.match(c) for c in per_unit), per_unit
     assert any(c.startswith("$0.00") and len(c) > 5 for c in cells)  # one below a cent
 
 

@@ -52,6 +52,30 @@ def fmt_money(value: Any) -> str:
     return f"{sign}$0.01" if float(text) >= 0.01 else f"{sign}${text}"
 
 
+def fmt_rate(value: Any) -> str:
+    """A price per unit (per execution, per second, per character): three significant digits
+    from $0.10 down, so a per-second rate keeps its precision (``$0.0229``), to the cent above
+    (``$3.20``), never in scientific notation.
+
+    >>> fmt_rate(0.022857), fmt_rate(3.2), fmt_rate(0.0000018), fmt_rate(0.45), fmt_rate(0)
+    ('$0.0229', '$3.20', '$0.0000018', '$0.45', '$0.00')
+    """
+    if missing(value):
+        return MISSING
+    value = float(value)
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    if size == 0 or size >= 0.1:
+        return f"{sign}${size:,.2f}"
+    exponent = math.floor(math.log10(size))
+    text = f"{size:.{2 - exponent}f}"
+    if float(text) >= 10.0 ** (exponent + 1):  # rounded up to the next digit
+        text = f"{size:.{1 - exponent}f}"
+    whole, _, decimals = text.partition(".")
+    decimals = decimals.rstrip("0").ljust(2, "0")  # $0.05, not $0.0500
+    return f"{sign}${whole}.{decimals}"
+
+
 def fmt_signed_money(value: Any) -> str:
     """A change in dollars with its sign, written by :func:`fmt_money`'s rule: ``+$12.00``,
     ``-$0.0068``; no change reads ``$0.00``.
@@ -194,6 +218,7 @@ def fmt_score(value: Any) -> str:
 
 FORMATS = {
     "money": fmt_money,
+    "rate": fmt_rate,
     "signed_money": fmt_signed_money,
     "int": fmt_int,
     "signed_int": fmt_signed_int,
