@@ -200,3 +200,26 @@ def test_the_cli_report_from_a_store_uses_what_the_sync_kept(tmp_path, served):
     redacted = hidden.read_text()
     assert not any(name in redacted for name in names.values())
     assert "wf\\_" not in redacted and "wf_" not in redacted
+
+
+def test_a_price_change_injected_in_the_sandbox_is_found_on_its_day():
+    from eachlabs_analytics.local_api import Incident, generate_executions, inject_incidents
+
+    end = "2026-10-31T00:00:00Z"
+    clean = generate_executions(executions=30_000, seed=11, end=end)
+    changed, truth = inject_incidents(
+        clean, [Incident("price_change", "2026-10-12", group="flux-2-pro", magnitude=1.2)]
+    )
+    with ea.Sandbox(data=changed) as api:
+        df = ea.load_executions(start="2026-08-02T00:00:00Z", end=end, base_url=api.base_url,
+                                api_key=api.api_key, progress=False)  # fmt: skip
+        prices = ea.model_prices(base_url=api.base_url)
+    listed = prices.set_index("slug")
+    # the served list price moved with the charge: the new price, not the old one
+    assert float(listed.loc["flux-2-pro", "amount"]) == pytest.approx(0.05 * 1.2)
+    checked = ea.price_check(df, prices)
+    assert checked.loc["flux-2-pro", "flag"] == "price changed on 2026-10-12"
+    assert checked.loc["flux-2-pro", "price_changed_on"] == pd.Timestamp("2026-10-12", tz="UTC")
+    others = checked.drop(index="flux-2-pro")["flag"].fillna("")
+    assert not others.str.startswith("price changed").any()
+    assert checked.loc["eachlabs-llm-router", "flag"] == "no list price"
