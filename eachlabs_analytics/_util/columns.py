@@ -36,6 +36,11 @@ LABELS: dict[str, str] = {
     "hi_80": "80% high",
     "lo_95": "95% low",
     "hi_95": "95% high",
+    # price_check and what_if
+    "list_cost_type": "price type",
+    "list_amount": "list price",
+    "ratio": "charged / list",
+    "what_if_spend": "what-if spend",
 }
 
 #: Value kind by column name (keys of ``FORMATS``).
@@ -79,6 +84,17 @@ KINDS: dict[str, str] = {
     "day": "date",
     "month": "date",
     "score": "score",
+    # price_check (a charge against its list price) and what_if
+    "charged_per_execution": "money",
+    "charged_per_second": "money",
+    "list_amount": "money",
+    "list_min": "money",
+    "list_max": "money",
+    "ratio": "pct",
+    "successes": "int",
+    "price_changed_on": "date",
+    "what_if_spend": "money",
+    "difference": "signed_money",
 }
 _PERCENTILE = re.compile(r"p[0-9]{1,2}(\.[0-9]+)?")
 
