@@ -39,11 +39,10 @@ if TYPE_CHECKING:
     from eachlabs_analytics.notebook.controls import Controls
     from eachlabs_analytics.notebook.state import ExplorerState
 
-#: The price check's columns the By model tab shows (``tables["price_check"]`` has them all:
+#: The price check's columns the By model tab shows, so it fits at 820 px
+#: (``tables["price_check"]`` has them all: executions and spend are in the table above it,
 #: the flag says a price change's day, the list's range says its type).
 PRICE_COLUMNS_SHOWN = (
-    "executions",
-    "spend",
     "charged_per_execution",
     "charged_per_second",
     "list_unit",
@@ -202,8 +201,8 @@ def price_check_html(table: pd.DataFrame) -> str:
     when = f" fetched {fmt_date(fetched)}" if fetched else ""
     note = (
         "<p class='ea-note'>The median charge of a successful execution (per second of run "
-        f"time for a price per unit of time) against the list price{html.escape(when)}; "
-        "charged / list above 100% costs more than listed. No list price is never free.</p>"
+        f"time where the list prices time) against the list price{html.escape(when)}. Above "
+        "100% costs more than listed; no list price is never read as free.</p>"
     )
     shown = table[[c for c in PRICE_COLUMNS_SHOWN if c in table.columns]]
     return (

@@ -218,17 +218,15 @@ class Controls:
         self.widget.add_class("ea-explorer")
 
     def _build_balance_card(self, shown: bool) -> None:
-        """The Balance card: the balance and its runway (:mod:`.account`); two columns wide,
-        hidden when no balance is known."""
+        """The Balance card: the balance and its runway (:mod:`.account`); two columns wide
+        (``style``), hidden when no balance is known."""
         self.balance_value = _card_value("ea-balance")
         self.runway_note = widgets.HTML()
         self.runway_note.add_class("ea-card-change")
         title = widgets.HTML("<div class='ea-card-label'>Balance</div>")
         self.balance_card = widgets.VBox(
             [title, self.balance_value, self.runway_note],
-            layout=widgets.Layout(
-                min_width="0", grid_column="span 2", display=None if shown else "none"
-            ),
+            layout=widgets.Layout(min_width="0", display=None if shown else "none"),
         )
         self.balance_card.add_class("ea-card")
         self.balance_card.add_class("ea-balance-card")
