@@ -175,7 +175,12 @@ def test_workflow_names_label_the_filter_the_status_line_and_the_executions(acco
             assert options[workflow] == f"{names[workflow]} ({workflow})"
         else:
             assert options[workflow] == workflow  # a deleted workflow: its id
-    # the value stays the id
+    # a name finds its workflow in the search box; the value stays the id
+    picker = explorer.workflow_select
+    if picker.search is not None:
+        picker.search.value = names[named[0]].upper()
+        assert named[0] in picker.shown
+        picker.search.value = ""
     explorer.filters = {"workflows": named[:1]}
     assert explorer.workflow_select.value == tuple(named[:1])
     want = frame[frame["workflow_id"].astype(object) == named[0]]
