@@ -20,7 +20,7 @@ from test_explorer import table_cells
 
 import eachlabs_analytics as ea
 from eachlabs_analytics import schema
-from eachlabs_analytics._util.formats import fmt_date, fmt_money, fmt_pct
+from eachlabs_analytics._util.formats import fmt_date, fmt_decimal, fmt_money
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.notebook.explorer import PANES
 from eachlabs_analytics.notebook.filters import NO_WORKFLOW
@@ -138,7 +138,7 @@ def test_the_price_table_is_price_check_on_the_filtered_slice(account, chosen):
     assert [r[0] for r in rows] == list(want.index)
     ratio, flag = head.index("charged / list"), head.index("flag")
     for row, (_, expected) in zip(rows, want.iterrows(), strict=True):
-        assert row[ratio] == fmt_pct(expected["ratio"])
+        assert row[ratio] == fmt_decimal(expected["ratio"])  # as the report writes it
         assert row[flag] == expected["flag"]
     assert "Charged against list prices" in explorer.price_table.value
 

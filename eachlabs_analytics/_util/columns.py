@@ -36,9 +36,10 @@ LABELS: dict[str, str] = {
     "hi_80": "80% high",
     "lo_95": "95% low",
     "hi_95": "95% high",
-    # price_check and what_if
-    "list_cost_type": "price type",
-    "list_amount": "list price",
+    # price_check (the report's words) and what_if
+    "list_cost_type": "list price",
+    "list_unit": "unit",
+    "list_amount": "list",
     "ratio": "charged / list",
     "what_if_spend": "what-if spend",
 }
@@ -84,13 +85,13 @@ KINDS: dict[str, str] = {
     "day": "date",
     "month": "date",
     "score": "score",
-    # price_check (a charge against its list price) and what_if
-    "charged_per_execution": "money",
-    "charged_per_second": "money",
-    "list_amount": "money",
-    "list_min": "money",
-    "list_max": "money",
-    "ratio": "pct",
+    # price_check (a charge against its list price, per unit: rates) and what_if
+    "charged_per_execution": "rate",
+    "charged_per_second": "rate",
+    "list_amount": "rate",
+    "list_min": "rate",
+    "list_max": "rate",
+    "ratio": "decimal",
     "successes": "int",
     "price_changed_on": "date",
     "what_if_spend": "money",
