@@ -2,10 +2,12 @@
 
     python docs/make_dashboard_images.py
 
-Serves the bundled sample with the dashboard (Voilà, the ``[dashboard]`` extra), opens it in
-Debian's headless Chromium (``/usr/bin/chromium``, through ``playwright``), clicks "Last 30
-days" so the cards show their changes, and saves the top of the page at 1,400 and 820 px as
-palette PNGs (flat colours: sharp and small). The report's pictures come from
+Serves the bundled sample through the sandbox and points the dashboard (Voilà, the
+``[dashboard]`` extra) at it as at an API, so the Explorer also shows the sandbox's balance
+with its runway, list prices and workflow names; opens it in Debian's headless Chromium
+(``/usr/bin/chromium``, through ``playwright``), clicks "Last 30 days" so the cards show their
+changes, and saves the top of the page at 1,400 and 820 px as palette PNGs (flat colours:
+sharp and small). The report's pictures come from
 ``EACHLABS_DOCS_IMAGES=1 pytest tests/test_report_layout.py -k fits``.
 """
 
@@ -18,6 +20,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
+import eachlabs_analytics as ea
 from eachlabs_analytics.notebook.dashboard import Dashboard
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -32,10 +35,13 @@ def main() -> None:
         "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
         "JUPYTER_DATA_DIR": str(state / "data"),
         "IPYTHONDIR": str(state / "ipython"),
-        "EACHLABS_API_KEY": "",  # the bundled sample, never an account
+        "EACHLABS_END": "2026-10-31T00:00:00Z",  # the sample's end: its 90 days, never an account
     }
     with (
-        Dashboard(data="sample", port=0, env=env, ready_timeout=120) as dashboard,
+        ea.Sandbox(data="sample") as api,
+        Dashboard(
+            api_key=api.api_key, base_url=api.base_url, days=90, port=0, env=env, ready_timeout=120
+        ) as dashboard,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)

@@ -583,6 +583,22 @@ def test_forecast_and_alerts_on_the_sandbox(kernel_env, tmp_path, forecast_data)
     assert f"used ({fmt_money(may_veo3)} spent)" in value_after("budget veo-3:", replay)
     assert value_after("Exit status:", replay) == "2 (CRITICAL)"  # veo-3's budget went in a day
 
+    # 6. the runway: ea.runway on the loaded rows with the balance the sandbox served
+    runway = cell_output(nb, "ea.runway(df, balance)").strip()
+    balance = money(re.match(r"Balance (\$[\d,.]+) on ", runway).group(1))
+    assert runway == ea.runway(data, balance).summary()
+    assert "eachlabs-llm-router (no list price)" in value_after("Flagged:", out)  # never free
+    assert "veo-3 -> veo3-1-fast: each successful execution at" in out
+    assert "Ad video" in shown(nb, "ea.cost_by_workflow(")
+    # ... and the Explorer's Balance card says the same balance
+    state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    cards = [
+        m["state"]["value"]
+        for m in state.values()
+        if "ea-balance" in m["state"].get("_dom_classes", [])
+    ]
+    assert cards == [fmt_money(balance)]
+
     assert "smk_" not in json.dumps(nb)  # not even the sandbox's demo key
 
 

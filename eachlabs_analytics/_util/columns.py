@@ -36,6 +36,12 @@ LABELS: dict[str, str] = {
     "hi_80": "80% high",
     "lo_95": "95% low",
     "hi_95": "95% high",
+    # price_check (the report's words) and what_if
+    "list_cost_type": "list price",
+    "list_unit": "unit",
+    "list_amount": "list",
+    "ratio": "charged / list",
+    "what_if_spend": "what-if spend",
 }
 
 #: Value kind by column name (keys of ``FORMATS``).
@@ -79,6 +85,17 @@ KINDS: dict[str, str] = {
     "day": "date",
     "month": "date",
     "score": "score",
+    # price_check (a charge against its list price, per unit: rates) and what_if
+    "charged_per_execution": "rate",
+    "charged_per_second": "rate",
+    "list_amount": "rate",
+    "list_min": "rate",
+    "list_max": "rate",
+    "ratio": "decimal",
+    "successes": "int",
+    "price_changed_on": "date",
+    "what_if_spend": "money",
+    "difference": "signed_money",
 }
 _PERCENTILE = re.compile(r"p[0-9]{1,2}(\.[0-9]+)?")
 

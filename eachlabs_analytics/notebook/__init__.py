@@ -8,6 +8,8 @@ Owns what a notebook shows, one module a job:
 - :mod:`.state`: the Explorer without widgets: the data, the selection and its caches, the
   figures each pane shows (importable and testable without ipywidgets);
 - :mod:`.controls`: every widget of the Explorer, built and laid out, nothing connected;
+- :mod:`.account`: the Explorer against the account: the Balance card and its runway, the
+  price check's table, workflow names (checked once, then shown);
 - :mod:`.panes`: each tab rendered from the state (tables as HTML, charts as PNG) and the
   tables it keeps (``Explorer.tables``);
 - :mod:`.filters`: the filter logic (``Filters``, quick ranges), pure pandas;
@@ -19,5 +21,5 @@ Owns what a notebook shows, one module a job:
 
 Must never import: the cli. Widgets (ipywidgets) are imported only when an Explorer is built:
 by :mod:`.explorer`, :mod:`.controls` and :mod:`.checklist`, never by :mod:`.state`,
-:mod:`.panes` or :mod:`.filters`.
+:mod:`.panes`, :mod:`.account` or :mod:`.filters`.
 """

@@ -2,8 +2,9 @@
 
 :class:`Controls` builds the filter bar (quick ranges, the day fields, checkbox lists of
 models, status groups, error classes and workflows), the status line with its busy indicator,
-the headline cards, the tabs with each pane's message, chart and table blocks, and the
-executions tab's search, sort, pages and download. :class:`.explorer.Explorer` is a
+the headline cards (and the Balance card, shown when a balance is known), the tabs with each
+pane's message, chart and table blocks, and the executions tab's search, sort, pages and
+download. :class:`.explorer.Explorer` is a
 ``Controls`` that connects them to its state. Reading a day field is here too.
 
 >>> read_day(" 2026-06-04 ", "From")
@@ -25,7 +26,7 @@ from eachlabs_analytics import schema
 from eachlabs_analytics._util.formats import fmt_money
 from eachlabs_analytics._util.timestamps import require_ascii
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.notebook import drilldown, style
+from eachlabs_analytics.notebook import account, drilldown, style
 from eachlabs_analytics.notebook.checklist import CheckList
 from eachlabs_analytics.notebook.filters import QUICK_RANGES, STATUS_GROUP_NAMES
 from eachlabs_analytics.notebook.state import CARDS, PANES
@@ -42,8 +43,10 @@ class Controls:
 
     Args:
         models: the models to list, biggest spend first, with their spend in ``model_spend``.
-        workflows: the workflows to list.
+        workflows: the workflows to list (by id; ``names`` gives them labels).
         title: a heading above the filters, or None.
+        names: ``{workflow_id: name}``: a workflow is listed as ``name (wf_...)``.
+        balance_known: show the Balance card (hidden otherwise).
     """
 
     def __init__(
@@ -52,6 +55,9 @@ class Controls:
         model_spend: Mapping[str, float],
         workflows: list[str],
         title: str | None,
+        *,
+        names: Mapping[str, str] | None = None,
+        balance_known: bool = False,
     ) -> None:
         self.title = title
         self.quick_buttons: dict[str, widgets.Button] = {}
@@ -90,11 +96,11 @@ class Controls:
         )
         self.workflow_select = CheckList(
             "workflows",
-            [(w, w) for w in workflows],
+            account.workflow_options(workflows, names or {}),
             title="Workflow",
             noun="workflows",
             search=len(workflows) > 6,
-            width="160px",
+            width="200px" if names else "160px",
         )
         self.reset_button = widgets.Button(
             description="Reset filters", icon="times", layout=widgets.Layout(width="auto")
@@ -114,8 +120,9 @@ class Controls:
             card.add_class("ea-card")
             self.cards[measure] = card
         self._cards = tuple(getattr(self, attribute) for attribute, *_ in CARDS)
+        self._build_balance_card(balance_known)
         cards = widgets.GridBox(
-            list(self.cards.values()),
+            [*self.cards.values(), self.balance_card],
             layout=widgets.Layout(
                 grid_template_columns="repeat(auto-fit, minmax(118px, 1fr))",
                 grid_gap="8px",
@@ -153,11 +160,14 @@ class Controls:
             self.pane_messages[name].add_class("ea-pane-message")
         self.month_end = widgets.HTML()
         self.month_end.add_class("ea-month-end")
+        self.price_table = widgets.HTML()  # the price check, under the By model table
+        self.price_table.add_class("ea-table-price-check")
         for block in (
             self.compare_note,
             self.status_line,
             self.empty_message,
             self.month_end,
+            self.price_table,
             *self.pane_tables.values(),
             *self.pane_messages.values(),
         ):
@@ -170,6 +180,8 @@ class Controls:
                 parts += [self.drill_controls, self.pane_tables[name], self.drill_link]
             elif name == "month_to_date":
                 parts += [self.month_end, self.pane_images[name], self.pane_tables[name]]
+            elif name == "cost_by_model":
+                parts += [self.pane_images[name], self.pane_tables[name], self.price_table]
             else:
                 parts += [self.pane_images[name], self.pane_tables[name]]
             return widgets.VBox(parts)
@@ -204,6 +216,20 @@ class Controls:
             parts.insert(1, heading)
         self.widget = widgets.VBox(parts)
         self.widget.add_class("ea-explorer")
+
+    def _build_balance_card(self, shown: bool) -> None:
+        """The Balance card: the balance and its runway (:mod:`.account`); two columns wide
+        (``style``), hidden when no balance is known."""
+        self.balance_value = _card_value("ea-balance")
+        self.runway_note = widgets.HTML()
+        self.runway_note.add_class("ea-card-change")
+        title = widgets.HTML("<div class='ea-card-label'>Balance</div>")
+        self.balance_card = widgets.VBox(
+            [title, self.balance_value, self.runway_note],
+            layout=widgets.Layout(min_width="0", display=None if shown else "none"),
+        )
+        self.balance_card.add_class("ea-card")
+        self.balance_card.add_class("ea-balance-card")
 
     def _build_drilldown(self) -> None:
         """The executions tab: search, sort, pages, and a CSV download of the selection."""

@@ -17,10 +17,12 @@ formula).
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from eachlabs_analytics._util.columns import workflow_label
 from eachlabs_analytics._util.csv_safe import frame_to_csv
 from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, fmt_time
 from eachlabs_analytics.metrics.frame_rows import search_rows
@@ -71,9 +73,10 @@ def page_of(rows: pd.DataFrame, page: int, size: int = PAGE_SIZE) -> tuple[pd.Da
     return rows.iloc[page * size : (page + 1) * size], pages
 
 
-def page_html(rows: pd.DataFrame) -> str:
-    """One page of executions as an HTML table for people (every value escaped); "" for no
-    rows (the Explorer says why: no execution in the selection, or none matching a search)."""
+def page_html(rows: pd.DataFrame, names: Mapping[str, str] | None = None) -> str:
+    """One page of executions as an HTML table for people (every value escaped; a workflow
+    as ``name (wf_...)`` when ``names`` has it); "" for no rows (the Explorer says why: no
+    execution in the selection, or none matching a search)."""
     if rows.empty:
         return ""
     align = [" class='num'" if column in _NUMBERS else "" for column in COLUMNS]
@@ -83,7 +86,7 @@ def page_html(rows: pd.DataFrame) -> str:
     )
     body = []
     for record in rows[list(COLUMNS)].itertuples(index=False, name=None):
-        cells = [_cell(column, value) for column, value in zip(COLUMNS, record, strict=True)]
+        cells = [_cell(column, value, names) for column, value in zip(COLUMNS, record, strict=True)]
         body.append(
             "<tr>"
             + "".join(f"<td{css}>{cell}</td>" for cell, css in zip(cells, align, strict=True))
@@ -95,9 +98,11 @@ def page_html(rows: pd.DataFrame) -> str:
     )
 
 
-def _cell(column: str, value: object) -> str:
+def _cell(column: str, value: object, names: Mapping[str, str] | None = None) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return ""
+    if column == "workflow_id":
+        return html.escape(workflow_label(value, names))
     if column == "created_at":
         return html.escape(fmt_time(value))
     if column == "execution_cost":

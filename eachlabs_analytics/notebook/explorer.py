@@ -9,6 +9,9 @@ alerts, and the executions themselves. Every number comes from
 :mod:`eachlabs_analytics.metrics` (and :mod:`~eachlabs_analytics.watch`), every chart from
 :mod:`eachlabs_analytics.plots`, called on the filtered slice; nothing is recomputed here.
 Each card says how its figure changed against the days just before the selected ones.
+Given a balance, list prices or workflow names (``explore(df, balance=..., prices=...,
+names=...)``), a Balance card shows the runway, the By model tab the price check, and
+workflows read ``name (wf_...)`` (:mod:`.account`).
 
 Panes are plain widget state (HTML tables and PNG images, no ``Output`` capture), so the
 Explorer behaves the same in JupyterLab, Notebook 7 and Voilà, and is testable without a kernel.
@@ -41,7 +44,7 @@ import pandas as pd
 from eachlabs_analytics._util.formats import fmt_window
 from eachlabs_analytics.exceptions import InvalidQueryError
 from eachlabs_analytics.metrics.frame_partials import unwrapped
-from eachlabs_analytics.notebook import drilldown, panes, style
+from eachlabs_analytics.notebook import account, drilldown, panes, style
 from eachlabs_analytics.notebook.controls import EMPTY_MESSAGE, Controls, day_hint, read_day
 from eachlabs_analytics.notebook.filters import Filters, quick_range
 from eachlabs_analytics.notebook.panes import PaneTables
@@ -93,6 +96,12 @@ class Explorer(Controls):
         top: how many models the cost-over-time chart names before folding the rest into "other".
         charts: draw the charts (about half a second each); ``False`` shows the tables only.
         title: a heading above the filters (the dashboard shows its data source there).
+        balance: the pre-paid balance in USD, or what ``ea.balance()`` returns: a Balance
+            card shows it with its runway (never read from the API here).
+        prices: list prices (``ea.model_prices()``): the By model tab adds the price check.
+        names: ``{workflow_id: name}`` (``ea.workflow_names()``): workflows read
+            ``name (wf_...)`` in the filter, the status line and the executions.
+            Given a store, prices and names default to what its last sync kept.
 
     Given an ``ExecutionStore`` (or ``store.scan(...)``), the Explorer never loads it: every
     figure is re-queried from the engine. Its model and workflow lists and its row count are
@@ -136,6 +145,14 @@ class Explorer(Controls):
     projection = _OfState()
     #: What failed in the last render: step -> error.
     errors = _OfState()
+    #: The balance in USD (None: not given), the list prices (None: none) and the workflow
+    #: names (``{}``: none) the Explorer shows.
+    balance = _OfState()
+    prices = _OfState()
+    names = _OfState()
+    #: The balance's runway (``runway_from`` on the data every filter but the day range
+    #: keeps, as of the month-end projection's instant), or None without a balance.
+    runway = _OfState()
 
     def __init__(
         self,
@@ -147,8 +164,13 @@ class Explorer(Controls):
         top: int = 8,
         charts: bool = True,
         title: str | None = None,
+        balance: object = None,
+        prices: pd.DataFrame | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
-        self._state = ExplorerState(df, anchor=anchor, top=top)
+        self._state = ExplorerState(
+            df, anchor=anchor, top=top, balance=balance, prices=prices, names=names
+        )
         self._state.tables = PaneTables(self._render_if_stale)
         self.debounce = float(debounce)
         self.charts = bool(charts)
@@ -156,7 +178,14 @@ class Explorer(Controls):
         self._quick: str | None = None  # the quick range clicked last
         self._pending: asyncio.TimerHandle | None = None
         state = self._state
-        super().__init__(state.models, state.model_spend, state.workflows, title)
+        super().__init__(
+            state.models,
+            state.model_spend,
+            state.workflows,
+            title,
+            names=state.names,
+            balance_known=state.balance is not None,
+        )
         self._connect()
         self._set_filters(filters)  # the controls show it
         self._render(panes=self._visible())
@@ -230,7 +259,7 @@ class Explorer(Controls):
         self._flush()
         shown = self.summary.executions if self.summary is not None else 0
         rows = self._state.rows
-        return f"Explorer({shown:,} of {rows:,} executions; {describe(self.filters)})"
+        return f"Explorer({shown:,} of {rows:,} executions; {describe(self.filters, self.names)})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -399,10 +428,11 @@ class Explorer(Controls):
         state.guard("summary", lambda: self._render_headline(metrics.summary(data)))
         if state.summary is not None:
             state.guard("summary change", lambda: panes.render_changes(state, self))
+        account.render_balance(state, self)
         window = state.df.attrs.get("window") or {}
         kept = state.summary.executions if state.summary is not None else 0
         self.status_line.value = html.escape(
-            f"{kept:,} of {state.rows:,} executions · {describe(state.filters)} · "
+            f"{kept:,} of {state.rows:,} executions · {describe(state.filters, state.names)} · "
             f"data: {fmt_window(window.get('start'), window.get('end'))}"
         )
         for step in ("summary", "summary change"):
@@ -474,7 +504,7 @@ class Explorer(Controls):
         cards = "".join(
             style.card_html(label, getattr(self, attribute).value, self.changes[measure].value)
             for attribute, measure, label, _show in CARDS
-        )
+        ) + account.balance_card_html(self)
         image = bytes(self.pane_images[name].value)
         chart = (
             f"<img alt='{html.escape(PANES[name])} chart' style='max-width:100%' "
@@ -485,6 +515,8 @@ class Explorer(Controls):
         body = self.pane_tables[name].value
         if name == "month_to_date":  # as in the tab: the projection above the chart
             chart = self.month_end.value + chart
+        if name == "cost_by_model":  # and the price check below the table
+            body += self.price_table.value
         empty = (
             f"<p class='ea-empty'>{html.escape(EMPTY_MESSAGE)}</p>"
             if self.empty_message.layout.display is None

@@ -3,10 +3,12 @@
 :func:`render` computes one tab's figures with the state (:mod:`.state`) and shows them in the
 tab's widgets (:mod:`.controls`): its table, then its chart (the forecast tab: its unusual days,
 then the forecast), a failed step kept in ``state.errors`` and said in the tab
-(:func:`show_messages`); :func:`render_changes` writes how each headline card changed.
-:class:`PaneTables` keeps what each tab shows and renders a tab whose table is looked up before
-it was drawn. Every figure comes from a helper the state called; the functions below only write
-it down, in the report's look (:mod:`.style`), every value from the data escaped.
+(:func:`show_messages`); :func:`render_changes` writes how each headline card changed. The
+By model tab shows the price check below its table when list prices are known
+(:mod:`.account`). :class:`PaneTables` keeps what each tab shows and renders a tab whose
+table is looked up before it was drawn. Every figure comes from a helper the state called; the
+functions below only write it down, in the report's look (:mod:`.style`), every value from the
+data escaped.
 
 >>> first_sentence("forecast_spend: 3 whole days of spend; pass as_of= or more data")
 '3 whole days of spend.'
@@ -36,7 +38,7 @@ from eachlabs_analytics._util.formats import (
     plural,
 )
 from eachlabs_analytics.exceptions import InvalidQueryError
-from eachlabs_analytics.notebook import drilldown, style
+from eachlabs_analytics.notebook import account, drilldown, style
 from eachlabs_analytics.notebook.state import CARDS, HELPER_TABLES, ON_DEMAND, TABLE_ONLY
 
 if TYPE_CHECKING:
@@ -48,8 +50,9 @@ _DPI = 100
 
 
 class PaneTables(dict[str, pd.DataFrame]):
-    """What each tab shows, by name, as the helpers return it (``anomalies`` and
-    ``month_end`` are the second tables of the forecast and month-to-date tabs).
+    """What each tab shows, by name, as the helpers return it (``anomalies``, ``month_end``
+    and ``price_check`` are the second tables of the forecast, month-to-date and by-model
+    tabs).
 
     It holds the tables of the tabs drawn since the selection changed; ``in`` and
     ``dict.keys`` say which, without computing anything. Looking up a table that is not
@@ -89,6 +92,8 @@ def render(state: ExplorerState, view: Controls, name: str, *, charts: bool) -> 
         state.errors.pop(step, None)
     if name in HELPER_TABLES:
         state.guard(f"{name} table", lambda: _show_table(state, view, name))
+    if name == "cost_by_model":  # what each model was charged against its list price
+        state.guard("cost_by_model prices", lambda: account.render_prices(state, view))
     elif name == "month_to_date":
         state.guard("month_to_date table", lambda: _show_month_to_date(state, view))
         state.guard("month_to_date projection", lambda: _show_month_end(state, view))
@@ -105,12 +110,14 @@ def clear(view: Controls, name: str) -> None:
     _show_image(view, name, b"")
     if name == "month_to_date":
         view.month_end.value = ""
+    if name == "cost_by_model":
+        view.price_table.value = ""
 
 
 def render_executions(state: ExplorerState, view: Controls) -> None:
     """The executions tab: the page of the search, its pager and the download button."""
     page = state.executions_page(view.drill_search.value, view.drill_sort.value)
-    table = drilldown.page_html(page.shown)
+    table = drilldown.page_html(page.shown, state.names)
     if page.total == 0 and state.summary is not None and state.summary.executions > 0:
         # the filters keep rows, the search none (an empty selection is said once, above)
         table = "<p class='ea-note'>No execution matches this search.</p>"

@@ -33,7 +33,7 @@ from eachlabs_analytics._util.windows import month_to_date
 from eachlabs_analytics.exceptions import DataQualityWarning, InvalidQueryError
 from eachlabs_analytics.metrics.frame_partials import answerer, unwrapped
 from eachlabs_analytics.metrics.lazy import LazyExecutions, RowSource
-from eachlabs_analytics.notebook import drilldown
+from eachlabs_analytics.notebook import account, drilldown
 from eachlabs_analytics.notebook.filters import (
     NO_WORKFLOW,
     Filters,
@@ -55,7 +55,11 @@ PANES: dict[str, str] = {
 #: Panes whose table is one helper's result on the filtered slice (:meth:`ExplorerState.table`).
 HELPER_TABLES = ("cost_by_model", "cost_over_time", "latency", "trends", "errors")
 #: The tables that are a pane's second one: table name -> the pane that computes it.
-SECOND_TABLES = {"anomalies": "forecast", "month_end": "month_to_date"}
+SECOND_TABLES = {
+    "anomalies": "forecast",
+    "month_end": "month_to_date",
+    "price_check": "cost_by_model",
+}
 #: Panes that show a table and no chart.
 TABLE_ONLY = ("executions",)
 #: Panes computed only when their tab opens (a forecast fits a model: about a second).
@@ -96,16 +100,40 @@ class ExplorerState:
             ``ExecutionStore`` or a store's scan (never loaded: every figure is re-queried).
         anchor: the moment quick ranges count back from; default the data's window end.
         top: how many models the cost-over-time table names before folding the rest.
+        balance: the pre-paid balance in USD (or an ``ea.balance()`` result), or None.
+        prices: list prices (``ea.model_prices()``), or None: a store's kept ones if any.
+        names: ``{workflow_id: name}`` (``ea.workflow_names()``), or None: a store's kept
+            ones if any.
 
     The figures of the current selection are kept as the panes compute them: ``summary`` and
     ``previous`` (the headline and the one the cards compare with), ``tables`` (what each
     pane shows, by name), ``projection`` (the month-end projection), ``errors`` (step ->
-    what failed) and ``stale`` (the panes not computed since the selection changed).
+    what failed) and ``stale`` (the panes not computed since the selection changed);
+    ``runway`` is the balance's runway (:meth:`runway_now`), None without a balance.
     """
 
-    def __init__(self, df: Any, *, anchor: pd.Timestamp | str | None = None, top: int = 8) -> None:
+    def __init__(
+        self,
+        df: Any,
+        *,
+        anchor: pd.Timestamp | str | None = None,
+        top: int = 8,
+        balance: object = None,
+        prices: object = None,
+        names: object = None,
+    ) -> None:
+        store = None
         if not isinstance(df, pd.DataFrame) and callable(getattr(df, "scan", None)):
-            df = df.scan()  # an ExecutionStore: explore all of it, lazily
+            store, df = df, df.scan()  # an ExecutionStore: explore all of it, lazily
+        #: The balance in USD (None: not known), the list prices (None: none) and the
+        #: workflows' names (``{}``: none); a store's kept prices and names stand in.
+        self.balance = account.check_balance(balance)
+        self.prices = account.check_prices(
+            account.kept_by(store, "prices") if prices is None else prices
+        )
+        self.names = account.check_names(
+            account.kept_by(store, "workflow_names") if names is None else names
+        )
         #: What answers the figures and the rows: a frame's answerer (model and workflow
         #: encoded once: every pane then groups on their codes) or the store's selection.
         self.source: RowSource = answerer(  # type: ignore[assignment]
@@ -138,6 +166,8 @@ class ExplorerState:
         self.summary: Any = None
         self.previous: Any = None
         self.projection: Any = None
+        self.runway: Any = None
+        self._runway: tuple[Filters, Any] | None = None
         self.errors: dict[str, str] = {}
         self.stale: set[str] = set()
         self.month_rows = -1  # rows in the month-to-date view (-1: not computed yet)
@@ -237,7 +267,7 @@ class ExplorerState:
         self.summary = self.previous = None
         self.stale = set(PANES)
         self.tables.clear()
-        self.projection = None
+        self.projection = self.runway = None
         self.page = 0
 
     def guard(self, step: str, run: Callable[[], object]) -> None:
@@ -301,6 +331,38 @@ class ExplorerState:
         self.tables["month_end"] = projection.to_frame()
         return projection
 
+    def narrowed(self) -> bool:
+        """Whether a filter other than the day range is set (the runway and the month-end
+        projection then forecast part of the spend)."""
+        return self._filters.replace(start=None, end=None) != Filters()
+
+    def runway_now(self) -> Any:
+        """The balance's runway (``runway_from``) against the spend every filter but the day
+        range keeps, as of the month-end projection's instant (kept per such selection); None
+        without a balance; ``InvalidQueryError`` when there is too little data."""
+        from eachlabs_analytics.watch.runway import runway_from
+
+        if self.balance is None:
+            return None
+        undated = self._filters.replace(start=None, end=None)
+        if self._runway is None or self._runway[0] != undated:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DataQualityWarning)
+                found = runway_from(
+                    self.undated(), self.balance, as_of=self.anchor if self.anchor_given else None
+                )
+            self._runway = (undated, found)
+        self.runway = self._runway[1]
+        return self.runway
+
+    def price_check(self) -> pd.DataFrame:
+        """``price_check`` of the filtered slice against the list prices (kept)."""
+        from eachlabs_analytics import watch
+
+        assert self.prices is not None
+        self.tables["price_check"] = table = watch.price_check(self.current, self.prices)
+        return table
+
     def forecast_as_of(self) -> pd.Timestamp:
         """The instant the Forecast tab judges as of: the selection's end, or the data's
         when it ends first (so it agrees with the Month to date tab's projection)."""
@@ -362,17 +424,21 @@ def trends(data: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def describe(filters: Filters) -> str:
-    """The selection in words (the status line's).
+def describe(filters: Filters, names: Mapping[str, str] | None = None) -> str:
+    """The selection in words (the status line's; workflows with their ``names``).
 
     >>> describe(Filters(start="2026-06-01", models=["veo-3"]))
     '2026-06-01 to … (UTC); models: veo-3'
+    >>> describe(Filters(workflows=["wf_1"]), {"wf_1": "Ad video"})
+    'workflows: Ad video (wf_1)'
     """
     parts = []
     if filters.start or filters.end:
         parts.append(f"{filters.start or '…'} to {filters.end or '…'} (UTC)")
     for name in ("models", "status_groups", "error_classes", "workflows"):
         values = getattr(filters, name)
+        if name == "workflows":
+            values = [label for label, _ in account.workflow_options(list(values), names or {})]
         if values:
             parts.append(f"{name.replace('_', ' ')}: {', '.join(values)}")
     return "; ".join(parts) if parts else "no filters"

@@ -76,6 +76,9 @@ CSS = f"""
   text-transform: uppercase; letter-spacing: .02em; }}
 .ea-explorer .ea-card-value, .ea-snapshot .ea-card-value {{ font-size: 20px; font-weight: 600;
   line-height: 1.3; overflow-wrap: anywhere; margin: 2px 0; }}
+/* the balance's card: two columns, so its runway reads in lines, not words */
+.ea-explorer .ea-balance-card, .ea-snapshot .ea-balance-card {{ grid-column: span 2; }}
+@media (max-width: 480px) {{ .ea-explorer .ea-balance-card {{ grid-column: auto; }} }}
 .ea-change {{ font-size: 12px; color: {MUTED}; line-height: 1.35; }}
 .ea-change .ea-delta {{ font-weight: 600; }}
 .ea-change .ea-was {{ display: block; }}
@@ -93,6 +96,8 @@ CSS = f"""
 .ea-explorer .ea-block .widget-html-content {{ height: auto; min-height: 0;
   line-height: 1.4; }}
 .ea-explorer .ea-card .ea-card-value .widget-html-content {{ line-height: 1.3; }}
+/* ... and never wider than the pane: a wide table scrolls in its own box, its notes wrap */
+.ea-explorer .ea-block .widget-html-content {{ min-width: 0; flex: 1 1 auto; }}
 /* tabs: each label as wide as its text; the bar wraps rather than cut a label */
 .ea-explorer .ea-tabs.jupyter-widgets > .lm-TabBar .lm-TabBar-content {{ flex-wrap: wrap; }}
 .ea-explorer .ea-tabs.jupyter-widgets > .lm-TabBar .lm-TabBar-tab {{ flex: 0 0 auto;
