@@ -157,29 +157,7 @@ def prices_section(frame: Executions, prices: pd.DataFrame) -> tuple[Section, pd
             Table(
                 "price_check",
                 "Charged against list prices",
-                table,
-                {
-                    "spend": "money",
-                    "charged_per_execution": "rate",
-                    "charged_per_second": "rate",
-                    "list_amount": "rate",
-                    "list_min": "rate",
-                    "list_max": "rate",
-                    "ratio": "decimal",
-                    "list_cost_type": "text",
-                    "list_unit": "text",
-                    "flag": "text",
-                },
-                {
-                    "charged_per_execution": "charged per execution",
-                    "charged_per_second": "charged per second",
-                    "list_cost_type": "list price",
-                    "list_unit": "unit",
-                    "list_amount": "list",
-                    "list_min": "list min",
-                    "list_max": "list max",
-                    "ratio": "charged / list",
-                },
+                table,  # the package's labels and formats (_util.columns), as the Explorer's
             )
         ],
     )
