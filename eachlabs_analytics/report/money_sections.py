@@ -32,21 +32,8 @@ from eachlabs_analytics.report.render import Card, Section, Table
 if TYPE_CHECKING:
     from eachlabs_analytics.watch.runway import Runway
 
-#: The price check's columns the report shows, in order.
-PRICE_TABLE_COLUMNS = (
-    "model",
-    "executions",
-    "spend",
-    "charged_per_execution",
-    "charged_per_second",
-    "list_cost_type",
-    "list_unit",
-    "list_amount",
-    "list_min",
-    "list_max",
-    "ratio",
-    "flag",
-)
+#: What the report leaves out of the price check's columns (counted, or said by the flag).
+_NOT_SHOWN = ("successes", "price_changed_on")
 
 
 def runway_section(source: Executions, as_of: pd.Timestamp, balance: object) -> tuple[Section, Any]:
@@ -135,10 +122,11 @@ def prices_section(frame: Executions, prices: pd.DataFrame) -> tuple[Section, pd
     """ "Charged against list prices": :func:`~eachlabs_analytics.price_check` on the period,
     and its result."""
     from eachlabs_analytics.watch import price_check
+    from eachlabs_analytics.watch.reconcile import PRICE_CHECK_COLUMNS
 
     checked = price_check(frame, prices)
-    table = checked.reset_index()
-    table = table[[c for c in PRICE_TABLE_COLUMNS if c in table.columns]]
+    shown = [c for c in PRICE_CHECK_COLUMNS if c not in _NOT_SHOWN]
+    table = checked.reset_index()[["model", *shown]]
     fetched = checked.attrs.get("fetched_at")
     flagged = int((checked["flag"].fillna("") != "").sum()) if len(checked) else 0
     intro = (

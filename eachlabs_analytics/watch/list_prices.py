@@ -36,23 +36,12 @@ from typing import Any
 import pandas as pd
 
 from eachlabs_analytics.exceptions import InvalidQueryError
+from eachlabs_analytics.schema import PRICE_UNITS
 
 #: Columns of the prices frame read here (``ea.model_prices`` gives them, and more).
 READS: tuple[str, ...] = ("slug", "cost_type", "amount", "unit", "min", "max")
-#: The units the API documents for a ``cost`` object.
-UNITS: tuple[str, ...] = (
-    "execution",
-    "second",
-    "processing_second",
-    "minute",
-    "hour",
-    "image",
-    "megapixel",
-    "million_tokens",
-    "character",
-    "step",
-    "generation",
-)
+#: The units the API documents for a ``cost`` object (the schema's).
+UNITS: tuple[str, ...] = PRICE_UNITS
 #: Seconds of run time in one unit of a per-time price.
 SECONDS_PER_UNIT: dict[str, float] = {
     "second": 1.0,
