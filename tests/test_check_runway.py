@@ -152,3 +152,27 @@ def test_run_check_with_only_a_runway_is_something_to_check(frame):
     result = run_check(frame, {}, runway_days="300", balance=BALANCE, as_of=AS_OF)
     assert result.status_name == "WARNING" and result.runway is not None
     assert result.as_json()["runway"]["warn_days"] == 300
+
+
+def test_a_workflow_budget_reads_by_name_and_keeps_its_id_in_the_key(tmp_path):
+    sample = ea.load_sample()
+    store = tmp_path / "store"
+    with ea.Sandbox(data="sample") as api:
+        names = ea.workflow_names(api_key=api.api_key, base_url=api.base_url)
+        ea.ExecutionStore(store).sync(
+            start="2026-10-01T00:00:00Z", end="2026-10-31T00:00:00Z", base_url=api.base_url,
+            api_key=api.api_key, progress=False,
+        )  # fmt: skip
+    wf = "wf_5fbd02323f"
+    october = sample[(sample.created_at >= "2026-10-01") & (sample.workflow_id == wf)]
+    budget = round(float(october.execution_cost.sum()) / 2, 2)  # spent twice over: CRITICAL
+    result = check("--store", str(store), "--budget", f"workflow:{wf}={budget}",
+                   "--format", "json")  # fmt: skip
+    out = json.loads(result.stdout)
+    assert result.exit_code == 2, result.output
+    label = f"workflow:{names[wf]} ({wf})"
+    assert out["summary"].startswith(f"EACHLABS CRITICAL - {label} ")
+    (alert,) = out["alerts"]
+    assert alert["key"].startswith(f"budget:workflow:{wf}:") and label in alert["text"]
+    plain = run_check(ea.load_sample(), {f"workflow:{wf}": budget})
+    assert names[wf] not in plain.text()  # without names: the id alone

@@ -149,7 +149,7 @@ def _run_check(
     balance_usd: float | None = None,
 ) -> tuple[Any, Any]:
     from eachlabs_analytics._util.windows import Window, parse_duration
-    from eachlabs_analytics.app import sources
+    from eachlabs_analytics.app import reference, sources
     from eachlabs_analytics.app.alerts import AlertState
     from eachlabs_analytics.app.runway import balance_or_unknown
     from eachlabs_analytics.watch.check import parse_budgets, run_check
@@ -166,10 +166,12 @@ def _run_check(
         with open_client_or_none(base_url) as client:  # a key in the environment, if any
             balance, unknown = balance_or_unknown(client=client) if client else (None, None)
     data: Any  # a frame, or a store's lazy selection
+    names: dict[str, str] | None = None  # workflow budgets read by name where known
     if input_path is not None:
         data = sources.from_files(_existing_file(input_path, "--input")).current
     elif store_path is not None:
         data = _check_store(store_path)
+        names = reference.from_store(store_path).names
         state_path = state_path or Path(store_path) / "check-state.json"
     else:
         window = Window(last=parse_duration(history, "history"))
@@ -181,6 +183,8 @@ def _run_check(
             data = periods.current
             if wants_balance:
                 balance, unknown = balance_or_unknown(client=client)
+            if any(key.startswith("workflow:") for key in chosen):
+                names = reference.from_api(client, balance=False, prices=False).names
     result = run_check(
         data,
         chosen,
@@ -189,6 +193,7 @@ def _run_check(
         runway_days=days,
         balance=balance,
         balance_unknown=unknown,
+        names=names,
     )
     return result, AlertState(state_path) if state_path is not None else None
 

@@ -102,6 +102,7 @@ from eachlabs_analytics.watch.wording import (
     _budget_line,
     _group_label,
     _period_label,
+    budget_label,
 )
 
 __all__ = [
@@ -148,14 +149,16 @@ def _frame_as_of(df: Executions, as_of: pd.Timestamp) -> Any:
     return unwrapped(rows_of(df, "run_check").narrow(end=as_of, attrs=attrs))
 
 
-def _budget_alerts(budgets: pd.DataFrame, label: str, last_day: str) -> list[Alert]:
+def _budget_alerts(
+    budgets: pd.DataFrame, label: str, last_day: str, names: Mapping[str, str] | None = None
+) -> list[Alert]:
     top = max(budgets.attrs["thresholds"])
     alerts = []
     for key, row in budgets.iterrows():
         status = str(row["status"])
         if status == "ok":
             continue
-        line = f"budget {key}: {_budget_line(row, last_day)}"
+        line = f"budget {budget_label(key, names)}: {_budget_line(row, last_day)}"
         if not missing(row["crossed"]):
             level = "critical" if status == "critical" else "warning"
             alerts.append(Alert(f"budget:{key}:{float(row['crossed']):g}:{label}", level, line))
@@ -229,6 +232,7 @@ def run_check(
     runway_days: str | tuple[int, int | None] | None = None,
     balance: object = None,
     balance_unknown: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Judge budgets and recent anomalies of an executions frame, as a monitor would.
 
@@ -259,6 +263,9 @@ def run_check(
     balance : float or Balance, optional
         The balance in USD for the runway; None is unknown (``balance_unknown`` says why):
         the runway is then UNKNOWN, never judged as zero.
+    names : mapping, optional
+        Workflow id -> name: workflow budgets read ``workflow:name (wf_...)`` in the text
+        and the alerts (their keys keep the id).
 
     Returns
     -------
@@ -365,7 +372,7 @@ runway_days (CLI --runway-days)
                 )
             else:
                 notes.append(f"budget {key!r}: no executions of this {what} in the data")
-        alerts.extend(_budget_alerts(table, label, last_day))
+        alerts.extend(_budget_alerts(table, label, last_day, names))
 
     found = None
     if anomalies:
@@ -395,6 +402,7 @@ runway_days (CLI --runway-days)
     return CheckResult(
         _worst(statuses),
         runway=verdict,
+        names=names,
         budgets=table,
         anomalies=found,
         alerts=alerts,

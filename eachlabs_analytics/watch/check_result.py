@@ -35,6 +35,7 @@ from eachlabs_analytics.watch.wording import (
     _budget_line,
     _group_label,
     _period_label,
+    budget_label,
 )
 
 if TYPE_CHECKING:
@@ -121,6 +122,8 @@ class CheckResult:
     #: The runway's verdict (:mod:`~eachlabs_analytics.watch.runway_check`), None when not
     #: asked for.
     runway: RunwayVerdict | None = None
+    #: Workflow id -> name, to write workflow budgets as ``workflow:name (wf_...)``.
+    names: Mapping[str, str] | None = None
 
     @property
     def status_name(self) -> str:
@@ -140,7 +143,10 @@ class CheckResult:
         parts: list[str] = []
         if len(self.budgets):
             worst = _worst_budget(self.budgets)
-            parts.append(f"{worst} {_budget_figures(self.budgets.loc[worst], self._last_day())}")
+            worst_row = self.budgets.loc[worst]
+            parts.append(
+                f"{budget_label(worst, self.names)} {_budget_figures(worst_row, self._last_day())}"
+            )
             others = sum(
                 1
                 for key, status in self.budgets["status"].items()
@@ -181,7 +187,8 @@ class CheckResult:
         last_day = self._last_day()
         for key, row in self.budgets.iterrows():
             status = STATUS_NAMES[_BUDGET_STATUS[str(row["status"])]]
-            lines.append(f"budget {key}: {status} - {_budget_line(row, last_day)}")
+            line = _budget_line(row, last_day)
+            lines.append(f"budget {budget_label(key, self.names)}: {status} - {line}")
         if self.anomalies is not None:
             for _, row in self.anomalies.iterrows():
                 day = pd.Timestamp(row["period"]).strftime("%Y-%m-%d")

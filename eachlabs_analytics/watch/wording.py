@@ -19,10 +19,12 @@ writes them (:mod:`eachlabs_analytics._util.formats`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from eachlabs_analytics._util.columns import workflow_label
 from eachlabs_analytics._util.formats import fmt_money, fmt_seconds, missing
 from eachlabs_analytics.watch.budgets import period_bounds
 
@@ -40,6 +42,19 @@ def _whole_pct(share: float) -> str:
 
 def _threshold_pct(threshold: float) -> str:
     return f"{float(threshold) * 100:g}%"
+
+
+def budget_label(key: object, names: Mapping[str, str] | None = None) -> str:
+    """A budget's key as people read it: a workflow's as ``workflow:name (wf_...)`` when its
+    name is known (the alert's key keeps the id).
+
+    >>> budget_label("workflow:wf_1", {"wf_1": "Ad video"}), budget_label("total")
+    ('workflow:Ad video (wf_1)', 'total')
+    """
+    text = str(key)
+    if names and text.startswith("workflow:"):
+        return f"workflow:{workflow_label(text.removeprefix('workflow:'), names)}"
+    return text
 
 
 def _budget_figures(row: pd.Series, last_day: str) -> str:
