@@ -353,6 +353,12 @@ def report_real(real: pd.DataFrame, generated: pd.DataFrame, versions: str) -> d
         )
     print("\nDaily interval coverage, 80 % / 95 % (nominal 80 / 95; target: within 10 points)")
     print(coverage.to_string())
+    best = mase.loc[by_series.index, ["naive", *PEERS]].min(axis=1)
+    ahead = [str(name) for name in by_series.index if mase.loc[name, "ours"] <= best[name]]
+    print(
+        f"\nreal series where ours is at or below every peer: {len(ahead)} of {len(best)}"
+        f" ({', '.join(ahead) or 'none'})"
+    )
     real_mean, gen_mean = (pd.Series(m) for m in means.values())
     return {
         "real_ours": float(real_mean["mase"]),
