@@ -34,7 +34,7 @@ to the origin; ours reads at most its 84) and the same MASE scale. It prints, pe
 as means over series, every method's mean MASE and the 80 %/95 % coverage of each one's
 intervals, then whether ours is at or below the best peer, and the cold start. The first run
 takes about 20 minutes on 2 cores (AutoARIMA: about 2 s a case); the peers' forecasts are
-cached, so later runs take about 5.
+cached, so later runs take 2 to 5.
 """
 
 from __future__ import annotations
