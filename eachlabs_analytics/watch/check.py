@@ -46,7 +46,7 @@ webhook.
 (2, 'CRITICAL')
 >>> print(result.text())  # doctest: +NORMALIZE_WHITESPACE
 EACHLABS CRITICAL - veo-3 136% of $30.00 used, projected $41.85 (139%) by 2026-10-31
-budget total: OK - 21% of $1,000.00 used ($212.20 spent); projected $214.54 (21%) by 2026-10-31
+budget total: OK - 21% of $1,000.00 used ($212.20 spent); projected $214.80 (21%) by 2026-10-31
 budget veo-3: CRITICAL - 136% of $30.00 used ($40.96 spent), crossed 100%, budget reached on
     2026-10-27; projected $41.85 (139%) by 2026-10-31
 data: 2026-08-02T12:00:00Z to 2026-10-31T12:00:00Z, as of 2026-10-31T12:00:00Z; period month

@@ -28,7 +28,7 @@ spend stands in as the one path: the dates then have no spread.
 >>> df = ea.generate_executions(executions=5_000, seed=7, end="2026-10-20T12:00:00Z")
 >>> r = runway_from(df, 100.0)
 >>> str(r.date.date()), r.lo_95 <= r.lo_80 <= r.date <= r.hi_80 <= r.hi_95, r.top_up
-('2026-10-28', True, 79.65)
+('2026-10-28', True, 79.25)
 >>> runway_from(df, -5.0).date == pd.Timestamp("2026-10-20", tz="UTC")
 True
 """
@@ -103,8 +103,8 @@ class Runway:
         >>> import eachlabs_analytics as ea
         >>> df = ea.generate_executions(executions=5_000, seed=7, end="2026-10-20T12:00:00Z")
         >>> print(runway_from(df, 100.0, levels=(80,)).summary())
-        Balance $100.00 on 2026-10-20 12:00 UTC, spending about $11.09 a day: it most likely \
-runs out on 2026-10-28 (80%: 2026-10-27 to 2026-10-30). A top-up of $79.65 keeps it above \
+        Balance $100.00 on 2026-10-20 12:00 UTC, spending about $11.05 a day: it most likely \
+runs out on 2026-10-28 (80%: 2026-10-27 to 2026-10-30). A top-up of $79.25 keeps it above \
 zero to 2026-10-31 in 95% of simulated paths.
         """
         when = self.as_of.strftime("%Y-%m-%d %H:%M UTC")

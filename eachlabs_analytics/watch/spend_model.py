@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from eachlabs_analytics.watch._frame import require_statsmodels
+from eachlabs_analytics.watch.robust import mad
 
 #: Days of a season: spend has a weekly rhythm.
 SEASON = 7
@@ -35,11 +36,47 @@ RECENT_DAYS = 28
 REPETITIONS = 1_000
 #: Seed of the simulations: the same frame always gives the same intervals.
 SEED = 2026
+#: A day further than this many standard deviations (robust ones) from its baseline is
+#: a one-off (a spike, a holiday, an outage): the fit sees it at that distance, no further.
+ONE_OFF_SDS = 4.0
+#: Days of the rolling median that is the baseline's level (two weeks, centred on the day).
+LEVEL_DAYS = 14
 #: The method names ``attrs["method"]`` uses.
 ETS_METHOD = "ETS(A,N,A) weekly, statsmodels"
 MEAN_METHOD = "mean of the last 28 days, bootstrap intervals"
 
 _FITTED = 1 + SEASON + 2  # level, seasonal states, smoothing parameters
+
+
+def _tame(y: np.ndarray) -> np.ndarray:
+    """``y`` with its one-off days pulled back to :data:`ONE_OFF_SDS` from their baseline.
+
+    A day's baseline is the median of the :data:`LEVEL_DAYS` around it plus its weekday's
+    median offset from that level; the noise is the MAD (:func:`~.robust.mad`) of every
+    day's distance from its baseline, which a few one-offs do not inflate. Days within the
+    bound are kept as they are. Without this, a viral day or a holiday moves the fitted level
+    (and so every forecast day) for weeks. Measured with ``bench_forecast.py --real``: mean
+    MASE on the five real series 1.40 -> 1.10, on the generated ones 0.807 -> 0.806. The
+    anomaly detector's ``spread`` (which also sees the mean distance) as the noise: 1.16 on
+    the real series, the one-offs widening their own bound; 3 or 5 SDs: 1.14 and 1.18; a
+    7-day level: 1.17.
+
+    >>> rng = np.random.default_rng(1)
+    >>> days = np.tile([10.0, 12, 11, 13, 9, 4, 3], 6) * rng.uniform(0.9, 1.1, 42)
+    >>> days[30] = 200.0  # one viral day
+    >>> tamed = _tame(days)  # the viral day near its weekday's level, the others (almost) kept
+    >>> round(float(tamed[30]), 1), round(float(np.abs(np.delete(tamed - days, 30)).max()), 1)
+    (12.3, 1.0)
+    """
+    level = pd.Series(y).rolling(LEVEL_DAYS, center=True, min_periods=LEVEL_DAYS // 2)
+    offset = y - level.median().to_numpy()
+    weekday = np.arange(len(y)) % SEASON
+    season = np.array([np.median(offset[weekday == day]) for day in range(SEASON)])
+    resid = offset - season[weekday]
+    bound = ONE_OFF_SDS * mad(resid - np.median(resid))
+    if not bound > 0:  # every day on its baseline: nothing to measure a one-off against
+        return y
+    return np.where(np.abs(resid) > bound, y - resid + np.sign(resid) * bound, y)
 
 
 def _ets(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -49,7 +86,7 @@ def _ets(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndar
         # below (finite forecasts) and a failed fit falls back to the mean
         warnings.simplefilter("ignore")
         fit = ets_model(
-            pd.Series(y),
+            pd.Series(_tame(y)),
             error="add",
             trend=None,
             seasonal="add",
@@ -57,7 +94,9 @@ def _ets(y: np.ndarray, horizon: int, rng: np.random.Generator) -> tuple[np.ndar
             initialization_method="heuristic",
         ).fit(disp=False)
         point = np.asarray(fit.forecast(horizon), dtype=float).reshape(horizon)
-        resid = np.asarray(fit.resid, dtype=float)[SEASON:]
+        # the errors to come are those of the days as they were, one-offs included: the
+        # level was fitted without them, the intervals must still expect them
+        resid = (y - np.asarray(fit.fittedvalues, dtype=float))[SEASON:]
         # residuals of a fit are smaller than the errors to come: the fit chose the level,
         # the 7 seasonal states and 2 smoothing parameters to match them (degrees of freedom)
         resid = resid * math.sqrt(len(y) / max(len(y) - _FITTED, 1))
