@@ -9,10 +9,16 @@ and too much to be noise.
 1. **Settled hours only.** An hour with more than :data:`SETTLING` of its executions still in
    flight is not judged: their spend, failures and latencies are not known yet (the newest
    hours of a window).
-2. **Relative to the day.** An hour's score is taken minus the median score of its day's judged
-   hours. A day busy (or quiet) from morning to night is the daily score's to judge; the hours'
-   scale spans only the 56 hours before (two or three days), so a day's own level would
-   otherwise make every hour of it look unusual.
+2. **Relative to the day, in the series' own units.** An hour's score is taken minus the
+   median score of its day's judged hours. A day busy (or quiet) from morning to night is the
+   daily score's to judge; the hours' scale spans only the 56 hours before (two or three days),
+   so a day's own level would otherwise make every hour of it look unusual. Then each group's
+   relative scores (empty hours left out) are divided by their own spread when it exceeds 1
+   (the larger of the MAD and the 90th percentile of their size over 1.645): real hourly
+   traffic is burstier than any model of it. On five real series of a year (executions,
+   spend and error rate, daily) the daily detector alone flags 69 days; the hours added 295
+   before this step and 83 with it, nearly all in bike rentals and footfall (afternoons that
+   drop for hours, as under rain): no labels tell those from incidents (docs/watch.md).
 3. **A sustained run**: consecutive hours whose relative scores are at least
    :data:`RUN_FLOOR` the same way, at least :data:`MIN_RUN` of them, whose combined score
    (Stouffer's: their sum over the square root of their number) reaches the sensitivity's
@@ -40,6 +46,7 @@ import pandas as pd
 
 from eachlabs_analytics.metrics.lazy import Executions
 from eachlabs_analytics.watch.anomaly_tables import _Calendar, _calendar, _lazy_tables
+from eachlabs_analytics.watch.robust import mad
 
 #: An hour with more than this share of its executions in flight is not judged yet.
 SETTLING = 0.05
@@ -48,6 +55,10 @@ SETTLING = 0.05
 RUN_FLOOR = 2.0
 MIN_RUN = 2
 RUN_MARGIN = 1.0
+#: Judged hours a group needs before its relative scores are put in its own units.
+MIN_SPREAD_HOURS = 168
+#: The 90th percentile of the absolute value of standard normal noise.
+TAIL_90 = 1.6449
 
 _DAY_US = 86_400_000_000
 
@@ -97,7 +108,18 @@ def _relative(score: np.ndarray, starts: pd.DatetimeIndex, settled: np.ndarray) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a day with no judged hour: NaN
         level = pd.DataFrame(judged).groupby(day).transform("median").to_numpy()
-    return judged - level
+    relative = judged - level
+    # in the series' own units: real hourly counts are far noisier than the model's noise
+    # (an order of invoice lines, a rush hour that moves), so each group's relative scores
+    # are divided by their own robust spread when it exceeds 1 (clean generated data: about 1)
+    for g in range(relative.shape[1]):
+        column = relative[:, g]
+        known = column[~np.isnan(column) & (column != 0)]  # an empty night hour says nothing
+        if len(known) >= MIN_SPREAD_HOURS:
+            # the 90th percentile of |score| is 1.645 for normal noise: heavier tails widen it
+            tail = float(np.percentile(np.abs(known - np.median(known)), 90)) / TAIL_90
+            relative[:, g] /= max(1.0, mad(known - np.median(known)), tail)
+    return relative
 
 
 def _runs(relative: np.ndarray, needed: float) -> list[_Run]:
