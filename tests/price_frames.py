@@ -1,6 +1,6 @@
 """List-price frames built by hand, in the exact shape ``ea.model_prices()`` returns.
 
-Columns and dtypes are the client's ``PRICE_COLUMNS`` (issue 20's contract): strings as
+Columns and dtypes are ``schema.PRICE_COLUMNS`` (what the client returns): strings as
 pandas ``string``, numbers ``Float64`` (NA unknown, never 0), ``tiers`` tuples of
 ``(label, value)``, ``fetched_at`` UTC microseconds; ``attrs["fetched_at"]`` an ISO string.
 ``SANDBOX_LIKE`` holds one row per cost shape the sandbox serves.
@@ -12,20 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-PRICE_COLUMNS: dict[str, Any] = {
-    "slug": "string",
-    "title": "string",
-    "cost_type": "string",
-    "currency": "string",
-    "amount": "Float64",
-    "unit": "string",
-    "min": "Float64",
-    "max": "Float64",
-    "depends_on": "string",
-    "tiers": object,
-    "estimate": "string",
-    "fetched_at": "datetime64[us, UTC]",
-}
+from eachlabs_analytics.schema import PRICE_COLUMNS
+
 FETCHED_AT = "2026-10-31T08:00:00+00:00"
 #: veo-3's per-second range around its price over its median run (as the sandbox makes it)
 VEO_RATE = 3.2 / 140.0
